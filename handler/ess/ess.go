@@ -1,0 +1,200 @@
+// Package ess is the only package that touches the Alibaba Cloud SDK. It
+// makes the Auto Scaling calls the handler needs, signed with each
+// invocation's credentials, bounded by the invocation's deadline, and it
+// translates every SDK failure into a *handler.Error through one table.
+//
+// The SDK (v1.63.107) has pitfalls this package exists to contain: its
+// default scheme is HTTP; it has no context support; a client mutates its
+// http.Client and any *http.Transport it is given on every call, so clients
+// are built per call over a shared RoundTripper that is not an
+// *http.Transport; creating clients concurrently races on a lazily built
+// package map, so New builds it first; and it can panic on odd error bodies.
+package ess
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk"
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth/credentials"
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/ess"
+
+	"ess-standby/handler"
+)
+
+// Config configures the client.
+type Config struct {
+	// Endpoint overrides the SDK's endpoint for the region (an emulator in
+	// tests). Its scheme is used as given; nil means HTTPS to Auto Scaling.
+	Endpoint *url.URL
+	// Transport carries the calls; nil means a keep-alive transport shared
+	// by every call of the process.
+	Transport http.RoundTripper
+}
+
+// Client implements handler.AutoScaling. It is safe for concurrent use.
+type Client struct {
+	endpoint  *url.URL
+	transport http.RoundTripper
+}
+
+var _ handler.AutoScaling = (*Client)(nil)
+
+// defaultTimeout bounds a call when the context has no deadline (local and
+// CLI modes); FC invocations always have one.
+const defaultTimeout = 30 * time.Second
+
+// answerMargin is kept back from the invocation's deadline, so the function
+// can still answer when a call runs out of time.
+const answerMargin = 300 * time.Millisecond
+
+func New(cfg Config) *Client {
+	ess.GetEndpointMap() // built lazily, unguarded: build it before any concurrency
+	c := &Client{endpoint: cfg.Endpoint, transport: cfg.Transport}
+	if c.transport == nil {
+		c.transport = newTransport()
+	}
+	return c
+}
+
+func newTransport() http.RoundTripper {
+	return &http.Transport{
+		Proxy:               http.ProxyFromEnvironment,
+		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		ForceAttemptHTTP2:   true,
+		TLSHandshakeTimeout: 5 * time.Second,
+		MaxIdleConnsPerHost: 16,
+		IdleConnTimeout:     90 * time.Second,
+	}
+}
+
+// contextTransport gives the SDK's requests the invocation's context, which
+// the SDK cannot take itself. Being no *http.Transport, it also keeps the
+// SDK from rewriting the shared transport's dialer and TLS settings.
+type contextTransport struct {
+	ctx  context.Context
+	base http.RoundTripper
+}
+
+func (t contextTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	return t.base.RoundTrip(r.WithContext(t.ctx))
+}
+
+// client builds an SDK client for one call: cheap, and never shared, since
+// an SDK client is not safe for concurrent use.
+func (c *Client) client(ctx context.Context, s handler.Session) (*ess.Client, error) {
+	cfg := sdk.NewConfig().WithScheme("HTTPS")
+	cfg.Transport = contextTransport{ctx: ctx, base: c.transport}
+	if c.endpoint != nil {
+		cfg.Scheme = strings.ToUpper(c.endpoint.Scheme)
+	}
+	var cred credentials.CredentialsProvider
+	if s.Credentials.SecurityToken != "" {
+		cred = credentials.NewStaticSTSCredentialsProvider(s.Credentials.AccessKeyID, s.Credentials.AccessKeySecret, s.Credentials.SecurityToken)
+	} else {
+		cred = credentials.NewStaticAKCredentialsProvider(s.Credentials.AccessKeyID, s.Credentials.AccessKeySecret)
+	}
+	client, err := ess.NewClientWithOptions(s.Region, cfg, cred)
+	if err != nil {
+		return nil, &handler.Error{Kind: handler.Invalid, Code: "InvalidParameter", Message: "RegionId: not a region the SDK accepts"}
+	}
+	if c.endpoint != nil {
+		client.Domain = c.endpoint.Host
+	}
+	return client, nil
+}
+
+// prepare bounds a request by the context's deadline.
+func prepare(ctx context.Context, r *requests.RpcRequest) error {
+	budget := defaultTimeout
+	if deadline, ok := ctx.Deadline(); ok {
+		budget = time.Until(deadline) - answerMargin
+	}
+	if budget <= 0 {
+		return &handler.Error{Kind: handler.Timeout, Code: "Timeout", Message: "no time left for the Auto Scaling call"}
+	}
+	r.SetReadTimeout(budget)
+	r.SetConnectTimeout(min(budget, 5*time.Second))
+	return nil
+}
+
+func (c *Client) ScalingInstances(ctx context.Context, s handler.Session, instanceIDs []string) ([]handler.ScalingInstance, error) {
+	client, err := c.client(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	var found []handler.ScalingInstance
+	for page := 1; ; page++ {
+		req := ess.CreateDescribeScalingInstancesRequest()
+		req.InstanceId = &instanceIDs
+		req.PageSize = requests.NewInteger(50)
+		req.PageNumber = requests.NewInteger(page)
+		if err := prepare(ctx, req.RpcRequest); err != nil {
+			return nil, err
+		}
+		var resp *ess.DescribeScalingInstancesResponse
+		err := call(ctx, s, "DescribeScalingInstances", func() (err error) {
+			resp, err = client.DescribeScalingInstances(req)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, in := range resp.ScalingInstances.ScalingInstance {
+			found = append(found, handler.ScalingInstance{InstanceID: in.InstanceId, ScalingGroupID: in.ScalingGroupId, LifecycleState: in.LifecycleState})
+		}
+		if len(resp.ScalingInstances.ScalingInstance) == 0 || page*50 >= resp.TotalCount {
+			return found, nil
+		}
+	}
+}
+
+func (c *Client) EnterStandby(ctx context.Context, s handler.Session, sc handler.StandbyCall) (handler.Activity, error) {
+	client, err := c.client(ctx, s)
+	if err != nil {
+		return handler.Activity{}, err
+	}
+	req := ess.CreateEnterStandbyRequest()
+	req.ScalingGroupId = sc.ScalingGroupID
+	req.InstanceId = &sc.InstanceIDs
+	req.ClientToken = sc.ClientToken
+	req.Async = requests.NewBoolean(sc.Async)
+	if err := prepare(ctx, req.RpcRequest); err != nil {
+		return handler.Activity{}, err
+	}
+	var resp *ess.EnterStandbyResponse
+	err = call(ctx, s, "EnterStandby", func() (err error) {
+		resp, err = client.EnterStandby(req)
+		return err
+	})
+	if err != nil {
+		return handler.Activity{}, err
+	}
+	return handler.Activity{
+		ScalingGroupID:    sc.ScalingGroupID,
+		ScalingActivityID: resp.ScalingActivityId,
+		RequestID:         resp.RequestId,
+		InstanceIDs:       sc.InstanceIDs,
+		ClientToken:       sc.ClientToken,
+	}, nil
+}
+
+// call runs one SDK call, turning a panic inside the SDK (it panics on some
+// malformed error bodies) and every error into a *handler.Error.
+func call(ctx context.Context, s handler.Session, action string, do func() error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = &handler.Error{Kind: handler.Unavailable, Code: "ServiceUnavailable",
+				Message: "Auto Scaling sent a response the SDK could not read", Cause: errorf(s, "%s: SDK panicked on the response", action)}
+		}
+	}()
+	if err = do(); err != nil {
+		return translate(ctx, s, action, err)
+	}
+	return nil
+}

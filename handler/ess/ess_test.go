@@ -1,0 +1,169 @@
+package ess_test
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"ess-standby/handler"
+	"ess-standby/handler/ess"
+	"ess-standby/handler/esstest"
+)
+
+var stsKey = esstest.Key{ID: "STS.NTestAccessKeyId0001", Secret: "test-secret/with+chars=", Token: "CAIS-test+token/with=chars"}
+
+func session() handler.Session {
+	return handler.Session{Region: esstest.SampleRegion, Credentials: handler.Credentials{
+		AccessKeyID: stsKey.ID, AccessKeySecret: stsKey.Secret, SecurityToken: stsKey.Token}}
+}
+
+func newClient(t *testing.T) (*ess.Client, *esstest.Server) {
+	t.Helper()
+	emu := esstest.NewServer([]esstest.Key{stsKey}, esstest.SampleFleet()...)
+	t.Cleanup(emu.Close)
+	u, err := url.Parse(emu.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ess.New(ess.Config{Endpoint: u}), emu
+}
+
+func TestEnterStandbySignsWithTheSessionToken(t *testing.T) {
+	c, emu := newClient(t)
+	call := handler.StandbyCall{ScalingGroupID: esstest.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a", "i-bp1ecr7go2go9kq3m1b"}, ClientToken: "tok 1*~", Async: true}
+	a, err := c.EnterStandby(context.Background(), session(), call)
+	if err != nil {
+		t.Fatalf("EnterStandby: %v", err)
+	}
+	if !strings.HasPrefix(a.ScalingActivityID, "asa-") || a.RequestID == "" || a.ScalingGroupID != esstest.WebGroup {
+		t.Errorf("EnterStandby = %+v, want an activity of %s", a, esstest.WebGroup)
+	}
+	calls := emu.Calls()
+	if len(calls) != 1 {
+		t.Fatalf("emulator saw %d calls, want 1", len(calls))
+	}
+	got := calls[0]
+	if !got.SignatureOK || got.SecurityToken != stsKey.Token || got.Status != 200 {
+		t.Errorf("call = %+v, want a verified signature with the session's token", got)
+	}
+	want := url.Values{"RegionId": {"cn-hangzhou"}, "ScalingGroupId": {esstest.WebGroup}, "InstanceId.1": {"i-bp1ecr7go2go9kq3m1a"},
+		"InstanceId.2": {"i-bp1ecr7go2go9kq3m1b"}, "ClientToken": {"tok 1*~"}, "Async": {"true"}}
+	if got.Params.Encode() != want.Encode() {
+		t.Errorf("params = %s, want %s", got.Params.Encode(), want.Encode())
+	}
+	for _, id := range call.InstanceIDs {
+		if in, _ := emu.Instance(id); in.LifecycleState != esstest.Standby || in.Weight != 0 {
+			t.Errorf("%s = %+v, want Standby with weight 0", id, in)
+		}
+	}
+}
+
+func TestScalingInstancesLooksUpGroups(t *testing.T) {
+	c, _ := newClient(t)
+	got, err := c.ScalingInstances(context.Background(), session(), []string{"i-bp1ecr7go2go9kq3m1a", "i-bp1hh2ka9xr7wq4t5n0b", "i-nosuchinstance0000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []handler.ScalingInstance{
+		{InstanceID: "i-bp1ecr7go2go9kq3m1a", ScalingGroupID: esstest.WebGroup, LifecycleState: esstest.InService},
+		{InstanceID: "i-bp1hh2ka9xr7wq4t5n0b", ScalingGroupID: esstest.APIGroup, LifecycleState: esstest.InService},
+	}
+	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
+		t.Errorf("ScalingInstances = %+v, want %+v", got, want)
+	}
+}
+
+// Every ESS error code the handler may meet, and the status it answers.
+func TestErrorCodesMapToStatuses(t *testing.T) {
+	tests := []struct {
+		httpStatus int
+		code       string
+		wantStatus int
+	}{
+		{400, "InvalidParameter", 400},
+		{400, "MissingParameter", 400},
+		{400, "UnsupportedOperation", 400},
+		{403, "Forbidden.Unauthorized", 403},
+		{403, "Forbidden", 403},
+		{403, "Forbidden.RiskControl", 403},
+		{403, "Forbidden.Unsubscribed", 403},
+		{403, "SignatureDoesNotMatch", 403},
+		{400, "InvalidAccessKeyId.NotFound", 403},
+		{400, "InvalidSecurityToken.Expired", 403},
+		{400, "MissingSecurityToken", 403},
+		{404, "InvalidInstanceId.NotFound", 404},
+		{404, "InvalidScalingGroupId.NotFound", 404},
+		{400, "IncorrectScalingGroupStatus", 409},
+		{400, "IncorrectInstanceStatus", 409},
+		{400, "ScalingActivityInProgress", 409},
+		{400, "OperationDenied", 409},
+		{400, "IdempotentParameterMismatch", 409},
+		{400, "Throttling", 429},
+		{400, "Throttling.User", 429},
+		{400, "Throttling.Api", 429},
+		{500, "InternalError", 502},
+		{503, "ServiceUnavailable", 502},
+		{400, "InvalidTimeStamp.Expired", 500},
+		{400, "SignatureNonceUsed", 500},
+		{404, "InvalidApi.NotFound", 404},
+		{502, "SomethingNew", 502},
+		{400, "SomethingNew", 400},
+	}
+	c, emu := newClient(t)
+	for _, tt := range tests {
+		t.Run(tt.code, func(t *testing.T) {
+			emu.Reset()
+			emu.Fail("EnterStandby", 1, tt.httpStatus, tt.code, "injected "+tt.code)
+			_, err := c.EnterStandby(context.Background(), session(), handler.StandbyCall{ScalingGroupID: esstest.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
+			var e *handler.Error
+			if !errors.As(err, &e) {
+				t.Fatalf("EnterStandby error = %v, want *handler.Error", err)
+			}
+			if e.Code != tt.code || e.Kind.Status() != tt.wantStatus {
+				t.Errorf("EnterStandby error = %s (status %d), want code %s, status %d", e.Code, e.Kind.Status(), tt.code, tt.wantStatus)
+			}
+		})
+	}
+}
+
+func TestBadSecretIsForbiddenWithoutQuotingTheToken(t *testing.T) {
+	c, emu := newClient(t)
+	s := session()
+	s.Credentials.AccessKeySecret = "wrong"
+	_, err := c.EnterStandby(context.Background(), s, handler.StandbyCall{ScalingGroupID: esstest.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
+	var e *handler.Error
+	if !errors.As(err, &e) || e.Code != "SignatureDoesNotMatch" || e.Kind != handler.Forbidden {
+		t.Fatalf("EnterStandby with a wrong secret = %v, want Forbidden SignatureDoesNotMatch", err)
+	}
+	for _, text := range []string{e.Message, e.Cause.Error()} {
+		if strings.Contains(text, "CAIS") || strings.Contains(text, stsKey.ID) {
+			t.Errorf("error text %q quotes a credential", text)
+		}
+	}
+	if calls := emu.Calls(); len(calls) != 1 || calls[0].SignatureOK {
+		t.Errorf("calls = %+v, want one call with a failed signature", calls)
+	}
+}
+
+func TestUnreachableAndOutOfTime(t *testing.T) {
+	c, emu := newClient(t)
+	emu.Close() // nothing listens there any more
+	_, err := c.EnterStandby(context.Background(), session(), handler.StandbyCall{ScalingGroupID: esstest.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
+	var e *handler.Error
+	if !errors.As(err, &e) || e.Code != "ServiceUnavailable" || e.Kind.Status() != 502 {
+		t.Fatalf("EnterStandby to a closed port = %v, want 502 ServiceUnavailable", err)
+	}
+	if strings.Contains(e.Cause.Error(), "SecurityToken") || strings.Contains(e.Cause.Error(), "CAIS") {
+		t.Errorf("cause %q quotes the signed URL", e.Cause)
+	}
+
+	ctx, cancel := context.WithDeadline(context.Background(), time.Now().Add(100*time.Millisecond))
+	defer cancel()
+	_, err = c.EnterStandby(ctx, session(), handler.StandbyCall{ScalingGroupID: esstest.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
+	if !errors.As(err, &e) || e.Code != "Timeout" || e.Kind.Status() != 504 {
+		t.Fatalf("EnterStandby with no time left = %v, want 504 Timeout", err)
+	}
+}

@@ -1,0 +1,27 @@
+package esstest
+
+// The sample fleet: the groups and instances that the files in events/ name.
+// Local mode and the tests seed the emulator with it.
+const (
+	SampleRegion = "cn-hangzhou"
+	WebGroup     = "asg-bp1fo0dbtsbmqa9h5dl3"
+	APIGroup     = "asg-bp1ggkk5dvbxmzz2wq0l"
+)
+
+func SampleFleet() []Group {
+	return []Group{
+		{ID: WebGroup, Name: "web", Region: SampleRegion, Instances: []Instance{
+			{ID: "i-bp1ecr7go2go9kq3m1a", LifecycleState: InService},
+			{ID: "i-bp1ecr7go2go9kq3m1b", LifecycleState: InService},
+			{ID: "i-bp1ecr7go2go9kq3m1c", LifecycleState: InService},
+			{ID: "i-bp1ecr7go2go9kq3m1d", LifecycleState: InService},
+			{ID: "i-bp1ecr7go2go9kq3m1e", LifecycleState: Standby},
+			{ID: "i-bp1ecr7go2go9kq3m1f", LifecycleState: Pending},
+		}},
+		{ID: APIGroup, Name: "api", Region: SampleRegion, Instances: []Instance{
+			{ID: "i-bp1hh2ka9xr7wq4t5n0a", LifecycleState: InService},
+			{ID: "i-bp1hh2ka9xr7wq4t5n0b", LifecycleState: InService},
+			{ID: "eci-bp1hh2ka9xr7wq4t5n0c", LifecycleState: InService},
+		}},
+	}
+}

@@ -1,0 +1,306 @@
+package esstest
+
+import (
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// asyncPolls is how many DescribeScalingActivities answers show an Async
+// activity InProgress before it is Successful.
+const asyncPolls = 1
+
+// world is the emulator's state: groups, instances, activities, used tokens
+// and nonces. The Server's mutex guards it.
+type world struct {
+	groups     []*group
+	activities []*activity
+	tokens     map[string]tokenUse
+	nonces     map[string]bool
+	seq        int
+}
+
+type group struct {
+	Group
+	instances []*instance
+}
+
+type instance struct {
+	id, state             string
+	health, frozenHealth  string
+	weight, configuredWgt int
+	group                 *group
+}
+
+type activity struct {
+	id, groupID, description string
+	instances                []string
+	pendingPolls             int
+	start                    time.Time
+}
+
+type tokenUse struct {
+	fingerprint string
+	activityID  string
+}
+
+func newWorld(seed []Group) *world {
+	w := &world{tokens: map[string]tokenUse{}, nonces: map[string]bool{}}
+	for _, sg := range seed {
+		g := &group{Group: sg}
+		g.Instances = nil
+		for _, si := range sg.Instances {
+			weight := si.Weight
+			if weight == 0 {
+				weight = 50
+			}
+			in := &instance{id: si.ID, state: si.LifecycleState, health: "Healthy", configuredWgt: weight, weight: weight, group: g}
+			if in.state == Standby {
+				in.weight = 0
+			}
+			g.instances = append(g.instances, in)
+		}
+		w.groups = append(w.groups, g)
+	}
+	return w
+}
+
+func (w *world) next() int { w.seq++; return w.seq }
+
+func (w *world) requestID() string {
+	return fmt.Sprintf("473469C7-AA6F-4DC5-B3DB-%012X", w.next())
+}
+
+func (w *world) group(id string) *group {
+	for _, g := range w.groups {
+		if g.ID == id {
+			return g
+		}
+	}
+	return &group{}
+}
+
+func (w *world) instance(id string) *instance {
+	for _, g := range w.groups {
+		for _, in := range g.instances {
+			if in.id == id {
+				return in
+			}
+		}
+	}
+	return nil
+}
+
+func (in *instance) snapshot() InstanceState {
+	return InstanceState{ID: in.id, ScalingGroupID: in.group.ID, LifecycleState: in.state, HealthStatus: in.health, Weight: in.weight}
+}
+
+// repeated reads name.1, name.2, ... in order; it fails past max or on a gap.
+func repeated(params url.Values, name string, max int) ([]string, *apiError) {
+	var out []string
+	for n := 1; ; n++ {
+		v, ok := params[name+"."+strconv.Itoa(n)]
+		if !ok {
+			break
+		}
+		if n > max || len(v) != 1 || v[0] == "" {
+			return nil, invalid(name)
+		}
+		out = append(out, v[0])
+	}
+	return out, nil
+}
+
+// page reads PageNumber and PageSize, with their defaults and limits.
+func page(params url.Values, maxSize int) (number, size int, err *apiError) {
+	number, size = 1, 10
+	if v := params.Get("PageNumber"); v != "" {
+		n, e := strconv.Atoi(v)
+		if e != nil || n < 1 {
+			return 0, 0, invalid("PageNumber")
+		}
+		number = n
+	}
+	if v := params.Get("PageSize"); v != "" {
+		n, e := strconv.Atoi(v)
+		if e != nil || n < 1 || n > maxSize {
+			return 0, 0, invalid("PageSize")
+		}
+		size = n
+	}
+	return number, size, nil
+}
+
+func window[T any](items []T, number, size int) []T {
+	from := min((number-1)*size, len(items))
+	return items[from:min(from+size, len(items))]
+}
+
+// standby serves EnterStandby (enter) and ExitStandby.
+func (w *world) standby(params url.Values, enter bool, now time.Time) (map[string]any, *apiError) {
+	action, from, to := "EnterStandby", InService, Standby
+	if !enter {
+		action, from, to = "ExitStandby", Standby, InService
+	}
+	region := params.Get("RegionId")
+	if region == "" {
+		return nil, missing("RegionId")
+	}
+	groupID := params.Get("ScalingGroupId")
+	if groupID == "" {
+		return nil, missing("ScalingGroupId")
+	}
+	ids, err := repeated(params, "InstanceId", 20)
+	if err != nil {
+		return nil, err
+	}
+	if len(ids) == 0 {
+		return nil, missing("InstanceId")
+	}
+	async := params.Get("Async")
+	if async != "" && async != "true" && async != "false" {
+		return nil, invalid("Async")
+	}
+	token := params.Get("ClientToken")
+	if len(token) > 64 || strings.ContainsFunc(token, func(r rune) bool { return r > 0x7e || r < 0x20 }) {
+		return nil, invalid("ClientToken")
+	}
+	g := w.group(groupID)
+	if g.ID == "" || g.Region != region {
+		return nil, errorf(404, "InvalidScalingGroupId.NotFound", "The specified scaling group does not exist.")
+	}
+	fingerprint := strings.Join(append([]string{groupID, async}, ids...), ",")
+	if token != "" {
+		if used, ok := w.tokens[action+"|"+token]; ok {
+			if used.fingerprint != fingerprint {
+				return nil, errorf(400, "IdempotentParameterMismatch", "The request uses the same client token as a previous, but non-identical request.")
+			}
+			return map[string]any{"ScalingActivityId": used.activityID}, nil
+		}
+	}
+	if g.Disabled {
+		return nil, errorf(400, "IncorrectScalingGroupStatus", "The current status of the specified scaling group does not support this action.")
+	}
+	var targets []*instance
+	for _, id := range ids {
+		in := w.instance(id)
+		if in == nil || in.group != g {
+			return nil, errorf(404, "InvalidInstanceId.NotFound", "Instance %q does not exist.", id)
+		}
+		if in.state != from {
+			return nil, errorf(400, "IncorrectInstanceStatus", "The current status of instance %q does not support this action.", id)
+		}
+		targets = append(targets, in)
+	}
+	for _, in := range targets {
+		in.state = to
+		if enter {
+			in.weight = 0
+		} else {
+			in.weight = in.configuredWgt
+			if in.frozenHealth != "" {
+				in.health, in.frozenHealth = in.frozenHealth, ""
+			}
+		}
+	}
+	a := &activity{id: fmt.Sprintf("asa-emu%013d", w.next()), groupID: groupID, instances: ids, start: now,
+		description: fmt.Sprintf("%s %d instance(s)", action, len(ids))}
+	if async == "true" {
+		a.pendingPolls = asyncPolls
+	}
+	w.activities = append(w.activities, a)
+	if token != "" {
+		w.tokens[action+"|"+token] = tokenUse{fingerprint: fingerprint, activityID: a.id}
+	}
+	return map[string]any{"ScalingActivityId": a.id}, nil
+}
+
+func (w *world) describeInstances(params url.Values) (map[string]any, *apiError) {
+	region := params.Get("RegionId")
+	if region == "" {
+		return nil, missing("RegionId")
+	}
+	ids, err := repeated(params, "InstanceId", 20)
+	if err != nil {
+		return nil, err
+	}
+	number, size, err := page(params, 100)
+	if err != nil {
+		return nil, err
+	}
+	groupID, state := params.Get("ScalingGroupId"), params.Get("LifecycleState")
+	if groupID != "" && w.group(groupID).Region != region {
+		return nil, errorf(404, "InvalidScalingGroupId.NotFound", "The specified scaling group does not exist.")
+	}
+	var matched []map[string]any
+	for _, g := range w.groups {
+		if g.Region != region || (groupID != "" && g.ID != groupID) {
+			continue
+		}
+		for _, in := range g.instances {
+			if (len(ids) > 0 && !slices.Contains(ids, in.id)) || (state != "" && in.state != state) {
+				continue
+			}
+			matched = append(matched, map[string]any{
+				"InstanceId": in.id, "ScalingGroupId": g.ID, "LifecycleState": in.state, "HealthStatus": in.health,
+				"LoadBalancerWeight": in.weight, "CreationType": "Attached", "Entrusted": true, "ZoneId": region + "-h",
+				"CreatedTime": "2026-11-01T08:00:00Z", "WarmupState": "NoNeedWarmup",
+			})
+		}
+	}
+	return map[string]any{
+		"TotalCount": len(matched), "PageNumber": number, "PageSize": size, "TotalSpotCount": 0,
+		"ScalingInstances": map[string]any{"ScalingInstance": nonNil(window(matched, number, size))},
+	}, nil
+}
+
+func (w *world) describeActivities(params url.Values) (map[string]any, *apiError) {
+	region := params.Get("RegionId")
+	if region == "" {
+		return nil, missing("RegionId")
+	}
+	ids, err := repeated(params, "ScalingActivityId", 20)
+	if err != nil {
+		return nil, err
+	}
+	groupID := params.Get("ScalingGroupId")
+	if (groupID == "") == (len(ids) == 0) {
+		return nil, errorf(400, "InvalidParameter", "Specify either ScalingGroupId or ScalingActivityId.N.")
+	}
+	number, size, err := page(params, 50)
+	if err != nil {
+		return nil, err
+	}
+	var matched []map[string]any
+	for i := len(w.activities) - 1; i >= 0; i-- { // newest first
+		a := w.activities[i]
+		if w.group(a.groupID).Region != region || (groupID != "" && a.groupID != groupID) || (len(ids) > 0 && !slices.Contains(ids, a.id)) {
+			continue
+		}
+		status, progress := "Successful", 100
+		if a.pendingPolls > 0 {
+			a.pendingPolls--
+			status, progress = "InProgress", 50
+		}
+		matched = append(matched, map[string]any{
+			"ScalingActivityId": a.id, "ScalingGroupId": a.groupID, "StatusCode": status, "Progress": progress,
+			"StatusMessage": "", "Description": a.description, "Cause": "A user requested it through the API.",
+			"StartTime": a.start.UTC().Format("2006-01-02T15:04Z"), "ScalingInstanceNumber": len(a.instances),
+			"TotalCapacity": len(w.group(a.groupID).instances),
+		})
+	}
+	return map[string]any{
+		"TotalCount": len(matched), "PageNumber": number, "PageSize": size,
+		"ScalingActivities": map[string]any{"ScalingActivity": nonNil(window(matched, number, size))},
+	}, nil
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
