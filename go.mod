@@ -2,7 +2,10 @@ module ess-standby
 
 go 1.26
 
-require github.com/aliyun/alibaba-cloud-sdk-go v1.63.107
+require (
+	github.com/aliyun/alibaba-cloud-sdk-go v1.63.107
+	github.com/aliyun/fc-runtime-go-sdk v0.3.1
+)
 
 require (
 	github.com/jmespath/go-jmespath v0.4.0 // indirect

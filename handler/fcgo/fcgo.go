@@ -1,0 +1,58 @@
+// Package fcgo adapts the handler to FC's built-in go1 runtime, which
+// fc-runtime-go-sdk's fc.Start drives: it reads the invocation's request ID,
+// region and credentials from fccontext, and shapes the outcome the way FC
+// expects it.
+package fcgo
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/aliyun/fc-runtime-go-sdk/events"
+	"github.com/aliyun/fc-runtime-go-sdk/fc/messages"
+	"github.com/aliyun/fc-runtime-go-sdk/fccontext"
+
+	"ess-standby/handler"
+)
+
+// Handler returns the function for fc.Start. It takes the raw payload, so
+// that no event fails to unmarshal before the handler can name the problem.
+//
+// An HTTP-trigger event is answered with an HTTP response (fc-runtime-go-sdk's
+// events.HTTPTriggerResponse, FC's exact shape), whatever its status. Any
+// other failed event fails the invocation, so that FC records it and async
+// retries and failure destinations apply; the error's type is the error code.
+func Handler(h *handler.Handler) func(context.Context, []byte) (json.RawMessage, error) {
+	return func(ctx context.Context, payload []byte) (json.RawMessage, error) {
+		out := h.Invoke(ctx, Invocation(ctx), payload)
+		switch {
+		case out.HTTP:
+			return json.Marshal(events.HTTPTriggerResponse{
+				StatusCode: out.Status,
+				Headers:    map[string]string{"Content-Type": "application/json"},
+				Body:       string(out.Body),
+			})
+		case out.Err != nil:
+			return nil, messages.InvokeResponse_Error{Message: out.Err.Error(), Type: out.Err.Code}
+		}
+		return out.Body, nil
+	}
+}
+
+// Invocation reads what FC tells about the invocation from its context.
+func Invocation(ctx context.Context) handler.Invocation {
+	fctx, ok := fccontext.FromContext(ctx)
+	if !ok {
+		return handler.Invocation{}
+	}
+	return handler.Invocation{
+		RequestID:  fctx.RequestID,
+		Region:     fctx.Region,
+		RetryCount: fctx.RetryCount,
+		Credentials: handler.Credentials{
+			AccessKeyID:     fctx.Credentials.AccessKeyId,
+			AccessKeySecret: fctx.Credentials.AccessKeySecret,
+			SecurityToken:   fctx.Credentials.SecurityToken,
+		},
+	}
+}

@@ -1,0 +1,97 @@
+// Package local runs one event against an in-process Auto Scaling emulator
+// seeded with the sample fleet that events/ names: the whole function, real
+// SDK signing included, on a machine with no cloud account and no network.
+package local
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"text/tabwriter"
+	"time"
+
+	"ess-standby/handler"
+	"ess-standby/handler/ess"
+	"ess-standby/handler/esstest"
+)
+
+// Run answers event as the function would, then prints the answer, the
+// calls Auto Scaling received, and each instance's lifecycle state and SLB
+// weight before and after. It returns the outcome's error, if any.
+func Run(ctx context.Context, cfg handler.Config, event []byte, out io.Writer, log *slog.Logger) error {
+	creds := handler.Credentials{AccessKeyID: "STS.LocalEmulator", AccessKeySecret: rand.Text(), SecurityToken: "local-" + rand.Text()}
+	emu := esstest.NewServer([]esstest.Key{{ID: creds.AccessKeyID, Secret: creds.AccessKeySecret, Token: creds.SecurityToken}}, esstest.SampleFleet()...)
+	defer emu.Close()
+	endpoint, err := url.Parse(emu.URL)
+	if err != nil {
+		return err
+	}
+	cfg.Credentials = handler.Credentials{} // the invocation brings them, as in FC
+	h := handler.New(cfg, ess.New(ess.Config{Endpoint: endpoint}), log)
+
+	before := emu.Instances()
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	inv := handler.Invocation{RequestID: "local-" + time.Now().UTC().Format("20060102T150405.000"), Region: esstest.SampleRegion, Credentials: creds}
+	outcome := h.Invoke(ctx, inv, event)
+
+	var pretty bytes.Buffer
+	if json.Indent(&pretty, outcome.Body, "", "  ") != nil {
+		pretty.Write(outcome.Body)
+	}
+	switch {
+	case outcome.HTTP:
+		fmt.Fprintf(out, "answer (HTTP trigger, status %d):\n%s\n", outcome.Status, pretty.Bytes())
+	case outcome.Err != nil:
+		fmt.Fprintf(out, "invocation failed: %s\n%s\n", outcome.Err, pretty.Bytes())
+	default:
+		fmt.Fprintf(out, "answer:\n%s\n", pretty.Bytes())
+	}
+
+	fmt.Fprintf(out, "\ncalls Auto Scaling received (%s):\n", emu.URL)
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	calls := emu.Calls()
+	if len(calls) == 0 {
+		fmt.Fprintln(tw, "  none")
+	}
+	for _, c := range calls {
+		fmt.Fprintf(tw, "  %s\tHTTP %d %s\tsignature verified: %t\n", c.Action, c.Status, c.Code, c.SignatureOK)
+	}
+	tw.Flush()
+
+	fmt.Fprintln(out, "\ninstances of the sample fleet:")
+	tw = tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  INSTANCE\tGROUP\tSTATE\tSLB WEIGHT\t")
+	for _, b := range before {
+		a, ok := emu.Instance(b.ID)
+		if !ok {
+			a.LifecycleState = "(gone)"
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", b.ID, b.ScalingGroupID, change(b.LifecycleState, a.LifecycleState),
+			change(fmt.Sprint(b.Weight), fmt.Sprint(a.Weight)), mark(b, a))
+	}
+	tw.Flush()
+	if outcome.Err != nil {
+		return outcome.Err
+	}
+	return nil
+}
+
+func change(before, after string) string {
+	if before == after {
+		return before
+	}
+	return before + " -> " + after
+}
+
+func mark(before, after esstest.InstanceState) string {
+	if before.LifecycleState != after.LifecycleState || before.Weight != after.Weight {
+		return "<- changed"
+	}
+	return ""
+}
