@@ -180,6 +180,23 @@ func (s *Server) Instance(id string) (InstanceState, bool) {
 	return in.snapshot(), true
 }
 
+// ActivityState is a scaling activity as the emulator holds it.
+type ActivityState struct {
+	ID, ScalingGroupID, Description string
+	InstanceIDs                     []string
+}
+
+// Activities reports the activities started so far, oldest first.
+func (s *Server) Activities() []ActivityState {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []ActivityState
+	for _, a := range s.w.activities {
+		out = append(out, ActivityState{ID: a.id, ScalingGroupID: a.groupID, Description: a.description, InstanceIDs: append([]string(nil), a.instances...)})
+	}
+	return out
+}
+
 // ScaleIn removes up to n instances from a group as a scale-in would:
 // newest InService first, never Standby or Protected ones.
 func (s *Server) ScaleIn(groupID string, n int) (removed []string) {

@@ -1,0 +1,127 @@
+package esstest
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"slices"
+)
+
+// Expectation is what a file in events/ must lead to when the function runs
+// it against the sample fleet. The in-process tests and the end-to-end tests
+// of the built binary both check every file against this table.
+type Expectation struct {
+	Trigger string   // how the handler names the event's source in its log
+	HTTP    bool     // answered as an HTTP response
+	Status  int      // the answer's HTTP status
+	Code    string   // the error code; empty on success
+	Ignored bool     // answered {"Ignored": …} with no call
+	Calls   []string // the actions Auto Scaling receives, in order
+	Standby []string // the instances the answer reports in Standby
+	Skipped []string // the instances the answer reports as skipped
+}
+
+var (
+	lookupAndEnter = []string{"DescribeScalingInstances", "EnterStandby"}
+	enterOnly      = []string{"EnterStandby"}
+)
+
+// Samples maps each file name in events/ to its expectation.
+var Samples = map[string]Expectation{
+	"direct-request.json":              {Trigger: "direct", Status: 200, Calls: enterOnly, Standby: []string{"i-bp1ecr7go2go9kq3m1a", "i-bp1ecr7go2go9kq3m1b"}},
+	"direct-request-lookup.json":       {Trigger: "direct", Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1hh2ka9xr7wq4t5n0a"}},
+	"direct-request-two-groups.json":   {Trigger: "direct", Status: 200, Calls: []string{"DescribeScalingInstances", "EnterStandby", "EnterStandby"}, Standby: []string{"i-bp1ecr7go2go9kq3m1c", "i-bp1hh2ka9xr7wq4t5n0b", "eci-bp1hh2ka9xr7wq4t5n0c"}, Skipped: []string{"i-bp1ecr7go2go9kq3m1c"}},
+	"direct-request-invalid.json":      {Trigger: "direct", Status: 400, Code: "InvalidParameter"},
+	"direct-request-not-in-group.json": {Trigger: "direct", Status: 404, Code: "InvalidInstanceId.NotFound", Calls: []string{"DescribeScalingInstances"}},
+
+	"http-json.json":            {Trigger: "http-json", HTTP: true, Status: 200, Calls: enterOnly, Standby: []string{"i-bp1ecr7go2go9kq3m1b"}},
+	"http-form.json":            {Trigger: "http-form", HTTP: true, Status: 200, Calls: enterOnly, Standby: []string{"i-bp1ecr7go2go9kq3m1c", "i-bp1ecr7go2go9kq3m1d"}},
+	"http-query.json":           {Trigger: "http-query", HTTP: true, Status: 200, Calls: enterOnly, Standby: []string{"i-bp1hh2ka9xr7wq4t5n0a"}},
+	"http-base64.json":          {Trigger: "http-json", HTTP: true, Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1hh2ka9xr7wq4t5n0b"}},
+	"http-invalid.json":         {Trigger: "http-json", HTTP: true, Status: 400, Code: "InvalidParameter"},
+	"http-cms-alarm-alert.json": {Trigger: "cms-alarm-callback", HTTP: true, Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1ecr7go2go9kq3m1a"}},
+	"http-cms-alarm-ok.json":    {Trigger: "cms-alarm-callback", HTTP: true, Status: 200, Ignored: true},
+
+	"eventbridge-ecs-statechange.json":         {Trigger: "eventbridge:ecs:Instance:StateChange", Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1ecr7go2go9kq3m1c"}},
+	"eventbridge-ecs-statechange-running.json": {Trigger: "eventbridge:ecs:Instance:StateChange", Status: 200, Ignored: true},
+	"eventbridge-ecs-maintenance.json":         {Trigger: "eventbridge:ecs:Instance:SystemMaintenance.Reboot", Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1ecr7go2go9kq3m1d"}},
+	"eventbridge-ecs-maintenance-rawdata.json": {Trigger: "eventbridge-rawdata", Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1hh2ka9xr7wq4t5n0b"}},
+	"eventbridge-ecs-failure-rawdata.json":     {Trigger: "eventbridge-rawdata", Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1ecr7go2go9kq3m1b"}},
+	"eventbridge-ecs-disk-event.json":          {Trigger: "eventbridge:ecs:Disk:DiskOperationCompleted", Status: 200, Ignored: true},
+	"eventbridge-cms-alert.json":               {Trigger: "eventbridge:cms:CloudMonitor:AlertWebHook", Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1hh2ka9xr7wq4t5n0a"}},
+
+	"timer.json": {Trigger: "timer", Status: 200, Calls: enterOnly, Standby: []string{"i-bp1hh2ka9xr7wq4t5n0b"}},
+}
+
+// Answer is a function's answer to a sample, however it travelled.
+type Answer struct {
+	HTTP   bool   // an HTTP response
+	Status int    // its status (for events: 200, or the failure's)
+	Code   string // the error code, for a failed event invocation
+	Body   []byte // the JSON answer
+}
+
+// Check compares an answer, and what the emulator saw, with the
+// expectation. It returns every difference; none means the sample passed.
+func (e Expectation) Check(got Answer, s *Server, key Key) []string {
+	var diffs []string
+	bad := func(format string, args ...any) { diffs = append(diffs, fmt.Sprintf(format, args...)) }
+	var body struct {
+		Code, Message, Ignored, ScalingActivityId string
+		InstanceIds                               []string
+		Activities                                []struct{ ScalingActivityId string }
+		Skipped                                   []struct{ InstanceId string }
+	}
+	if err := json.Unmarshal(got.Body, &body); err != nil {
+		bad("answer %q is not JSON: %v", got.Body, err)
+	}
+	if got.HTTP != e.HTTP || got.Status != e.Status {
+		bad("answered HTTP=%t status %d, want HTTP=%t status %d", got.HTTP, got.Status, e.HTTP, e.Status)
+	}
+	if code := cmp.Or(got.Code, body.Code); code != e.Code {
+		bad("code %q, want %q (%s)", code, e.Code, body.Message)
+	}
+	if (body.Ignored != "") != e.Ignored {
+		bad("Ignored = %q, want ignored %t", body.Ignored, e.Ignored)
+	}
+	var actions []string
+	for _, c := range s.Calls() {
+		actions = append(actions, c.Action)
+		if !c.SignatureOK || c.AccessKeyID != key.ID || c.SecurityToken != key.Token || c.Status != 200 {
+			bad("call %s: signature ok %t, key %q, token matches %t, status %d; want a verified call with the invocation's STS credentials",
+				c.Action, c.SignatureOK, c.AccessKeyID, c.SecurityToken == key.Token, c.Status)
+		}
+	}
+	if !slices.Equal(actions, e.Calls) {
+		bad("Auto Scaling received %v, want %v", actions, e.Calls)
+	}
+	if e.Code != "" || e.Ignored {
+		return diffs
+	}
+	var started, answered []string
+	for _, a := range s.Activities() {
+		started = append(started, a.ID)
+	}
+	for _, a := range body.Activities {
+		answered = append(answered, a.ScalingActivityId)
+	}
+	if len(started) == 0 || body.ScalingActivityId != started[0] || !slices.Equal(answered, started) {
+		bad("answered activity %q and %v, the emulator started %v", body.ScalingActivityId, answered, started)
+	}
+	if !slices.Equal(body.InstanceIds, e.Standby) {
+		bad("InstanceIds %v, want %v", body.InstanceIds, e.Standby)
+	}
+	for _, id := range e.Standby {
+		if in, _ := s.Instance(id); in.LifecycleState != Standby || in.Weight != 0 {
+			bad("%s is %s with weight %d, want Standby with weight 0", id, in.LifecycleState, in.Weight)
+		}
+	}
+	var skipped []string
+	for _, sk := range body.Skipped {
+		skipped = append(skipped, sk.InstanceId)
+	}
+	if !slices.Equal(skipped, e.Skipped) {
+		bad("Skipped %v, want %v", skipped, e.Skipped)
+	}
+	return diffs
+}

@@ -1,0 +1,105 @@
+package handler_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"ess-standby/handler"
+	"ess-standby/handler/ess"
+	"ess-standby/handler/esstest"
+)
+
+var key = esstest.Key{ID: "STS.NSampleAccessKey01", Secret: "sample-Secret+/=", Token: "CAIS-sample-security-token+/="}
+
+// syncBuffer collects log lines written from many goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) lines() []map[string]any {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []map[string]any
+	for line := range strings.Lines(b.buf.String()) {
+		var m map[string]any
+		if json.Unmarshal([]byte(line), &m) == nil {
+			out = append(out, m)
+		}
+	}
+	b.buf.Reset()
+	return out
+}
+
+func sampleFiles(t *testing.T) map[string][]byte {
+	t.Helper()
+	paths, err := filepath.Glob("../events/*.json")
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no samples in ../events: %v", err)
+	}
+	files := map[string][]byte{}
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[filepath.Base(p)] = b
+		if _, ok := esstest.Samples[filepath.Base(p)]; !ok {
+			t.Errorf("events/%s has no expectation in esstest.Samples", filepath.Base(p))
+		}
+	}
+	for name := range esstest.Samples {
+		if files[name] == nil {
+			t.Errorf("esstest.Samples expects events/%s, which does not exist", name)
+		}
+	}
+	return files
+}
+
+// Every sample in events/ through the handler, the real SDK and the
+// emulator: the answer, the calls, the resulting state and the log line.
+func TestEverySampleEvent(t *testing.T) {
+	emu := esstest.NewServer([]esstest.Key{key}, esstest.SampleFleet()...)
+	defer emu.Close()
+	endpoint, _ := url.Parse(emu.URL)
+	logs := &syncBuffer{}
+	h := handler.New(handler.Config{}, ess.New(ess.Config{Endpoint: endpoint}), slog.New(slog.NewJSONHandler(logs, nil)))
+	creds := handler.Credentials{AccessKeyID: key.ID, AccessKeySecret: key.Secret, SecurityToken: key.Token}
+
+	for name, payload := range sampleFiles(t) {
+		t.Run(name, func(t *testing.T) {
+			emu.Reset()
+			want := esstest.Samples[name]
+			inv := handler.Invocation{RequestID: "req-" + name, Region: esstest.SampleRegion, Credentials: creds}
+			out := h.Invoke(context.Background(), inv, payload)
+			got := esstest.Answer{HTTP: out.HTTP, Status: out.Status, Body: out.Body}
+			if out.Err != nil {
+				got.Code = out.Err.Code
+			}
+			for _, diff := range want.Check(got, emu, key) {
+				t.Error(diff)
+			}
+			lines := logs.lines()
+			if len(lines) != 1 {
+				t.Fatalf("%d log lines, want one per invocation", len(lines))
+			}
+			if lines[0]["trigger"] != want.Trigger || lines[0]["request_id"] != inv.RequestID || lines[0]["status"] != float64(want.Status) {
+				t.Errorf("log line %v, want trigger %s, request_id %s, status %d", lines[0], want.Trigger, inv.RequestID, want.Status)
+			}
+		})
+	}
+}
