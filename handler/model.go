@@ -6,17 +6,19 @@ import (
 )
 
 // Credentials sign Auto Scaling calls: the STS credentials of the function's
-// RAM role. They never print: String and LogValue redact them.
+// RAM role. They never print: String, LogValue and MarshalJSON redact them,
+// also when they sit inside another value being logged.
 type Credentials struct {
 	AccessKeyID     string
 	AccessKeySecret string
 	SecurityToken   string
 }
 
-func (c Credentials) String() string       { return "Credentials(REDACTED)" }
-func (c Credentials) GoString() string     { return c.String() }
-func (c Credentials) LogValue() slog.Value { return slog.StringValue("REDACTED") }
-func (c Credentials) complete() bool       { return c.AccessKeyID != "" && c.AccessKeySecret != "" }
+func (c Credentials) String() string               { return "Credentials(REDACTED)" }
+func (c Credentials) GoString() string             { return c.String() }
+func (c Credentials) LogValue() slog.Value         { return slog.StringValue("REDACTED") }
+func (c Credentials) MarshalJSON() ([]byte, error) { return []byte(`"REDACTED"`), nil }
+func (c Credentials) complete() bool               { return c.AccessKeyID != "" && c.AccessKeySecret != "" }
 
 // Session says where and as whom an Auto Scaling call is made.
 type Session struct {

@@ -1,0 +1,225 @@
+package fcgo_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"ess-standby/handler/esstest"
+	"ess-standby/handler/fctest"
+)
+
+// binary is the real ess-standby, built once by TestMain.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "ess-standby-e2e")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "main")
+	args := []string{"build", "-o", binary}
+	if raceEnabled {
+		args = append(args, "-race")
+	}
+	if out, err := exec.Command("go", append(args, "ess-standby")...).CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "building ess-standby: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+var key = esstest.Key{ID: "STS.NE2eAccessKeyId777", Secret: "e2e-Secret+with/chars=", Token: "CAIS-e2e-token+with/chars=0123456789"}
+
+// function is a running binary in the go1 runtime, with its emulators.
+type function struct {
+	fc   *fctest.Server
+	emu  *esstest.Server
+	logs *syncBuffer
+	cmd  *exec.Cmd
+}
+
+func startFunction(t *testing.T, env ...string) *function {
+	t.Helper()
+	fc, err := fctest.NewServer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &function{fc: fc, emu: esstest.NewServer([]esstest.Key{key}, esstest.SampleFleet()...), logs: &syncBuffer{}}
+	f.cmd = exec.Command(binary)
+	f.cmd.Env = append([]string{"FC_RUNTIME_API=" + fc.Addr, "ESS_ENDPOINT=" + f.emu.URL, "FC_REGION=" + esstest.SampleRegion}, env...)
+	f.cmd.Stdout, f.cmd.Stderr = f.logs, f.logs
+	if err := f.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		f.cmd.Process.Kill()
+		f.cmd.Wait()
+		f.fc.Close() // only once the function is gone: its SDK spins on a closed runtime API
+		f.emu.Close()
+	})
+	return f
+}
+
+// invoke sends one invocation with the role's credentials and returns the
+// answer as the caller of InvokeFunction (or the HTTP trigger) sees it.
+func (f *function) invoke(t *testing.T, requestID string, payload []byte, creds esstest.Key) esstest.Answer {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	res, err := f.fc.Invoke(ctx, fctest.Invocation{RequestID: requestID, Payload: payload, Timeout: 15 * time.Second, Region: esstest.SampleRegion,
+		AccessKeyID: creds.ID, AccessKeySecret: creds.Secret, SecurityToken: creds.Token})
+	if err != nil {
+		t.Fatalf("invoke %s: %v\nfunction output:\n%s", requestID, err, f.logs)
+	}
+	if !res.OK {
+		msg, code := fctest.ErrorMessage(res.Body)
+		if !strings.HasPrefix(msg, code+": ") {
+			t.Errorf("failed invocation says %q of type %q; want a message starting with the code", msg, code)
+		}
+		body, _ := json.Marshal(map[string]string{"Code": code, "Message": strings.TrimPrefix(msg, code+": ")})
+		return esstest.Answer{Code: code, Body: body}
+	}
+	var httpResp struct {
+		StatusCode int               `json:"statusCode"`
+		Headers    map[string]string `json:"headers"`
+		Body       string            `json:"body"`
+	}
+	if json.Unmarshal(res.Body, &httpResp) == nil && httpResp.StatusCode != 0 {
+		if httpResp.Headers["Content-Type"] != "application/json" {
+			t.Errorf("HTTP answer headers %v, want JSON", httpResp.Headers)
+		}
+		return esstest.Answer{HTTP: true, Status: httpResp.StatusCode, Body: []byte(httpResp.Body)}
+	}
+	return esstest.Answer{Status: 200, Body: res.Body}
+}
+
+// The acceptance test of the go1 runtime: the built binary, started by FC's
+// runtime API, answers every file in events/ as esstest.Samples says, with
+// exactly the expected calls, signed with the invocation's STS credentials.
+func TestEverySampleThroughTheGo1Runtime(t *testing.T) {
+	f := startFunction(t)
+	paths, _ := filepath.Glob("../../events/*.json")
+	if len(paths) != len(esstest.Samples) {
+		t.Errorf("%d files in events/, %d expectations in esstest.Samples", len(paths), len(esstest.Samples))
+	}
+	var ids []string
+	for _, path := range paths {
+		name := filepath.Base(path)
+		t.Run(name, func(t *testing.T) {
+			want, ok := esstest.Samples[name]
+			if !ok {
+				t.Fatalf("no expectation for events/%s", name)
+			}
+			payload, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.emu.Reset()
+			id := "e2e-" + strings.TrimSuffix(name, ".json")
+			ids = append(ids, id)
+			for _, diff := range want.Check(f.invoke(t, id, payload, key), f.emu, key) {
+				t.Error(diff)
+			}
+		})
+	}
+	checkLogs(t, f, ids)
+}
+
+func TestFailuresThroughTheGo1Runtime(t *testing.T) {
+	f := startFunction(t)
+	payload := []byte(`{"ScalingGroupId":"asg-bp1fo0dbtsbmqa9h5dl3","InstanceIds":["i-bp1ecr7go2go9kq3m1a"]}`)
+	tests := []struct {
+		name      string
+		creds     esstest.Key
+		inject    func()
+		wantCode  string
+		wantCalls int
+	}{
+		{"no role attached", esstest.Key{}, nil, "MissingCredentials", 0},
+		{"wrong secret", esstest.Key{ID: key.ID, Secret: "not-the-secret", Token: key.Token}, nil, "SignatureDoesNotMatch", 1},
+		{"throttled", key, func() { f.emu.Fail("EnterStandby", 1, 400, "Throttling", "Request was denied due to request throttling.") }, "Throttling", 1},
+		{"instance busy", key, func() { f.emu.Fail("EnterStandby", 1, 400, "IncorrectInstanceStatus", "busy") }, "IncorrectInstanceStatus", 1},
+	}
+	var ids []string
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f.emu.Reset()
+			if tt.inject != nil {
+				tt.inject()
+			}
+			id := "e2e-fail-" + strings.ReplaceAll(tt.name, " ", "-")
+			ids = append(ids, id)
+			got := f.invoke(t, id, payload, tt.creds)
+			if got.Code != tt.wantCode {
+				t.Errorf("answer %s, want the invocation to fail with %s", got.Body, tt.wantCode)
+			}
+			if n := len(f.emu.Calls()); n != tt.wantCalls {
+				t.Errorf("%d calls reached Auto Scaling, want %d", n, tt.wantCalls)
+			}
+			if in, _ := f.emu.Instance("i-bp1ecr7go2go9kq3m1a"); in.LifecycleState != esstest.InService {
+				t.Errorf("a failed invocation changed the instance: %+v", in)
+			}
+		})
+	}
+	checkLogs(t, f, ids)
+}
+
+// checkLogs stops the function, then reads everything it printed: one JSON
+// line per invocation, and never a credential, in any encoding.
+func checkLogs(t *testing.T, f *function, requestIDs []string) {
+	t.Helper()
+	f.cmd.Process.Kill()
+	f.cmd.Wait()
+	out := f.logs.String()
+	for _, secret := range []string{key.Secret, key.Token, url.QueryEscape(key.Token), url.QueryEscape(key.Secret), key.ID, "not-the-secret"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("the function's output contains the credential %q", secret)
+		}
+	}
+	var seen []string
+	for line := range strings.Lines(out) {
+		var entry struct {
+			Msg       string `json:"msg"`
+			RequestID string `json:"request_id"`
+		}
+		if json.Unmarshal([]byte(line), &entry) == nil && entry.Msg == "invocation" {
+			seen = append(seen, entry.RequestID)
+		}
+	}
+	slices.Sort(seen)
+	slices.Sort(requestIDs)
+	if !slices.Equal(seen, requestIDs) {
+		t.Errorf("invocation log lines for %v, want one for each of %v", seen, requestIDs)
+	}
+}

@@ -1,0 +1,5 @@
+//go:build !race
+
+package fcgo_test
+
+const raceEnabled = false

@@ -1,0 +1,220 @@
+package handler
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// fakeScaling is a hand-written AutoScaling that knows which group holds
+// which instance and records what it was asked.
+type fakeScaling struct {
+	mu       sync.Mutex
+	groupOf  map[string]string
+	enterErr error
+	lookups  [][]string
+	calls    []StandbyCall
+	sessions []Session
+}
+
+func (f *fakeScaling) ScalingInstances(_ context.Context, s Session, ids []string) ([]ScalingInstance, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.lookups = append(f.lookups, ids)
+	f.sessions = append(f.sessions, s)
+	var out []ScalingInstance
+	for _, id := range ids {
+		if g := f.groupOf[id]; g != "" {
+			out = append(out, ScalingInstance{InstanceID: id, ScalingGroupID: g, LifecycleState: "InService"})
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeScaling) EnterStandby(_ context.Context, s Session, c StandbyCall) (Activity, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, c)
+	f.sessions = append(f.sessions, s)
+	if f.enterErr != nil {
+		return Activity{}, f.enterErr
+	}
+	return Activity{ScalingGroupID: c.ScalingGroupID, ScalingActivityID: fmt.Sprintf("asa-fake%d", len(f.calls)), RequestID: "R", InstanceIDs: c.InstanceIDs, ClientToken: c.ClientToken}, nil
+}
+
+var roleCreds = Credentials{AccessKeyID: "STS.role", AccessKeySecret: "role-secret", SecurityToken: "role-token"}
+
+func newTestHandler(cfg Config, f *fakeScaling) (*Handler, *bytes.Buffer) {
+	var logs bytes.Buffer
+	if f.groupOf == nil {
+		f.groupOf = map[string]string{"i-a1": "asg-a", "i-a2": "asg-a", "i-b1": "asg-b"}
+	}
+	return New(cfg, f, slog.New(slog.NewJSONHandler(&logs, nil))), &logs
+}
+
+func invoke(h *Handler, inv Invocation, payload string) Outcome {
+	return h.Invoke(context.Background(), inv, []byte(payload))
+}
+
+func TestScalingGroupComesFromRequestThenSettingThenLookup(t *testing.T) {
+	inv := Invocation{RequestID: "r1", Region: "cn-hangzhou", Credentials: roleCreds}
+	tests := []struct {
+		name        string
+		setting     string
+		payload     string
+		wantLookups int
+		wantGroups  []string
+	}{
+		{"request names it", "asg-setting", `{"ScalingGroupId":"asg-req","InstanceIds":["i-a1"]}`, 0, []string{"asg-req"}},
+		{"setting names it", "asg-setting", `{"InstanceIds":["i-a1","i-b1"]}`, 0, []string{"asg-setting"}},
+		{"looked up per instance", "", `{"InstanceIds":["i-a1","i-b1","i-a2"]}`, 1, []string{"asg-a", "asg-b"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := &fakeScaling{}
+			h, _ := newTestHandler(Config{ScalingGroupID: tt.setting}, f)
+			out := invoke(h, inv, tt.payload)
+			if out.Err != nil {
+				t.Fatalf("Invoke = %v", out.Err)
+			}
+			var groups []string
+			for _, c := range f.calls {
+				groups = append(groups, c.ScalingGroupID)
+			}
+			if len(f.lookups) != tt.wantLookups || fmt.Sprint(groups) != fmt.Sprint(tt.wantGroups) {
+				t.Errorf("%d lookups, calls to %v; want %d, %v", len(f.lookups), groups, tt.wantLookups, tt.wantGroups)
+			}
+		})
+	}
+}
+
+func TestLookupKeepsInstancesOfAGroupInOneCall(t *testing.T) {
+	f := &fakeScaling{}
+	h, _ := newTestHandler(Config{}, f)
+	out := invoke(h, Invocation{Region: "cn-hangzhou", Credentials: roleCreds}, `{"InstanceIds":["i-a1","i-b1","i-a2"],"ClientToken":"tok"}`)
+	if out.Err != nil || len(f.calls) != 2 {
+		t.Fatalf("Invoke = %v after %d calls, want 2 calls", out.Err, len(f.calls))
+	}
+	if got := fmt.Sprint(f.calls[0].InstanceIDs, f.calls[1].InstanceIDs); got != "[i-a1 i-a2] [i-b1]" {
+		t.Errorf("calls carried %s, want [i-a1 i-a2] [i-b1]", got)
+	}
+	if f.calls[0].ClientToken == f.calls[1].ClientToken || !strings.HasPrefix(f.calls[0].ClientToken, "tok") {
+		t.Errorf("tokens %q and %q: two calls need two tokens derived from the caller's", f.calls[0].ClientToken, f.calls[1].ClientToken)
+	}
+}
+
+func TestBatchTokenStaysWithin64(t *testing.T) {
+	long := strings.Repeat("t", 64)
+	for i := range 3 {
+		if tok := batchToken(long, i); len(tok) > 64 || tok == batchToken(long, i+1) {
+			t.Errorf("batchToken(64 chars, %d) = %q: too long or not distinct", i, tok)
+		}
+	}
+}
+
+func TestInstanceInNoGroupIsNotFoundAndNamed(t *testing.T) {
+	f := &fakeScaling{}
+	h, _ := newTestHandler(Config{}, f)
+	out := invoke(h, Invocation{Region: "cn-hangzhou", Credentials: roleCreds}, `{"InstanceIds":["i-a1","i-orphan1","i-orphan2"]}`)
+	if out.Err == nil || out.Err.Code != "InvalidInstanceId.NotFound" || out.Status != 404 {
+		t.Fatalf("Invoke = %v (status %d), want 404 InvalidInstanceId.NotFound", out.Err, out.Status)
+	}
+	if !strings.Contains(out.Err.Message, "i-orphan1") || !strings.Contains(out.Err.Message, "i-orphan2") || len(f.calls) != 0 {
+		t.Errorf("message %q, %d EnterStandby calls; want both orphans named and no call", out.Err.Message, len(f.calls))
+	}
+}
+
+func TestSessionPrefersInvocationCredentialsAndRequestRegion(t *testing.T) {
+	envCreds := Credentials{AccessKeyID: "LTAIenv", AccessKeySecret: "env-secret"}
+	tests := []struct {
+		name       string
+		cfg        Config
+		inv        Invocation
+		payload    string
+		wantRegion string
+		wantKey    string
+		wantCode   string
+	}{
+		{"invocation credentials first", Config{Credentials: envCreds}, Invocation{Region: "cn-shanghai", Credentials: roleCreds}, `{"InstanceId":"i-a1"}`, "cn-shanghai", "STS.role", ""},
+		{"settings credentials without a role", Config{Credentials: envCreds}, Invocation{Region: "cn-shanghai"}, `{"InstanceId":"i-a1"}`, "cn-shanghai", "LTAIenv", ""},
+		{"request region first", Config{Region: "cn-beijing"}, Invocation{Region: "cn-shanghai", Credentials: roleCreds}, `{"InstanceId":"i-a1","RegionId":"ap-southeast-1"}`, "ap-southeast-1", "STS.role", ""},
+		{"setting before FC's region", Config{Region: "cn-beijing"}, Invocation{Region: "cn-shanghai", Credentials: roleCreds}, `{"InstanceId":"i-a1"}`, "cn-beijing", "STS.role", ""},
+		{"FC_REGION last", Config{FCRegion: "cn-shenzhen"}, Invocation{Credentials: roleCreds}, `{"InstanceId":"i-a1"}`, "cn-shenzhen", "STS.role", ""},
+		{"no region at all", Config{}, Invocation{Credentials: roleCreds}, `{"InstanceId":"i-a1"}`, "", "", "MissingParameter"},
+		{"no credentials at all", Config{}, Invocation{Region: "cn-shanghai"}, `{"InstanceId":"i-a1"}`, "", "", "MissingCredentials"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := &fakeScaling{}
+			h, _ := newTestHandler(tt.cfg, f)
+			out := invoke(h, tt.inv, tt.payload)
+			if tt.wantCode != "" {
+				if out.Err == nil || out.Err.Code != tt.wantCode || len(f.sessions) != 0 {
+					t.Errorf("Invoke = %v after %d calls, want %s and no call", out.Err, len(f.sessions), tt.wantCode)
+				}
+				return
+			}
+			if out.Err != nil || len(f.sessions) == 0 {
+				t.Fatalf("Invoke = %v", out.Err)
+			}
+			if s := f.sessions[0]; s.Region != tt.wantRegion || s.Credentials.AccessKeyID != tt.wantKey {
+				t.Errorf("session %s as %s, want %s as %s", s.Region, s.Credentials.AccessKeyID, tt.wantRegion, tt.wantKey)
+			}
+		})
+	}
+}
+
+func TestInvalidInputMakesNoCall(t *testing.T) {
+	for _, payload := range []string{`{"InstanceIds":["i-x y"]}`, `{}`, `not json`, `{"triggerName":"t","triggerTime":"2026-11-27T00:00:00Z","payload":""}`,
+		`{"triggerName":"t","triggerTime":"x","payload":"{\"InstanceId\":\"i-a1\",\"Wait\":true}"}`,
+		`{"specversion":"1.0","source":"acs.ecs","type":"ecs:Instance:StateChange","data":{"resourceId":"i-bad id","state":"Stopped"}}`,
+		`{"specversion":"1.0","source":"acs.cms","type":"cms:CloudMonitor:AlertWebHook","data":{"alertState":"ALERT","dimensions":"{userId=1}"}}`} {
+		f := &fakeScaling{}
+		h, _ := newTestHandler(Config{}, f)
+		out := invoke(h, Invocation{Region: "cn-hangzhou", Credentials: roleCreds}, payload)
+		if out.Err == nil || out.Err.Kind != Invalid || out.Status != 400 || len(f.lookups)+len(f.calls) != 0 {
+			t.Errorf("Invoke(%s) = %v (status %d) after %d calls, want 400 and no call", payload, out.Err, out.Status, len(f.lookups)+len(f.calls))
+		}
+	}
+}
+
+func TestAutoScalingErrorsPassThrough(t *testing.T) {
+	f := &fakeScaling{enterErr: &Error{Kind: Conflict, Code: "IncorrectScalingGroupStatus", Message: "The current status of the specified scaling group does not support this action.", Cause: errors.New("EnterStandby: HTTP 400")}}
+	h, logs := newTestHandler(Config{ScalingGroupID: "asg-a"}, f)
+	out := invoke(h, Invocation{RequestID: "fc-req-1", Region: "cn-hangzhou", Credentials: roleCreds}, `{"InstanceId":"i-a1"}`)
+	if out.Err == nil || out.Status != 409 || out.Err.Code != "IncorrectScalingGroupStatus" {
+		t.Fatalf("Invoke = %v (status %d), want 409 IncorrectScalingGroupStatus", out.Err, out.Status)
+	}
+	want := `{"Code":"IncorrectScalingGroupStatus","Message":"The current status of the specified scaling group does not support this action.","RequestId":"fc-req-1"}`
+	if string(out.Body) != want {
+		t.Errorf("body %s, want %s", out.Body, want)
+	}
+	if !strings.Contains(logs.String(), `"cause":"EnterStandby: HTTP 400"`) || !strings.Contains(logs.String(), `"level":"WARN"`) {
+		t.Errorf("log %s lacks the cause at WARN", logs.String())
+	}
+}
+
+func TestUnclassifiedErrorRevealsNothing(t *testing.T) {
+	f := &fakeScaling{enterErr: errors.New("dial tcp 10.0.0.1:443: secret internals")}
+	h, _ := newTestHandler(Config{ScalingGroupID: "asg-a"}, f)
+	out := invoke(h, Invocation{Region: "cn-hangzhou", Credentials: roleCreds}, `{"InstanceId":"i-a1"}`)
+	if out.Status != 500 || out.Err.Code != "InternalError" || strings.Contains(string(out.Body), "secret") {
+		t.Errorf("Invoke = %d %s, want 500 InternalError revealing nothing", out.Status, out.Body)
+	}
+}
+
+func TestCredentialsNeverPrint(t *testing.T) {
+	c := Credentials{AccessKeyID: "STS.id", AccessKeySecret: "s3cr3t", SecurityToken: "t0k3n"}
+	var logs bytes.Buffer
+	slog.New(slog.NewJSONHandler(&logs, nil)).Info("x", "creds", c, "inv", Invocation{Credentials: c})
+	for _, text := range []string{fmt.Sprint(c), fmt.Sprintf("%+v", c), fmt.Sprintf("%#v", c), fmt.Sprintf("%+v", Invocation{Credentials: c}), logs.String()} {
+		if strings.Contains(text, "s3cr3t") || strings.Contains(text, "t0k3n") {
+			t.Errorf("%q shows a credential", text)
+		}
+	}
+}

@@ -1,0 +1,70 @@
+package handler
+
+import (
+	"log/slog"
+	"strings"
+	"testing"
+)
+
+func env(vars map[string]string) func(string) string {
+	return func(k string) string { return vars[k] }
+}
+
+func TestLoadSettings(t *testing.T) {
+	s, err := LoadSettings(env(map[string]string{
+		"ESS_ENDPOINT": "http://127.0.0.1:8080", "ALIBABA_CLOUD_REGION_ID": "cn-shanghai", "SCALING_GROUP_ID": "asg-bp1x",
+		"LOG_LEVEL": "DEBUG", "FC_REGION": "cn-hangzhou", "ALIBABA_CLOUD_ACCESS_KEY_ID": "id", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "secret",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.ESSEndpoint.String() != "http://127.0.0.1:8080" || s.Handler.Region != "cn-shanghai" || s.Handler.ScalingGroupID != "asg-bp1x" ||
+		s.LogLevel != slog.LevelDebug || s.Handler.FCRegion != "cn-hangzhou" || !s.Handler.Credentials.complete() {
+		t.Errorf("LoadSettings = %+v", s)
+	}
+	if s, err := LoadSettings(env(nil)); err != nil || s.ESSEndpoint != nil || s.LogLevel != slog.LevelInfo {
+		t.Errorf("defaults = %+v, %v", s, err)
+	}
+}
+
+func TestLoadSettingsReportsEveryProblem(t *testing.T) {
+	_, err := LoadSettings(env(map[string]string{
+		"ESS_ENDPOINT":                "http://ess.aliyuncs.com",
+		"ALIBABA_CLOUD_REGION_ID":     "Hangzhou",
+		"SCALING_GROUP_ID":            "sg-1",
+		"LOG_LEVEL":                   "verbose",
+		"DEBUG":                       "tea,sdk",
+		"DRY_RUN":                     "true",
+		"ALIBABA_CLOUD_ACCESS_KEY_ID": "id-without-secret",
+	}))
+	if err == nil {
+		t.Fatal("bad settings were accepted")
+	}
+	for _, want := range []string{"ESS_ENDPOINT", "only to a loopback", "ALIBABA_CLOUD_REGION_ID", "SCALING_GROUP_ID", "LOG_LEVEL", "DEBUG=sdk", "DRY_RUN is not supported", "set together"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not mention %q", err, want)
+		}
+	}
+	if strings.Contains(err.Error(), "id-without-secret") {
+		t.Errorf("error %q quotes a credential", err)
+	}
+}
+
+func TestParseEndpoint(t *testing.T) {
+	for in, ok := range map[string]bool{
+		"https://ess.aliyuncs.com":               true,
+		"https://ess.eu-central-1.aliyuncs.com/": true,
+		"http://127.0.0.1:9999":                  true,
+		"http://localhost:9999":                  true,
+		"http://[::1]:9999":                      true,
+		"http://10.0.0.5":                        false,
+		"ftp://ess.aliyuncs.com":                 false,
+		"ess.aliyuncs.com":                       false,
+		"https://ess.aliyuncs.com/path":          false,
+		"https://user:pw@ess.aliyuncs.com":       false,
+	} {
+		if _, err := parseEndpoint(in); (err == nil) != ok {
+			t.Errorf("parseEndpoint(%q) error = %v, want ok %t", in, err, ok)
+		}
+	}
+}
