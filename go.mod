@@ -5,6 +5,7 @@ go 1.26
 require (
 	github.com/aliyun/alibaba-cloud-sdk-go v1.63.107
 	github.com/aliyun/fc-runtime-go-sdk v0.3.1
+	github.com/aws/aws-lambda-go v1.55.1
 )
 
 require (
@@ -13,6 +14,5 @@ require (
 	github.com/modern-go/concurrent v0.0.0-20180306012644-bacd9c7ef1dd // indirect
 	github.com/modern-go/reflect2 v1.0.2 // indirect
 	github.com/opentracing/opentracing-go v1.2.1-0.20220228012449-10b1cf09e00b // indirect
-	github.com/stretchr/testify v1.7.2 // indirect
 	gopkg.in/ini.v1 v1.67.0 // indirect
 )

@@ -168,7 +168,9 @@ func TestFailuresThroughTheGo1Runtime(t *testing.T) {
 	}{
 		{"no role attached", esstest.Key{}, nil, "MissingCredentials", 0},
 		{"wrong secret", esstest.Key{ID: key.ID, Secret: "not-the-secret", Token: key.Token}, nil, "SignatureDoesNotMatch", 1},
-		{"throttled", key, func() { f.emu.Fail("EnterStandby", 1, 400, "Throttling", "Request was denied due to request throttling.") }, "Throttling", 1},
+		{"throttled", key, func() {
+			f.emu.Fail("EnterStandby", 1, 400, "Throttling", "Request was denied due to request throttling.")
+		}, "Throttling", 1},
 		{"instance busy", key, func() { f.emu.Fail("EnterStandby", 1, 400, "IncorrectInstanceStatus", "busy") }, "IncorrectInstanceStatus", 1},
 	}
 	var ids []string

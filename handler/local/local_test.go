@@ -1,0 +1,44 @@
+package local
+
+import (
+	"bytes"
+	"log/slog"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"ess-standby/handler"
+)
+
+func TestRunShowsTheInstanceInStandby(t *testing.T) {
+	event, err := os.ReadFile("../../events/http-cms-alarm-alert.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out, logs bytes.Buffer
+	if err := Run(t.Context(), handler.Config{}, event, &out, slog.New(slog.NewJSONHandler(&logs, nil))); err != nil {
+		t.Fatalf("Run = %v\n%s", err, out.String())
+	}
+	report := out.String()
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`"ScalingActivityId": "asa-[a-z0-9]+"`),
+		regexp.MustCompile(`i-bp1ecr7go2go9kq3m1a\s+asg-bp1fo0dbtsbmqa9h5dl3\s+InService -> Standby\s+50 -> 0\s+<- changed`),
+		regexp.MustCompile(`EnterStandby\s+HTTP 200\s+signature verified: true`),
+	} {
+		if !want.MatchString(report) {
+			t.Errorf("report lacks %s:\n%s", want, report)
+		}
+	}
+	if strings.Count(report, "<- changed") != 1 {
+		t.Errorf("report shows other changes:\n%s", report)
+	}
+}
+
+func TestRunReportsAFailure(t *testing.T) {
+	var out, logs bytes.Buffer
+	err := Run(t.Context(), handler.Config{}, []byte(`{"InstanceIds":["i-x y"]}`), &out, slog.New(slog.NewJSONHandler(&logs, nil)))
+	if err == nil || !strings.Contains(out.String(), "invocation failed: InvalidParameter") || !strings.Contains(out.String(), "none") {
+		t.Errorf("Run = %v\n%s", err, out.String())
+	}
+}
