@@ -3,6 +3,9 @@ package ess_test
 import (
 	"context"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -165,5 +168,23 @@ func TestUnreachableAndOutOfTime(t *testing.T) {
 	_, err = c.EnterStandby(ctx, session(), handler.StandbyCall{ScalingGroupID: esstest.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
 	if !errors.As(err, &e) || e.Code != "Timeout" || e.Kind.Status() != 504 {
 		t.Fatalf("EnterStandby with no time left = %v, want 504 Timeout", err)
+	}
+}
+
+// The SDK panics on an error body whose fields are not strings, and cannot
+// read one that is not JSON; neither may take the function down.
+func TestOddErrorBodiesAreUnavailable(t *testing.T) {
+	for _, body := range []string{`{"Code":123,"Message":"x","RequestId":"r"}`, `not json at all`, `<Error><Code>Throttling</Code></Error>`} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.WriteHeader(http.StatusInternalServerError)
+			io.WriteString(w, body)
+		}))
+		u, _ := url.Parse(srv.URL)
+		_, err := ess.New(ess.Config{Endpoint: u}).EnterStandby(context.Background(), session(), handler.StandbyCall{ScalingGroupID: esstest.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
+		srv.Close()
+		var e *handler.Error
+		if !errors.As(err, &e) || e.Code != "ServiceUnavailable" || e.Kind.Status() != 502 {
+			t.Errorf("error body %q: got %v, want 502 ServiceUnavailable", body, err)
+		}
 	}
 }
