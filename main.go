@@ -6,19 +6,24 @@ package main
 import (
 	"context"
 	_ "embed"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
+	"time"
 
 	"github.com/aliyun/fc-runtime-go-sdk/fc"
 
 	"ess-standby/handler"
+	"ess-standby/handler/console"
 	"ess-standby/handler/ess"
 	"ess-standby/handler/fcgo"
-	"ess-standby/handler/local"
+	"ess-standby/handler/fcserver"
 )
 
 // defaultEvent is what `local` runs when given no file: a CloudMonitor alarm.
@@ -26,80 +31,140 @@ import (
 //go:embed events/http-cms-alarm-alert.json
 var defaultEvent []byte
 
-const usage = `ess-standby: puts Auto Scaling (ESS) instances into Standby.
+const usage = `ess-standby puts Auto Scaling (ESS) instances into Standby.
 
 Modes:
-  (FC_RUNTIME_API set)   FC go1 runtime: serve invocations with fc.Start
-  ess-standby local [FILE|-]
-                         run one event (a file, - for stdin, default: a
-                         CloudMonitor alarm sample) against a built-in Auto
-                         Scaling emulator; needs no account and no network
-  ess-standby help       this text
+  (FC_RUNTIME_API set)  FC go1 runtime: serve invocations with fc.Start
+  main serve            FC custom runtime (what bootstrap runs): HTTP server on
+                        FC_CUSTOM_LISTEN_PORT, else FC_SERVER_PORT, else 9000
+  main local [FILE|-]   run one event against a built-in Auto Scaling emulator
+                        (no account, no network); default: a CloudMonitor alarm
+  main invoke [--region R] [--dry-run] [--timeout D] [FILE|-]
+                        run one event against the real Auto Scaling API, with
+                        the credentials of ALIBABA_CLOUD_ACCESS_KEY_ID, _SECRET
+                        and _SECURITY_TOKEN (never flags: they show in ps)
+  main help             this text
+
+FILE is an event as the function receives it (see events/); - reads stdin.
 
 Settings (environment variables, read once at start):
-  ESS_ENDPOINT              Auto Scaling endpoint, scheme://host[:port]
-                            (default: the SDK's endpoint for the region, HTTPS)
-  ALIBABA_CLOUD_REGION_ID   region for invocations that name none
-                            (default: FC's region, FC_REGION)
-  SCALING_GROUP_ID          group for events that name none
-                            (default: look each instance's group up)
-  LOG_LEVEL                 debug, info, warn or error (default info)
-  ALIBABA_CLOUD_ACCESS_KEY_ID, _SECRET, _SECURITY_TOKEN
-                            credentials when the invocation brings none
+  ESS_ENDPOINT             Auto Scaling endpoint, scheme://host[:port]; plain
+                           http only to loopback (default: the SDK's endpoint
+                           for the region, over HTTPS)
+  ALIBABA_CLOUD_REGION_ID  region for invocations that name none
+                           (default: FC's region, FC_REGION)
+  SCALING_GROUP_ID         group for events that name none
+                           (default: look each instance's group up)
+  DRY_RUN                  true: decide and report, change nothing (false)
+  LOG_LEVEL                debug, info, warn or error (info)
+  FC_CUSTOM_LISTEN_PORT, FC_SERVER_PORT
+                           server mode's port (9000); 0 picks a free one
+  ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET,
+  ALIBABA_CLOUD_SECURITY_TOKEN
+                           credentials when an invocation brings none
 `
+
+// shutdownGrace bounds how long server mode waits for in-flight invocations
+// after SIGTERM.
+const shutdownGrace = 60 * time.Second
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr))
 }
 
 func run(args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
+	mode := ""
+	if len(args) > 0 {
+		mode, args = args[0], args[1:]
+	}
+	if mode == "help" || mode == "-h" || mode == "--help" {
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
 	settings, err := handler.LoadSettings(getenv)
 	if err != nil {
 		fmt.Fprintf(stderr, "ess-standby: cannot start, fix these settings:\n%v\n", err)
 		return 2
 	}
-	newLogger := func(w io.Writer) *slog.Logger {
+	logger := func(w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: settings.LogLevel}))
 	}
-	mode := ""
-	if len(args) > 0 {
-		mode = args[0]
-	}
-	switch {
-	case mode == "local":
-		event, err := readEvent(args[1:], stdin)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	client := ess.New(ess.Config{Endpoint: settings.ESSEndpoint})
+	defer client.Close()
+
+	switch mode {
+	case "":
+		if getenv("FC_RUNTIME_API") == "" {
+			break
+		}
+		// FC ships stdout to Log Service: one JSON line per invocation.
+		fc.Start(fcgo.Handler(handler.New(settings.Handler, client, logger(stdout)))) // never returns
+	case "serve":
+		log := logger(stdout)
+		ln, err := net.Listen("tcp", ":"+strconv.Itoa(settings.ListenPort))
+		if err != nil {
+			fmt.Fprintln(stderr, "ess-standby serve:", err)
+			return 1
+		}
+		log.Info("listening", "addr", ln.Addr().String())
+		srv := fcserver.New(handler.New(settings.Handler, client, log), log, stdout)
+		if err := fcserver.Serve(ctx, ln, srv, shutdownGrace); err != nil {
+			log.Error("server stopped", "err", err.Error())
+			return 1
+		}
+		log.Info("stopped")
+		return 0
+	case "local":
+		event, err := readEvent(args, stdin, defaultEvent)
 		if err != nil {
 			fmt.Fprintln(stderr, "ess-standby local:", err)
 			return 2
 		}
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-		defer stop()
 		// Logs go to stderr, so the report on stdout stays readable.
-		if err := local.Run(ctx, settings.Handler, event, stdout, newLogger(stderr)); err != nil {
-			return 1
+		return exitCode(console.Local(ctx, settings.Handler, event, stdout, logger(stderr)))
+	case "invoke":
+		flags := flag.NewFlagSet("invoke", flag.ContinueOnError)
+		flags.SetOutput(stderr)
+		region := flags.String("region", settings.Handler.Region, "region of the scaling group (default ALIBABA_CLOUD_REGION_ID)")
+		dryRun := flags.Bool("dry-run", settings.Handler.DryRun, "decide and report, call nothing that changes state")
+		timeout := flags.Duration("timeout", time.Minute, "give up after this long")
+		if flags.Parse(args) != nil {
+			return 2
 		}
-		return 0
-	case mode == "help" || mode == "-h" || mode == "--help":
-		fmt.Fprint(stdout, usage)
-		return 0
-	case mode == "" && getenv("FC_RUNTIME_API") != "":
-		// FC ships stdout to Log Service: one JSON line per invocation.
-		h := handler.New(settings.Handler, ess.New(ess.Config{Endpoint: settings.ESSEndpoint}), newLogger(stdout))
-		fc.Start(fcgo.Handler(h)) // never returns
-		return 0
+		event, err := readEvent(flags.Args(), stdin, nil)
+		if err != nil {
+			fmt.Fprintln(stderr, "ess-standby invoke:", err)
+			return 2
+		}
+		settings.Handler.Region, settings.Handler.DryRun = *region, *dryRun
+		ctx, cancel := context.WithTimeout(ctx, *timeout)
+		defer cancel()
+		h := handler.New(settings.Handler, client, logger(stderr))
+		return exitCode(console.Invoke(ctx, h, event, stdout))
 	}
 	fmt.Fprint(stderr, usage)
 	return 2
 }
 
-func readEvent(args []string, stdin io.Reader) ([]byte, error) {
+func exitCode(err error) int {
+	if err != nil {
+		return 1
+	}
+	return 0
+}
+
+// readEvent reads the event named by args: a file, - for stdin, or the
+// fallback when there is none and one is allowed.
+func readEvent(args []string, stdin io.Reader, fallback []byte) ([]byte, error) {
 	switch {
-	case len(args) == 0:
-		return defaultEvent, nil
-	case len(args) > 1:
-		return nil, fmt.Errorf("one event file at most, got %d", len(args))
+	case len(args) == 0 && fallback != nil:
+		return fallback, nil
+	case len(args) != 1:
+		return nil, fmt.Errorf("want one event: a file, or - for stdin")
 	case args[0] == "-":
-		return io.ReadAll(io.LimitReader(stdin, 1<<20))
+		return io.ReadAll(io.LimitReader(stdin, handler.MaxPayload+1))
 	}
 	return os.ReadFile(args[0])
 }

@@ -5,10 +5,26 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	fcevents "github.com/aliyun/fc-runtime-go-sdk/events"
 	"log/slog"
 	"strconv"
 	"time"
 )
+
+// EventResponse is what an event invocation returns: for an HTTP trigger
+// event, the HTTP response in FC's shape (fc-runtime-go-sdk's
+// events.HTTPTriggerResponse), whatever its status; otherwise the answer,
+// with failed set when the invocation must fail.
+func (o Outcome) EventResponse() (body []byte, failed bool) {
+	if o.HTTP {
+		return mustJSON(fcevents.HTTPTriggerResponse{
+			StatusCode: o.Status,
+			Headers:    map[string]string{"Content-Type": "application/json"},
+			Body:       string(o.Body),
+		}), false
+	}
+	return o.Body, o.Err != nil
+}
 
 // finish renders the answer and writes the invocation's one log line.
 func (h *Handler) finish(ctx context.Context, inv Invocation, start time.Time, d decoded, viaHTTP bool, answer Answer, err error) Outcome {

@@ -16,6 +16,7 @@ var apiName = map[string]string{
 	"ClientToken": "ClientToken", "clientToken": "ClientToken",
 	"Async": "Async", "async": "Async",
 	"RegionId": "RegionId", "regionId": "RegionId",
+	"DryRun": "DryRun", "dryRun": "DryRun",
 }
 
 // decodeDirect reads the request JSON of a direct invocation (also the body
@@ -53,7 +54,9 @@ func decodeDirect(raw []byte) draft {
 		case "InstanceId":
 			d.instances = decodeInstanceIDs(&d, value)
 		case "Async":
-			d.async = decodeBool(&d, value)
+			d.async = decodeBool(&d, name, value)
+		case "DryRun":
+			d.dryRun = decodeBool(&d, name, value)
 		case "ScalingGroupId":
 			d.group = decodeString(&d, name, value)
 		case "ClientToken":
@@ -97,8 +100,8 @@ func decodeInstanceIDs(d *draft, raw json.RawMessage) []param {
 
 // decodeBool takes a JSON boolean or the strings "true" and "false";
 // validate rejects any other string.
-func decodeBool(d *draft, raw json.RawMessage) param {
-	p := param{name: "Async"}
+func decodeBool(d *draft, name string, raw json.RawMessage) param {
+	p := param{name: name}
 	var b bool
 	if json.Unmarshal(raw, &b) == nil {
 		p.value = strconv.FormatBool(b)

@@ -22,6 +22,7 @@ type Config struct {
 	FCRegion       string      // FC_REGION: the function's own region, the last resort
 	ScalingGroupID string      // SCALING_GROUP_ID: for events that name no group
 	Credentials    Credentials // ALIBABA_CLOUD_ACCESS_KEY_*: when the invocation brings none
+	DryRun         bool        // DRY_RUN: decide and report, change nothing
 }
 
 // Handler answers invocations. It is safe for concurrent use.
@@ -54,6 +55,9 @@ type Answer struct {
 	Activities        []Activity `json:"Activities,omitempty"`
 	Skipped           []Skipped  `json:"Skipped,omitempty"`
 	Ignored           string     `json:"Ignored,omitempty"`
+	// A dry run answers the calls it would have made, and makes none.
+	DryRun  bool          `json:"DryRun,omitempty"`
+	Planned []StandbyCall `json:"Planned,omitempty"`
 }
 
 type errorBody struct {
@@ -62,10 +66,26 @@ type errorBody struct {
 	RequestID string `json:"RequestId,omitempty"`
 }
 
+// MaxPayload is the largest event accepted; a larger one is refused before
+// parsing. FC's own limits are 128 KB for async and 32 MB for sync events;
+// a real request is a few hundred bytes.
+const MaxPayload = 1 << 20
+
+// ErrTooLarge refuses an event over MaxPayload.
+var ErrTooLarge = &Error{Kind: Invalid, Code: "InvalidParameter", Message: "the event is larger than 1 MiB"}
+
+// Refuse answers an invocation the runtime adapter could not even read.
+func (h *Handler) Refuse(ctx context.Context, inv Invocation, viaHTTP bool, err error) Outcome {
+	return h.finish(ctx, inv, h.now(), decoded{trigger: "unread"}, viaHTTP, Answer{}, err)
+}
+
 // Invoke answers an event invocation: the payload is whatever the trigger
 // sent, and its source is told apart by its fields.
 func (h *Handler) Invoke(ctx context.Context, inv Invocation, payload []byte) Outcome {
 	start := h.now()
+	if len(payload) > MaxPayload {
+		return h.finish(ctx, inv, start, decoded{trigger: "unread"}, false, Answer{}, ErrTooLarge)
+	}
 	var d decoded
 	switch classify(payload) {
 	case sourceHTTP:
@@ -90,6 +110,9 @@ func (h *Handler) Invoke(ctx context.Context, inv Invocation, payload []byte) Ou
 // InvokeHTTP answers an HTTP-trigger request; failures are HTTP answers too.
 func (h *Handler) InvokeHTTP(ctx context.Context, inv Invocation, req HTTPRequest) Outcome {
 	start := h.now()
+	if len(req.Body) > MaxPayload {
+		return h.finish(ctx, inv, start, decoded{trigger: "http"}, true, Answer{}, ErrTooLarge)
+	}
 	d := decodeHTTP(req)
 	answer, err := h.act(ctx, inv, d)
 	return h.finish(ctx, inv, start, d, true, answer, err)
@@ -113,6 +136,13 @@ func (h *Handler) act(ctx context.Context, inv Invocation, d decoded) (Answer, e
 		return Answer{}, err
 	}
 	answer := Answer{Skipped: skipped}
+	if req.DryRun || h.cfg.DryRun {
+		answer.DryRun, answer.Planned = true, calls
+		for _, c := range calls {
+			answer.InstanceIDs = append(answer.InstanceIDs, c.InstanceIDs...)
+		}
+		return answer, nil
+	}
 	for _, call := range calls {
 		activity, err := h.scaling.EnterStandby(ctx, session, call)
 		if err != nil {

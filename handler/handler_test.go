@@ -218,3 +218,27 @@ func TestCredentialsNeverPrint(t *testing.T) {
 		}
 	}
 }
+
+func TestDryRunPlansAndChangesNothing(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		cfg     Config
+		payload string
+	}{
+		{"request asks", Config{}, `{"InstanceIds":["i-a1","i-b1"],"DryRun":true}`},
+		{"setting asks", Config{DryRun: true}, `{"InstanceIds":["i-a1","i-b1"]}`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := &fakeScaling{}
+			h, _ := newTestHandler(tt.cfg, f)
+			out := invoke(h, Invocation{Region: "cn-hangzhou", Credentials: roleCreds}, tt.payload)
+			want := `{"InstanceIds":["i-a1","i-b1"],"DryRun":true,"Planned":[{"ScalingGroupId":"asg-a","InstanceIds":["i-a1"],"Async":false},{"ScalingGroupId":"asg-b","InstanceIds":["i-b1"],"Async":false}]}`
+			if out.Err != nil || string(out.Body) != want {
+				t.Errorf("dry run = %s, %v; want %s", out.Body, out.Err, want)
+			}
+			if len(f.calls) != 0 || len(f.lookups) != 1 {
+				t.Errorf("dry run made %d EnterStandby calls and %d lookups, want 0 and 1", len(f.calls), len(f.lookups))
+			}
+		})
+	}
+}

@@ -42,6 +42,7 @@ type Request struct {
 	ClientToken    string
 	Async          bool
 	RegionID       string
+	DryRun         bool // ours, not the API's: decide and report, change nothing
 }
 
 // ScalingInstance is an instance as DescribeScalingInstances reports it.
@@ -53,10 +54,10 @@ type ScalingInstance struct {
 
 // StandbyCall is one EnterStandby call: one group, at most 20 instances.
 type StandbyCall struct {
-	ScalingGroupID string
-	InstanceIDs    []string
-	ClientToken    string
-	Async          bool
+	ScalingGroupID string   `json:"ScalingGroupId"`
+	InstanceIDs    []string `json:"InstanceIds"`
+	ClientToken    string   `json:"ClientToken,omitempty"`
+	Async          bool     `json:"Async"`
 }
 
 // Activity is a scaling activity started by one call.

@@ -54,6 +54,8 @@ func decodeParams(values url.Values) draft {
 			d.async = p
 		case "RegionId":
 			d.region = p
+		case "DryRun":
+			d.dryRun = p
 		}
 	}
 	slices.SortStableFunc(instances, func(a, b numbered) int { return cmp.Compare(a.n, b.n) })

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -15,12 +16,17 @@ type Settings struct {
 	Handler     Config
 	ESSEndpoint *url.URL // nil: the SDK's endpoint for the region, over HTTPS
 	LogLevel    slog.Level
+	ListenPort  int // server mode: FC_CUSTOM_LISTEN_PORT, else FC_SERVER_PORT, else 9000
 }
+
+// SettingNames are the environment variables LoadSettings reads.
+var SettingNames = []string{"ESS_ENDPOINT", "ALIBABA_CLOUD_REGION_ID", "FC_REGION", "SCALING_GROUP_ID", "DRY_RUN", "LOG_LEVEL",
+	"FC_CUSTOM_LISTEN_PORT", "FC_SERVER_PORT", "ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_SECURITY_TOKEN", "DEBUG"}
 
 // notYet are settings of the design that this version does not implement.
 // Setting one is refused rather than ignored: an operator who sets
 // ALLOWED_SCALING_GROUP_IDS must not believe it protects anything.
-var notYet = []string{"ALLOWED_SCALING_GROUP_IDS", "AUTH_TOKEN", "DRY_RUN", "MAX_INSTANCES", "MIN_IN_SERVICE", "WAIT", "EXIT_ON_OK"}
+var notYet = []string{"ALLOWED_SCALING_GROUP_IDS", "AUTH_TOKEN", "MAX_INSTANCES", "MIN_IN_SERVICE", "WAIT", "EXIT_ON_OK"}
 
 // LoadSettings parses the settings from getenv (os.Getenv in main) and
 // reports every bad one at once, each with how to fix it.
@@ -53,6 +59,23 @@ func LoadSettings(getenv func(string) string) (Settings, error) {
 			bad("ESS_ENDPOINT=%q: %v", v, err)
 		}
 		s.ESSEndpoint = u
+	}
+	switch v := strings.ToLower(getenv("DRY_RUN")); v {
+	case "", "false", "0":
+	case "true", "1":
+		s.Handler.DryRun = true
+	default:
+		bad("DRY_RUN=%q: want true or false", v)
+	}
+	s.ListenPort = 9000
+	for _, name := range []string{"FC_SERVER_PORT", "FC_CUSTOM_LISTEN_PORT"} { // the later wins
+		if v := getenv(name); v != "" {
+			port, err := strconv.Atoi(v)
+			if err != nil || port < 0 || port > 65535 {
+				bad("%s=%q: want a port number", name, v)
+			}
+			s.ListenPort = port
+		}
 	}
 	switch v := strings.ToLower(getenv("LOG_LEVEL")); v {
 	case "", "info":

@@ -34,13 +34,15 @@ func TestLoadSettingsReportsEveryProblem(t *testing.T) {
 		"SCALING_GROUP_ID":            "sg-1",
 		"LOG_LEVEL":                   "verbose",
 		"DEBUG":                       "tea,sdk",
-		"DRY_RUN":                     "true",
+		"DRY_RUN":                     "maybe",
+		"WAIT":                        "true",
+		"FC_CUSTOM_LISTEN_PORT":       "http",
 		"ALIBABA_CLOUD_ACCESS_KEY_ID": "id-without-secret",
 	}))
 	if err == nil {
 		t.Fatal("bad settings were accepted")
 	}
-	for _, want := range []string{"ESS_ENDPOINT", "only to a loopback", "ALIBABA_CLOUD_REGION_ID", "SCALING_GROUP_ID", "LOG_LEVEL", "DEBUG=sdk", "DRY_RUN is not supported", "set together"} {
+	for _, want := range []string{"ESS_ENDPOINT", "only to a loopback", "ALIBABA_CLOUD_REGION_ID", "SCALING_GROUP_ID", "LOG_LEVEL", "DEBUG=sdk", "DRY_RUN", "WAIT is not supported", "FC_CUSTOM_LISTEN_PORT", "set together"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not mention %q", err, want)
 		}

@@ -29,6 +29,7 @@ type draft struct {
 	instances []param
 	token     param
 	async     param
+	dryRun    param
 	region    param
 	problems  []problem
 }
@@ -81,13 +82,8 @@ func (d draft) validate() (Request, []Skipped, error) {
 	if v := d.token.value; len(v) > 64 || !printableASCII(v) {
 		d.invalid(d.token.name, "must be printable ASCII of at most 64 characters")
 	}
-	switch d.async.value {
-	case "", "false":
-	case "true":
-		req.Async = true
-	default:
-		d.invalid(d.async.name, "%s is not a boolean (true or false)", quote(d.async.value))
-	}
+	req.Async = d.boolean(d.async)
+	req.DryRun = d.boolean(d.dryRun)
 	if v := d.region.value; v != "" && !regionIDPattern.MatchString(v) {
 		d.invalid(d.region.name, "%s is not a region ID", quote(v))
 	}
@@ -95,6 +91,18 @@ func (d draft) validate() (Request, []Skipped, error) {
 		return Request{}, nil, d.err()
 	}
 	return req, skipped, nil
+}
+
+// boolean reads true or false; anything else is a problem.
+func (d *draft) boolean(p param) bool {
+	switch p.value {
+	case "", "false":
+	case "true":
+		return true
+	default:
+		d.invalid(p.name, "%s is not a boolean (true or false)", quote(p.value))
+	}
+	return false
 }
 
 // err reports all problems at once: MissingParameter when nothing but absent

@@ -198,3 +198,11 @@ func call(ctx context.Context, s handler.Session, action string, do func() error
 	}
 	return nil
 }
+
+// Close closes the shared transport's idle connections; calls still work
+// afterwards, on new connections.
+func (c *Client) Close() {
+	if t, ok := c.transport.(interface{ CloseIdleConnections() }); ok {
+		t.CloseIdleConnections()
+	}
+}

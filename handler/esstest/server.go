@@ -21,6 +21,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"sync"
 	"time"
 )
@@ -85,7 +86,14 @@ type Server struct {
 	w        *world
 	calls    []Call
 	faults   []fault
+	holds    []hold
 	newConns int
+}
+
+type hold struct {
+	action  string
+	arrived chan struct{}
+	release chan struct{}
 }
 
 type fault struct {
@@ -146,6 +154,18 @@ func (s *Server) Fail(action string, n, status int, code, message string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults = append(s.faults, fault{action: action, remaining: n, status: status, code: code, message: message})
+}
+
+// Hold makes the next call of action wait, before it is served, until
+// release is called; arrived is closed when that call has come in. Tests use
+// it to have a call in flight at a moment of their choosing.
+func (s *Server) Hold(action string) (arrived <-chan struct{}, release func()) {
+	h := hold{action: action, arrived: make(chan struct{}), release: make(chan struct{})}
+	s.mu.Lock()
+	s.holds = append(s.holds, h)
+	s.mu.Unlock()
+	var once sync.Once
+	return h.arrived, func() { once.Do(func() { close(h.release) }) }
 }
 
 // SetClock replaces the emulator's clock, against which request timestamps
@@ -264,6 +284,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	params := r.Form
 	call := Call{Action: params.Get("Action"), AccessKeyID: params.Get("AccessKeyId"), SecurityToken: params.Get("SecurityToken"), Params: actionParams(params)}
+
+	s.mu.Lock()
+	var held *hold
+	for i, h := range s.holds {
+		if h.action == call.Action {
+			held = &h
+			s.holds = slices.Delete(s.holds, i, i+1)
+			break
+		}
+	}
+	s.mu.Unlock()
+	if held != nil {
+		close(held.arrived)
+		<-held.release
+	}
 
 	s.mu.Lock()
 	requestID := s.w.requestID()

@@ -8,7 +8,6 @@ import (
 	"context"
 	"encoding/json"
 
-	"github.com/aliyun/fc-runtime-go-sdk/events"
 	"github.com/aliyun/fc-runtime-go-sdk/fc/messages"
 	"github.com/aliyun/fc-runtime-go-sdk/fccontext"
 
@@ -17,25 +16,16 @@ import (
 
 // Handler returns the function for fc.Start. It takes the raw payload, so
 // that no event fails to unmarshal before the handler can name the problem.
-//
-// An HTTP-trigger event is answered with an HTTP response (fc-runtime-go-sdk's
-// events.HTTPTriggerResponse, FC's exact shape), whatever its status. Any
-// other failed event fails the invocation, so that FC records it and async
-// retries and failure destinations apply; the error's type is the error code.
+// A failed invocation returns the error in FC's own shape, with the error
+// code as its type, so FC records it and async retries and failure
+// destinations apply.
 func Handler(h *handler.Handler) func(context.Context, []byte) (json.RawMessage, error) {
 	return func(ctx context.Context, payload []byte) (json.RawMessage, error) {
 		out := h.Invoke(ctx, Invocation(ctx), payload)
-		switch {
-		case out.HTTP:
-			return json.Marshal(events.HTTPTriggerResponse{
-				StatusCode: out.Status,
-				Headers:    map[string]string{"Content-Type": "application/json"},
-				Body:       string(out.Body),
-			})
-		case out.Err != nil:
-			return nil, messages.InvokeResponse_Error{Message: out.Err.Error(), Type: out.Err.Code}
+		if body, failed := out.EventResponse(); !failed {
+			return body, nil
 		}
-		return out.Body, nil
+		return nil, messages.InvokeResponse_Error{Message: out.Err.Error(), Type: out.Err.Code}
 	}
 }
 

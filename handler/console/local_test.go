@@ -1,4 +1,4 @@
-package local
+package console
 
 import (
 	"bytes"
@@ -17,7 +17,7 @@ func TestRunShowsTheInstanceInStandby(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out, logs bytes.Buffer
-	if err := Run(t.Context(), handler.Config{}, event, &out, slog.New(slog.NewJSONHandler(&logs, nil))); err != nil {
+	if err := Local(t.Context(), handler.Config{}, event, &out, slog.New(slog.NewJSONHandler(&logs, nil))); err != nil {
 		t.Fatalf("Run = %v\n%s", err, out.String())
 	}
 	report := out.String()
@@ -37,7 +37,7 @@ func TestRunShowsTheInstanceInStandby(t *testing.T) {
 
 func TestRunReportsAFailure(t *testing.T) {
 	var out, logs bytes.Buffer
-	err := Run(t.Context(), handler.Config{}, []byte(`{"InstanceIds":["i-x y"]}`), &out, slog.New(slog.NewJSONHandler(&logs, nil)))
+	err := Local(t.Context(), handler.Config{}, []byte(`{"InstanceIds":["i-x y"]}`), &out, slog.New(slog.NewJSONHandler(&logs, nil)))
 	if err == nil || !strings.Contains(out.String(), "invocation failed: InvalidParameter") || !strings.Contains(out.String(), "none") {
 		t.Errorf("Run = %v\n%s", err, out.String())
 	}

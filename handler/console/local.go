@@ -1,13 +1,10 @@
-// Package local runs one event against an in-process Auto Scaling emulator
-// seeded with the sample fleet that events/ names: the whole function, real
-// SDK signing included, on a machine with no cloud account and no network.
-package local
+// Package console runs one event from an operator's terminal: against an
+// in-process Auto Scaling emulator (Local), or against the real API (Invoke).
+package console
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -20,10 +17,12 @@ import (
 	"ess-standby/handler/esstest"
 )
 
-// Run answers event as the function would, then prints the answer, the
-// calls Auto Scaling received, and each instance's lifecycle state and SLB
-// weight before and after. It returns the outcome's error, if any.
-func Run(ctx context.Context, cfg handler.Config, event []byte, out io.Writer, log *slog.Logger) error {
+// Local runs event against an emulator seeded with the sample fleet that
+// events/ names: the whole function, real SDK signing included, with no cloud
+// account and no network. It prints the answer, the calls Auto Scaling
+// received, and each instance's lifecycle state and SLB weight before and
+// after, and returns the outcome's error, if any.
+func Local(ctx context.Context, cfg handler.Config, event []byte, out io.Writer, log *slog.Logger) error {
 	creds := handler.Credentials{AccessKeyID: "STS.LocalEmulator", AccessKeySecret: rand.Text(), SecurityToken: "local-" + rand.Text()}
 	emu := esstest.NewServer([]esstest.Key{{ID: creds.AccessKeyID, Secret: creds.AccessKeySecret, Token: creds.SecurityToken}}, esstest.SampleFleet()...)
 	defer emu.Close()
@@ -40,18 +39,7 @@ func Run(ctx context.Context, cfg handler.Config, event []byte, out io.Writer, l
 	inv := handler.Invocation{RequestID: "local-" + time.Now().UTC().Format("20060102T150405.000"), Region: esstest.SampleRegion, Credentials: creds}
 	outcome := h.Invoke(ctx, inv, event)
 
-	var pretty bytes.Buffer
-	if json.Indent(&pretty, outcome.Body, "", "  ") != nil {
-		pretty.Write(outcome.Body)
-	}
-	switch {
-	case outcome.HTTP:
-		fmt.Fprintf(out, "answer (HTTP trigger, status %d):\n%s\n", outcome.Status, pretty.Bytes())
-	case outcome.Err != nil:
-		fmt.Fprintf(out, "invocation failed: %s\n%s\n", outcome.Err, pretty.Bytes())
-	default:
-		fmt.Fprintf(out, "answer:\n%s\n", pretty.Bytes())
-	}
+	printOutcome(out, outcome)
 
 	fmt.Fprintf(out, "\ncalls Auto Scaling received (%s):\n", emu.URL)
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
@@ -76,10 +64,7 @@ func Run(ctx context.Context, cfg handler.Config, event []byte, out io.Writer, l
 			change(fmt.Sprint(b.Weight), fmt.Sprint(a.Weight)), mark(b, a))
 	}
 	tw.Flush()
-	if outcome.Err != nil {
-		return outcome.Err
-	}
-	return nil
+	return failure(outcome)
 }
 
 func change(before, after string) string {

@@ -1,0 +1,184 @@
+package fcserver_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"ess-standby/handler"
+	"ess-standby/handler/ess"
+	"ess-standby/handler/esstest"
+	"ess-standby/handler/fcserver"
+)
+
+var key = esstest.Key{ID: "STS.NServerKey0000001", Secret: "server-secret+/=", Token: "CAIS-server-token+/="}
+
+const concurrent = 200
+
+// bulkFleet is one group of as many InService instances as invocations.
+func bulkFleet() esstest.Group {
+	g := esstest.Group{ID: "asg-bp1bulk000000000001", Region: esstest.SampleRegion}
+	for i := range concurrent {
+		g.Instances = append(g.Instances, esstest.Instance{ID: fmt.Sprintf("i-bp1bulk%06d", i), LifecycleState: esstest.InService})
+	}
+	return g
+}
+
+// invokeRequest is an event invocation as FC's custom runtime sends it.
+func invokeRequest(t *testing.T, base, requestID, payload string) *http.Request {
+	t.Helper()
+	r, err := http.NewRequest(http.MethodPost, base+"/invoke", strings.NewReader(payload))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range map[string]string{"x-fc-request-id": requestID, "x-fc-region": esstest.SampleRegion, "x-fc-access-key-id": key.ID,
+		"x-fc-access-key-secret": key.Secret, "x-fc-security-token": key.Token, "x-fc-function-timeout": "30", "x-fc-control-path": "/invoke",
+		"Content-Type": "application/octet-stream"} {
+		r.Header.Set(k, v)
+	}
+	return r
+}
+
+// 200 invocations at once, in process and under -race: each gets its own
+// activity, nothing races, and after shutdown no goroutine is left.
+func TestConcurrentInvocationsThenShutdown(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	emu := esstest.NewServer([]esstest.Key{key}, bulkFleet())
+	endpoint, _ := url.Parse(emu.URL)
+	client := ess.New(ess.Config{Endpoint: endpoint})
+	h := handler.New(handler.Config{}, client, slog.New(slog.DiscardHandler))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- fcserver.Serve(ctx, ln, fcserver.New(h, slog.New(slog.DiscardHandler), io.Discard), 10*time.Second) }()
+	base := "http://" + ln.Addr().String()
+	caller := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: concurrent}}
+
+	activities := make([]string, concurrent)
+	var wg sync.WaitGroup
+	for i := range concurrent {
+		wg.Go(func() {
+			id := fmt.Sprintf("i-bp1bulk%06d", i)
+			payload := fmt.Sprintf(`{"InstanceIds":[%q]}`, id) // half looked up,
+			if i%2 == 0 {
+				payload = fmt.Sprintf(`{"ScalingGroupId":"asg-bp1bulk000000000001","InstanceIds":[%q]}`, id) // half named
+			}
+			resp, err := caller.Do(invokeRequest(t, base, fmt.Sprintf("req-%d", i), payload))
+			if err != nil {
+				t.Errorf("invocation %d: %v", i, err)
+				return
+			}
+			defer resp.Body.Close()
+			var answer struct {
+				ScalingActivityId string
+				InstanceIds       []string
+			}
+			if err := json.NewDecoder(resp.Body).Decode(&answer); err != nil || resp.StatusCode != 200 || len(answer.InstanceIds) != 1 || answer.InstanceIds[0] != id {
+				t.Errorf("invocation %d: status %d, answer %+v, %v", i, resp.StatusCode, answer, err)
+			}
+			activities[i] = answer.ScalingActivityId
+		})
+	}
+	wg.Wait()
+
+	started := map[string]bool{}
+	for _, a := range emu.Activities() {
+		started[a.ID] = true
+	}
+	for i, a := range activities {
+		if !started[a] {
+			t.Errorf("invocation %d answered activity %q, which the emulator did not start", i, a)
+		}
+		delete(started, a) // each activity answered once
+		if in, _ := emu.Instance(fmt.Sprintf("i-bp1bulk%06d", i)); in.LifecycleState != esstest.Standby {
+			t.Errorf("instance %d is %s", i, in.LifecycleState)
+		}
+	}
+	if len(emu.Activities()) != concurrent || len(started) != 0 {
+		t.Errorf("%d activities started, %d unanswered; want %d, 0", len(emu.Activities()), len(started), concurrent)
+	}
+	for _, c := range emu.Calls() {
+		if !c.SignatureOK || c.Status != 200 || c.SecurityToken != key.Token {
+			t.Errorf("call %+v: want a verified call with the invocation's token", c)
+		}
+	}
+
+	stop()
+	if err := <-served; err != nil {
+		t.Errorf("Serve = %v", err)
+	}
+	caller.CloseIdleConnections()
+	client.Close()
+	emu.Close()
+}
+
+func TestLifecycleHooksAndRouting(t *testing.T) {
+	emu := esstest.NewServer([]esstest.Key{key}, esstest.SampleFleet()...)
+	defer emu.Close()
+	endpoint, _ := url.Parse(emu.URL)
+	srv := fcserver.New(handler.New(handler.Config{}, ess.New(ess.Config{Endpoint: endpoint}), slog.New(slog.DiscardHandler)), slog.New(slog.DiscardHandler), io.Discard)
+	tests := []struct {
+		method, path, controlPath string
+		wantStatus                int
+		wantCalls                 int
+	}{
+		{"POST", "/initialize", "", 200, 0},
+		{"GET", "/pre-stop", "", 200, 0},
+		{"POST", "/initialize", "/initialize", 200, 0},
+		// An HTTP-trigger request for /invoke stays one when FC says so.
+		{"POST", "/invoke", "/http-invoke", 200, 1},
+		{"POST", "/anything", "", 200, 1},
+	}
+	for _, tt := range tests {
+		emu.Reset()
+		r, _ := http.NewRequest(tt.method, "http://fc"+tt.path, strings.NewReader(`{"ScalingGroupId":"asg-bp1fo0dbtsbmqa9h5dl3","InstanceIds":["i-bp1ecr7go2go9kq3m1a"]}`))
+		r.Header.Set("Content-Type", "application/json")
+		r.Header.Set("x-fc-access-key-id", key.ID)
+		r.Header.Set("x-fc-access-key-secret", key.Secret)
+		r.Header.Set("x-fc-security-token", key.Token)
+		r.Header.Set("x-fc-region", esstest.SampleRegion)
+		if tt.controlPath != "" {
+			r.Header.Set("x-fc-control-path", tt.controlPath)
+		}
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, r)
+		if rec.Code != tt.wantStatus || len(emu.Calls()) != tt.wantCalls {
+			t.Errorf("%s %s (control path %q) = %d after %d calls, want %d after %d", tt.method, tt.path, tt.controlPath, rec.Code, len(emu.Calls()), tt.wantStatus, tt.wantCalls)
+		}
+	}
+}
+
+func TestOversizedBodyIsRefusedUnread(t *testing.T) {
+	emu := esstest.NewServer([]esstest.Key{key}, esstest.SampleFleet()...)
+	defer emu.Close()
+	endpoint, _ := url.Parse(emu.URL)
+	srv := fcserver.New(handler.New(handler.Config{}, ess.New(ess.Config{Endpoint: endpoint}), slog.New(slog.DiscardHandler)), slog.New(slog.DiscardHandler), io.Discard)
+	huge := `{"InstanceIds":["i-bp1ecr7go2go9kq3m1a"],"ClientToken":"` + strings.Repeat("x", handler.MaxPayload) + `"}`
+	for _, path := range []string{"/invoke", "/standby"} {
+		r := invokeRequest(t, "http://fc", "big", huge)
+		r.URL.Path = path
+		if path != "/invoke" {
+			r.Header.Del("x-fc-control-path")
+		}
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, r)
+		if !strings.Contains(rec.Body.String(), "larger than 1 MiB") || rec.Code == 200 || len(emu.Calls()) != 0 {
+			t.Errorf("%s with a 1 MiB body = %d %s after %d calls, want refused without a call", path, rec.Code, rec.Body.String(), len(emu.Calls()))
+		}
+	}
+}

@@ -1,0 +1,21 @@
+package fctest
+
+import (
+	"fmt"
+	"os/exec"
+	"path/filepath"
+)
+
+// Build builds the ess-standby binary into dir as FC runs it, named main,
+// with -race when race is set, and returns its path.
+func Build(dir string, race bool) (string, error) {
+	binary := filepath.Join(dir, "main")
+	args := []string{"build", "-o", binary}
+	if race {
+		args = append(args, "-race")
+	}
+	if out, err := exec.Command("go", append(args, "ess-standby")...).CombinedOutput(); err != nil {
+		return "", fmt.Errorf("building ess-standby: %v\n%s", err, out)
+	}
+	return binary, nil
+}
