@@ -1,0 +1,312 @@
+package fcserver_test
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"ess-standby/handler/esstest"
+	"ess-standby/handler/fctest"
+)
+
+// bootstrap is the repository's bootstrap, next to the binary it starts.
+var bootstrap string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "ess-standby-serve")
+	if err == nil {
+		_, err = fctest.Build(dir, raceEnabled)
+	}
+	if err == nil {
+		bootstrap = filepath.Join(dir, "bootstrap")
+		var script []byte
+		if script, err = os.ReadFile("../../bootstrap"); err == nil {
+			err = os.WriteFile(bootstrap, script, 0o755)
+		}
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// output collects what the process prints and notes the address it listens on.
+type output struct {
+	mu        sync.Mutex
+	buf       bytes.Buffer
+	listening chan string
+}
+
+var listeningLine = regexp.MustCompile(`"msg":"listening","addr":"[^"]*:(\d+)"`)
+
+func (o *output) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.buf.Write(p)
+	if m := listeningLine.FindSubmatch(o.buf.Bytes()); m != nil && o.listening != nil {
+		o.listening <- "127.0.0.1:" + string(m[1])
+		o.listening = nil
+	}
+	return len(p), nil
+}
+
+func (o *output) String() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.buf.String()
+}
+
+type server struct {
+	base string
+	emu  *esstest.Server
+	cmd  *exec.Cmd
+	out  *output
+	http *http.Client
+}
+
+// startServer runs ./bootstrap on a free port with the emulator behind it.
+func startServer(t *testing.T, groups ...esstest.Group) *server {
+	t.Helper()
+	if groups == nil {
+		groups = esstest.SampleFleet()
+	}
+	s := &server{emu: esstest.NewServer([]esstest.Key{key}, groups...), out: &output{listening: make(chan string, 1)},
+		http: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: concurrent}}}
+	listening := s.out.listening
+	s.cmd = exec.Command(bootstrap)
+	s.cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "FC_CUSTOM_LISTEN_PORT=0", "ESS_ENDPOINT=" + s.emu.URL, "FC_REGION=" + esstest.SampleRegion}
+	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		s.cmd.Process.Kill()
+		s.cmd.Wait()
+		s.http.CloseIdleConnections()
+		s.emu.Close()
+	})
+	select {
+	case addr := <-listening:
+		s.base = "http://" + addr
+	case <-time.After(30 * time.Second):
+		t.Fatalf("the server did not start listening:\n%s", s.out)
+	}
+	return s
+}
+
+// stop sends SIGTERM and waits: the process must exit cleanly, race-free.
+func (s *server) stop(t *testing.T) {
+	t.Helper()
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	if err := s.cmd.Wait(); err != nil {
+		t.Errorf("after SIGTERM the server exited with %v:\n%s", err, s.out)
+	}
+	if out := s.out.String(); strings.Contains(out, "DATA RACE") || !strings.Contains(out, `"msg":"stopped"`) {
+		t.Errorf("server output shows a race or no clean stop:\n%s", out)
+	}
+	for _, secret := range []string{key.Secret, key.Token, key.ID} {
+		if strings.Contains(s.out.String(), secret) {
+			t.Errorf("the server printed the credential %q", secret)
+		}
+	}
+}
+
+func (s *server) do(t *testing.T, r *http.Request) (*http.Response, []byte) {
+	t.Helper()
+	resp, err := s.http.Do(r)
+	if err != nil {
+		t.Fatalf("%s %s: %v", r.Method, r.URL, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, body
+}
+
+// invokeAnswer reads /invoke's answer as the caller of InvokeFunction sees it.
+func invokeAnswer(t *testing.T, resp *http.Response, body []byte) esstest.Answer {
+	t.Helper()
+	if resp.StatusCode != 200 {
+		var e struct{ Code string }
+		json.Unmarshal(body, &e)
+		if resp.StatusCode != 404 || resp.Header.Get("x-fc-status") != "404" {
+			t.Errorf("a failed invocation answered %d, x-fc-status %q; want 404 and x-fc-status: 404", resp.StatusCode, resp.Header.Get("x-fc-status"))
+		}
+		return esstest.Answer{Code: e.Code, Body: body}
+	}
+	var httpResp struct {
+		StatusCode int    `json:"statusCode"`
+		Body       string `json:"body"`
+	}
+	if json.Unmarshal(body, &httpResp) == nil && httpResp.StatusCode != 0 {
+		return esstest.Answer{HTTP: true, Status: httpResp.StatusCode, Body: []byte(httpResp.Body)}
+	}
+	return esstest.Answer{Status: 200, Body: body}
+}
+
+func TestEverySampleThroughPostInvoke(t *testing.T) {
+	s := startServer(t)
+	paths, _ := filepath.Glob("../../events/*.json")
+	if len(paths) != len(esstest.Samples) {
+		t.Errorf("%d files in events/, %d expectations", len(paths), len(esstest.Samples))
+	}
+	for _, path := range paths {
+		name := filepath.Base(path)
+		t.Run(name, func(t *testing.T) {
+			payload, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.emu.Reset()
+			resp, body := s.do(t, invokeRequest(t, s.base, "serve-"+name, string(payload)))
+			for _, diff := range esstest.Samples[name].Check(invokeAnswer(t, resp, body), s.emu, key) {
+				t.Error(diff)
+			}
+		})
+	}
+	s.stop(t)
+}
+
+// The HTTP-trigger samples, sent as the real HTTP requests they record: FC's
+// custom runtime passes them through unchanged.
+func TestHTTPTriggerRequestsPassedThrough(t *testing.T) {
+	s := startServer(t)
+	paths, _ := filepath.Glob("../../events/http-*.json")
+	for _, path := range paths {
+		name := filepath.Base(path)
+		t.Run(name, func(t *testing.T) {
+			raw, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ev struct {
+				Headers         map[string]string
+				QueryParameters map[string]string
+				Body            string
+				IsBase64Encoded bool
+				RequestContext  struct{ HTTP struct{ Method, Path string } }
+			}
+			if err := json.Unmarshal(raw, &ev); err != nil {
+				t.Fatal(err)
+			}
+			body := []byte(ev.Body)
+			if ev.IsBase64Encoded {
+				body, _ = base64.StdEncoding.DecodeString(ev.Body)
+			}
+			r, _ := http.NewRequest(ev.RequestContext.HTTP.Method, s.base+ev.RequestContext.HTTP.Path, bytes.NewReader(body))
+			q := r.URL.Query()
+			for k, v := range ev.QueryParameters {
+				q.Set(k, v)
+			}
+			r.URL.RawQuery = q.Encode()
+			for k, v := range ev.Headers {
+				if k != "Content-Length" {
+					r.Header.Set(k, v)
+				}
+			}
+			for k, v := range map[string]string{"x-fc-request-id": "http-" + name, "x-fc-region": esstest.SampleRegion,
+				"x-fc-access-key-id": key.ID, "x-fc-access-key-secret": key.Secret, "x-fc-security-token": key.Token} {
+				r.Header.Set(k, v)
+			}
+			s.emu.Reset()
+			resp, answer := s.do(t, r)
+			if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
+				t.Errorf("Content-Type %q", ct)
+			}
+			got := esstest.Answer{HTTP: true, Status: resp.StatusCode, Body: answer}
+			for _, diff := range esstest.Samples[name].Check(got, s.emu, key) {
+				t.Error(diff)
+			}
+		})
+	}
+	s.stop(t)
+}
+
+// 200 invocations at once against the built binary (itself built with -race
+// under go test -race): all answered right, then a clean, race-free exit.
+func TestConcurrentInvocationsAgainstTheBinary(t *testing.T) {
+	s := startServer(t, bulkFleet())
+	var wg sync.WaitGroup
+	for i := range concurrent {
+		wg.Go(func() {
+			id := fmt.Sprintf("i-bp1bulk%06d", i)
+			resp, body := s.do(t, invokeRequest(t, s.base, fmt.Sprintf("bulk-%d", i), fmt.Sprintf(`{"InstanceIds":[%q]}`, id)))
+			if resp.StatusCode != 200 || !strings.Contains(string(body), `"InstanceIds":["`+id+`"]`) {
+				t.Errorf("invocation %d: %d %s", i, resp.StatusCode, body)
+			}
+		})
+	}
+	wg.Wait()
+	if n := len(s.emu.Activities()); n != concurrent {
+		t.Errorf("%d activities, want %d", n, concurrent)
+	}
+	s.stop(t)
+}
+
+// SIGTERM while an invocation waits on Auto Scaling: the server stops
+// taking requests but lets it finish, then exits 0.
+func TestSIGTERMLetsInFlightInvocationsFinish(t *testing.T) {
+	s := startServer(t)
+	arrived, release := s.emu.Hold("EnterStandby")
+	defer release()
+	type result struct {
+		status int
+		body   []byte
+	}
+	done := make(chan result, 1)
+	go func() {
+		resp, err := s.http.Do(invokeRequest(t, s.base, "in-flight", `{"ScalingGroupId":"asg-bp1fo0dbtsbmqa9h5dl3","InstanceIds":["i-bp1ecr7go2go9kq3m1a"]}`))
+		if err != nil {
+			done <- result{body: []byte(err.Error())}
+			return
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		done <- result{resp.StatusCode, body}
+	}()
+	<-arrived // the invocation is in flight, waiting on EnterStandby
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	// A new connection is refused once the listener is closed; keep trying
+	// until it is, which proves the server has begun shutting down.
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		conn, err := net.Dial("tcp", strings.TrimPrefix(s.base, "http://"))
+		if err != nil {
+			break
+		}
+		conn.Close()
+		if time.Now().After(deadline) {
+			t.Fatal("the server still accepts connections 10s after SIGTERM")
+		}
+	}
+	release()
+	res := <-done
+	if res.status != 200 || !strings.Contains(string(res.body), "ScalingActivityId") {
+		t.Errorf("in-flight invocation answered %d %s, want 200 with its activity", res.status, res.body)
+	}
+	if err := s.cmd.Wait(); err != nil {
+		t.Errorf("server exit: %v\n%s", err, s.out)
+	}
+	if in, _ := s.emu.Instance("i-bp1ecr7go2go9kq3m1a"); in.LifecycleState != esstest.Standby {
+		t.Errorf("instance is %s after the drained invocation", in.LifecycleState)
+	}
+}

@@ -1,0 +1,5 @@
+//go:build !race
+
+package fcserver_test
+
+const raceEnabled = false
