@@ -23,6 +23,7 @@ type Config struct {
 	ScalingGroupID string      // SCALING_GROUP_ID: for events that name no group
 	Credentials    Credentials // ALIBABA_CLOUD_ACCESS_KEY_*: when the invocation brings none
 	DryRun         bool        // DRY_RUN: decide and report, change nothing
+	AuthToken      Secret      // AUTH_TOKEN: what an HTTP-trigger caller must present
 }
 
 // Handler answers invocations. It is safe for concurrent use.
@@ -112,6 +113,12 @@ func (h *Handler) InvokeHTTP(ctx context.Context, inv Invocation, req HTTPReques
 	start := h.now()
 	if len(req.Body) > MaxPayload {
 		return h.finish(ctx, inv, start, decoded{trigger: "http"}, true, Answer{}, ErrTooLarge)
+	}
+	if h.cfg.AuthToken != "" {
+		var ok bool
+		if req, ok = authenticate(req, h.cfg.AuthToken); !ok {
+			return h.finish(ctx, inv, start, decoded{trigger: "http"}, true, Answer{}, errUnauthorized)
+		}
 	}
 	d := decodeHTTP(req)
 	answer, err := h.act(ctx, inv, d)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -238,6 +239,47 @@ func TestDryRunPlansAndChangesNothing(t *testing.T) {
 			}
 			if len(f.calls) != 0 || len(f.lookups) != 1 {
 				t.Errorf("dry run made %d EnterStandby calls and %d lookups, want 0 and 1", len(f.calls), len(f.lookups))
+			}
+		})
+	}
+}
+
+func TestAuthToken(t *testing.T) {
+	const token = "0123456789abcdef0123"
+	body := []byte(`{"ScalingGroupId":"asg-a","InstanceIds":["i-a1"]}`)
+	tests := []struct {
+		name       string
+		headers    map[string]string
+		query      string
+		wantStatus int
+	}{
+		{"bearer", map[string]string{"authorization": "Bearer " + token}, "", 200},
+		{"bearer, any case", map[string]string{"Authorization": "bearer " + token}, "", 200},
+		{"query, removed before decoding", nil, "token=" + token, 200},
+		{"query beside API parameters", nil, "token=" + token + "&InstanceId.1=i-a1", 400}, // a body and query parameters
+		{"none", nil, "", 401},
+		{"wrong", map[string]string{"Authorization": "Bearer " + token + "x"}, "", 401},
+		{"prefix only", nil, "token=" + token[:10], 401},
+		{"FC's own signature is not a token", map[string]string{"Authorization": "ACS3-HMAC-SHA256 Credential=x"}, "", 401},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := &fakeScaling{}
+			h, logs := newTestHandler(Config{AuthToken: token}, f)
+			q, _ := url.ParseQuery(tt.query)
+			headers := map[string]string{"Content-Type": "application/json"}
+			for k, v := range tt.headers {
+				headers[k] = v
+			}
+			out := h.InvokeHTTP(context.Background(), Invocation{Region: "cn-hangzhou", Credentials: roleCreds}, HTTPRequest{Method: "POST", Headers: headers, Query: q, Body: body})
+			if out.Status != tt.wantStatus {
+				t.Errorf("status %d %s, want %d", out.Status, out.Body, tt.wantStatus)
+			}
+			if tt.wantStatus == 401 && (len(f.calls)+len(f.lookups) != 0 || !strings.Contains(string(out.Body), `"Code":"Unauthorized"`)) {
+				t.Errorf("refused request made %d calls, answered %s", len(f.calls)+len(f.lookups), out.Body)
+			}
+			if strings.Contains(logs.String(), token[:10]) {
+				t.Errorf("the log shows the token: %s", logs.String())
 			}
 		})
 	}

@@ -2,6 +2,8 @@ package handler
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
 	"mime"
@@ -112,4 +114,29 @@ func decodeHTTP(r HTTPRequest) decoded {
 		out.draft.invalid(key, "query parameters are not accepted when the body carries the request")
 	}
 	return out
+}
+
+var errUnauthorized = &Error{Kind: Unauthorized, Code: "Unauthorized",
+	Message: "missing or wrong token: send Authorization: Bearer <AUTH_TOKEN>, or ?token=<AUTH_TOKEN> where the caller cannot set headers"}
+
+// authenticate checks the caller's token, from an Authorization: Bearer
+// header or a token query parameter (CloudMonitor callbacks can only carry it
+// in their URL), in constant time. It returns the request without the token.
+func authenticate(r HTTPRequest, want Secret) (HTTPRequest, bool) {
+	given := r.Query.Get("token")
+	if scheme, token, ok := strings.Cut(r.Header("Authorization"), " "); ok && strings.EqualFold(scheme, "Bearer") {
+		given = strings.TrimSpace(token)
+	}
+	g, w := sha256.Sum256([]byte(given)), sha256.Sum256([]byte(want))
+	if given == "" || subtle.ConstantTimeCompare(g[:], w[:]) != 1 {
+		return r, false
+	}
+	query := url.Values{}
+	for k, v := range r.Query {
+		if k != "token" {
+			query[k] = v
+		}
+	}
+	r.Query = query
+	return r, true
 }

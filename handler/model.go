@@ -20,6 +20,14 @@ func (c Credentials) LogValue() slog.Value         { return slog.StringValue("RE
 func (c Credentials) MarshalJSON() ([]byte, error) { return []byte(`"REDACTED"`), nil }
 func (c Credentials) complete() bool               { return c.AccessKeyID != "" && c.AccessKeySecret != "" }
 
+// Secret is a setting that must never print, such as AUTH_TOKEN.
+type Secret string
+
+func (Secret) String() string               { return "REDACTED" }
+func (Secret) GoString() string             { return "REDACTED" }
+func (Secret) LogValue() slog.Value         { return slog.StringValue("REDACTED") }
+func (Secret) MarshalJSON() ([]byte, error) { return []byte(`"REDACTED"`), nil }
+
 // Session says where and as whom an Auto Scaling call is made.
 type Session struct {
 	Region      string

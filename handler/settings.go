@@ -20,13 +20,13 @@ type Settings struct {
 }
 
 // SettingNames are the environment variables LoadSettings reads.
-var SettingNames = []string{"ESS_ENDPOINT", "ALIBABA_CLOUD_REGION_ID", "FC_REGION", "SCALING_GROUP_ID", "DRY_RUN", "LOG_LEVEL",
+var SettingNames = []string{"ESS_ENDPOINT", "ALIBABA_CLOUD_REGION_ID", "FC_REGION", "SCALING_GROUP_ID", "DRY_RUN", "AUTH_TOKEN", "LOG_LEVEL",
 	"FC_CUSTOM_LISTEN_PORT", "FC_SERVER_PORT", "ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_SECURITY_TOKEN", "DEBUG"}
 
 // notYet are settings of the design that this version does not implement.
 // Setting one is refused rather than ignored: an operator who sets
 // ALLOWED_SCALING_GROUP_IDS must not believe it protects anything.
-var notYet = []string{"ALLOWED_SCALING_GROUP_IDS", "AUTH_TOKEN", "MAX_INSTANCES", "MIN_IN_SERVICE", "WAIT", "EXIT_ON_OK"}
+var notYet = []string{"ALLOWED_SCALING_GROUP_IDS", "MAX_INSTANCES", "MIN_IN_SERVICE", "WAIT", "EXIT_ON_OK"}
 
 // LoadSettings parses the settings from getenv (os.Getenv in main) and
 // reports every bad one at once, each with how to fix it.
@@ -59,6 +59,12 @@ func LoadSettings(getenv func(string) string) (Settings, error) {
 			bad("ESS_ENDPOINT=%q: %v", v, err)
 		}
 		s.ESSEndpoint = u
+	}
+	if v := getenv("AUTH_TOKEN"); v != "" {
+		if len(v) < 16 || len(v) > 256 || strings.ContainsAny(v, " &=#%+/?") || !printableASCII(v) {
+			bad("AUTH_TOKEN must be 16 to 256 printable characters without spaces or URL delimiters (& = # %% + / ?); e.g. openssl rand -hex 24")
+		}
+		s.Handler.AuthToken = Secret(v)
 	}
 	switch v := strings.ToLower(getenv("DRY_RUN")); v {
 	case "", "false", "0":

@@ -37,12 +37,13 @@ func TestLoadSettingsReportsEveryProblem(t *testing.T) {
 		"DRY_RUN":                     "maybe",
 		"WAIT":                        "true",
 		"FC_CUSTOM_LISTEN_PORT":       "http",
+		"AUTH_TOKEN":                  "short",
 		"ALIBABA_CLOUD_ACCESS_KEY_ID": "id-without-secret",
 	}))
 	if err == nil {
 		t.Fatal("bad settings were accepted")
 	}
-	for _, want := range []string{"ESS_ENDPOINT", "only to a loopback", "ALIBABA_CLOUD_REGION_ID", "SCALING_GROUP_ID", "LOG_LEVEL", "DEBUG=sdk", "DRY_RUN", "WAIT is not supported", "FC_CUSTOM_LISTEN_PORT", "set together"} {
+	for _, want := range []string{"ESS_ENDPOINT", "only to a loopback", "ALIBABA_CLOUD_REGION_ID", "SCALING_GROUP_ID", "LOG_LEVEL", "DEBUG=sdk", "DRY_RUN", "WAIT is not supported", "FC_CUSTOM_LISTEN_PORT", "AUTH_TOKEN must be", "set together"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not mention %q", err, want)
 		}

@@ -65,7 +65,9 @@ func TestConcurrentInvocationsThenShutdown(t *testing.T) {
 	}
 	ctx, stop := context.WithCancel(context.Background())
 	served := make(chan error, 1)
-	go func() { served <- fcserver.Serve(ctx, ln, fcserver.New(h, slog.New(slog.DiscardHandler), io.Discard), 10*time.Second) }()
+	go func() {
+		served <- fcserver.Serve(ctx, ln, fcserver.New(h, slog.New(slog.DiscardHandler), io.Discard), 10*time.Second)
+	}()
 	base := "http://" + ln.Addr().String()
 	caller := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: concurrent}}
 
