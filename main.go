@@ -56,6 +56,8 @@ Settings (environment variables, read once at start):
   SCALING_GROUP_ID         group for events that name none
                            (default: look each instance's group up)
   DRY_RUN                  true: decide and report, change nothing (false)
+  AUTH_TOKEN               HTTP-trigger callers must present it, as
+                           Authorization: Bearer <token> or ?token=<token>
   LOG_LEVEL                debug, info, warn or error (info)
   FC_CUSTOM_LISTEN_PORT, FC_SERVER_PORT
                            server mode's port (9000); 0 picks a free one

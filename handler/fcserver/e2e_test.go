@@ -28,7 +28,7 @@ var bootstrap string
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "ess-standby-serve")
 	if err == nil {
-		_, err = fctest.Build(dir, raceEnabled)
+		_, err = fctest.Build(dir)
 	}
 	if err == nil {
 		bootstrap = filepath.Join(dir, "bootstrap")

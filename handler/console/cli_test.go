@@ -1,0 +1,124 @@
+package console_test
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"ess-standby/handler"
+	"ess-standby/handler/esstest"
+	"ess-standby/handler/fctest"
+)
+
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "ess-standby-cli")
+	if err == nil {
+		binary, err = fctest.Build(dir)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// run runs the binary with only the given environment.
+func run(t *testing.T, env []string, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Env = env
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	if exit, ok := err.(*exec.ExitError); ok {
+		return exit.ExitCode(), out.String(), errOut.String()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return 0, out.String(), errOut.String()
+}
+
+const request = `{"ScalingGroupId":"asg-bp1fo0dbtsbmqa9h5dl3","InstanceIds":["i-bp1ecr7go2go9kq3m1a"]}`
+
+func TestInvokeAgainstTheEmulator(t *testing.T) {
+	key := esstest.Key{ID: "LTAI5tCliOperatorKey01", Secret: "cli-secret-value"} // an operator's AccessKey: no token
+	emu := esstest.NewServer([]esstest.Key{key}, esstest.SampleFleet()...)
+	defer emu.Close()
+	env := []string{"ESS_ENDPOINT=" + emu.URL, "ALIBABA_CLOUD_ACCESS_KEY_ID=" + key.ID, "ALIBABA_CLOUD_ACCESS_KEY_SECRET=" + key.Secret}
+
+	code, out, errOut := run(t, env, request, "invoke", "--region", "cn-hangzhou", "--dry-run", "-")
+	if code != 0 || !strings.Contains(out, `"DryRun": true`) || len(emu.Activities()) != 0 {
+		t.Errorf("invoke --dry-run: exit %d, %d activities\n%s%s", code, len(emu.Activities()), out, errOut)
+	}
+	code, out, errOut = run(t, env, request, "invoke", "--region", "cn-hangzhou", "-")
+	if code != 0 || !strings.Contains(out, `"ScalingActivityId": "asa-`) {
+		t.Errorf("invoke: exit %d\n%s%s", code, out, errOut)
+	}
+	if in, _ := emu.Instance("i-bp1ecr7go2go9kq3m1a"); in.LifecycleState != esstest.Standby {
+		t.Errorf("the instance is %s after invoke", in.LifecycleState)
+	}
+	if strings.Contains(out+errOut, key.Secret) {
+		t.Error("the CLI printed the secret")
+	}
+}
+
+func TestInvokeFailsClearly(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + ln.Addr().String()
+	ln.Close() // nothing listens there now
+	creds := []string{"ALIBABA_CLOUD_ACCESS_KEY_ID=LTAI5tNowhere", "ALIBABA_CLOUD_ACCESS_KEY_SECRET=nowhere-secret"}
+	tests := []struct {
+		name     string
+		env      []string
+		args     []string
+		wantCode int
+		wantOut  string
+	}{
+		{"no credentials", []string{"ESS_ENDPOINT=" + closed}, []string{"invoke", "--region", "cn-hangzhou", "-"}, 1, "MissingCredentials"},
+		{"unreachable endpoint", append([]string{"ESS_ENDPOINT=" + closed}, creds...), []string{"invoke", "--region", "cn-hangzhou", "-"}, 1, "Auto Scaling is unreachable"},
+		{"no region", creds, []string{"invoke", "-"}, 1, "RegionId: the request names no region"},
+		{"two files", creds, []string{"invoke", "a.json", "b.json"}, 2, ""},
+		{"unknown flag", creds, []string{"invoke", "--profile", "x", "-"}, 2, ""},
+		{"bad setting", []string{"LOG_LEVEL=loud"}, []string{"invoke", "-"}, 2, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := run(t, tt.env, request, tt.args...)
+			if code != tt.wantCode || !strings.Contains(out, tt.wantOut) {
+				t.Errorf("exit %d, want %d with %q\nstdout: %s\nstderr: %s", code, tt.wantCode, tt.wantOut, out, errOut)
+			}
+			if strings.Contains(out+errOut, "nowhere-secret") {
+				t.Error("the CLI printed the secret")
+			}
+		})
+	}
+}
+
+// help documents every mode, flag and setting.
+func TestHelpDocumentsEverything(t *testing.T) {
+	code, out, _ := run(t, nil, "", "help")
+	if code != 0 {
+		t.Fatalf("help exited %d", code)
+	}
+	want := []string{"FC_RUNTIME_API", "serve", "local", "invoke", "--region", "--dry-run", "--timeout"}
+	for _, name := range append(want, handler.SettingNames...) {
+		if name != "DEBUG" && !strings.Contains(out, name) {
+			t.Errorf("help does not mention %s", name)
+		}
+	}
+	if code, _, errOut := run(t, nil, "", "frobnicate"); code != 2 || !strings.Contains(errOut, "Modes:") {
+		t.Errorf("an unknown mode exited %d with %q; want 2 and the usage", code, errOut)
+	}
+}

@@ -1,5 +1,0 @@
-//go:build !race
-
-package fcgo_test
-
-const raceEnabled = false

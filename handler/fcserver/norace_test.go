@@ -1,5 +1,0 @@
-//go:build !race
-
-package fcserver_test
-
-const raceEnabled = false

@@ -1,0 +1,5 @@
+//go:build !race
+
+package fctest
+
+const race = false
