@@ -5,10 +5,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	fcevents "github.com/aliyun/fc-runtime-go-sdk/events"
 	"log/slog"
 	"strconv"
 	"time"
+
+	fcevents "github.com/aliyun/fc-runtime-go-sdk/events"
 )
 
 // EventResponse is what an event invocation returns: for an HTTP trigger

@@ -1,7 +1,6 @@
 package handler_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
@@ -9,41 +8,15 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"ess-standby/handler"
 	"ess-standby/handler/ess"
 	"ess-standby/handler/esstest"
+	"ess-standby/handler/fctest"
 )
 
 var key = esstest.Key{ID: "STS.NSampleAccessKey01", Secret: "sample-Secret+/=", Token: "CAIS-sample-security-token+/="}
-
-// syncBuffer collects log lines written from many goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) lines() []map[string]any {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	var out []map[string]any
-	for line := range strings.Lines(b.buf.String()) {
-		var m map[string]any
-		if json.Unmarshal([]byte(line), &m) == nil {
-			out = append(out, m)
-		}
-	}
-	b.buf.Reset()
-	return out
-}
 
 func sampleFiles(t *testing.T) map[string][]byte {
 	t.Helper()
@@ -76,7 +49,7 @@ func TestEverySampleEvent(t *testing.T) {
 	emu := esstest.NewServer([]esstest.Key{key}, esstest.SampleFleet()...)
 	defer emu.Close()
 	endpoint, _ := url.Parse(emu.URL)
-	logs := &syncBuffer{}
+	logs := &fctest.Output{}
 	h := handler.New(handler.Config{}, ess.New(ess.Config{Endpoint: endpoint}), slog.New(slog.NewJSONHandler(logs, nil)))
 	creds := handler.Credentials{AccessKeyID: key.ID, AccessKeySecret: key.Secret, SecurityToken: key.Token}
 
@@ -93,7 +66,7 @@ func TestEverySampleEvent(t *testing.T) {
 			for _, diff := range want.Check(got, emu, key) {
 				t.Error(diff)
 			}
-			lines := logs.lines()
+			lines := logLines(logs.Take())
 			if len(lines) != 1 {
 				t.Fatalf("%d log lines, want one per invocation", len(lines))
 			}
@@ -102,4 +75,15 @@ func TestEverySampleEvent(t *testing.T) {
 			}
 		})
 	}
+}
+
+func logLines(out string) []map[string]any {
+	var lines []map[string]any
+	for line := range strings.Lines(out) {
+		var m map[string]any
+		if json.Unmarshal([]byte(line), &m) == nil {
+			lines = append(lines, m)
+		}
+	}
+	return lines
 }

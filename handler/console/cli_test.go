@@ -2,9 +2,7 @@ package console_test
 
 import (
 	"bytes"
-	"fmt"
 	"net"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -16,19 +14,7 @@ import (
 
 var binary string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "ess-standby-cli")
-	if err == nil {
-		binary, err = fctest.Build(dir)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { fctest.Main(m, &binary) }
 
 // run runs the binary with only the given environment.
 func run(t *testing.T, env []string, stdin string, args ...string) (code int, stdout, stderr string) {

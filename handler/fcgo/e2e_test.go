@@ -1,17 +1,14 @@
 package fcgo_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,37 +19,7 @@ import (
 // binary is the real ess-standby, built once by TestMain.
 var binary string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "ess-standby-e2e")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	if binary, err = fctest.Build(dir); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+func TestMain(m *testing.M) { fctest.Main(m, &binary) }
 
 var key = esstest.Key{ID: "STS.NE2eAccessKeyId777", Secret: "e2e-Secret+with/chars=", Token: "CAIS-e2e-token+with/chars=0123456789"}
 
@@ -60,7 +27,7 @@ var key = esstest.Key{ID: "STS.NE2eAccessKeyId777", Secret: "e2e-Secret+with/cha
 type function struct {
 	fc   *fctest.Server
 	emu  *esstest.Server
-	logs *syncBuffer
+	logs *fctest.Output
 	cmd  *exec.Cmd
 }
 
@@ -70,7 +37,7 @@ func startFunction(t *testing.T, env ...string) *function {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &function{fc: fc, emu: esstest.NewServer([]esstest.Key{key}, esstest.SampleFleet()...), logs: &syncBuffer{}}
+	f := &function{fc: fc, emu: esstest.NewServer([]esstest.Key{key}, esstest.SampleFleet()...), logs: &fctest.Output{}}
 	f.cmd = exec.Command(binary)
 	f.cmd.Env = append([]string{"FC_RUNTIME_API=" + fc.Addr, "ESS_ENDPOINT=" + f.emu.URL, "FC_REGION=" + esstest.SampleRegion}, env...)
 	f.cmd.Stdout, f.cmd.Stderr = f.logs, f.logs

@@ -22,61 +22,18 @@ import (
 	"ess-standby/handler/fctest"
 )
 
-// bootstrap is the repository's bootstrap, next to the binary it starts.
-var bootstrap string
+// binary is the real ess-standby, with bootstrap beside it, built by TestMain.
+var binary string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "ess-standby-serve")
-	if err == nil {
-		_, err = fctest.Build(dir)
-	}
-	if err == nil {
-		bootstrap = filepath.Join(dir, "bootstrap")
-		var script []byte
-		if script, err = os.ReadFile("../../bootstrap"); err == nil {
-			err = os.WriteFile(bootstrap, script, 0o755)
-		}
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
-
-// output collects what the process prints and notes the address it listens on.
-type output struct {
-	mu        sync.Mutex
-	buf       bytes.Buffer
-	listening chan string
-}
+func TestMain(m *testing.M) { fctest.Main(m, &binary) }
 
 var listeningLine = regexp.MustCompile(`"msg":"listening","addr":"[^"]*:(\d+)"`)
-
-func (o *output) Write(p []byte) (int, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.buf.Write(p)
-	if m := listeningLine.FindSubmatch(o.buf.Bytes()); m != nil && o.listening != nil {
-		o.listening <- "127.0.0.1:" + string(m[1])
-		o.listening = nil
-	}
-	return len(p), nil
-}
-
-func (o *output) String() string {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.buf.String()
-}
 
 type server struct {
 	base string
 	emu  *esstest.Server
 	cmd  *exec.Cmd
-	out  *output
+	out  *fctest.Output
 	http *http.Client
 }
 
@@ -86,10 +43,9 @@ func startServer(t *testing.T, groups ...esstest.Group) *server {
 	if groups == nil {
 		groups = esstest.SampleFleet()
 	}
-	s := &server{emu: esstest.NewServer([]esstest.Key{key}, groups...), out: &output{listening: make(chan string, 1)},
+	s := &server{emu: esstest.NewServer([]esstest.Key{key}, groups...), out: &fctest.Output{},
 		http: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: concurrent}}}
-	listening := s.out.listening
-	s.cmd = exec.Command(bootstrap)
+	s.cmd = exec.Command(filepath.Join(filepath.Dir(binary), "bootstrap"))
 	s.cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "FC_CUSTOM_LISTEN_PORT=0", "ESS_ENDPOINT=" + s.emu.URL, "FC_REGION=" + esstest.SampleRegion}
 	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
 	if err := s.cmd.Start(); err != nil {
@@ -101,12 +57,11 @@ func startServer(t *testing.T, groups ...esstest.Group) *server {
 		s.http.CloseIdleConnections()
 		s.emu.Close()
 	})
-	select {
-	case addr := <-listening:
-		s.base = "http://" + addr
-	case <-time.After(30 * time.Second):
-		t.Fatalf("the server did not start listening:\n%s", s.out)
+	m, err := s.out.Await(listeningLine, 30*time.Second)
+	if err != nil {
+		t.Fatalf("%v:\n%s", err, s.out)
 	}
+	s.base = "http://127.0.0.1:" + m[1]
 	return s
 }
 

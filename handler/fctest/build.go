@@ -2,13 +2,17 @@ package fctest
 
 import (
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
+	"testing"
 )
 
-// Build builds the ess-standby binary into dir as FC runs it, named main,
-// and returns its path. Under go test -race the binary is built with -race
-// too, so races in the real process fail the tests.
+// Build lays out the function's code directory in dir as FC runs it: the
+// ess-standby binary, named main, and the repository's bootstrap beside it.
+// It returns the binary's path. Under go test -race the binary is built with
+// -race too, so races in the real process fail the tests.
 func Build(dir string) (string, error) {
 	binary := filepath.Join(dir, "main")
 	args := []string{"build", "-o", binary}
@@ -18,5 +22,29 @@ func Build(dir string) (string, error) {
 	if out, err := exec.Command("go", append(args, "ess-standby")...).CombinedOutput(); err != nil {
 		return "", fmt.Errorf("building ess-standby: %v\n%s", err, out)
 	}
-	return binary, nil
+	root, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}").Output()
+	if err != nil {
+		return "", fmt.Errorf("finding the module: %v", err)
+	}
+	script, err := os.ReadFile(filepath.Join(strings.TrimSpace(string(root)), "bootstrap"))
+	if err == nil {
+		err = os.WriteFile(filepath.Join(dir, "bootstrap"), script, 0o755)
+	}
+	return binary, err
+}
+
+// Main is a TestMain for tests of the built function: it builds the code
+// directory, sets *binary to the binary's path, runs the tests, and cleans up.
+func Main(m *testing.M, binary *string) {
+	dir, err := os.MkdirTemp("", "ess-standby-test")
+	if err == nil {
+		*binary, err = Build(dir)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
 }
