@@ -55,9 +55,16 @@ Settings (environment variables, read once at start):
                            (default: FC's region, FC_REGION)
   SCALING_GROUP_ID         group for events that name none
                            (default: look each instance's group up)
-  DRY_RUN                  true: decide and report, change nothing (false)
+  ALLOWED_SCALING_GROUP_IDS  comma-separated groups it may act on (default: any)
   AUTH_TOKEN               HTTP-trigger callers must present it, as
                            Authorization: Bearer <token> or ?token=<token>
+  DRY_RUN                  true: decide and report, change nothing (false)
+  MAX_INSTANCES            most instances one invocation may name (100)
+  MIN_IN_SERVICE           InService instances a group must keep: a count (2)
+                           or a percentage (50%) (default: none)
+  WAIT                     true: wait for each activity to finish (false)
+  EXIT_ON_OK               true: an alarm back to OK takes its instance out
+                           of Standby (false)
   LOG_LEVEL                debug, info, warn or error (info)
   FC_CUSTOM_LISTEN_PORT, FC_SERVER_PORT
                            server mode's port (9000); 0 picks a free one

@@ -1,6 +1,7 @@
 package handler
 
 import (
+	"cmp"
 	"encoding/json"
 	"strconv"
 	"strings"
@@ -24,10 +25,14 @@ func decodeAlarm(get func(string) string) decoded {
 		State:   field("alertState"),
 		Time:    parseAlarmTime(field("timestamp")),
 	}}
+	// transId names one delivery of one alarm; older callbacks lack it.
+	out.identity = "cms:" + cmp.Or(out.alarm.TransID, out.alarm.RuleID+"/"+out.alarm.State+"/"+field("timestamp"))
 	switch out.alarm.State {
 	case "ALERT":
-	case "OK", "INSUFFICIENT_DATA":
-		out.ignored = "alarm state is " + out.alarm.State
+	case "OK":
+		out.ignored, out.recovered = "alarm state is OK (EXIT_ON_OK is off)", true
+	case "INSUFFICIENT_DATA":
+		out.ignored = "alarm state is INSUFFICIENT_DATA"
 		return out
 	default:
 		out.draft.invalid("alertState", "%s is not ALERT, OK or INSUFFICIENT_DATA", quote(out.alarm.State))
@@ -37,6 +42,10 @@ func decodeAlarm(get func(string) string) decoded {
 		out.draft.region = param{name: "regionId", value: region}
 	}
 	instance := dimension(field("dimensions"), "instanceId")
+	if instance == "" && out.recovered {
+		out.recovered = false
+		return out
+	}
 	if instance == "" {
 		out.draft.missing("dimensions", "the alarm names no instanceId; only alarms on ECS instances can act")
 		return out

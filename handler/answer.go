@@ -28,7 +28,7 @@ func (o Outcome) EventResponse() (body []byte, failed bool) {
 }
 
 // finish renders the answer and writes the invocation's one log line.
-func (h *Handler) finish(ctx context.Context, inv Invocation, start time.Time, d decoded, viaHTTP bool, answer Answer, err error) Outcome {
+func (h *Handler) finish(ctx context.Context, inv Invocation, start time.Time, d decoded, viaHTTP bool, answer Answer, err error, r run) Outcome {
 	out := Outcome{HTTP: viaHTTP, Status: 200}
 	attrs := []slog.Attr{
 		slog.String("request_id", inv.RequestID),
@@ -42,7 +42,7 @@ func (h *Handler) finish(ctx context.Context, inv Invocation, start time.Time, d
 	if err != nil {
 		e := asError(err)
 		out.Err, out.Status = e, e.Kind.Status()
-		out.Body = mustJSON(errorBody{Code: e.Code, Message: e.Message, RequestID: inv.RequestID})
+		out.Body = mustJSON(errorBody{Code: e.Code, Message: e.Message, RequestID: inv.RequestID, Activities: answer.Activities, Instances: answer.Instances})
 		attrs = append(attrs, slog.String("outcome", e.Code), slog.String("message", e.Message))
 		if e.Cause != nil {
 			attrs = append(attrs, slog.String("cause", e.Cause.Error()))
@@ -70,10 +70,15 @@ func (h *Handler) finish(ctx context.Context, inv Invocation, start time.Time, d
 		slog.Any("instances", answer.InstanceIDs),
 		slog.Any("activities", activities),
 		slog.Int("status", out.Status),
+		slog.Int("attempts", r.attempts),
+		slog.Int64("backoff_ms", r.backoff.Milliseconds()),
 		slog.Float64("latency_ms", float64(h.now().Sub(start).Microseconds())/1000),
 	)
 	if len(answer.Skipped) > 0 {
 		attrs = append(attrs, slog.Any("skipped", answer.Skipped))
+	}
+	if r.guard != "" {
+		attrs = append(attrs, slog.String("guard", r.guard))
 	}
 	h.log.LogAttrs(ctx, level, "invocation", attrs...)
 	return out

@@ -77,7 +77,7 @@ func TestCloudMonitorCallback(t *testing.T) {
 			if tt.wantIgnored {
 				return
 			}
-			req, _, err := d.draft.validate()
+			req, _, err := d.draft.validate(20)
 			if tt.wantCode != "" {
 				if e, ok := err.(*Error); !ok || e.Code != tt.wantCode {
 					t.Errorf("validate = %v, want %s", err, tt.wantCode)
@@ -109,7 +109,7 @@ func TestHTTPContentTypes(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			q, _ := url.ParseQuery(tt.query)
 			d := decodeHTTP(HTTPRequest{Method: "POST", Headers: map[string]string{"Content-Type": tt.contentType}, Query: q, Body: []byte(tt.body)})
-			_, _, err := d.draft.validate()
+			_, _, err := d.draft.validate(20)
 			code := ""
 			if err != nil {
 				code = err.(*Error).Code

@@ -17,6 +17,8 @@ var apiName = map[string]string{
 	"Async": "Async", "async": "Async",
 	"RegionId": "RegionId", "regionId": "RegionId",
 	"DryRun": "DryRun", "dryRun": "DryRun",
+	"Wait": "Wait", "wait": "Wait",
+	"Action": "Action", "action": "Action",
 }
 
 // decodeDirect reads the request JSON of a direct invocation (also the body
@@ -57,6 +59,10 @@ func decodeDirect(raw []byte) draft {
 			d.async = decodeBool(&d, name, value)
 		case "DryRun":
 			d.dryRun = decodeBool(&d, name, value)
+		case "Wait":
+			d.wait = decodeBool(&d, name, value)
+		case "Action":
+			d.action = decodeString(&d, name, value)
 		case "ScalingGroupId":
 			d.group = decodeString(&d, name, value)
 		case "ClientToken":

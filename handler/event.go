@@ -7,10 +7,12 @@ import (
 // decoded is an event after decoding: the request it carries (not yet
 // validated), or why it calls for nothing.
 type decoded struct {
-	trigger string // what delivered it, for the log
-	draft   draft
-	ignored string     // non-empty: nothing to do, and why
-	alarm   *alarmInfo // set for CloudMonitor alarms
+	trigger   string // what delivered it, for the log
+	draft     draft
+	ignored   string     // non-empty: nothing to do, and why
+	alarm     *alarmInfo // set for CloudMonitor alarms
+	identity  string     // what identifies the event across re-deliveries; empty: the FC request ID
+	recovered bool       // an alarm back to OK: EXIT_ON_OK takes its instance out of Standby
 }
 
 // envelope holds the fields that tell the event sources apart. Each source
@@ -77,5 +79,6 @@ func decodeTimer(raw []byte) decoded {
 		return out
 	}
 	out.draft = decodeDirect([]byte(ev.Payload))
+	out.identity = "timer:" + ev.TriggerName + "@" + ev.TriggerTime
 	return out
 }

@@ -24,6 +24,7 @@ type ecsData struct {
 	InstanceID   string `json:"instanceId"`
 	EventType    string `json:"eventType"`
 	EventStatus  string `json:"eventStatus"`
+	EventID      string `json:"eventId"`
 }
 
 func decodeCloudEvent(raw []byte) decoded {
@@ -43,6 +44,7 @@ func decodeCloudEvent(raw []byte) decoded {
 		out.ignored = "event type " + quote(ev.Type) + " from " + quote(ev.Source) + " does not call for Standby"
 	}
 	out.trigger = "eventbridge:" + ev.Type
+	out.identity = "cloudevent:" + ev.Source + "/" + ev.ID
 	if ev.AliyunRegionID != "" && out.draft.region.value == "" {
 		out.draft.region = param{name: "aliyunregionid", value: ev.AliyunRegionID}
 	}
@@ -64,6 +66,10 @@ func decodeRawData(raw []byte) decoded {
 		out = decodeAlarm(jsonFields(raw))
 	}
 	out.trigger = "eventbridge-rawdata"
+	if data.EventID != "" && out.identity == "" {
+		// RawData has no event ID; a system event's own ID and status do.
+		out.identity = "ecs:" + data.EventID + "/" + data.EventStatus
+	}
 	return out
 }
 

@@ -10,9 +10,8 @@ package handler
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"log/slog"
-	"slices"
+	"math/rand/v2"
 	"time"
 )
 
@@ -24,6 +23,17 @@ type Config struct {
 	Credentials    Credentials // ALIBABA_CLOUD_ACCESS_KEY_*: when the invocation brings none
 	DryRun         bool        // DRY_RUN: decide and report, change nothing
 	AuthToken      Secret      // AUTH_TOKEN: what an HTTP-trigger caller must present
+	AllowedGroups  []string    // ALLOWED_SCALING_GROUP_IDS: empty allows any
+	MaxInstances   int         // MAX_INSTANCES: most instances one invocation acts on
+	MinInService   MinInService
+	Wait           bool // WAIT: wait for each activity to finish
+	ExitOnOK       bool // EXIT_ON_OK: an alarm back to OK takes its instance out of Standby
+}
+
+// MinInService is how many InService instances a group must keep: Count, or
+// Percent of the group's instances (rounded up). Zero values: no guard.
+type MinInService struct {
+	Count, Percent int
 }
 
 // Handler answers invocations. It is safe for concurrent use.
@@ -32,10 +42,16 @@ type Handler struct {
 	scaling AutoScaling
 	log     *slog.Logger
 	now     func() time.Time
+	sleep   func(context.Context, time.Duration) error
+	jitter  func(max time.Duration) time.Duration
 }
 
 func New(cfg Config, scaling AutoScaling, log *slog.Logger) *Handler {
-	return &Handler{cfg: cfg, scaling: scaling, log: log, now: time.Now}
+	if cfg.MaxInstances == 0 {
+		cfg.MaxInstances = defaultMaxInstances
+	}
+	return &Handler{cfg: cfg, scaling: scaling, log: log, now: time.Now, sleep: sleep,
+		jitter: func(max time.Duration) time.Duration { return time.Duration(rand.Int64N(int64(max) + 1)) }}
 }
 
 // Outcome is the answer to one invocation, for the runtime adapter to send.
@@ -56,15 +72,21 @@ type Answer struct {
 	Activities        []Activity `json:"Activities,omitempty"`
 	Skipped           []Skipped  `json:"Skipped,omitempty"`
 	Ignored           string     `json:"Ignored,omitempty"`
+	// Instances says, for each instance named, what became of it.
+	Instances []InstanceResult `json:"Instances,omitempty"`
 	// A dry run answers the calls it would have made, and makes none.
 	DryRun  bool          `json:"DryRun,omitempty"`
 	Planned []StandbyCall `json:"Planned,omitempty"`
 }
 
+// errorBody is the failure answer; when some calls were made before the
+// failure, it says what they did.
 type errorBody struct {
-	Code      string `json:"Code"`
-	Message   string `json:"Message"`
-	RequestID string `json:"RequestId,omitempty"`
+	Code       string           `json:"Code"`
+	Message    string           `json:"Message"`
+	RequestID  string           `json:"RequestId,omitempty"`
+	Activities []Activity       `json:"Activities,omitempty"`
+	Instances  []InstanceResult `json:"Instances,omitempty"`
 }
 
 // MaxPayload is the largest event accepted; a larger one is refused before
@@ -77,7 +99,7 @@ var ErrTooLarge = &Error{Kind: Invalid, Code: "InvalidParameter", Message: "the 
 
 // Refuse answers an invocation the runtime adapter could not even read.
 func (h *Handler) Refuse(ctx context.Context, inv Invocation, viaHTTP bool, err error) Outcome {
-	return h.finish(ctx, inv, h.now(), decoded{trigger: "unread"}, viaHTTP, Answer{}, err)
+	return h.finish(ctx, inv, h.now(), decoded{trigger: "unread"}, viaHTTP, Answer{}, err, run{})
 }
 
 // Invoke answers an event invocation: the payload is whatever the trigger
@@ -85,14 +107,14 @@ func (h *Handler) Refuse(ctx context.Context, inv Invocation, viaHTTP bool, err 
 func (h *Handler) Invoke(ctx context.Context, inv Invocation, payload []byte) Outcome {
 	start := h.now()
 	if len(payload) > MaxPayload {
-		return h.finish(ctx, inv, start, decoded{trigger: "unread"}, false, Answer{}, ErrTooLarge)
+		return h.finish(ctx, inv, start, decoded{trigger: "unread"}, false, Answer{}, ErrTooLarge, run{})
 	}
 	var d decoded
 	switch classify(payload) {
 	case sourceHTTP:
 		req, err := decodeFCHTTPEvent(payload)
 		if err != nil {
-			return h.finish(ctx, inv, start, decoded{trigger: "http"}, true, Answer{}, err)
+			return h.finish(ctx, inv, start, decoded{trigger: "http"}, true, Answer{}, err, run{})
 		}
 		return h.InvokeHTTP(ctx, inv, req)
 	case sourceCloudEvent:
@@ -104,33 +126,38 @@ func (h *Handler) Invoke(ctx context.Context, inv Invocation, payload []byte) Ou
 	default:
 		d = decoded{trigger: "direct", draft: decodeDirect(payload)}
 	}
-	answer, err := h.act(ctx, inv, d)
-	return h.finish(ctx, inv, start, d, false, answer, err)
+	var r run
+	answer, err := h.act(ctx, inv, d, &r)
+	return h.finish(ctx, inv, start, d, false, answer, err, r)
 }
 
 // InvokeHTTP answers an HTTP-trigger request; failures are HTTP answers too.
 func (h *Handler) InvokeHTTP(ctx context.Context, inv Invocation, req HTTPRequest) Outcome {
 	start := h.now()
 	if len(req.Body) > MaxPayload {
-		return h.finish(ctx, inv, start, decoded{trigger: "http"}, true, Answer{}, ErrTooLarge)
+		return h.finish(ctx, inv, start, decoded{trigger: "http"}, true, Answer{}, ErrTooLarge, run{})
 	}
 	if h.cfg.AuthToken != "" {
 		var ok bool
 		if req, ok = authenticate(req, h.cfg.AuthToken); !ok {
-			return h.finish(ctx, inv, start, decoded{trigger: "http"}, true, Answer{}, errUnauthorized)
+			return h.finish(ctx, inv, start, decoded{trigger: "http"}, true, Answer{}, errUnauthorized, run{guard: "AUTH_TOKEN"})
 		}
 	}
 	d := decodeHTTP(req)
-	answer, err := h.act(ctx, inv, d)
-	return h.finish(ctx, inv, start, d, true, answer, err)
+	var r run
+	answer, err := h.act(ctx, inv, d, &r)
+	return h.finish(ctx, inv, start, d, true, answer, err, r)
 }
 
 // act validates the decoded request and makes the calls it needs.
-func (h *Handler) act(ctx context.Context, inv Invocation, d decoded) (Answer, error) {
+func (h *Handler) act(ctx context.Context, inv Invocation, d decoded, r *run) (Answer, error) {
+	if d.recovered && h.cfg.ExitOnOK {
+		d.ignored, d.draft.action = "", param{name: "alertState", value: string(ExitStandby)}
+	}
 	if d.ignored != "" && len(d.draft.problems) == 0 {
 		return Answer{Ignored: d.ignored}, nil
 	}
-	req, skipped, err := d.draft.validate()
+	req, skipped, err := d.draft.validate(h.cfg.MaxInstances)
 	if err != nil {
 		return Answer{}, err
 	}
@@ -138,29 +165,23 @@ func (h *Handler) act(ctx context.Context, inv Invocation, d decoded) (Answer, e
 	if err != nil {
 		return Answer{}, err
 	}
-	calls, err := h.plan(ctx, session, req)
+	p, err := h.plan(ctx, r, session, req, cmp.Or(d.identity, "request:"+inv.RequestID))
 	if err != nil {
 		return Answer{}, err
 	}
-	answer := Answer{Skipped: skipped}
+	p.report = append(p.report, duplicates(skipped)...)
 	if req.DryRun || h.cfg.DryRun {
-		answer.DryRun, answer.Planned = true, calls
-		for _, c := range calls {
-			answer.InstanceIDs = append(answer.InstanceIDs, c.InstanceIDs...)
-		}
-		return answer, nil
+		return p.answer(true), nil
 	}
-	for _, call := range calls {
-		activity, err := h.scaling.EnterStandby(ctx, session, call)
-		if err != nil {
-			return answer, err
-		}
-		answer.Activities = append(answer.Activities, activity)
-		answer.InstanceIDs = append(answer.InstanceIDs, activity.InstanceIDs...)
+	if len(p.calls) == 0 {
+		h.recover(ctx, r, session, p)
+		return p.answer(false), nil
 	}
-	first := answer.Activities[0]
-	answer.RequestID, answer.ScalingActivityID, answer.ScalingGroupID = first.RequestID, first.ScalingActivityID, first.ScalingGroupID
-	return answer, nil
+	err = h.execute(ctx, r, session, p)
+	if err == nil && (req.Wait || h.cfg.Wait) {
+		h.wait(ctx, r, session, p)
+	}
+	return p.answer(false), err
 }
 
 // session picks the region and the credentials of the calls: the request's
@@ -181,49 +202,4 @@ func (h *Handler) session(inv Invocation, req Request) (Session, error) {
 		return s, &Error{Kind: Internal, Code: "MissingCredentials", Message: "the invocation brought no credentials: attach a RAM role to the function (or set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET)"}
 	}
 	return s, nil
-}
-
-// plan decides the calls: one per scaling group. Without a group from the
-// request or the settings, each instance's group is looked up.
-func (h *Handler) plan(ctx context.Context, s Session, req Request) ([]StandbyCall, error) {
-	call := StandbyCall{ScalingGroupID: cmp.Or(req.ScalingGroupID, h.cfg.ScalingGroupID), ClientToken: req.ClientToken, Async: req.Async}
-	if call.ScalingGroupID != "" {
-		call.InstanceIDs = req.InstanceIDs
-		return []StandbyCall{call}, nil
-	}
-	found, err := h.scaling.ScalingInstances(ctx, s, req.InstanceIDs)
-	if err != nil {
-		return nil, err
-	}
-	groupOf := map[string]string{}
-	for _, in := range found {
-		groupOf[in.InstanceID] = in.ScalingGroupID
-	}
-	var calls []StandbyCall
-	var orphans []string
-	for _, id := range req.InstanceIDs {
-		group := groupOf[id]
-		if group == "" {
-			orphans = append(orphans, id)
-			continue
-		}
-		i := slices.IndexFunc(calls, func(c StandbyCall) bool { return c.ScalingGroupID == group })
-		if i < 0 {
-			calls = append(calls, StandbyCall{ScalingGroupID: group, ClientToken: req.ClientToken, Async: req.Async})
-			i = len(calls) - 1
-		}
-		calls[i].InstanceIDs = append(calls[i].InstanceIDs, id)
-	}
-	if len(orphans) > 0 {
-		msg, _ := json.Marshal(orphans)
-		return nil, &Error{Kind: NotFound, Code: "InvalidInstanceId.NotFound",
-			Message: "instances in no scaling group of region " + s.Region + ": " + string(msg)}
-	}
-	if len(calls) > 1 && req.ClientToken != "" {
-		// One token cannot name two different calls: ESS would refuse the second.
-		for i := range calls {
-			calls[i].ClientToken = batchToken(req.ClientToken, i)
-		}
-	}
-	return calls, nil
 }

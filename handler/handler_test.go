@@ -3,6 +3,7 @@ package handler
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -10,34 +11,60 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // fakeScaling is a hand-written AutoScaling that knows which group holds
-// which instance and records what it was asked.
+// which instance, in which state, and records what it was asked.
 type fakeScaling struct {
-	mu       sync.Mutex
-	groupOf  map[string]string
-	enterErr error
-	lookups  [][]string
-	calls    []StandbyCall
-	sessions []Session
+	mu        sync.Mutex
+	groupOf   map[string]string
+	stateOf   map[string]string // default InService
+	enterErr  error
+	lookups   [][]string
+	lookupIn  []string // the group each lookup was scoped to
+	calls     []StandbyCall
+	sessions  []Session
+	counted   int
+	inService int
 }
 
-func (f *fakeScaling) ScalingInstances(_ context.Context, s Session, ids []string) ([]ScalingInstance, error) {
+func (f *fakeScaling) state(id string) string {
+	if st := f.stateOf[id]; st != "" {
+		return st
+	}
+	return "InService"
+}
+
+func (f *fakeScaling) ScalingInstances(_ context.Context, s Session, group string, ids []string) ([]ScalingInstance, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.lookups = append(f.lookups, ids)
+	f.lookupIn = append(f.lookupIn, group)
 	f.sessions = append(f.sessions, s)
 	var out []ScalingInstance
 	for _, id := range ids {
-		if g := f.groupOf[id]; g != "" {
-			out = append(out, ScalingInstance{InstanceID: id, ScalingGroupID: g, LifecycleState: "InService"})
+		if g := f.groupOf[id]; g != "" && (group == "" || g == group) {
+			out = append(out, ScalingInstance{InstanceID: id, ScalingGroupID: g, LifecycleState: f.state(id)})
 		}
 	}
 	return out, nil
 }
 
-func (f *fakeScaling) EnterStandby(_ context.Context, s Session, c StandbyCall) (Activity, error) {
+func (f *fakeScaling) CountInstances(_ context.Context, _ Session, group, state string) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.counted++
+	n := 0
+	for id, g := range f.groupOf {
+		if g == group && (state == "" || f.state(id) == state) {
+			n++
+		}
+	}
+	return n, nil
+}
+
+func (f *fakeScaling) Standby(_ context.Context, s Session, c StandbyCall) (Activity, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls = append(f.calls, c)
@@ -48,6 +75,14 @@ func (f *fakeScaling) EnterStandby(_ context.Context, s Session, c StandbyCall) 
 	return Activity{ScalingGroupID: c.ScalingGroupID, ScalingActivityID: fmt.Sprintf("asa-fake%d", len(f.calls)), RequestID: "R", InstanceIDs: c.InstanceIDs, ClientToken: c.ClientToken}, nil
 }
 
+func (f *fakeScaling) ActivityStatuses(_ context.Context, _ Session, ids []string) ([]ActivityStatus, error) {
+	var out []ActivityStatus
+	for _, id := range ids {
+		out = append(out, ActivityStatus{ScalingActivityID: id, StatusCode: "Successful"})
+	}
+	return out, nil
+}
+
 var roleCreds = Credentials{AccessKeyID: "STS.role", AccessKeySecret: "role-secret", SecurityToken: "role-token"}
 
 func newTestHandler(cfg Config, f *fakeScaling) (*Handler, *bytes.Buffer) {
@@ -55,25 +90,32 @@ func newTestHandler(cfg Config, f *fakeScaling) (*Handler, *bytes.Buffer) {
 	if f.groupOf == nil {
 		f.groupOf = map[string]string{"i-a1": "asg-a", "i-a2": "asg-a", "i-b1": "asg-b"}
 	}
-	return New(cfg, f, slog.New(slog.NewJSONHandler(&logs, nil))), &logs
+	h := New(cfg, f, slog.New(slog.NewJSONHandler(&logs, nil)))
+	h.sleep = func(ctx context.Context, _ time.Duration) error { return ctx.Err() } // backoff without waiting
+	return h, &logs
 }
 
 func invoke(h *Handler, inv Invocation, payload string) Outcome {
 	return h.Invoke(context.Background(), inv, []byte(payload))
 }
 
+// The group named by the request, else by SCALING_GROUP_ID, scopes the
+// pre-check (so a group-scoped RAM policy suffices); with neither, each
+// instance's group is looked up.
 func TestScalingGroupComesFromRequestThenSettingThenLookup(t *testing.T) {
 	inv := Invocation{RequestID: "r1", Region: "cn-hangzhou", Credentials: roleCreds}
 	tests := []struct {
 		name        string
 		setting     string
 		payload     string
-		wantLookups int
+		wantScope   string
 		wantGroups  []string
+		wantSkipped []string
 	}{
-		{"request names it", "asg-setting", `{"ScalingGroupId":"asg-req","InstanceIds":["i-a1"]}`, 0, []string{"asg-req"}},
-		{"setting names it", "asg-setting", `{"InstanceIds":["i-a1","i-b1"]}`, 0, []string{"asg-setting"}},
-		{"looked up per instance", "", `{"InstanceIds":["i-a1","i-b1","i-a2"]}`, 1, []string{"asg-a", "asg-b"}},
+		{"request names it", "asg-b", `{"ScalingGroupId":"asg-a","InstanceIds":["i-a1","i-a2"]}`, "asg-a", []string{"asg-a"}, nil},
+		{"setting names it", "asg-a", `{"InstanceIds":["i-a1"]}`, "asg-a", []string{"asg-a"}, nil},
+		{"looked up per instance", "", `{"InstanceIds":["i-a1","i-b1","i-a2"]}`, "", []string{"asg-a", "asg-b"}, nil},
+		{"an instance outside the named group", "asg-a", `{"InstanceIds":["i-a1","i-b1"]}`, "asg-a", []string{"asg-a"}, []string{"i-b1"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -87,8 +129,13 @@ func TestScalingGroupComesFromRequestThenSettingThenLookup(t *testing.T) {
 			for _, c := range f.calls {
 				groups = append(groups, c.ScalingGroupID)
 			}
-			if len(f.lookups) != tt.wantLookups || fmt.Sprint(groups) != fmt.Sprint(tt.wantGroups) {
-				t.Errorf("%d lookups, calls to %v; want %d, %v", len(f.lookups), groups, tt.wantLookups, tt.wantGroups)
+			if fmt.Sprint(f.lookupIn) != fmt.Sprint([]string{tt.wantScope}) || fmt.Sprint(groups) != fmt.Sprint(tt.wantGroups) {
+				t.Errorf("lookups scoped to %q, calls to %v; want %q, %v", f.lookupIn, groups, tt.wantScope, tt.wantGroups)
+			}
+			for _, id := range tt.wantSkipped {
+				if !strings.Contains(string(out.Body), `"InstanceId":"`+id+`","Reason":"not in scaling group asg-a"`) {
+					t.Errorf("answer %s does not report %s as outside the group", out.Body, id)
+				}
 			}
 		})
 	}
@@ -118,15 +165,20 @@ func TestBatchTokenStaysWithin64(t *testing.T) {
 	}
 }
 
-func TestInstanceInNoGroupIsNotFoundAndNamed(t *testing.T) {
+func TestInstancesInNoGroup(t *testing.T) {
 	f := &fakeScaling{}
 	h, _ := newTestHandler(Config{}, f)
-	out := invoke(h, Invocation{Region: "cn-hangzhou", Credentials: roleCreds}, `{"InstanceIds":["i-a1","i-orphan1","i-orphan2"]}`)
+	out := invoke(h, Invocation{Region: "cn-hangzhou", Credentials: roleCreds}, `{"InstanceIds":["i-orphan1","i-orphan2"]}`)
 	if out.Err == nil || out.Err.Code != "InvalidInstanceId.NotFound" || out.Status != 404 {
 		t.Fatalf("Invoke = %v (status %d), want 404 InvalidInstanceId.NotFound", out.Err, out.Status)
 	}
 	if !strings.Contains(out.Err.Message, "i-orphan1") || !strings.Contains(out.Err.Message, "i-orphan2") || len(f.calls) != 0 {
-		t.Errorf("message %q, %d EnterStandby calls; want both orphans named and no call", out.Err.Message, len(f.calls))
+		t.Errorf("message %q, %d calls; want both orphans named and no call", out.Err.Message, len(f.calls))
+	}
+	// Some found, some not: the found ones are acted on, the others reported.
+	out = invoke(h, Invocation{Region: "cn-hangzhou", Credentials: roleCreds}, `{"InstanceIds":["i-a1","i-orphan1"]}`)
+	if out.Err != nil || len(f.calls) != 1 || !strings.Contains(string(out.Body), `{"InstanceId":"i-orphan1","Reason":"in no scaling group of region cn-hangzhou"}`) {
+		t.Errorf("Invoke = %s, %v after %d calls; want i-a1 acted on and i-orphan1 skipped", out.Body, out.Err, len(f.calls))
 	}
 }
 
@@ -172,7 +224,7 @@ func TestSessionPrefersInvocationCredentialsAndRequestRegion(t *testing.T) {
 
 func TestInvalidInputMakesNoCall(t *testing.T) {
 	for _, payload := range []string{`{"InstanceIds":["i-x y"]}`, `{}`, `not json`, `{"triggerName":"t","triggerTime":"2026-11-27T00:00:00Z","payload":""}`,
-		`{"triggerName":"t","triggerTime":"x","payload":"{\"InstanceId\":\"i-a1\",\"Wait\":true}"}`,
+		`{"triggerName":"t","triggerTime":"x","payload":"{\"InstanceId\":\"i-a1\",\"Wait\":\"soon\"}"}`,
 		`{"specversion":"1.0","source":"acs.ecs","type":"ecs:Instance:StateChange","data":{"resourceId":"i-bad id","state":"Stopped"}}`,
 		`{"specversion":"1.0","source":"acs.cms","type":"cms:CloudMonitor:AlertWebHook","data":{"alertState":"ALERT","dimensions":"{userId=1}"}}`} {
 		f := &fakeScaling{}
@@ -185,15 +237,16 @@ func TestInvalidInputMakesNoCall(t *testing.T) {
 }
 
 func TestAutoScalingErrorsPassThrough(t *testing.T) {
-	f := &fakeScaling{enterErr: &Error{Kind: Conflict, Code: "IncorrectScalingGroupStatus", Message: "The current status of the specified scaling group does not support this action.", Cause: errors.New("EnterStandby: HTTP 400")}}
+	f := &fakeScaling{enterErr: &Error{Kind: Conflict, Code: "IncorrectInstanceStatus", Message: "The current status of the instance does not support this action.", Cause: errors.New("EnterStandby: HTTP 400")}}
 	h, logs := newTestHandler(Config{ScalingGroupID: "asg-a"}, f)
 	out := invoke(h, Invocation{RequestID: "fc-req-1", Region: "cn-hangzhou", Credentials: roleCreds}, `{"InstanceId":"i-a1"}`)
-	if out.Err == nil || out.Status != 409 || out.Err.Code != "IncorrectScalingGroupStatus" {
-		t.Fatalf("Invoke = %v (status %d), want 409 IncorrectScalingGroupStatus", out.Err, out.Status)
+	if out.Err == nil || out.Status != 409 || out.Err.Code != "IncorrectInstanceStatus" || len(f.calls) != 1 {
+		t.Fatalf("Invoke = %v (status %d) after %d calls, want 409 IncorrectInstanceStatus after 1", out.Err, out.Status, len(f.calls))
 	}
-	want := `{"Code":"IncorrectScalingGroupStatus","Message":"The current status of the specified scaling group does not support this action.","RequestId":"fc-req-1"}`
+	want := `{"Code":"IncorrectInstanceStatus","Message":"The current status of the instance does not support this action.","RequestId":"fc-req-1",` +
+		`"Instances":[{"InstanceId":"i-a1","ScalingGroupId":"asg-a","LifecycleState":"InService","Result":"Failed","Reason":"IncorrectInstanceStatus: The current status of the instance does not support this action."}]}`
 	if string(out.Body) != want {
-		t.Errorf("body %s, want %s", out.Body, want)
+		t.Errorf("body %s\nwant %s", out.Body, want)
 	}
 	if !strings.Contains(logs.String(), `"cause":"EnterStandby: HTTP 400"`) || !strings.Contains(logs.String(), `"level":"WARN"`) {
 		t.Errorf("log %s lacks the cause at WARN", logs.String())
@@ -233,12 +286,16 @@ func TestDryRunPlansAndChangesNothing(t *testing.T) {
 			f := &fakeScaling{}
 			h, _ := newTestHandler(tt.cfg, f)
 			out := invoke(h, Invocation{Region: "cn-hangzhou", Credentials: roleCreds}, tt.payload)
-			want := `{"InstanceIds":["i-a1","i-b1"],"DryRun":true,"Planned":[{"ScalingGroupId":"asg-a","InstanceIds":["i-a1"],"Async":false},{"ScalingGroupId":"asg-b","InstanceIds":["i-b1"],"Async":false}]}`
-			if out.Err != nil || string(out.Body) != want {
-				t.Errorf("dry run = %s, %v; want %s", out.Body, out.Err, want)
+			var got Answer
+			if err := json.Unmarshal(out.Body, &got); err != nil || out.Err != nil {
+				t.Fatalf("dry run = %s, %v", out.Body, out.Err)
+			}
+			if !got.DryRun || len(got.Planned) != 2 || got.Planned[0].ScalingGroupID != "asg-a" || got.Planned[1].ScalingGroupID != "asg-b" ||
+				got.Planned[0].ClientToken == got.Planned[1].ClientToken || got.Instances[0].Result != "Planned" || fmt.Sprint(got.InstanceIDs) != "[i-a1 i-b1]" {
+				t.Errorf("dry run = %s; want two planned calls, one per group, with their own tokens", out.Body)
 			}
 			if len(f.calls) != 0 || len(f.lookups) != 1 {
-				t.Errorf("dry run made %d EnterStandby calls and %d lookups, want 0 and 1", len(f.calls), len(f.lookups))
+				t.Errorf("dry run made %d Standby calls and %d lookups, want 0 and 1", len(f.calls), len(f.lookups))
 			}
 		})
 	}

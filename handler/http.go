@@ -86,7 +86,7 @@ func decodeFCHTTPEvent(raw []byte) (HTTPRequest, error) {
 func decodeHTTP(r HTTPRequest) decoded {
 	body := bytes.TrimSpace(r.Body)
 	if len(body) == 0 {
-		return decoded{trigger: "http-query", draft: decodeParams(r.Query)}
+		return exitRoute(r, decoded{trigger: "http-query", draft: decodeParams(r.Query)})
 	}
 	media, _, _ := mime.ParseMediaType(r.Header("Content-Type"))
 	var out decoded
@@ -113,7 +113,22 @@ func decodeHTTP(r HTTPRequest) decoded {
 	for key := range r.Query {
 		out.draft.invalid(key, "query parameters are not accepted when the body carries the request")
 	}
-	return out
+	return exitRoute(r, out)
+}
+
+// exitRoute makes a request to a path ending in /exit an ExitStandby.
+func exitRoute(r HTTPRequest, d decoded) decoded {
+	if !strings.HasSuffix(strings.TrimSuffix(r.Path, "/"), "/exit") {
+		return d
+	}
+	switch Action(d.draft.action.value) {
+	case "":
+		d.draft.action = param{name: "path", value: string(ExitStandby)}
+	case ExitStandby:
+	default:
+		d.draft.invalid("Action", "%s contradicts the /exit route", quote(d.draft.action.value))
+	}
+	return d
 }
 
 var errUnauthorized = &Error{Kind: Unauthorized, Code: "Unauthorized",

@@ -43,14 +43,40 @@ type Invocation struct {
 	RetryCount  int
 }
 
-// Request is a validated EnterStandby request. Field names follow the API.
+// Action is what a request asks of its instances.
+type Action string
+
+const (
+	EnterStandby Action = "EnterStandby" // the default
+	ExitStandby  Action = "ExitStandby"  // the way back
+)
+
+// from and to are the lifecycle states an action moves instances between.
+func (a Action) from() string {
+	if a == ExitStandby {
+		return "Standby"
+	}
+	return "InService"
+}
+
+func (a Action) to() string {
+	if a == ExitStandby {
+		return "InService"
+	}
+	return "Standby"
+}
+
+// Request is a validated request. Field names follow the API; Action,
+// DryRun and Wait are ours.
 type Request struct {
+	Action         Action
 	ScalingGroupID string // empty: from the settings, else looked up per instance
 	InstanceIDs    []string
 	ClientToken    string
 	Async          bool
 	RegionID       string
-	DryRun         bool // ours, not the API's: decide and report, change nothing
+	DryRun         bool // decide and report, change nothing
+	Wait           bool // wait for the activities to finish
 }
 
 // ScalingInstance is an instance as DescribeScalingInstances reports it.
@@ -60,11 +86,13 @@ type ScalingInstance struct {
 	LifecycleState string
 }
 
-// StandbyCall is one EnterStandby call: one group, at most 20 instances.
+// StandbyCall is one EnterStandby or ExitStandby call: one group, at most
+// 20 instances.
 type StandbyCall struct {
+	Action         Action   `json:"Action"`
 	ScalingGroupID string   `json:"ScalingGroupId"`
 	InstanceIDs    []string `json:"InstanceIds"`
-	ClientToken    string   `json:"ClientToken,omitempty"`
+	ClientToken    string   `json:"ClientToken"`
 	Async          bool     `json:"Async"`
 }
 
@@ -75,13 +103,25 @@ type Activity struct {
 	RequestID         string   `json:"RequestId"`
 	InstanceIDs       []string `json:"InstanceIds"`
 	ClientToken       string   `json:"ClientToken,omitempty"`
+	StatusCode        string   `json:"StatusCode,omitempty"` // with Wait: Successful, Warning, Failed, Rejected, or InProgress when time ran out
+	StatusMessage     string   `json:"StatusMessage,omitempty"`
+}
+
+// ActivityStatus is what DescribeScalingActivities says of an activity.
+type ActivityStatus struct {
+	ScalingActivityID, StatusCode, StatusMessage string
 }
 
 // AutoScaling is the part of the ESS API this function uses. handler/ess
 // implements it over the SDK; the context's deadline bounds each call.
 type AutoScaling interface {
-	// ScalingInstances reports the given instances that belong to any
-	// scaling group of the session's region; unknown ones are left out.
-	ScalingInstances(ctx context.Context, s Session, instanceIDs []string) ([]ScalingInstance, error)
-	EnterStandby(ctx context.Context, s Session, call StandbyCall) (Activity, error)
+	// ScalingInstances reports those of at most 20 instances that belong to
+	// a scaling group of the session's region (to groupID, when given).
+	ScalingInstances(ctx context.Context, s Session, groupID string, instanceIDs []string) ([]ScalingInstance, error)
+	// CountInstances counts a group's instances, those in state if given.
+	CountInstances(ctx context.Context, s Session, groupID, state string) (int, error)
+	// Standby makes one EnterStandby or ExitStandby call.
+	Standby(ctx context.Context, s Session, call StandbyCall) (Activity, error)
+	// ActivityStatuses reports at most 20 activities.
+	ActivityStatuses(ctx context.Context, s Session, activityIDs []string) ([]ActivityStatus, error)
 }

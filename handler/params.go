@@ -56,6 +56,10 @@ func decodeParams(values url.Values) draft {
 			d.region = p
 		case "DryRun":
 			d.dryRun = p
+		case "Wait":
+			d.wait = p
+		case "Action":
+			d.action = p
 		}
 	}
 	slices.SortStableFunc(instances, func(a, b numbered) int { return cmp.Compare(a.n, b.n) })

@@ -20,13 +20,9 @@ type Settings struct {
 }
 
 // SettingNames are the environment variables LoadSettings reads.
-var SettingNames = []string{"ESS_ENDPOINT", "ALIBABA_CLOUD_REGION_ID", "FC_REGION", "SCALING_GROUP_ID", "DRY_RUN", "AUTH_TOKEN", "LOG_LEVEL",
+var SettingNames = []string{"ESS_ENDPOINT", "ALIBABA_CLOUD_REGION_ID", "FC_REGION", "SCALING_GROUP_ID", "ALLOWED_SCALING_GROUP_IDS", "AUTH_TOKEN", "DRY_RUN",
+	"MAX_INSTANCES", "MIN_IN_SERVICE", "WAIT", "EXIT_ON_OK", "LOG_LEVEL",
 	"FC_CUSTOM_LISTEN_PORT", "FC_SERVER_PORT", "ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_SECURITY_TOKEN", "DEBUG"}
-
-// notYet are settings of the design that this version does not implement.
-// Setting one is refused rather than ignored: an operator who sets
-// ALLOWED_SCALING_GROUP_IDS must not believe it protects anything.
-var notYet = []string{"ALLOWED_SCALING_GROUP_IDS", "MAX_INSTANCES", "MIN_IN_SERVICE", "WAIT", "EXIT_ON_OK"}
 
 // LoadSettings parses the settings from getenv (os.Getenv in main) and
 // reports every bad one at once, each with how to fix it.
@@ -66,12 +62,42 @@ func LoadSettings(getenv func(string) string) (Settings, error) {
 		}
 		s.Handler.AuthToken = Secret(v)
 	}
-	switch v := strings.ToLower(getenv("DRY_RUN")); v {
-	case "", "false", "0":
-	case "true", "1":
-		s.Handler.DryRun = true
-	default:
-		bad("DRY_RUN=%q: want true or false", v)
+	for name, setting := range map[string]*bool{"DRY_RUN": &s.Handler.DryRun, "WAIT": &s.Handler.Wait, "EXIT_ON_OK": &s.Handler.ExitOnOK} {
+		switch v := strings.ToLower(getenv(name)); v {
+		case "", "false", "0":
+		case "true", "1":
+			*setting = true
+		default:
+			bad("%s=%q: want true or false", name, v)
+		}
+	}
+	for id := range strings.SplitSeq(getenv("ALLOWED_SCALING_GROUP_IDS"), ",") {
+		if id = strings.TrimSpace(id); id == "" {
+			continue
+		} else if !groupIDPattern.MatchString(id) {
+			bad("ALLOWED_SCALING_GROUP_IDS: %q is not a scaling group ID; want a comma-separated list such as asg-bp1a,asg-bp1b", id)
+		}
+		s.Handler.AllowedGroups = append(s.Handler.AllowedGroups, id)
+	}
+	s.Handler.MaxInstances = defaultMaxInstances
+	if v := getenv("MAX_INSTANCES"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			bad("MAX_INSTANCES=%q: want a number from 1 to 1000", v)
+		}
+		s.Handler.MaxInstances = n
+	}
+	if v := strings.TrimSpace(getenv("MIN_IN_SERVICE")); v != "" {
+		number, percent := strings.CutSuffix(v, "%")
+		n, err := strconv.Atoi(number)
+		switch {
+		case err != nil || n < 0 || percent && n > 100:
+			bad("MIN_IN_SERVICE=%q: want a count such as 2, or a percentage such as 50%%", v)
+		case percent:
+			s.Handler.MinInService.Percent = n
+		default:
+			s.Handler.MinInService.Count = n
+		}
 	}
 	s.ListenPort = 9000
 	for _, name := range []string{"FC_SERVER_PORT", "FC_CUSTOM_LISTEN_PORT"} { // the later wins
@@ -97,11 +123,6 @@ func LoadSettings(getenv func(string) string) (Settings, error) {
 	}
 	if slices.Contains(strings.Split(getenv("DEBUG"), ","), "sdk") {
 		bad("DEBUG=sdk makes the Alibaba Cloud SDK print every request with its security token: remove it")
-	}
-	for _, name := range notYet {
-		if getenv(name) != "" {
-			bad("%s is not supported by this version: unset it", name)
-		}
 	}
 	return s, errors.Join(problems...)
 }

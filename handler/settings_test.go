@@ -35,7 +35,10 @@ func TestLoadSettingsReportsEveryProblem(t *testing.T) {
 		"LOG_LEVEL":                   "verbose",
 		"DEBUG":                       "tea,sdk",
 		"DRY_RUN":                     "maybe",
-		"WAIT":                        "true",
+		"WAIT":                        "sometimes",
+		"MIN_IN_SERVICE":              "half",
+		"MAX_INSTANCES":               "0",
+		"ALLOWED_SCALING_GROUP_IDS":   "asg-a, sg-b",
 		"FC_CUSTOM_LISTEN_PORT":       "http",
 		"AUTH_TOKEN":                  "short",
 		"ALIBABA_CLOUD_ACCESS_KEY_ID": "id-without-secret",
@@ -43,7 +46,7 @@ func TestLoadSettingsReportsEveryProblem(t *testing.T) {
 	if err == nil {
 		t.Fatal("bad settings were accepted")
 	}
-	for _, want := range []string{"ESS_ENDPOINT", "only to a loopback", "ALIBABA_CLOUD_REGION_ID", "SCALING_GROUP_ID", "LOG_LEVEL", "DEBUG=sdk", "DRY_RUN", "WAIT is not supported", "FC_CUSTOM_LISTEN_PORT", "AUTH_TOKEN must be", "set together"} {
+	for _, want := range []string{"ESS_ENDPOINT", "only to a loopback", "ALIBABA_CLOUD_REGION_ID", "SCALING_GROUP_ID", "LOG_LEVEL", "DEBUG=sdk", "DRY_RUN", "WAIT=", "MIN_IN_SERVICE", "MAX_INSTANCES", `"sg-b" is not a scaling group ID`, "FC_CUSTOM_LISTEN_PORT", "AUTH_TOKEN must be", "set together"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not mention %q", err, want)
 		}

@@ -6,10 +6,6 @@ import (
 	"strings"
 )
 
-// maxInstancesPerRequest is EnterStandby's limit on InstanceId.N. The API page
-// does not state it; its siblings (ExitStandby, DescribeScalingInstances) say 20.
-const maxInstancesPerRequest = 20
-
 var (
 	groupIDPattern    = regexp.MustCompile(`^asg-[A-Za-z0-9]{1,60}$`)
 	instanceIDPattern = regexp.MustCompile(`^(i|eci)-[A-Za-z0-9]{1,60}$`)
@@ -30,6 +26,8 @@ type draft struct {
 	token     param
 	async     param
 	dryRun    param
+	wait      param
+	action    param
 	region    param
 	problems  []problem
 }
@@ -54,9 +52,17 @@ type Skipped struct {
 }
 
 // validate checks every field, reports every problem in one error, and
-// removes duplicate instance IDs, reporting them as skipped.
-func (d draft) validate() (Request, []Skipped, error) {
-	req := Request{ScalingGroupID: d.group.value, ClientToken: d.token.value, RegionID: d.region.value}
+// removes duplicate instance IDs, reporting them as skipped. A request may
+// name at most max instances (MAX_INSTANCES).
+func (d draft) validate(max int) (Request, []Skipped, error) {
+	req := Request{Action: EnterStandby, ScalingGroupID: d.group.value, ClientToken: d.token.value, RegionID: d.region.value}
+	switch Action(d.action.value) {
+	case "", EnterStandby:
+	case ExitStandby:
+		req.Action = ExitStandby
+	default:
+		d.invalid(d.action.name, "%s is not EnterStandby or ExitStandby", quote(d.action.value))
+	}
 	if v := d.group.value; v != "" && !groupIDPattern.MatchString(v) {
 		d.invalid(d.group.name, "%s is not a scaling group ID (asg- and letters or digits)", quote(v))
 	}
@@ -76,14 +82,15 @@ func (d draft) validate() (Request, []Skipped, error) {
 	switch {
 	case len(d.instances) == 0:
 		d.missing("InstanceId", "at least one instance ID is required")
-	case len(req.InstanceIDs) > maxInstancesPerRequest:
-		d.invalid("InstanceId", "at most %d instance IDs per request, got %d", maxInstancesPerRequest, len(req.InstanceIDs))
+	case len(req.InstanceIDs) > max:
+		d.invalid("InstanceId", "at most %d instances per invocation (MAX_INSTANCES), got %d", max, len(req.InstanceIDs))
 	}
 	if v := d.token.value; len(v) > 64 || !printableASCII(v) {
 		d.invalid(d.token.name, "must be printable ASCII of at most 64 characters")
 	}
 	req.Async = d.boolean(d.async)
 	req.DryRun = d.boolean(d.dryRun)
+	req.Wait = d.boolean(d.wait)
 	if v := d.region.value; v != "" && !regionIDPattern.MatchString(v) {
 		d.invalid(d.region.name, "%s is not a region ID", quote(v))
 	}

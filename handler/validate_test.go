@@ -1,6 +1,7 @@
 package handler
 
 import (
+	"cmp"
 	"fmt"
 	"net/url"
 	"strings"
@@ -42,7 +43,7 @@ func TestValidateDirectRequest(t *testing.T) {
 		{name: "no instances", json: `{"ScalingGroupId":"asg-x"}`, wantCode: "MissingParameter", wantMsgs: []string{"InstanceId: at least one"}},
 		{name: "empty object", json: `{}`, wantCode: "MissingParameter"},
 		{name: "empty array", json: `{"InstanceIds":[]}`, wantCode: "MissingParameter"},
-		{name: "21 instances", json: `{"InstanceIds":` + ids(21) + `}`, wantCode: "InvalidParameter", wantMsgs: []string{"at most 20", "got 21"}},
+		{name: "21 instances", json: `{"InstanceIds":` + ids(21) + `}`, wantCode: "InvalidParameter", wantMsgs: []string{"at most 20 instances per invocation (MAX_INSTANCES)", "got 21"}},
 		{name: "instance with a space", json: `{"InstanceIds":["i-a","i-b","i-x y"]}`, wantCode: "InvalidParameter", wantMsgs: []string{`InstanceId.3: "i-x y" is not an instance ID`}},
 		{name: "instance without prefix", json: `{"InstanceIds":["bp1abc"]}`, wantCode: "InvalidParameter", wantMsgs: []string{"InstanceId.1"}},
 		{name: "bare prefix", json: `{"InstanceIds":["i-"]}`, wantCode: "InvalidParameter"},
@@ -59,7 +60,9 @@ func TestValidateDirectRequest(t *testing.T) {
 		{name: "Async TRUE", json: `{"InstanceId":"i-a","Async":"TRUE"}`, wantCode: "InvalidParameter"},
 		{name: "region shape", json: `{"InstanceId":"i-a","RegionId":"Hangzhou"}`, wantCode: "InvalidParameter", wantMsgs: []string{"RegionId"}},
 		{name: "unknown field", json: `{"InstanceId":"i-a","InstanceID":"i-b"}`, wantCode: "InvalidParameter", wantMsgs: []string{`"InstanceID": unknown field`}},
-		{name: "future field", json: `{"InstanceId":"i-a","Wait":true}`, wantCode: "InvalidParameter", wantMsgs: []string{`"Wait": unknown field`}},
+		{name: "Wait and Action", json: `{"InstanceId":"i-a","Wait":true,"Action":"ExitStandby"}`, want: Request{Action: ExitStandby, InstanceIDs: []string{"i-a"}, Wait: true}},
+		{name: "unknown Action", json: `{"InstanceId":"i-a","Action":"Terminate"}`, wantCode: "InvalidParameter", wantMsgs: []string{`Action: "Terminate" is not EnterStandby or ExitStandby`}},
+		{name: "a field of the API's other calls", json: `{"InstanceId":"i-a","ShouldDecrementDesiredCapacity":true}`, wantCode: "InvalidParameter", wantMsgs: []string{`"ShouldDecrementDesiredCapacity": unknown field`}},
 		{name: "DryRun", json: `{"InstanceId":"i-a","dryRun":"true"}`, want: Request{InstanceIDs: []string{"i-a"}, DryRun: true}},
 		{name: "DryRun not a boolean", json: `{"InstanceId":"i-a","DryRun":"maybe"}`, wantCode: "InvalidParameter", wantMsgs: []string{`DryRun: "maybe" is not a boolean`}},
 		{name: "alias given twice", json: `{"InstanceId":"i-a","InstanceIds":["i-b"]}`, wantCode: "InvalidParameter", wantMsgs: []string{"given twice"}},
@@ -71,11 +74,12 @@ func TestValidateDirectRequest(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			req, skipped, err := decodeDirect([]byte(tt.json)).validate()
+			req, skipped, err := decodeDirect([]byte(tt.json)).validate(20)
 			if tt.wantCode == "" {
 				if err != nil {
 					t.Fatalf("validate(%s) = %v, want valid", tt.json, err)
 				}
+				tt.want.Action = cmp.Or(tt.want.Action, EnterStandby)
 				if tt.want.InstanceIDs != nil && fmt.Sprint(req) != fmt.Sprint(tt.want) {
 					t.Errorf("validate(%s) = %+v, want %+v", tt.json, req, tt.want)
 				}
@@ -114,13 +118,14 @@ func TestValidateParams(t *testing.T) {
 		{query: "InstanceId.x=i-a", wantCode: "InvalidParameter", wantMsg: "InstanceId.x"},
 		{query: "InstanceId.1=i-a&InstanceId.1=i-b", wantCode: "InvalidParameter", wantMsg: "given 2 times"},
 		{query: "InstanceId.1=i-a&InstanceId.01=i-b", wantCode: "InvalidParameter", wantMsg: "given twice"},
-		{query: "InstanceId.1=i-a&Action=EnterStandby", wantCode: "InvalidParameter", wantMsg: `"Action": unknown parameter`},
+		{query: "InstanceId.1=i-a&Version=2014-08-28", wantCode: "InvalidParameter", wantMsg: `"Version": unknown parameter`},
+		{query: "InstanceId.1=i-a&Action=ExitStandby&Wait=true", wantIDs: []string{"i-a"}},
 		{query: "InstanceId.1=i-a,i-b", wantCode: "InvalidParameter", wantMsg: "InstanceId.1"},
 		{query: "", wantCode: "MissingParameter"},
 	}
 	for _, tt := range tests {
 		values, _ := url.ParseQuery(tt.query)
-		req, _, err := decodeParams(values).validate()
+		req, _, err := decodeParams(values).validate(20)
 		if tt.wantCode == "" {
 			if err != nil || fmt.Sprint(req.InstanceIDs) != fmt.Sprint(tt.wantIDs) {
 				t.Errorf("%q: got %v, %v; want %v", tt.query, req.InstanceIDs, err, tt.wantIDs)

@@ -73,7 +73,7 @@ func TestInvokeFailsClearly(t *testing.T) {
 		wantOut  string
 	}{
 		{"no credentials", []string{"ESS_ENDPOINT=" + closed}, []string{"invoke", "--region", "cn-hangzhou", "-"}, 1, "MissingCredentials"},
-		{"unreachable endpoint", append([]string{"ESS_ENDPOINT=" + closed}, creds...), []string{"invoke", "--region", "cn-hangzhou", "-"}, 1, "Auto Scaling is unreachable"},
+		{"unreachable endpoint", append([]string{"ESS_ENDPOINT=" + closed}, creds...), []string{"invoke", "--region", "cn-hangzhou", "--timeout", "2s", "-"}, 1, "Auto Scaling is unreachable"},
 		{"no region", creds, []string{"invoke", "-"}, 1, "RegionId: the request names no region"},
 		{"two files", creds, []string{"invoke", "a.json", "b.json"}, 2, ""},
 		{"unknown flag", creds, []string{"invoke", "--profile", "x", "-"}, 2, ""},

@@ -176,7 +176,7 @@ func TestSYAMLAgreesWithTheCode(t *testing.T) {
 // planner is an AutoScaling that knows every instance, for dry runs.
 type planner struct{}
 
-func (planner) ScalingInstances(_ context.Context, _ handler.Session, ids []string) ([]handler.ScalingInstance, error) {
+func (planner) ScalingInstances(_ context.Context, _ handler.Session, _ string, ids []string) ([]handler.ScalingInstance, error) {
 	var out []handler.ScalingInstance
 	for _, id := range ids {
 		out = append(out, handler.ScalingInstance{InstanceID: id, ScalingGroupID: "asg-bp1any", LifecycleState: "InService"})
@@ -184,8 +184,16 @@ func (planner) ScalingInstances(_ context.Context, _ handler.Session, ids []stri
 	return out, nil
 }
 
-func (planner) EnterStandby(context.Context, handler.Session, handler.StandbyCall) (handler.Activity, error) {
+func (planner) CountInstances(context.Context, handler.Session, string, string) (int, error) {
+	return 10, nil
+}
+
+func (planner) Standby(context.Context, handler.Session, handler.StandbyCall) (handler.Activity, error) {
 	panic("a dry run called EnterStandby")
+}
+
+func (planner) ActivityStatuses(context.Context, handler.Session, []string) ([]handler.ActivityStatus, error) {
+	panic("a dry run waited")
 }
 
 // dryRun runs an event through the handler, changing nothing, and says

@@ -123,65 +123,121 @@ func prepare(ctx context.Context, r *requests.RpcRequest) error {
 	return nil
 }
 
-func (c *Client) ScalingInstances(ctx context.Context, s handler.Session, instanceIDs []string) ([]handler.ScalingInstance, error) {
-	client, err := c.client(ctx, s)
-	if err != nil {
-		return nil, err
-	}
+func (c *Client) ScalingInstances(ctx context.Context, s handler.Session, groupID string, instanceIDs []string) ([]handler.ScalingInstance, error) {
 	var found []handler.ScalingInstance
-	for page := 1; ; page++ {
-		req := ess.CreateDescribeScalingInstancesRequest()
-		req.InstanceId = &instanceIDs
-		req.PageSize = requests.NewInteger(50)
-		req.PageNumber = requests.NewInteger(page)
-		if err := prepare(ctx, req.RpcRequest); err != nil {
-			return nil, err
-		}
-		var resp *ess.DescribeScalingInstancesResponse
-		err := call(ctx, s, "DescribeScalingInstances", func() (err error) {
-			resp, err = client.DescribeScalingInstances(req)
-			return err
-		})
-		if err != nil {
-			return nil, err
-		}
+	err := c.describeInstances(ctx, s, groupID, "", instanceIDs, func(resp *ess.DescribeScalingInstancesResponse) {
 		for _, in := range resp.ScalingInstances.ScalingInstance {
 			found = append(found, handler.ScalingInstance{InstanceID: in.InstanceId, ScalingGroupID: in.ScalingGroupId, LifecycleState: in.LifecycleState})
 		}
-		if len(resp.ScalingInstances.ScalingInstance) == 0 || page*50 >= resp.TotalCount {
-			return found, nil
+	})
+	return found, err
+}
+
+func (c *Client) CountInstances(ctx context.Context, s handler.Session, groupID, state string) (int, error) {
+	total := 0
+	err := c.describeInstances(ctx, s, groupID, state, nil, func(resp *ess.DescribeScalingInstancesResponse) { total = resp.TotalCount })
+	return total, err
+}
+
+// describeInstances pages through DescribeScalingInstances; with no
+// instance IDs it asks for one page of one instance: the total is the answer.
+func (c *Client) describeInstances(ctx context.Context, s handler.Session, groupID, state string, instanceIDs []string, page func(*ess.DescribeScalingInstancesResponse)) error {
+	client, err := c.client(ctx, s)
+	if err != nil {
+		return err
+	}
+	size := 50
+	if len(instanceIDs) == 0 {
+		size = 1
+	}
+	for number := 1; ; number++ {
+		req := ess.CreateDescribeScalingInstancesRequest()
+		req.ScalingGroupId, req.LifecycleState = groupID, state
+		if len(instanceIDs) > 0 {
+			req.InstanceId = &instanceIDs
+		}
+		req.PageSize, req.PageNumber = requests.NewInteger(size), requests.NewInteger(number)
+		if err := prepare(ctx, req.RpcRequest); err != nil {
+			return err
+		}
+		var resp *ess.DescribeScalingInstancesResponse
+		if err := call(ctx, s, "DescribeScalingInstances", func() (err error) {
+			resp, err = client.DescribeScalingInstances(req)
+			return err
+		}); err != nil {
+			return err
+		}
+		page(resp)
+		if len(instanceIDs) == 0 || len(resp.ScalingInstances.ScalingInstance) == 0 || number*size >= resp.TotalCount {
+			return nil
 		}
 	}
 }
 
-func (c *Client) EnterStandby(ctx context.Context, s handler.Session, sc handler.StandbyCall) (handler.Activity, error) {
+func (c *Client) Standby(ctx context.Context, s handler.Session, sc handler.StandbyCall) (handler.Activity, error) {
 	client, err := c.client(ctx, s)
 	if err != nil {
 		return handler.Activity{}, err
 	}
-	req := ess.CreateEnterStandbyRequest()
-	req.ScalingGroupId = sc.ScalingGroupID
-	req.InstanceId = &sc.InstanceIDs
-	req.ClientToken = sc.ClientToken
-	req.Async = requests.NewBoolean(sc.Async)
-	if err := prepare(ctx, req.RpcRequest); err != nil {
-		return handler.Activity{}, err
+	var activityID, requestID string
+	switch sc.Action {
+	case handler.ExitStandby:
+		req := ess.CreateExitStandbyRequest()
+		req.ScalingGroupId, req.InstanceId, req.ClientToken, req.Async = sc.ScalingGroupID, &sc.InstanceIDs, sc.ClientToken, requests.NewBoolean(sc.Async)
+		if err := prepare(ctx, req.RpcRequest); err != nil {
+			return handler.Activity{}, err
+		}
+		err = call(ctx, s, "ExitStandby", func() error {
+			resp, err := client.ExitStandby(req)
+			if err == nil {
+				activityID, requestID = resp.ScalingActivityId, resp.RequestId
+			}
+			return err
+		})
+	default:
+		req := ess.CreateEnterStandbyRequest()
+		req.ScalingGroupId, req.InstanceId, req.ClientToken, req.Async = sc.ScalingGroupID, &sc.InstanceIDs, sc.ClientToken, requests.NewBoolean(sc.Async)
+		if err := prepare(ctx, req.RpcRequest); err != nil {
+			return handler.Activity{}, err
+		}
+		err = call(ctx, s, "EnterStandby", func() error {
+			resp, err := client.EnterStandby(req)
+			if err == nil {
+				activityID, requestID = resp.ScalingActivityId, resp.RequestId
+			}
+			return err
+		})
 	}
-	var resp *ess.EnterStandbyResponse
-	err = call(ctx, s, "EnterStandby", func() (err error) {
-		resp, err = client.EnterStandby(req)
-		return err
-	})
 	if err != nil {
 		return handler.Activity{}, err
 	}
-	return handler.Activity{
-		ScalingGroupID:    sc.ScalingGroupID,
-		ScalingActivityID: resp.ScalingActivityId,
-		RequestID:         resp.RequestId,
-		InstanceIDs:       sc.InstanceIDs,
-		ClientToken:       sc.ClientToken,
-	}, nil
+	return handler.Activity{ScalingGroupID: sc.ScalingGroupID, ScalingActivityID: activityID, RequestID: requestID,
+		InstanceIDs: sc.InstanceIDs, ClientToken: sc.ClientToken}, nil
+}
+
+func (c *Client) ActivityStatuses(ctx context.Context, s handler.Session, activityIDs []string) ([]handler.ActivityStatus, error) {
+	client, err := c.client(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	req := ess.CreateDescribeScalingActivitiesRequest()
+	req.ScalingActivityId = &activityIDs
+	req.PageSize = requests.NewInteger(50)
+	if err := prepare(ctx, req.RpcRequest); err != nil {
+		return nil, err
+	}
+	var resp *ess.DescribeScalingActivitiesResponse
+	if err := call(ctx, s, "DescribeScalingActivities", func() (err error) {
+		resp, err = client.DescribeScalingActivities(req)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	var out []handler.ActivityStatus
+	for _, a := range resp.ScalingActivities.ScalingActivity {
+		out = append(out, handler.ActivityStatus{ScalingActivityID: a.ScalingActivityId, StatusCode: a.StatusCode, StatusMessage: a.StatusMessage})
+	}
+	return out, nil
 }
 
 // call runs one SDK call, turning a panic inside the SDK (it panics on some

@@ -36,8 +36,8 @@ func newClient(t *testing.T) (*ess.Client, *esstest.Server) {
 
 func TestEnterStandbySignsWithTheSessionToken(t *testing.T) {
 	c, emu := newClient(t)
-	call := handler.StandbyCall{ScalingGroupID: esstest.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a", "i-bp1ecr7go2go9kq3m1b"}, ClientToken: "tok 1*~", Async: true}
-	a, err := c.EnterStandby(context.Background(), session(), call)
+	call := handler.StandbyCall{Action: handler.EnterStandby, ScalingGroupID: esstest.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a", "i-bp1ecr7go2go9kq3m1b"}, ClientToken: "tok 1*~", Async: true}
+	a, err := c.Standby(context.Background(), session(), call)
 	if err != nil {
 		t.Fatalf("EnterStandby: %v", err)
 	}
@@ -66,7 +66,7 @@ func TestEnterStandbySignsWithTheSessionToken(t *testing.T) {
 
 func TestScalingInstancesLooksUpGroups(t *testing.T) {
 	c, _ := newClient(t)
-	got, err := c.ScalingInstances(context.Background(), session(), []string{"i-bp1ecr7go2go9kq3m1a", "i-bp1hh2ka9xr7wq4t5n0b", "i-nosuchinstance0000"})
+	got, err := c.ScalingInstances(context.Background(), session(), "", []string{"i-bp1ecr7go2go9kq3m1a", "i-bp1hh2ka9xr7wq4t5n0b", "i-nosuchinstance0000"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +120,7 @@ func TestErrorCodesMapToStatuses(t *testing.T) {
 		t.Run(tt.code, func(t *testing.T) {
 			emu.Reset()
 			emu.Fail("EnterStandby", 1, tt.httpStatus, tt.code, "injected "+tt.code)
-			_, err := c.EnterStandby(context.Background(), session(), handler.StandbyCall{ScalingGroupID: esstest.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
+			_, err := c.Standby(context.Background(), session(), handler.StandbyCall{ScalingGroupID: esstest.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
 			var e *handler.Error
 			if !errors.As(err, &e) {
 				t.Fatalf("EnterStandby error = %v, want *handler.Error", err)
@@ -136,7 +136,7 @@ func TestBadSecretIsForbiddenWithoutQuotingTheToken(t *testing.T) {
 	c, emu := newClient(t)
 	s := session()
 	s.Credentials.AccessKeySecret = "wrong"
-	_, err := c.EnterStandby(context.Background(), s, handler.StandbyCall{ScalingGroupID: esstest.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
+	_, err := c.Standby(context.Background(), s, handler.StandbyCall{ScalingGroupID: esstest.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
 	var e *handler.Error
 	if !errors.As(err, &e) || e.Code != "SignatureDoesNotMatch" || e.Kind != handler.Forbidden {
 		t.Fatalf("EnterStandby with a wrong secret = %v, want Forbidden SignatureDoesNotMatch", err)
@@ -154,7 +154,7 @@ func TestBadSecretIsForbiddenWithoutQuotingTheToken(t *testing.T) {
 func TestUnreachableAndOutOfTime(t *testing.T) {
 	c, emu := newClient(t)
 	emu.Close() // nothing listens there any more
-	_, err := c.EnterStandby(context.Background(), session(), handler.StandbyCall{ScalingGroupID: esstest.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
+	_, err := c.Standby(context.Background(), session(), handler.StandbyCall{ScalingGroupID: esstest.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
 	var e *handler.Error
 	if !errors.As(err, &e) || e.Code != "ServiceUnavailable" || e.Kind.Status() != 502 {
 		t.Fatalf("EnterStandby to a closed port = %v, want 502 ServiceUnavailable", err)
@@ -165,7 +165,7 @@ func TestUnreachableAndOutOfTime(t *testing.T) {
 
 	ctx, cancel := context.WithDeadline(context.Background(), time.Now().Add(100*time.Millisecond))
 	defer cancel()
-	_, err = c.EnterStandby(ctx, session(), handler.StandbyCall{ScalingGroupID: esstest.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
+	_, err = c.Standby(ctx, session(), handler.StandbyCall{ScalingGroupID: esstest.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
 	if !errors.As(err, &e) || e.Code != "Timeout" || e.Kind.Status() != 504 {
 		t.Fatalf("EnterStandby with no time left = %v, want 504 Timeout", err)
 	}
@@ -180,11 +180,42 @@ func TestOddErrorBodiesAreUnavailable(t *testing.T) {
 			io.WriteString(w, body)
 		}))
 		u, _ := url.Parse(srv.URL)
-		_, err := ess.New(ess.Config{Endpoint: u}).EnterStandby(context.Background(), session(), handler.StandbyCall{ScalingGroupID: esstest.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
+		_, err := ess.New(ess.Config{Endpoint: u}).Standby(context.Background(), session(), handler.StandbyCall{ScalingGroupID: esstest.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
 		srv.Close()
 		var e *handler.Error
 		if !errors.As(err, &e) || e.Code != "ServiceUnavailable" || e.Kind.Status() != 502 {
 			t.Errorf("error body %q: got %v, want 502 ServiceUnavailable", body, err)
+		}
+	}
+}
+
+func TestExitStandbyCountsAndActivityStatuses(t *testing.T) {
+	c, emu := newClient(t)
+	ctx := context.Background()
+	const id = "i-bp1ecr7go2go9kq3m1e" // in Standby in the sample fleet
+	a, err := c.Standby(ctx, session(), handler.StandbyCall{Action: handler.ExitStandby, ScalingGroupID: esstest.WebGroup, InstanceIDs: []string{id}, Async: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in, _ := emu.Instance(id); in.LifecycleState != esstest.InService || in.Weight != 50 {
+		t.Errorf("after ExitStandby %+v, want InService with weight 50", in)
+	}
+	if calls := emu.Calls(); calls[len(calls)-1].Action != "ExitStandby" {
+		t.Errorf("last call %s, want ExitStandby", calls[len(calls)-1].Action)
+	}
+	first, err := c.ActivityStatuses(ctx, session(), []string{a.ScalingActivityID})
+	if err != nil || len(first) != 1 || first[0].StatusCode != "InProgress" {
+		t.Fatalf("ActivityStatuses = %+v, %v; want the async activity InProgress", first, err)
+	}
+	if then, _ := c.ActivityStatuses(ctx, session(), []string{a.ScalingActivityID}); then[0].StatusCode != "Successful" {
+		t.Errorf("then %+v, want Successful", then)
+	}
+	for _, tt := range []struct {
+		state string
+		want  int
+	}{{"", 6}, {esstest.InService, 5}, {esstest.Pending, 1}} {
+		if n, err := c.CountInstances(ctx, session(), esstest.WebGroup, tt.state); err != nil || n != tt.want {
+			t.Errorf("CountInstances(%q) = %d, %v; want %d", tt.state, n, err, tt.want)
 		}
 	}
 }

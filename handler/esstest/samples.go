@@ -21,22 +21,20 @@ type Expectation struct {
 	Skipped []string // the instances the answer reports as skipped
 }
 
-var (
-	lookupAndEnter = []string{"DescribeScalingInstances", "EnterStandby"}
-	enterOnly      = []string{"EnterStandby"}
-)
+// Every request reads its instances' state before it acts.
+var lookupAndEnter = []string{"DescribeScalingInstances", "EnterStandby"}
 
 // Samples maps each file name in events/ to its expectation.
 var Samples = map[string]Expectation{
-	"direct-request.json":              {Trigger: "direct", Status: 200, Calls: enterOnly, Standby: []string{"i-bp1ecr7go2go9kq3m1a", "i-bp1ecr7go2go9kq3m1b"}},
+	"direct-request.json":              {Trigger: "direct", Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1ecr7go2go9kq3m1a", "i-bp1ecr7go2go9kq3m1b"}},
 	"direct-request-lookup.json":       {Trigger: "direct", Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1hh2ka9xr7wq4t5n0a"}},
 	"direct-request-two-groups.json":   {Trigger: "direct", Status: 200, Calls: []string{"DescribeScalingInstances", "EnterStandby", "EnterStandby"}, Standby: []string{"i-bp1ecr7go2go9kq3m1c", "i-bp1hh2ka9xr7wq4t5n0b", "eci-bp1hh2ka9xr7wq4t5n0c"}, Skipped: []string{"i-bp1ecr7go2go9kq3m1c"}},
 	"direct-request-invalid.json":      {Trigger: "direct", Status: 400, Code: "InvalidParameter"},
 	"direct-request-not-in-group.json": {Trigger: "direct", Status: 404, Code: "InvalidInstanceId.NotFound", Calls: []string{"DescribeScalingInstances"}},
 
-	"http-json.json":            {Trigger: "http-json", HTTP: true, Status: 200, Calls: enterOnly, Standby: []string{"i-bp1ecr7go2go9kq3m1b"}},
-	"http-form.json":            {Trigger: "http-form", HTTP: true, Status: 200, Calls: enterOnly, Standby: []string{"i-bp1ecr7go2go9kq3m1c", "i-bp1ecr7go2go9kq3m1d"}},
-	"http-query.json":           {Trigger: "http-query", HTTP: true, Status: 200, Calls: enterOnly, Standby: []string{"i-bp1hh2ka9xr7wq4t5n0a"}},
+	"http-json.json":            {Trigger: "http-json", HTTP: true, Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1ecr7go2go9kq3m1b"}},
+	"http-form.json":            {Trigger: "http-form", HTTP: true, Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1ecr7go2go9kq3m1c", "i-bp1ecr7go2go9kq3m1d"}},
+	"http-query.json":           {Trigger: "http-query", HTTP: true, Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1hh2ka9xr7wq4t5n0a"}},
 	"http-base64.json":          {Trigger: "http-json", HTTP: true, Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1hh2ka9xr7wq4t5n0b"}},
 	"http-invalid.json":         {Trigger: "http-json", HTTP: true, Status: 400, Code: "InvalidParameter"},
 	"http-cms-alarm-alert.json": {Trigger: "cms-alarm-callback", HTTP: true, Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1ecr7go2go9kq3m1a"}},
@@ -50,7 +48,7 @@ var Samples = map[string]Expectation{
 	"eventbridge-ecs-disk-event.json":          {Trigger: "eventbridge:ecs:Disk:DiskOperationCompleted", Status: 200, Ignored: true},
 	"eventbridge-cms-alert.json":               {Trigger: "eventbridge:cms:CloudMonitor:AlertWebHook", Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1hh2ka9xr7wq4t5n0a"}},
 
-	"timer.json": {Trigger: "timer", Status: 200, Calls: enterOnly, Standby: []string{"i-bp1hh2ka9xr7wq4t5n0b"}},
+	"timer.json": {Trigger: "timer", Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1hh2ka9xr7wq4t5n0b"}},
 }
 
 // Answer is a function's answer to a sample, however it travelled.

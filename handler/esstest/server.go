@@ -96,11 +96,36 @@ type hold struct {
 	release chan struct{}
 }
 
+// Fault makes calls fail, or answer late, once their signature has passed.
+type Fault struct {
+	Action        string        // the action it applies to; "*" for every action
+	Every         int           // only every Every-th matching call (0 or 1: each)
+	Times         int           // at most this many times (0: no limit)
+	Status        int           // answer this HTTP status with Code and Message (0: answer normally)
+	Code, Message string        // the error, when Status is set
+	Delay         time.Duration // answer this much later: a latency spike
+}
+
 type fault struct {
-	action        string
-	remaining     int
-	status        int
-	code, message string
+	Fault
+	seen, applied int
+}
+
+// takeFault returns the fault that applies to the next call of action, if any.
+func (s *Server) takeFault(action string) *Fault {
+	for i := range s.faults {
+		f := &s.faults[i]
+		if f.Action != "*" && f.Action != action || f.Times > 0 && f.applied >= f.Times {
+			continue
+		}
+		f.seen++
+		if f.Every > 1 && f.seen%f.Every != 0 {
+			continue
+		}
+		f.applied++
+		return &f.Fault
+	}
+	return nil
 }
 
 // NewServer starts an emulator on a free loopback port that accepts the
@@ -148,12 +173,17 @@ func (s *Server) NewConnections() int {
 	return s.newConns
 }
 
-// Fail makes the next n calls of action (or of any action, for "*") fail
-// with the given HTTP status and error code, after their signature passed.
-func (s *Server) Fail(action string, n, status int, code, message string) {
+// Inject adds a fault; faults apply in the order they were added.
+func (s *Server) Inject(f Fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.faults = append(s.faults, fault{action: action, remaining: n, status: status, code: code, message: message})
+	s.faults = append(s.faults, fault{Fault: f})
+}
+
+// Fail makes the next n calls of action (or of any action, for "*") fail
+// with the given HTTP status and error code.
+func (s *Server) Fail(action string, n, status int, code, message string) {
+	s.Inject(Fault{Action: action, Times: n, Status: status, Code: code, Message: message})
 }
 
 // Hold makes the next call of action wait, before it is served, until
@@ -302,7 +332,25 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	s.mu.Lock()
 	requestID := s.w.requestID()
-	result, apiErr := s.serve(r.Method, params, &call)
+	apiErr := s.authenticate(r.Method, params, &call)
+	var f *Fault
+	if apiErr == nil {
+		f = s.takeFault(call.Action)
+	}
+	s.mu.Unlock()
+	if f != nil && f.Delay > 0 {
+		time.Sleep(f.Delay) // the latency spike being simulated, not a wait for anything
+	}
+
+	s.mu.Lock()
+	var result map[string]any
+	switch {
+	case apiErr != nil:
+	case f != nil && f.Status != 0:
+		apiErr = &apiError{status: f.Status, code: f.Code, message: f.Message}
+	default:
+		result, apiErr = s.serveAction(params, call.Action)
+	}
 	call.Status = http.StatusOK
 	var body any = result
 	if apiErr != nil {
@@ -322,18 +370,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(body) // the client went away: nothing to do
 }
 
-// serve authenticates a request, then runs its action. s.mu is held.
-func (s *Server) serve(method string, params url.Values, call *Call) (map[string]any, *apiError) {
-	if err := s.authenticate(method, params, call); err != nil {
-		return nil, err
-	}
-	for i := range s.faults {
-		if f := &s.faults[i]; f.remaining > 0 && (f.action == "*" || f.action == call.Action) {
-			f.remaining--
-			return nil, &apiError{status: f.status, code: f.code, message: f.message}
-		}
-	}
-	switch call.Action {
+// serveAction runs an authenticated request's action. s.mu is held.
+func (s *Server) serveAction(params url.Values, action string) (map[string]any, *apiError) {
+	switch action {
 	case "EnterStandby":
 		return s.w.standby(params, true, s.now())
 	case "ExitStandby":

@@ -125,15 +125,16 @@ func TestFailuresThroughTheGo1Runtime(t *testing.T) {
 		name      string
 		creds     esstest.Key
 		inject    func()
-		wantCode  string
+		wantCode  string // empty: the invocation succeeds
 		wantCalls int
 	}{
 		{"no role attached", esstest.Key{}, nil, "MissingCredentials", 0},
 		{"wrong secret", esstest.Key{ID: key.ID, Secret: "not-the-secret", Token: key.Token}, nil, "SignatureDoesNotMatch", 1},
-		{"throttled", key, func() {
+		{"RAM says no: final, never retried", key, func() { f.emu.Fail("EnterStandby", 1, 403, "Forbidden.Unauthorized", "no") }, "Forbidden.Unauthorized", 2},
+		{"instance busy: final", key, func() { f.emu.Fail("EnterStandby", 1, 400, "IncorrectInstanceStatus", "busy") }, "IncorrectInstanceStatus", 2},
+		{"throttled once, then through", key, func() {
 			f.emu.Fail("EnterStandby", 1, 400, "Throttling", "Request was denied due to request throttling.")
-		}, "Throttling", 1},
-		{"instance busy", key, func() { f.emu.Fail("EnterStandby", 1, 400, "IncorrectInstanceStatus", "busy") }, "IncorrectInstanceStatus", 1},
+		}, "", 3},
 	}
 	var ids []string
 	for _, tt := range tests {
@@ -142,17 +143,21 @@ func TestFailuresThroughTheGo1Runtime(t *testing.T) {
 			if tt.inject != nil {
 				tt.inject()
 			}
-			id := "e2e-fail-" + strings.ReplaceAll(tt.name, " ", "-")
+			id := "e2e-fail-" + strings.ReplaceAll(strings.Fields(tt.name)[0]+"-"+strings.Fields(tt.name)[1], ":", "")
 			ids = append(ids, id)
 			got := f.invoke(t, id, payload, tt.creds)
 			if got.Code != tt.wantCode {
-				t.Errorf("answer %s, want the invocation to fail with %s", got.Body, tt.wantCode)
+				t.Errorf("answer %s, want code %q", got.Body, tt.wantCode)
 			}
 			if n := len(f.emu.Calls()); n != tt.wantCalls {
 				t.Errorf("%d calls reached Auto Scaling, want %d", n, tt.wantCalls)
 			}
-			if in, _ := f.emu.Instance("i-bp1ecr7go2go9kq3m1a"); in.LifecycleState != esstest.InService {
-				t.Errorf("a failed invocation changed the instance: %+v", in)
+			want := esstest.InService
+			if tt.wantCode == "" {
+				want = esstest.Standby
+			}
+			if in, _ := f.emu.Instance("i-bp1ecr7go2go9kq3m1a"); in.LifecycleState != want {
+				t.Errorf("the instance is %s, want %s", in.LifecycleState, want)
 			}
 		})
 	}

@@ -143,8 +143,8 @@ func TestLifecycleHooksAndRouting(t *testing.T) {
 		{"GET", "/pre-stop", "", 200, 0},
 		{"POST", "/initialize", "/initialize", 200, 0},
 		// An HTTP-trigger request for /invoke stays one when FC says so.
-		{"POST", "/invoke", "/http-invoke", 200, 1},
-		{"POST", "/anything", "", 200, 1},
+		{"POST", "/invoke", "/http-invoke", 200, 2},
+		{"POST", "/anything", "", 200, 2},
 	}
 	for _, tt := range tests {
 		emu.Reset()
