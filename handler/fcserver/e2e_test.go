@@ -265,3 +265,37 @@ func TestSIGTERMLetsInFlightInvocationsFinish(t *testing.T) {
 		t.Errorf("instance is %s after the drained invocation", in.LifecycleState)
 	}
 }
+
+// The same alarm, CloudEvent and timer event, delivered three times at
+// once: one activity each, and every delivery answers with it.
+func TestConcurrentRedeliveriesStartOneActivity(t *testing.T) {
+	s := startServer(t)
+	for _, name := range []string{"http-cms-alarm-alert.json", "eventbridge-ecs-statechange.json", "timer.json"} {
+		t.Run(name, func(t *testing.T) {
+			payload, err := os.ReadFile("../../events/" + name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.emu.Reset()
+			answers := make([]string, 3)
+			var wg sync.WaitGroup
+			for i := range answers {
+				wg.Go(func() {
+					resp, body := s.do(t, invokeRequest(t, s.base, fmt.Sprintf("%s-%d", name, i), string(payload)))
+					a := invokeAnswer(t, resp, body)
+					var parsed struct{ ScalingActivityId string }
+					json.Unmarshal(a.Body, &parsed)
+					answers[i] = parsed.ScalingActivityId
+				})
+			}
+			wg.Wait()
+			if n := len(s.emu.Activities()); n != 1 {
+				t.Errorf("%d activities, want 1", n)
+			}
+			if answers[0] == "" || answers[1] != answers[0] || answers[2] != answers[0] {
+				t.Errorf("deliveries answered %v, want one activity", answers)
+			}
+		})
+	}
+	s.stop(t)
+}

@@ -1,0 +1,367 @@
+package handler_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"ess-standby/handler"
+	"ess-standby/handler/ess"
+	"ess-standby/handler/esstest"
+	"ess-standby/handler/fctest"
+)
+
+// world is a handler in front of the emulator, through the real SDK.
+type world struct {
+	emu  *esstest.Server
+	h    *handler.Handler
+	logs *fctest.Output
+}
+
+func newWorld(t *testing.T, cfg handler.Config, groups ...esstest.Group) *world {
+	t.Helper()
+	if groups == nil {
+		groups = esstest.SampleFleet()
+	}
+	w := &world{emu: esstest.NewServer([]esstest.Key{key}, groups...), logs: &fctest.Output{}}
+	t.Cleanup(w.emu.Close)
+	endpoint, _ := url.Parse(w.emu.URL)
+	w.h = handler.New(cfg, ess.New(ess.Config{Endpoint: endpoint}), slog.New(slog.NewJSONHandler(w.logs, nil)))
+	return w
+}
+
+type answer struct {
+	handler.Answer
+	Code, Message string
+}
+
+// invoke runs one invocation with ten seconds to live.
+func (w *world) invoke(t *testing.T, requestID string, payload []byte) (handler.Outcome, answer) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	out := w.h.Invoke(ctx, handler.Invocation{RequestID: requestID, Region: esstest.SampleRegion,
+		Credentials: handler.Credentials{AccessKeyID: key.ID, AccessKeySecret: key.Secret, SecurityToken: key.Token}}, payload)
+	body := out.Body
+	if out.HTTP { // the body of an HTTP answer is the answer itself
+		body = out.Body
+	}
+	var a answer
+	if err := json.Unmarshal(body, &a); err != nil {
+		t.Fatalf("answer %s: %v", body, err)
+	}
+	return out, a
+}
+
+func (w *world) calls(action string) []esstest.Call {
+	var out []esstest.Call
+	for _, c := range w.emu.Calls() {
+		if c.Action == action {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func sample(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile("../events/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// The same alarm, CloudEvent and timer event, each delivered three times,
+// start one activity, and every delivery answers with it.
+func TestReplayedEventsStartOneActivity(t *testing.T) {
+	for _, name := range []string{"http-cms-alarm-alert.json", "eventbridge-ecs-maintenance.json", "timer.json", "eventbridge-ecs-maintenance-rawdata.json"} {
+		t.Run(name, func(t *testing.T) {
+			w := newWorld(t, handler.Config{})
+			var answered []string
+			for i := range 3 {
+				// FC gives a retried async invocation the same request ID; a
+				// CloudMonitor or EventBridge retry comes as a new invocation.
+				_, a := w.invoke(t, fmt.Sprintf("delivery-%d", i), sample(t, name))
+				if a.Code != "" {
+					t.Fatalf("delivery %d failed: %s %s", i, a.Code, a.Message)
+				}
+				answered = append(answered, a.ScalingActivityID)
+			}
+			if n := len(w.emu.Activities()); n != 1 {
+				t.Errorf("%d activities started, want 1", n)
+			}
+			if answered[0] == "" || answered[1] != answered[0] || answered[2] != answered[0] {
+				t.Errorf("deliveries answered activities %v, want the same one each time", answered)
+			}
+		})
+	}
+}
+
+// A caller's own ClientToken makes a re-sent HTTP request idempotent too.
+func TestCallerTokenMakesRetriedRequestsIdempotent(t *testing.T) {
+	w := newWorld(t, handler.Config{})
+	req := []byte(`{"ScalingGroupId":"asg-bp1fo0dbtsbmqa9h5dl3","InstanceIds":["i-bp1ecr7go2go9kq3m1a","i-bp1ecr7go2go9kq3m1b"],"ClientToken":"oncall-42"}`)
+	_, first := w.invoke(t, "try-1", req)
+	_, again := w.invoke(t, "try-2", req)
+	if len(w.emu.Activities()) != 1 || again.ScalingActivityID != first.ScalingActivityID {
+		t.Errorf("%d activities; answers %q then %q", len(w.emu.Activities()), first.ScalingActivityID, again.ScalingActivityID)
+	}
+}
+
+// Throttling on every other call, then 5xx bursts, then latency spikes:
+// every invocation succeeds in its time, no activity is started twice, and
+// every retry of a call carries its token.
+func TestFaultsAreRetriedWithTheSameToken(t *testing.T) {
+	var fleet esstest.Group
+	fleet = esstest.Group{ID: "asg-bp1faults00000000001", Region: esstest.SampleRegion}
+	for i := range 30 {
+		fleet.Instances = append(fleet.Instances, esstest.Instance{ID: fmt.Sprintf("i-bp1fault%05d", i), LifecycleState: esstest.InService})
+	}
+	phases := []struct {
+		name   string
+		faults []esstest.Fault
+	}{
+		{"half throttled", []esstest.Fault{{Action: "*", Every: 2, Status: 400, Code: "Throttling", Message: "Request was denied due to request throttling."}}},
+		{"5xx bursts", []esstest.Fault{{Action: "*", Times: 3, Status: 503, Code: "ServiceUnavailable", Message: "The request has failed due to a temporary failure of the server."},
+			{Action: "EnterStandby", Times: 2, Status: 500, Code: "InternalError", Message: "The request processing has failed due to some unknown error."}}},
+		{"latency spikes", []esstest.Fault{{Action: "*", Every: 2, Delay: 300 * time.Millisecond}}},
+		{"group busy", []esstest.Fault{{Action: "EnterStandby", Times: 2, Status: 400, Code: "ScalingActivityInProgress", Message: "busy"}}},
+	}
+	w := newWorld(t, handler.Config{}, fleet)
+	next := 0
+	for _, phase := range phases {
+		t.Run(phase.name, func(t *testing.T) {
+			w.emu.Reset()
+			for _, f := range phase.faults {
+				w.emu.Inject(f)
+			}
+			for i := range 5 {
+				id := fmt.Sprintf("i-bp1fault%05d", next)
+				next++
+				_, a := w.invoke(t, fmt.Sprintf("%s-%d", phase.name, i), []byte(`{"InstanceIds":["`+id+`"]}`))
+				if a.Code != "" || a.ScalingActivityID == "" {
+					t.Errorf("invocation %d answered %s: %s", i, a.Code, a.Message)
+				}
+			}
+			tokens := map[string]string{}
+			for _, c := range w.calls("EnterStandby") {
+				id := c.Params.Get("InstanceId.1")
+				if prev, seen := tokens[id]; seen && prev != c.Params.Get("ClientToken") {
+					t.Errorf("retries for %s carried tokens %q and %q", id, prev, c.Params.Get("ClientToken"))
+				}
+				tokens[id] = c.Params.Get("ClientToken")
+			}
+			if n := len(w.emu.Activities()); n != 5 {
+				t.Errorf("%d activities for 5 invocations", n)
+			}
+		})
+	}
+	t.Run("a final error is not retried", func(t *testing.T) {
+		w.emu.Reset()
+		w.emu.Inject(esstest.Fault{Action: "EnterStandby", Status: 403, Code: "Forbidden.Unauthorized", Message: "no"})
+		_, a := w.invoke(t, "final", []byte(`{"InstanceIds":["i-bp1fault00029"]}`))
+		if a.Code != "Forbidden.Unauthorized" || len(w.calls("EnterStandby")) != 1 {
+			t.Errorf("answered %s after %d EnterStandby calls, want Forbidden.Unauthorized after 1", a.Code, len(w.calls("EnterStandby")))
+		}
+	})
+}
+
+func TestThrottledUntilOutOfTimeFails(t *testing.T) {
+	w := newWorld(t, handler.Config{})
+	w.emu.Inject(esstest.Fault{Action: "EnterStandby", Status: 400, Code: "Throttling", Message: "always"})
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	out := w.h.Invoke(ctx, handler.Invocation{RequestID: "busy", Region: esstest.SampleRegion,
+		Credentials: handler.Credentials{AccessKeyID: key.ID, AccessKeySecret: key.Secret, SecurityToken: key.Token}},
+		[]byte(`{"InstanceIds":["i-bp1ecr7go2go9kq3m1a"]}`))
+	if out.Err == nil || out.Err.Code != "Throttling" || out.Status != 429 {
+		t.Fatalf("Invoke = %v, want 429 Throttling once the time is spent", out.Err)
+	}
+	if deadline, _ := ctx.Deadline(); time.Until(deadline) < 0 {
+		t.Error("the invocation answered after its deadline")
+	}
+	if n := len(w.calls("EnterStandby")); n < 2 {
+		t.Errorf("%d attempts, want retries within the time", n)
+	}
+}
+
+// 45 InService instances, 3 in Standby and 2 Pending: three calls of 20,
+// 20 and 5, and a report that names the rest.
+func TestBatchesAndPreCheck(t *testing.T) {
+	g := esstest.Group{ID: "asg-bp1batch0000000001", Region: esstest.SampleRegion}
+	var ids []string
+	for i := range 50 {
+		state := esstest.InService
+		switch {
+		case i%17 == 5:
+			state = esstest.Standby // 5, 22, 39
+		case i == 10 || i == 30:
+			state = esstest.Pending
+		}
+		id := fmt.Sprintf("i-bp1batch%05d", i)
+		ids = append(ids, `"`+id+`"`)
+		g.Instances = append(g.Instances, esstest.Instance{ID: id, LifecycleState: state})
+	}
+	w := newWorld(t, handler.Config{}, g)
+	out, a := w.invoke(t, "batch", []byte(`{"InstanceIds":[`+strings.Join(ids, ",")+`]}`))
+	if out.Err != nil {
+		t.Fatalf("Invoke = %v", out.Err)
+	}
+	var sizes []int
+	for _, c := range w.calls("EnterStandby") {
+		n := 0
+		for k := range c.Params {
+			if strings.HasPrefix(k, "InstanceId.") {
+				n++
+			}
+		}
+		sizes = append(sizes, n)
+	}
+	if !slices.Equal(sizes, []int{20, 20, 5}) {
+		t.Errorf("EnterStandby calls of %v instances, want [20 20 5]", sizes)
+	}
+	if n := len(w.calls("DescribeScalingInstances")); n != 3 {
+		t.Errorf("%d DescribeScalingInstances calls, want 3 (20 IDs each)", n)
+	}
+	results := map[string]int{}
+	for _, line := range a.Instances {
+		results[line.Result+": "+line.Reason]++
+	}
+	want := map[string]int{"EnteredStandby: ": 45, "Skipped: already Standby": 3, "Skipped: Pending: only InService instances can enter Standby": 2}
+	if fmt.Sprint(results) != fmt.Sprint(want) || len(a.Activities) != 3 || len(a.InstanceIDs) != 45 {
+		t.Errorf("report %v with %d activities, %d instances; want %v, 3, 45", results, len(a.Activities), len(a.InstanceIDs), want)
+	}
+	for _, line := range a.Instances {
+		if line.Result == "EnteredStandby" && !strings.HasPrefix(line.ScalingActivityID, "asa-") {
+			t.Errorf("%s entered Standby with no activity named", line.InstanceID)
+		}
+	}
+}
+
+// Each guard rail refuses with no state-changing call.
+func TestGuardRailsRefuseBeforeAnyChange(t *testing.T) {
+	tests := []struct {
+		name      string
+		cfg       handler.Config
+		payload   string
+		wantCode  string
+		wantGuard string
+	}{
+		{"group not allowed", handler.Config{AllowedGroups: []string{esstest.APIGroup}},
+			`{"InstanceIds":["i-bp1ecr7go2go9kq3m1a"]}`, "Forbidden.ScalingGroupNotAllowed", "ALLOWED_SCALING_GROUP_IDS"},
+		{"group not allowed, named in the request", handler.Config{AllowedGroups: []string{esstest.APIGroup}},
+			`{"ScalingGroupId":"asg-bp1fo0dbtsbmqa9h5dl3","InstanceIds":["i-bp1ecr7go2go9kq3m1a"]}`, "Forbidden.ScalingGroupNotAllowed", "ALLOWED_SCALING_GROUP_IDS"},
+		{"too few left InService, by count", handler.Config{MinInService: handler.MinInService{Count: 3}},
+			`{"InstanceIds":["i-bp1ecr7go2go9kq3m1a","i-bp1ecr7go2go9kq3m1b"]}`, "Forbidden.MinInService", "MIN_IN_SERVICE"},
+		{"too few left InService, by percent", handler.Config{MinInService: handler.MinInService{Percent: 50}},
+			`{"InstanceIds":["i-bp1ecr7go2go9kq3m1a","i-bp1ecr7go2go9kq3m1b"]}`, "Forbidden.MinInService", "MIN_IN_SERVICE"},
+		{"too many instances", handler.Config{MaxInstances: 2},
+			`{"InstanceIds":["i-bp1ecr7go2go9kq3m1a","i-bp1ecr7go2go9kq3m1b","i-bp1ecr7go2go9kq3m1c"]}`, "InvalidParameter", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := newWorld(t, tt.cfg)
+			out, a := w.invoke(t, "guard", []byte(tt.payload))
+			if a.Code != tt.wantCode || out.Status >= 500 || out.Status < 400 {
+				t.Errorf("answered %d %s: %s; want %s", out.Status, a.Code, a.Message, tt.wantCode)
+			}
+			for _, c := range w.emu.Calls() {
+				if !strings.HasPrefix(c.Action, "Describe") {
+					t.Errorf("a refused request made a %s call", c.Action)
+				}
+			}
+			if tt.wantGuard != "" && !strings.Contains(w.logs.String(), `"guard":"`+tt.wantGuard+`"`) {
+				t.Errorf("the log does not name the guard %s: %s", tt.wantGuard, w.logs)
+			}
+		})
+	}
+	t.Run("enough left InService", func(t *testing.T) {
+		w := newWorld(t, handler.Config{MinInService: handler.MinInService{Percent: 50}, AllowedGroups: []string{esstest.WebGroup}})
+		if _, a := w.invoke(t, "ok", []byte(`{"InstanceIds":["i-bp1ecr7go2go9kq3m1a"]}`)); a.Code != "" {
+			t.Errorf("one of four InService instances (keeping 3 of 6) was refused: %s %s", a.Code, a.Message)
+		}
+	})
+}
+
+func TestDryRunChecksEverythingAndChangesNothing(t *testing.T) {
+	w := newWorld(t, handler.Config{DryRun: true, MinInService: handler.MinInService{Count: 1}})
+	_, a := w.invoke(t, "dry", []byte(`{"InstanceIds":["i-bp1ecr7go2go9kq3m1a","i-bp1ecr7go2go9kq3m1e","i-bp1ecr7go2go9kq3m1f"]}`))
+	if !a.DryRun || len(a.Planned) != 1 || len(a.Skipped) != 2 || a.Code != "" {
+		t.Errorf("dry run answered %+v, want one call planned, two instances skipped", a)
+	}
+	for _, c := range w.emu.Calls() {
+		if !strings.HasPrefix(c.Action, "Describe") {
+			t.Errorf("a dry run made a %s call", c.Action)
+		}
+	}
+	w = newWorld(t, handler.Config{DryRun: true, MinInService: handler.MinInService{Count: 4}})
+	if _, a := w.invoke(t, "dry-guard", []byte(`{"InstanceIds":["i-bp1ecr7go2go9kq3m1a"]}`)); a.Code != "Forbidden.MinInService" {
+		t.Errorf("a dry run past a guard answered %s; it must say the guard would refuse", a.Code)
+	}
+}
+
+func TestWaitReportsFinalStatuses(t *testing.T) {
+	w := newWorld(t, handler.Config{Wait: true})
+	_, a := w.invoke(t, "wait", []byte(`{"InstanceIds":["i-bp1ecr7go2go9kq3m1a"],"Async":true}`))
+	if len(a.Activities) != 1 || a.Activities[0].StatusCode != "Successful" {
+		t.Errorf("answered %+v, want the activity Successful", a.Activities)
+	}
+	if n := len(w.calls("DescribeScalingActivities")); n != 2 {
+		t.Errorf("%d polls, want 2 (the emulator shows an async activity InProgress once)", n)
+	}
+}
+
+func TestTheWayBack(t *testing.T) {
+	t.Run("Action ExitStandby", func(t *testing.T) {
+		w := newWorld(t, handler.Config{})
+		_, a := w.invoke(t, "exit", []byte(`{"Action":"ExitStandby","InstanceIds":["i-bp1ecr7go2go9kq3m1e","i-bp1ecr7go2go9kq3m1a"]}`))
+		if in, _ := w.emu.Instance("i-bp1ecr7go2go9kq3m1e"); in.LifecycleState != esstest.InService || in.Weight != 50 || len(w.calls("ExitStandby")) != 1 {
+			t.Errorf("after ExitStandby: %+v, %d calls", in, len(w.calls("ExitStandby")))
+		}
+		if len(a.Skipped) != 1 || a.Skipped[0].Reason != "already InService" {
+			t.Errorf("skipped %+v, want the InService instance reported", a.Skipped)
+		}
+	})
+	t.Run("the /exit route", func(t *testing.T) {
+		w := newWorld(t, handler.Config{})
+		out := w.h.InvokeHTTP(context.Background(), handler.Invocation{RequestID: "r", Region: esstest.SampleRegion,
+			Credentials: handler.Credentials{AccessKeyID: key.ID, AccessKeySecret: key.Secret, SecurityToken: key.Token}},
+			handler.HTTPRequest{Method: "GET", Path: "/standby/exit", Query: url.Values{"InstanceId.1": {"i-bp1ecr7go2go9kq3m1e"}}})
+		if out.Status != 200 || len(w.calls("ExitStandby")) != 1 {
+			t.Errorf("GET /standby/exit = %d %s", out.Status, out.Body)
+		}
+	})
+	t.Run("EXIT_ON_OK", func(t *testing.T) {
+		w := newWorld(t, handler.Config{ExitOnOK: true})
+		w.invoke(t, "alert", sample(t, "http-cms-alarm-alert.json"))
+		w.invoke(t, "ok", sample(t, "http-cms-alarm-ok.json"))
+		if in, _ := w.emu.Instance("i-bp1ecr7go2go9kq3m1a"); in.LifecycleState != esstest.InService || len(w.calls("ExitStandby")) != 1 {
+			t.Errorf("after ALERT then OK: %+v", in)
+		}
+		w = newWorld(t, handler.Config{})
+		if _, a := w.invoke(t, "ok", sample(t, "http-cms-alarm-ok.json")); a.Ignored == "" || len(w.emu.Calls()) != 0 {
+			t.Errorf("without EXIT_ON_OK an OK alarm answered %+v after %d calls", a, len(w.emu.Calls()))
+		}
+	})
+}
+
+// A failed batch does not hide the others: they are made, and reported.
+func TestOneFailedBatchDoesNotHideTheOthers(t *testing.T) {
+	w := newWorld(t, handler.Config{})
+	w.emu.Inject(esstest.Fault{Action: "EnterStandby", Times: 1, Status: 403, Code: "Forbidden.Unauthorized", Message: "not this group"})
+	out, a := w.invoke(t, "two", []byte(`{"InstanceIds":["i-bp1ecr7go2go9kq3m1a","i-bp1hh2ka9xr7wq4t5n0a"]}`))
+	if out.Err == nil || a.Code != "Forbidden.Unauthorized" || !strings.Contains(a.Message, "1 of 2 calls failed") || len(a.Activities) != 1 {
+		t.Fatalf("answered %s %q with %d activities", a.Code, a.Message, len(a.Activities))
+	}
+	if a.Instances[0].Result != "Failed" || a.Instances[1].Result != "EnteredStandby" {
+		t.Errorf("report %+v", a.Instances)
+	}
+}
