@@ -3,6 +3,7 @@ package handler_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"net/url"
 	"os"
@@ -16,7 +17,10 @@ import (
 	"ess-standby/handler/fctest"
 )
 
-var key = esstest.Key{ID: "STS.NSampleAccessKey01", Secret: "sample-Secret+/=", Token: "CAIS-sample-security-token+/="}
+var key = esstest.Key{ID: fctest.Secret("STS.NSampleAccessKey01"), Secret: fctest.Secret("sample-Secret+/="), Token: fctest.Secret("CAIS-sample-security-token+/=")}
+
+// TestMain checks, after every test, that no invocation logged a credential.
+func TestMain(m *testing.M) { os.Exit(fctest.CheckSecrets(m.Run())) }
 
 func sampleFiles(t *testing.T) map[string][]byte {
 	t.Helper()
@@ -50,7 +54,7 @@ func TestEverySampleEvent(t *testing.T) {
 	defer emu.Close()
 	endpoint, _ := url.Parse(emu.URL)
 	logs := &fctest.Output{}
-	h := handler.New(handler.Config{}, ess.New(ess.Config{Endpoint: endpoint}), slog.New(slog.NewJSONHandler(logs, nil)))
+	h := handler.New(handler.Config{}, ess.New(ess.Config{Endpoint: endpoint}), slog.New(slog.NewJSONHandler(io.MultiWriter(logs, fctest.Logs()), nil)))
 	creds := handler.Credentials{AccessKeyID: key.ID, AccessKeySecret: key.Secret, SecurityToken: key.Token}
 
 	for name, payload := range sampleFiles(t) {

@@ -6,7 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+
+	"ess-standby/handler/fctest"
 	"net/url"
 	"strings"
 	"sync"
@@ -83,14 +86,14 @@ func (f *fakeScaling) ActivityStatuses(_ context.Context, _ Session, ids []strin
 	return out, nil
 }
 
-var roleCreds = Credentials{AccessKeyID: "STS.role", AccessKeySecret: "role-secret", SecurityToken: "role-token"}
+var roleCreds = Credentials{AccessKeyID: fctest.Secret("STS.role"), AccessKeySecret: fctest.Secret("role-secret"), SecurityToken: fctest.Secret("role-token")}
 
 func newTestHandler(cfg Config, f *fakeScaling) (*Handler, *bytes.Buffer) {
 	var logs bytes.Buffer
 	if f.groupOf == nil {
 		f.groupOf = map[string]string{"i-a1": "asg-a", "i-a2": "asg-a", "i-b1": "asg-b"}
 	}
-	h := New(cfg, f, slog.New(slog.NewJSONHandler(&logs, nil)))
+	h := New(cfg, f, slog.New(slog.NewJSONHandler(io.MultiWriter(&logs, fctest.Logs()), nil)))
 	h.sleep = func(ctx context.Context, _ time.Duration) error { return ctx.Err() } // backoff without waiting
 	return h, &logs
 }

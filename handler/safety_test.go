@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/url"
 	"os"
@@ -33,7 +34,7 @@ func newWorld(t *testing.T, cfg handler.Config, groups ...esstest.Group) *world 
 	w := &world{emu: esstest.NewServer([]esstest.Key{key}, groups...), logs: &fctest.Output{}}
 	t.Cleanup(w.emu.Close)
 	endpoint, _ := url.Parse(w.emu.URL)
-	w.h = handler.New(cfg, ess.New(ess.Config{Endpoint: endpoint}), slog.New(slog.NewJSONHandler(w.logs, nil)))
+	w.h = handler.New(cfg, ess.New(ess.Config{Endpoint: endpoint}), slog.New(slog.NewJSONHandler(io.MultiWriter(w.logs, fctest.Logs()), nil)))
 	return w
 }
 

@@ -2,6 +2,7 @@ package console_test
 
 import (
 	"bytes"
+	"io"
 	"net"
 	"os/exec"
 	"strings"
@@ -23,7 +24,7 @@ func run(t *testing.T, env []string, stdin string, args ...string) (code int, st
 	cmd.Env = env
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
+	cmd.Stdout, cmd.Stderr = io.MultiWriter(&out, fctest.Logs()), io.MultiWriter(&errOut, fctest.Logs())
 	err := cmd.Run()
 	if exit, ok := err.(*exec.ExitError); ok {
 		return exit.ExitCode(), out.String(), errOut.String()
@@ -36,7 +37,7 @@ func run(t *testing.T, env []string, stdin string, args ...string) (code int, st
 const request = `{"ScalingGroupId":"asg-bp1fo0dbtsbmqa9h5dl3","InstanceIds":["i-bp1ecr7go2go9kq3m1a"]}`
 
 func TestInvokeAgainstTheEmulator(t *testing.T) {
-	key := esstest.Key{ID: "LTAI5tCliOperatorKey01", Secret: "cli-secret-value"} // an operator's AccessKey: no token
+	key := esstest.Key{ID: "LTAI5tCliOperatorKey01", Secret: fctest.Secret("cli-secret-value")} // an operator's AccessKey: no token
 	emu := esstest.NewServer([]esstest.Key{key}, esstest.SampleFleet()...)
 	defer emu.Close()
 	env := []string{"ESS_ENDPOINT=" + emu.URL, "ALIBABA_CLOUD_ACCESS_KEY_ID=" + key.ID, "ALIBABA_CLOUD_ACCESS_KEY_SECRET=" + key.Secret}
@@ -64,7 +65,7 @@ func TestInvokeFailsClearly(t *testing.T) {
 	}
 	closed := "http://" + ln.Addr().String()
 	ln.Close() // nothing listens there now
-	creds := []string{"ALIBABA_CLOUD_ACCESS_KEY_ID=LTAI5tNowhere", "ALIBABA_CLOUD_ACCESS_KEY_SECRET=nowhere-secret"}
+	creds := []string{"ALIBABA_CLOUD_ACCESS_KEY_ID=LTAI5tNowhere", "ALIBABA_CLOUD_ACCESS_KEY_SECRET=" + fctest.Secret("nowhere-secret")}
 	tests := []struct {
 		name     string
 		env      []string

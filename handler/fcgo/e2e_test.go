@@ -3,6 +3,7 @@ package fcgo_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/url"
 	"os"
 	"os/exec"
@@ -21,7 +22,7 @@ var binary string
 
 func TestMain(m *testing.M) { fctest.Main(m, &binary) }
 
-var key = esstest.Key{ID: "STS.NE2eAccessKeyId777", Secret: "e2e-Secret+with/chars=", Token: "CAIS-e2e-token+with/chars=0123456789"}
+var key = esstest.Key{ID: fctest.Secret("STS.NE2eAccessKeyId777"), Secret: fctest.Secret("e2e-Secret+with/chars="), Token: fctest.Secret("CAIS-e2e-token+with/chars=0123456789")}
 
 // function is a running binary in the go1 runtime, with its emulators.
 type function struct {
@@ -40,7 +41,8 @@ func startFunction(t *testing.T, env ...string) *function {
 	f := &function{fc: fc, emu: esstest.NewServer([]esstest.Key{key}, esstest.SampleFleet()...), logs: &fctest.Output{}}
 	f.cmd = exec.Command(binary)
 	f.cmd.Env = append([]string{"FC_RUNTIME_API=" + fc.Addr, "ESS_ENDPOINT=" + f.emu.URL, "FC_REGION=" + esstest.SampleRegion}, env...)
-	f.cmd.Stdout, f.cmd.Stderr = f.logs, f.logs
+	f.cmd.Stdout = io.MultiWriter(f.logs, fctest.Logs())
+	f.cmd.Stderr = f.cmd.Stdout
 	if err := f.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -47,7 +47,8 @@ func startServer(t *testing.T, groups ...esstest.Group) *server {
 		http: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: concurrent}}}
 	s.cmd = exec.Command(filepath.Join(filepath.Dir(binary), "bootstrap"))
 	s.cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "FC_CUSTOM_LISTEN_PORT=0", "ESS_ENDPOINT=" + s.emu.URL, "FC_REGION=" + esstest.SampleRegion}
-	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
+	s.cmd.Stdout = io.MultiWriter(s.out, fctest.Logs())
+	s.cmd.Stderr = s.cmd.Stdout
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

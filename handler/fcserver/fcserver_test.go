@@ -21,9 +21,10 @@ import (
 	"ess-standby/handler/ess"
 	"ess-standby/handler/esstest"
 	"ess-standby/handler/fcserver"
+	"ess-standby/handler/fctest"
 )
 
-var key = esstest.Key{ID: "STS.NServerKey0000001", Secret: "server-secret+/=", Token: "CAIS-server-token+/="}
+var key = esstest.Key{ID: fctest.Secret("STS.NServerKey0000001"), Secret: fctest.Secret("server-secret+/="), Token: fctest.Secret("CAIS-server-token+/=")}
 
 const concurrent = 200
 
@@ -58,7 +59,7 @@ func TestConcurrentInvocationsThenShutdown(t *testing.T) {
 	emu := esstest.NewServer([]esstest.Key{key}, bulkFleet())
 	endpoint, _ := url.Parse(emu.URL)
 	client := ess.New(ess.Config{Endpoint: endpoint})
-	h := handler.New(handler.Config{}, client, slog.New(slog.DiscardHandler))
+	h := handler.New(handler.Config{}, client, slog.New(slog.NewJSONHandler(fctest.Logs(), nil)))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -66,7 +67,7 @@ func TestConcurrentInvocationsThenShutdown(t *testing.T) {
 	ctx, stop := context.WithCancel(context.Background())
 	served := make(chan error, 1)
 	go func() {
-		served <- fcserver.Serve(ctx, ln, fcserver.New(h, slog.New(slog.DiscardHandler), io.Discard), 10*time.Second)
+		served <- fcserver.Serve(ctx, ln, fcserver.New(h, slog.New(slog.NewJSONHandler(fctest.Logs(), nil)), io.Discard), 10*time.Second)
 	}()
 	base := "http://" + ln.Addr().String()
 	caller := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: concurrent}}
@@ -133,7 +134,7 @@ func TestLifecycleHooksAndRouting(t *testing.T) {
 	emu := esstest.NewServer([]esstest.Key{key}, esstest.SampleFleet()...)
 	defer emu.Close()
 	endpoint, _ := url.Parse(emu.URL)
-	srv := fcserver.New(handler.New(handler.Config{}, ess.New(ess.Config{Endpoint: endpoint}), slog.New(slog.DiscardHandler)), slog.New(slog.DiscardHandler), io.Discard)
+	srv := fcserver.New(handler.New(handler.Config{}, ess.New(ess.Config{Endpoint: endpoint}), slog.New(slog.NewJSONHandler(fctest.Logs(), nil))), slog.New(slog.NewJSONHandler(fctest.Logs(), nil)), io.Discard)
 	tests := []struct {
 		method, path, controlPath string
 		wantStatus                int
@@ -169,7 +170,7 @@ func TestOversizedBodyIsRefusedUnread(t *testing.T) {
 	emu := esstest.NewServer([]esstest.Key{key}, esstest.SampleFleet()...)
 	defer emu.Close()
 	endpoint, _ := url.Parse(emu.URL)
-	srv := fcserver.New(handler.New(handler.Config{}, ess.New(ess.Config{Endpoint: endpoint}), slog.New(slog.DiscardHandler)), slog.New(slog.DiscardHandler), io.Discard)
+	srv := fcserver.New(handler.New(handler.Config{}, ess.New(ess.Config{Endpoint: endpoint}), slog.New(slog.NewJSONHandler(fctest.Logs(), nil))), slog.New(slog.NewJSONHandler(fctest.Logs(), nil)), io.Discard)
 	huge := `{"InstanceIds":["i-bp1ecr7go2go9kq3m1a"],"ClientToken":"` + strings.Repeat("x", handler.MaxPayload) + `"}`
 	for _, path := range []string{"/invoke", "/standby"} {
 		r := invokeRequest(t, "http://fc", "big", huge)

@@ -34,7 +34,8 @@ func Build(dir string) (string, error) {
 }
 
 // Main is a TestMain for tests of the built function: it builds the code
-// directory, sets *binary to the binary's path, runs the tests, and cleans up.
+// directory, sets *binary to the binary's path, runs the tests, checks the
+// logs for credentials (CheckSecrets), and cleans up.
 func Main(m *testing.M, binary *string) {
 	dir, err := os.MkdirTemp("", "ess-standby-test")
 	if err == nil {
@@ -44,7 +45,7 @@ func Main(m *testing.M, binary *string) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	code := m.Run()
+	code := CheckSecrets(m.Run())
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
