@@ -13,6 +13,7 @@ package ess
 
 import (
 	"context"
+	"crypto/tls"
 	"net"
 	"net/http"
 	"net/url"
@@ -35,6 +36,8 @@ type Config struct {
 	// Transport carries the calls; nil means a keep-alive transport shared
 	// by every call of the process.
 	Transport http.RoundTripper
+	// TLS configures that shared transport; nil means the system's roots.
+	TLS *tls.Config
 }
 
 // Client implements handler.AutoScaling. It is safe for concurrent use.
@@ -57,13 +60,14 @@ func New(cfg Config) *Client {
 	ess.GetEndpointMap() // built lazily, unguarded: build it before any concurrency
 	c := &Client{endpoint: cfg.Endpoint, transport: cfg.Transport}
 	if c.transport == nil {
-		c.transport = newTransport()
+		c.transport = newTransport(cfg.TLS)
 	}
 	return c
 }
 
-func newTransport() http.RoundTripper {
+func newTransport(tlsConfig *tls.Config) http.RoundTripper {
 	return &http.Transport{
+		TLSClientConfig:     tlsConfig,
 		Proxy:               http.ProxyFromEnvironment,
 		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 		ForceAttemptHTTP2:   true,

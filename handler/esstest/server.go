@@ -15,6 +15,8 @@
 package esstest
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -81,13 +83,14 @@ type Server struct {
 	keys map[string]Key
 	seed []Group
 
-	mu       sync.Mutex
-	now      func() time.Time
-	w        *world
-	calls    []Call
-	faults   []fault
-	holds    []hold
-	newConns int
+	mu         sync.Mutex
+	now        func() time.Time
+	w          *world
+	calls      []Call
+	faults     []fault
+	holds      []hold
+	newConns   int
+	handshakes int
 }
 
 type hold struct {
@@ -130,7 +133,13 @@ func (s *Server) takeFault(action string) *Fault {
 
 // NewServer starts an emulator on a free loopback port that accepts the
 // given keys and holds the given groups.
-func NewServer(keys []Key, groups ...Group) *Server {
+func NewServer(keys []Key, groups ...Group) *Server { return newServer(false, keys, groups) }
+
+// NewTLSServer is NewServer over HTTPS, with a certificate for 127.0.0.1
+// that Certificate returns, so that TLS handshakes are real and counted.
+func NewTLSServer(keys []Key, groups ...Group) *Server { return newServer(true, keys, groups) }
+
+func newServer(useTLS bool, keys []Key, groups []Group) *Server {
 	s := &Server{keys: map[string]Key{}, seed: groups, now: time.Now}
 	for _, k := range keys {
 		s.keys[k.ID] = k
@@ -144,9 +153,36 @@ func NewServer(keys []Key, groups ...Group) *Server {
 			s.mu.Unlock()
 		}
 	}
-	s.http.Start()
+	if useTLS {
+		s.http.TLS = &tls.Config{GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) {
+			s.mu.Lock()
+			s.handshakes++
+			s.mu.Unlock()
+			return nil, nil
+		}}
+		s.http.StartTLS()
+	} else {
+		s.http.Start()
+	}
 	s.URL = s.http.URL
 	return s
+}
+
+// Certificate is the HTTPS emulator's certificate, for clients to trust.
+func (s *Server) Certificate() *x509.Certificate { return s.http.Certificate() }
+
+// AddKey accepts one more key, such as an invocation's fresh STS credentials.
+func (s *Server) AddKey(k Key) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.keys[k.ID] = k
+}
+
+// Handshakes counts the TLS handshakes clients began with an HTTPS emulator.
+func (s *Server) Handshakes() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.handshakes
 }
 
 func (s *Server) Close() { s.http.Close() }

@@ -1,0 +1,68 @@
+package handler_test
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"testing"
+	"time"
+
+	"ess-standby/handler"
+	"ess-standby/handler/ess"
+	"ess-standby/handler/esstest"
+	"ess-standby/handler/fctest"
+)
+
+// 100 sequential invocations, each with fresh STS credentials, as FC gives
+// them: one connection to Auto Scaling for all, and one TLS handshake.
+func TestOneConnectionForManyInvocations(t *testing.T) {
+	for _, useTLS := range []bool{false, true} {
+		t.Run(fmt.Sprintf("tls=%t", useTLS), func(t *testing.T) {
+			g := esstest.Group{ID: "asg-bp1reuse0000000001", Region: esstest.SampleRegion}
+			for i := range 100 {
+				g.Instances = append(g.Instances, esstest.Instance{ID: fmt.Sprintf("i-bp1reuse%05d", i), LifecycleState: esstest.InService})
+			}
+			newServer := esstest.NewServer
+			if useTLS {
+				newServer = esstest.NewTLSServer
+			}
+			emu := newServer(nil, g)
+			defer emu.Close()
+			endpoint, _ := url.Parse(emu.URL)
+			cfg := ess.Config{Endpoint: endpoint}
+			if useTLS {
+				roots := x509.NewCertPool()
+				roots.AddCert(emu.Certificate())
+				cfg.TLS = &tls.Config{RootCAs: roots}
+			}
+			client := ess.New(cfg)
+			defer client.Close()
+			h := handler.New(handler.Config{}, client, slog.New(slog.NewJSONHandler(fctest.Logs(), nil)))
+			for i := range 100 {
+				k := esstest.Key{ID: "STS.fresh" + rand.Text()[:12], Secret: fctest.Secret(rand.Text()), Token: fctest.Secret("CAIS" + rand.Text())}
+				emu.AddKey(k)
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				out := h.Invoke(ctx, handler.Invocation{RequestID: fmt.Sprint("reuse-", i), Region: esstest.SampleRegion,
+					Credentials: handler.Credentials{AccessKeyID: k.ID, AccessKeySecret: k.Secret, SecurityToken: k.Token}},
+					fmt.Appendf(nil, `{"InstanceIds":["i-bp1reuse%05d"]}`, i))
+				cancel()
+				if out.Err != nil {
+					t.Fatalf("invocation %d: %v", i, out.Err)
+				}
+			}
+			if n := len(emu.Calls()); n != 200 {
+				t.Errorf("%d calls, want 200", n)
+			}
+			if n := emu.NewConnections(); n != 1 {
+				t.Errorf("%d connections for 200 calls, want 1", n)
+			}
+			if n := emu.Handshakes(); useTLS && n != 1 {
+				t.Errorf("%d TLS handshakes, want 1", n)
+			}
+		})
+	}
+}
