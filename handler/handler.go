@@ -109,26 +109,33 @@ func (h *Handler) Invoke(ctx context.Context, inv Invocation, payload []byte) Ou
 	if len(payload) > MaxPayload {
 		return h.finish(ctx, inv, start, decoded{trigger: "unread"}, false, Answer{}, ErrTooLarge, run{})
 	}
-	var d decoded
-	switch classify(payload) {
-	case sourceHTTP:
-		req, err := decodeFCHTTPEvent(payload)
-		if err != nil {
-			return h.finish(ctx, inv, start, decoded{trigger: "http"}, true, Answer{}, err, run{})
-		}
-		return h.InvokeHTTP(ctx, inv, req)
-	case sourceCloudEvent:
-		d = decodeCloudEvent(payload)
-	case sourceTimer:
-		d = decodeTimer(payload)
-	case sourceRawData:
-		d = decodeRawData(payload)
-	default:
-		d = decoded{trigger: "direct", draft: decodeDirect(payload)}
+	d, req, err := decodeEvent(payload)
+	switch {
+	case err != nil:
+		return h.finish(ctx, inv, start, decoded{trigger: "http"}, true, Answer{}, err, run{})
+	case req != nil:
+		return h.InvokeHTTP(ctx, inv, *req)
 	}
 	var r run
 	answer, err := h.act(ctx, inv, d, &r)
 	return h.finish(ctx, inv, start, d, false, answer, err, r)
+}
+
+// decodeEvent tells an event's source apart and decodes it. An HTTP-trigger
+// event comes back as the HTTP request it carries.
+func decodeEvent(payload []byte) (decoded, *HTTPRequest, error) {
+	switch classify(payload) {
+	case sourceHTTP:
+		req, err := decodeFCHTTPEvent(payload)
+		return decoded{}, &req, err
+	case sourceCloudEvent:
+		return decodeCloudEvent(payload), nil, nil
+	case sourceTimer:
+		return decodeTimer(payload), nil, nil
+	case sourceRawData:
+		return decodeRawData(payload), nil, nil
+	}
+	return decoded{trigger: "direct", draft: decodeDirect(payload)}, nil, nil
 }
 
 // InvokeHTTP answers an HTTP-trigger request; failures are HTTP answers too.

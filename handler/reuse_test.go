@@ -66,3 +66,33 @@ func TestOneConnectionForManyInvocations(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkInvoke is one whole invocation through the handler, the real SDK
+// and the emulator on loopback: a pre-check and a Standby call, entering and
+// leaving Standby in turn so every invocation has work to do.
+func BenchmarkInvoke(b *testing.B) {
+	emu := esstest.NewServer([]esstest.Key{key}, esstest.SampleFleet()...)
+	defer emu.Close()
+	endpoint, _ := url.Parse(emu.URL)
+	client := ess.New(ess.Config{Endpoint: endpoint})
+	defer client.Close()
+	h := handler.New(handler.Config{}, client, slog.New(slog.DiscardHandler))
+	inv := handler.Invocation{RequestID: "bench", Region: esstest.SampleRegion,
+		Credentials: handler.Credentials{AccessKeyID: key.ID, AccessKeySecret: key.Secret, SecurityToken: key.Token}}
+	enter := []byte(`{"ScalingGroupId":"asg-bp1fo0dbtsbmqa9h5dl3","InstanceIds":["i-bp1ecr7go2go9kq3m1a"]}`)
+	exit := []byte(`{"ScalingGroupId":"asg-bp1fo0dbtsbmqa9h5dl3","InstanceIds":["i-bp1ecr7go2go9kq3m1a"],"Action":"ExitStandby"}`)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		payload := enter
+		if i%2 == 1 {
+			payload = exit
+		}
+		i++
+		inv.RequestID = fmt.Sprint("bench-", i)
+		if out := h.Invoke(context.Background(), inv, payload); out.Err != nil {
+			b.Fatal(out.Err)
+		}
+	}
+	b.ReportMetric(float64(len(emu.Calls()))/float64(i), "calls/op")
+}

@@ -38,7 +38,7 @@ func bulkFleet() esstest.Group {
 }
 
 // invokeRequest is an event invocation as FC's custom runtime sends it.
-func invokeRequest(t *testing.T, base, requestID, payload string) *http.Request {
+func invokeRequest(t testing.TB, base, requestID, payload string) *http.Request {
 	t.Helper()
 	r, err := http.NewRequest(http.MethodPost, base+"/invoke", strings.NewReader(payload))
 	if err != nil {

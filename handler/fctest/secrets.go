@@ -1,6 +1,7 @@
 package fctest
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"net/url"
@@ -43,7 +44,8 @@ func CheckSecrets(code int) int {
 			}
 		}
 	}
-	if len(suite.secrets) > 0 && len(logs) == 0 {
+	ranTests := flag.Lookup("test.run") == nil || flag.Lookup("test.run").Value.String() != "^$"
+	if len(suite.secrets) > 0 && len(logs) == 0 && ranTests {
 		fmt.Fprintln(os.Stderr, "FAIL: credentials were registered but nothing was logged: the check checked nothing")
 		code = 1
 	}
