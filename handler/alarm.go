@@ -75,8 +75,10 @@ func dimension(dims, key string) string {
 		}
 		for _, obj := range objs {
 			for k, v := range obj {
-				if s, ok := v.(string); ok && strings.EqualFold(k, key) && s != "null" {
-					return s
+				if s, ok := v.(string); ok && strings.EqualFold(k, key) {
+					if s = strings.TrimSpace(s); s != "null" {
+						return s
+					}
 				}
 			}
 		}

@@ -133,13 +133,30 @@ func (s *Server) takeFault(action string) *Fault {
 
 // NewServer starts an emulator on a free loopback port that accepts the
 // given keys and holds the given groups.
-func NewServer(keys []Key, groups ...Group) *Server { return newServer(false, keys, groups) }
+func NewServer(keys []Key, groups ...Group) *Server {
+	s := newUnstarted(keys, groups)
+	s.http.Start()
+	s.URL = s.http.URL
+	return s
+}
 
 // NewTLSServer is NewServer over HTTPS, with a certificate for 127.0.0.1
 // that Certificate returns, so that TLS handshakes are real and counted.
-func NewTLSServer(keys []Key, groups ...Group) *Server { return newServer(true, keys, groups) }
+func NewTLSServer(keys []Key, groups ...Group) *Server {
+	s := newUnstarted(keys, groups)
+	s.http.TLS = &tls.Config{GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) {
+		s.mu.Lock()
+		s.handshakes++
+		s.mu.Unlock()
+		return nil, nil
+	}}
+	s.http.StartTLS()
+	s.URL = s.http.URL
+	return s
+}
 
-func newServer(useTLS bool, keys []Key, groups []Group) *Server {
+// newUnstarted builds an emulator whose HTTP server is not started yet.
+func newUnstarted(keys []Key, groups []Group) *Server {
 	s := &Server{keys: map[string]Key{}, seed: groups, now: time.Now}
 	for _, k := range keys {
 		s.keys[k.ID] = k
@@ -153,18 +170,6 @@ func newServer(useTLS bool, keys []Key, groups []Group) *Server {
 			s.mu.Unlock()
 		}
 	}
-	if useTLS {
-		s.http.TLS = &tls.Config{GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) {
-			s.mu.Lock()
-			s.handshakes++
-			s.mu.Unlock()
-			return nil, nil
-		}}
-		s.http.StartTLS()
-	} else {
-		s.http.Start()
-	}
-	s.URL = s.http.URL
 	return s
 }
 
