@@ -75,32 +75,27 @@ func BenchmarkFunctions(b *testing.B) {
 		b.Fatal(err)
 	}
 	env := []string{"ESS_ENDPOINT=" + emu.URL, "FC_REGION=" + esstest.SampleRegion, "SSL_CERT_FILE=" + certFile}
-	fc, err := fctest.NewServer()
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer fc.Close()
 
 	b.ResetTimer()
 	for round := range coldStarts {
 		for i := range programs { // a different one first each round
 			p := programs[(round+i)%len(programs)]
 			emu.Reset()
-			run := start(b, p, env, fc)
+			run := start(b, p, env)
 			t0 := run.started
-			run.invoke(b, fc, "cold", standbyEvent)
+			run.invoke(b, "cold", standbyEvent)
 			p.cold = append(p.cold, time.Since(t0))
 			run.stop()
 		}
 	}
 	for _, p := range programs {
 		emu.Reset()
-		run := start(b, p, env, fc)
-		run.invoke(b, fc, "warm-up", standbyEvent)
+		run := start(b, p, env)
+		run.invoke(b, "warm-up", standbyEvent)
 		cpu0, conns0 := run.cpu(b), emu.NewConnections()
 		for i := range warmCalls {
 			emu.Reset()
-			run.invoke(b, fc, fmt.Sprint("warm-", i), standbyEvent)
+			run.invoke(b, fmt.Sprint("warm-", i), standbyEvent)
 		}
 		p.cpuPerOp = (run.cpu(b) - cpu0) / warmCalls
 		p.conns = emu.NewConnections() - conns0
@@ -136,34 +131,48 @@ func BenchmarkFunctions(b *testing.B) {
 	}
 }
 
-func ms(d time.Duration) float64           { return float64(d.Microseconds()) / 1000 }
-func us(d time.Duration) float64           { return float64(d.Nanoseconds()) / 1000 }
-func ratio(a, b time.Duration) float64     { return float64(a) / float64(b) }
-func (r *running) stop()                   { r.cmd.Process.Kill(); r.cmd.Wait() }
+func ms(d time.Duration) float64       { return float64(d.Microseconds()) / 1000 }
+func us(d time.Duration) float64       { return float64(d.Nanoseconds()) / 1000 }
+func ratio(a, b time.Duration) float64 { return float64(a) / float64(b) }
+
 func procFile(pid int, name string) string { return fmt.Sprintf("/proc/%d/%s", pid, name) }
 
-// running is one started function process.
+// running is one started function process, with its own runtime API: a
+// killed process's pending poll must not take the next one's invocation.
 type running struct {
 	cmd     *exec.Cmd
+	fc      *fctest.Server
 	started time.Time
 }
 
-func start(b *testing.B, p *program, env []string, fc *fctest.Server) *running {
+func start(b *testing.B, p *program, env []string) *running {
 	b.Helper()
+	fc, err := fctest.NewServer()
+	if err != nil {
+		b.Fatal(err)
+	}
 	cmd := exec.Command(p.path)
 	cmd.Env = append([]string{"FC_RUNTIME_API=" + fc.Addr}, env...)
-	r := &running{cmd: cmd, started: time.Now()}
+	r := &running{cmd: cmd, fc: fc, started: time.Now()}
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)
 	}
 	return r
 }
 
-func (r *running) invoke(b *testing.B, fc *fctest.Server, id string, payload []byte) {
+func (r *running) stop() {
+	r.cmd.Process.Kill()
+	r.cmd.Wait()
+	if r.fc != nil {
+		r.fc.Close()
+	}
+}
+
+func (r *running) invoke(b *testing.B, id string, payload []byte) {
 	b.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	res, err := fc.Invoke(ctx, fctest.Invocation{RequestID: id + "-" + strconv.Itoa(r.cmd.Process.Pid), Payload: payload, Region: esstest.SampleRegion,
+	res, err := r.fc.Invoke(ctx, fctest.Invocation{RequestID: id + "-" + strconv.Itoa(r.cmd.Process.Pid), Payload: payload, Region: esstest.SampleRegion,
 		AccessKeyID: key.ID, AccessKeySecret: key.Secret, SecurityToken: key.Token})
 	if err != nil || !res.OK {
 		b.Fatalf("%s: %v %s", r.cmd.Path, err, res.Body)
