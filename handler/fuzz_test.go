@@ -43,11 +43,11 @@ func checkRequest(t *testing.T, req Request, max int) {
 		t.Fatalf("validated %d instances", len(req.InstanceIDs))
 	}
 	for _, id := range req.InstanceIDs {
-		if !instanceIDPattern.MatchString(id) {
+		if !validInstanceID(id) {
 			t.Fatalf("validated instance ID %q", id)
 		}
 	}
-	if req.ScalingGroupID != "" && !groupIDPattern.MatchString(req.ScalingGroupID) || len(req.ClientToken) > 64 || !printableASCII(req.ClientToken) ||
+	if req.ScalingGroupID != "" && !validGroupID(req.ScalingGroupID) || len(req.ClientToken) > 64 || !printableASCII(req.ClientToken) ||
 		req.Action != EnterStandby && req.Action != ExitStandby {
 		t.Fatalf("validated %+v", req)
 	}

@@ -40,10 +40,10 @@ func LoadSettings(getenv func(string) string) (Settings, error) {
 	var problems []error
 	bad := func(format string, args ...any) { problems = append(problems, fmt.Errorf(format, args...)) }
 
-	if v := s.Handler.Region; v != "" && !regionIDPattern.MatchString(v) {
+	if v := s.Handler.Region; v != "" && !validRegionID(v) {
 		bad("ALIBABA_CLOUD_REGION_ID=%q is not a region ID such as cn-hangzhou", v)
 	}
-	if v := s.Handler.ScalingGroupID; v != "" && !groupIDPattern.MatchString(v) {
+	if v := s.Handler.ScalingGroupID; v != "" && !validGroupID(v) {
 		bad("SCALING_GROUP_ID=%q is not a scaling group ID such as asg-bp1fo0dbtsbmqa9h5dl3", v)
 	}
 	if c := s.Handler.Credentials; (c.AccessKeyID == "") != (c.AccessKeySecret == "") {
@@ -74,7 +74,7 @@ func LoadSettings(getenv func(string) string) (Settings, error) {
 	for id := range strings.SplitSeq(getenv("ALLOWED_SCALING_GROUP_IDS"), ",") {
 		if id = strings.TrimSpace(id); id == "" {
 			continue
-		} else if !groupIDPattern.MatchString(id) {
+		} else if !validGroupID(id) {
 			bad("ALLOWED_SCALING_GROUP_IDS: %q is not a scaling group ID; want a comma-separated list such as asg-bp1a,asg-bp1b", id)
 		}
 		s.Handler.AllowedGroups = append(s.Handler.AllowedGroups, id)

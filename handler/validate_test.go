@@ -137,3 +137,29 @@ func TestValidateParams(t *testing.T) {
 		}
 	}
 }
+
+// The hand-written checks accept exactly what the documented shapes allow.
+func TestIDShapes(t *testing.T) {
+	for s, want := range map[string]bool{
+		"asg-bp1fo0dbtsbmqa9h5dl3": true, "asg-": false, "asg-a_b": false, "ASG-abc": false, "asg-" + strings.Repeat("a", 60): true, "asg-" + strings.Repeat("a", 61): false,
+	} {
+		if validGroupID(s) != want {
+			t.Errorf("validGroupID(%q) = %t", s, !want)
+		}
+	}
+	for s, want := range map[string]bool{
+		"i-bp1ecr7go2go9kq3m1a": true, "eci-bp1hh2": true, "i-": false, "e-abc": false, "i-ab c": false, "i-ábc": false, "I-abc": false,
+	} {
+		if validInstanceID(s) != want {
+			t.Errorf("validInstanceID(%q) = %t", s, !want)
+		}
+	}
+	for s, want := range map[string]bool{
+		"cn-hangzhou": true, "ap-southeast-1": true, "cn-shanghai-finance-1": true, "us-east-1": true, "cn": false, "c-hangzhou": false,
+		"cn-": false, "cn--x": false, "Cn-hangzhou": false, "cn-hang_zhou": false, "a-b-c-d-e-f": false, "cn-hangzhou-1-2-3": true,
+	} {
+		if validRegionID(s) != want {
+			t.Errorf("validRegionID(%q) = %t", s, !want)
+		}
+	}
+}

@@ -34,7 +34,7 @@ type program struct {
 }
 
 const (
-	coldStarts = 20
+	coldStarts = 30
 	warmCalls  = 1000
 )
 
