@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"runtime"
 	"testing"
 	"time"
 
@@ -95,4 +96,38 @@ func BenchmarkInvoke(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(len(emu.Calls()))/float64(i), "calls/op")
+}
+
+// Nothing is kept per invocation: after a warm-up, 2000 more invocations
+// leave the live heap where it was (the emulator forgets its calls each time).
+func TestNothingKeptPerInvocation(t *testing.T) {
+	emu := esstest.NewServer([]esstest.Key{key}, esstest.SampleFleet()...)
+	defer emu.Close()
+	endpoint, _ := url.Parse(emu.URL)
+	client := ess.New(ess.Config{Endpoint: endpoint})
+	defer client.Close()
+	h := handler.New(handler.Config{}, client, slog.New(slog.DiscardHandler))
+	inv := handler.Invocation{Region: esstest.SampleRegion, Credentials: handler.Credentials{AccessKeyID: key.ID, AccessKeySecret: key.Secret, SecurityToken: key.Token}}
+	invoke := func(n int) {
+		for i := range n {
+			emu.Reset()
+			inv.RequestID = fmt.Sprint("heap-", i)
+			if out := h.Invoke(context.Background(), inv, []byte(`{"InstanceIds":["i-bp1ecr7go2go9kq3m1a"]}`)); out.Err != nil {
+				t.Fatal(out.Err)
+			}
+		}
+	}
+	live := func() uint64 {
+		var m runtime.MemStats
+		runtime.GC()
+		runtime.GC()
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	invoke(200)
+	before := live()
+	invoke(2000)
+	if after := live(); after > before+256<<10 {
+		t.Errorf("live heap grew from %d to %d bytes over 2000 invocations: something is kept per invocation", before, after)
+	}
 }

@@ -44,8 +44,10 @@ func CheckSecrets(code int) int {
 			}
 		}
 	}
-	ranTests := flag.Lookup("test.run") == nil || flag.Lookup("test.run").Value.String() != "^$"
-	if len(suite.secrets) > 0 && len(logs) == 0 && ranTests {
+	// A full run that logged nothing means the logs went elsewhere: the
+	// check would pass without checking. (With -run, a subset may log nothing.)
+	fullRun := flag.Lookup("test.run") == nil || flag.Lookup("test.run").Value.String() == ""
+	if len(suite.secrets) > 0 && len(logs) == 0 && fullRun {
 		fmt.Fprintln(os.Stderr, "FAIL: credentials were registered but nothing was logged: the check checked nothing")
 		code = 1
 	}
