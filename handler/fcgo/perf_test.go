@@ -34,7 +34,7 @@ type program struct {
 }
 
 const (
-	coldStarts = 30
+	coldStarts = 60
 	warmCalls  = 1000
 )
 
