@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/url"
 	"runtime"
@@ -72,14 +73,8 @@ func TestOneConnectionForManyInvocations(t *testing.T) {
 // and the emulator on loopback: a pre-check and a Standby call, entering and
 // leaving Standby in turn so every invocation has work to do.
 func BenchmarkInvoke(b *testing.B) {
-	emu := esstest.NewServer([]esstest.Key{key}, esstest.SampleFleet()...)
-	defer emu.Close()
-	endpoint, _ := url.Parse(emu.URL)
-	client := ess.New(ess.Config{Endpoint: endpoint})
-	defer client.Close()
-	h := handler.New(handler.Config{}, client, slog.New(slog.DiscardHandler))
-	inv := handler.Invocation{RequestID: "bench", Region: esstest.SampleRegion,
-		Credentials: handler.Credentials{AccessKeyID: key.ID, AccessKeySecret: key.Secret, SecurityToken: key.Token}}
+	w := newQuietWorld(b, io.Discard, handler.Config{})
+	inv := handler.Invocation{Region: esstest.SampleRegion, Credentials: creds}
 	enter := []byte(`{"ScalingGroupId":"asg-bp1fo0dbtsbmqa9h5dl3","InstanceIds":["i-bp1ecr7go2go9kq3m1a"]}`)
 	exit := []byte(`{"ScalingGroupId":"asg-bp1fo0dbtsbmqa9h5dl3","InstanceIds":["i-bp1ecr7go2go9kq3m1a"],"Action":"ExitStandby"}`)
 	b.ReportAllocs()
@@ -91,28 +86,23 @@ func BenchmarkInvoke(b *testing.B) {
 		}
 		i++
 		inv.RequestID = fmt.Sprint("bench-", i)
-		if out := h.Invoke(context.Background(), inv, payload); out.Err != nil {
+		if out := w.h.Invoke(context.Background(), inv, payload); out.Err != nil {
 			b.Fatal(out.Err)
 		}
 	}
-	b.ReportMetric(float64(len(emu.Calls()))/float64(i), "calls/op")
+	b.ReportMetric(float64(len(w.emu.Calls()))/float64(i), "calls/op")
 }
 
 // Nothing is kept per invocation: after a warm-up, 2000 more invocations
 // leave the live heap where it was (the emulator forgets its calls each time).
 func TestNothingKeptPerInvocation(t *testing.T) {
-	emu := esstest.NewServer([]esstest.Key{key}, esstest.SampleFleet()...)
-	defer emu.Close()
-	endpoint, _ := url.Parse(emu.URL)
-	client := ess.New(ess.Config{Endpoint: endpoint})
-	defer client.Close()
-	h := handler.New(handler.Config{}, client, slog.New(slog.DiscardHandler))
-	inv := handler.Invocation{Region: esstest.SampleRegion, Credentials: handler.Credentials{AccessKeyID: key.ID, AccessKeySecret: key.Secret, SecurityToken: key.Token}}
+	w := newQuietWorld(t, io.Discard, handler.Config{})
+	inv := handler.Invocation{Region: esstest.SampleRegion, Credentials: creds}
 	invoke := func(n int) {
 		for i := range n {
-			emu.Reset()
+			w.emu.Reset()
 			inv.RequestID = fmt.Sprint("heap-", i)
-			if out := h.Invoke(context.Background(), inv, []byte(`{"InstanceIds":["i-bp1ecr7go2go9kq3m1a"]}`)); out.Err != nil {
+			if out := w.h.Invoke(context.Background(), inv, []byte(`{"InstanceIds":["i-bp1ecr7go2go9kq3m1a"]}`)); out.Err != nil {
 				t.Fatal(out.Err)
 			}
 		}

@@ -26,17 +26,30 @@ type world struct {
 	logs *fctest.Output
 }
 
-func newWorld(t *testing.T, cfg handler.Config, groups ...esstest.Group) *world {
+func newWorld(t testing.TB, cfg handler.Config, groups ...esstest.Group) *world {
+	logs := &fctest.Output{}
+	w := newQuietWorld(t, io.MultiWriter(logs, fctest.Logs()), cfg, groups...)
+	w.logs = logs
+	return w
+}
+
+// newQuietWorld logs to log alone (io.Discard where nothing may be kept).
+func newQuietWorld(t testing.TB, log io.Writer, cfg handler.Config, groups ...esstest.Group) *world {
 	t.Helper()
 	if groups == nil {
 		groups = esstest.SampleFleet()
 	}
-	w := &world{emu: esstest.NewServer([]esstest.Key{key}, groups...), logs: &fctest.Output{}}
+	w := &world{emu: esstest.NewServer([]esstest.Key{key}, groups...)}
 	t.Cleanup(w.emu.Close)
 	endpoint, _ := url.Parse(w.emu.URL)
-	w.h = handler.New(cfg, ess.New(ess.Config{Endpoint: endpoint}), slog.New(slog.NewJSONHandler(io.MultiWriter(w.logs, fctest.Logs()), nil)))
+	client := ess.New(ess.Config{Endpoint: endpoint})
+	t.Cleanup(client.Close)
+	w.h = handler.New(cfg, client, slog.New(slog.NewJSONHandler(log, nil)))
 	return w
 }
+
+// creds are the invocations' credentials, those the emulator accepts.
+var creds = handler.Credentials{AccessKeyID: key.ID, AccessKeySecret: key.Secret, SecurityToken: key.Token}
 
 type answer struct {
 	handler.Answer
@@ -48,15 +61,10 @@ func (w *world) invoke(t *testing.T, requestID string, payload []byte) (handler.
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	out := w.h.Invoke(ctx, handler.Invocation{RequestID: requestID, Region: esstest.SampleRegion,
-		Credentials: handler.Credentials{AccessKeyID: key.ID, AccessKeySecret: key.Secret, SecurityToken: key.Token}}, payload)
-	body := out.Body
-	if out.HTTP { // the body of an HTTP answer is the answer itself
-		body = out.Body
-	}
+	out := w.h.Invoke(ctx, handler.Invocation{RequestID: requestID, Region: esstest.SampleRegion, Credentials: creds}, payload)
 	var a answer
-	if err := json.Unmarshal(body, &a); err != nil {
-		t.Fatalf("answer %s: %v", body, err)
+	if err := json.Unmarshal(out.Body, &a); err != nil {
+		t.Fatalf("answer %s: %v", out.Body, err)
 	}
 	return out, a
 }
@@ -180,9 +188,7 @@ func TestThrottledUntilOutOfTimeFails(t *testing.T) {
 	w.emu.Inject(esstest.Fault{Action: "EnterStandby", Status: 400, Code: "Throttling", Message: "always"})
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	out := w.h.Invoke(ctx, handler.Invocation{RequestID: "busy", Region: esstest.SampleRegion,
-		Credentials: handler.Credentials{AccessKeyID: key.ID, AccessKeySecret: key.Secret, SecurityToken: key.Token}},
-		[]byte(`{"InstanceIds":["i-bp1ecr7go2go9kq3m1a"]}`))
+	out := w.h.Invoke(ctx, handler.Invocation{RequestID: "busy", Region: esstest.SampleRegion, Credentials: creds}, []byte(`{"InstanceIds":["i-bp1ecr7go2go9kq3m1a"]}`))
 	if out.Err == nil || out.Err.Code != "Throttling" || out.Status != 429 {
 		t.Fatalf("Invoke = %v, want 429 Throttling once the time is spent", out.Err)
 	}
@@ -333,8 +339,7 @@ func TestTheWayBack(t *testing.T) {
 	})
 	t.Run("the /exit route", func(t *testing.T) {
 		w := newWorld(t, handler.Config{})
-		out := w.h.InvokeHTTP(context.Background(), handler.Invocation{RequestID: "r", Region: esstest.SampleRegion,
-			Credentials: handler.Credentials{AccessKeyID: key.ID, AccessKeySecret: key.Secret, SecurityToken: key.Token}},
+		out := w.h.InvokeHTTP(context.Background(), handler.Invocation{RequestID: "r", Region: esstest.SampleRegion, Credentials: creds},
 			handler.HTTPRequest{Method: "GET", Path: "/standby/exit", Query: url.Values{"InstanceId.1": {"i-bp1ecr7go2go9kq3m1e"}}})
 		if out.Status != 200 || len(w.calls("ExitStandby")) != 1 {
 			t.Errorf("GET /standby/exit = %d %s", out.Status, out.Body)

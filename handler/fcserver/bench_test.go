@@ -1,23 +1,13 @@
 package fcserver_test
 
 import (
-	"context"
 	"fmt"
 	"io"
-	"log/slog"
-	"net"
-	"net/http"
-	"net/url"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"ess-standby/handler"
-	"ess-standby/handler/ess"
-	"ess-standby/handler/esstest"
-	"ess-standby/handler/fcserver"
 )
 
 // BenchmarkServer drives server mode (in process, with the emulator behind
@@ -27,25 +17,9 @@ import (
 func BenchmarkServer(b *testing.B) {
 	for _, callers := range []int{1, 16, 200} {
 		b.Run(fmt.Sprintf("callers=%d", callers), func(b *testing.B) {
-			emu := esstest.NewServer([]esstest.Key{key}, bulkFleet())
-			defer emu.Close()
-			endpoint, _ := url.Parse(emu.URL)
-			client := ess.New(ess.Config{Endpoint: endpoint})
-			defer client.Close()
-			h := handler.New(handler.Config{}, client, slog.New(slog.DiscardHandler))
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				b.Fatal(err)
-			}
-			ctx, stop := context.WithCancel(context.Background())
-			served := make(chan error, 1)
-			go func() {
-				served <- fcserver.Serve(ctx, ln, fcserver.New(h, slog.New(slog.DiscardHandler), io.Discard), time.Minute)
-			}()
-			defer func() { stop(); <-served }()
-			base := "http://" + ln.Addr().String()
-			caller := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: callers}}
-			defer caller.CloseIdleConnections()
+			s := serveInProcess(b, io.Discard, callers)
+			defer s.stop()
+			base, caller := s.base, s.caller
 
 			var next atomic.Int64
 			latencies := make([][]time.Duration, callers)

@@ -52,25 +52,50 @@ func invokeRequest(t testing.TB, base, requestID, payload string) *http.Request 
 	return r
 }
 
+// inProcess is server mode served in this process, with the emulator
+// behind it and a caller allowed as many connections as it has callers.
+type inProcess struct {
+	base   string
+	emu    *esstest.Server
+	client *ess.Client
+	caller *http.Client
+	stop   func() error // shuts down and waits for Serve
+}
+
+func serveInProcess(tb testing.TB, log io.Writer, callers int) *inProcess {
+	tb.Helper()
+	s := &inProcess{emu: esstest.NewServer([]esstest.Key{key}, bulkFleet())}
+	endpoint, _ := url.Parse(s.emu.URL)
+	s.client = ess.New(ess.Config{Endpoint: endpoint})
+	logger := slog.New(slog.NewJSONHandler(log, nil))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() {
+		served <- fcserver.Serve(ctx, ln, fcserver.New(handler.New(handler.Config{}, s.client, logger), logger, io.Discard), time.Minute)
+	}()
+	s.base = "http://" + ln.Addr().String()
+	s.caller = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: callers}}
+	s.stop = func() error {
+		cancel()
+		err := <-served
+		s.caller.CloseIdleConnections()
+		s.client.Close()
+		s.emu.Close()
+		return err
+	}
+	return s
+}
+
 // 200 invocations at once, in process and under -race: each gets its own
 // activity, nothing races, and after shutdown no goroutine is left.
 func TestConcurrentInvocationsThenShutdown(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	emu := esstest.NewServer([]esstest.Key{key}, bulkFleet())
-	endpoint, _ := url.Parse(emu.URL)
-	client := ess.New(ess.Config{Endpoint: endpoint})
-	h := handler.New(handler.Config{}, client, slog.New(slog.NewJSONHandler(fctest.Logs(), nil)))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, stop := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() {
-		served <- fcserver.Serve(ctx, ln, fcserver.New(h, slog.New(slog.NewJSONHandler(fctest.Logs(), nil)), io.Discard), 10*time.Second)
-	}()
-	base := "http://" + ln.Addr().String()
-	caller := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: concurrent}}
+	s := serveInProcess(t, fctest.Logs(), concurrent)
+	emu, base, caller := s.emu, s.base, s.caller
 
 	activities := make([]string, concurrent)
 	var wg sync.WaitGroup
@@ -121,13 +146,9 @@ func TestConcurrentInvocationsThenShutdown(t *testing.T) {
 		}
 	}
 
-	stop()
-	if err := <-served; err != nil {
+	if err := s.stop(); err != nil {
 		t.Errorf("Serve = %v", err)
 	}
-	caller.CloseIdleConnections()
-	client.Close()
-	emu.Close()
 }
 
 func TestLifecycleHooksAndRouting(t *testing.T) {
