@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 )
 
 // percentEncode is RFC 3986 encoding as the RPC signature defines it:
@@ -42,4 +43,67 @@ func sign(stringToSign, secret string) string {
 	m := hmac.New(sha1.New, []byte(secret+"&"))
 	m.Write([]byte(stringToSign))
 	return base64.StdEncoding.EncodeToString(m.Sum(nil))
+}
+
+// authenticate checks a request as the API gateway does: its common
+// parameters, its timestamp, its key and signature, its nonce and its STS
+// token. s.mu is held.
+func (s *Server) authenticate(method string, params url.Values, call *Call) *apiError {
+	for _, name := range []string{"Action", "Version", "AccessKeyId", "SignatureMethod", "SignatureVersion", "SignatureNonce", "Timestamp"} {
+		if !params.Has(name) {
+			return missing(name)
+		}
+	}
+	if !params.Has("Signature") {
+		return errorf(400, "IncompleteSignature", "The request signature does not conform to Aliyun standards.")
+	}
+	if params.Get("Version") != "2014-08-28" {
+		return errorf(400, "NoSuchVersion", "The specified version does not exist.")
+	}
+	if params.Get("SignatureMethod") != "HMAC-SHA1" || params.Get("SignatureVersion") != "1.0" {
+		return errorf(400, "IncompleteSignature", "The request signature does not conform to Aliyun standards.")
+	}
+	ts, err := time.Parse("2006-01-02T15:04:05Z", params.Get("Timestamp"))
+	if err != nil {
+		return errorf(400, "InvalidTimeStamp.Format", "Specified time stamp or date value is not well formatted.")
+	}
+	if d := s.now().Sub(ts); d > 15*time.Minute || d < -15*time.Minute {
+		return errorf(400, "InvalidTimeStamp.Expired", "Specified time stamp or date value is expired.")
+	}
+	key, ok := s.keys[params.Get("AccessKeyId")]
+	if !ok {
+		return errorf(400, "InvalidAccessKeyId.NotFound", "Specified access key is not found.")
+	}
+	sts := stringToSign(method, params)
+	if sign(sts, key.Secret) != params.Get("Signature") {
+		// The real gateway quotes its string to sign, security token included.
+		return errorf(403, "SignatureDoesNotMatch", "Specified signature is not matched with our calculation. server string to sign is:%s", sts)
+	}
+	call.SignatureOK = true
+	nonce := params.Get("SignatureNonce")
+	if s.w.nonces[nonce] {
+		return errorf(400, "SignatureNonceUsed", "Specified signature nonce was used already.")
+	}
+	s.w.nonces[nonce] = true
+	switch token := params.Get("SecurityToken"); {
+	case key.Token != "" && token == "":
+		return errorf(400, "MissingSecurityToken", "SecurityToken is mandatory for this action.")
+	case token != key.Token:
+		return errorf(400, "InvalidSecurityToken.MismatchWithAccessKey", "The Security Token does not match the AccessKeyId.")
+	}
+	return nil
+}
+
+// commonParams are sent with every call; Call.Params leaves them out.
+var commonParams = []string{"Action", "Version", "Format", "AccessKeyId", "Signature", "SignatureMethod", "SignatureVersion", "SignatureNonce", "SignatureType", "Timestamp", "SecurityToken"}
+
+func actionParams(all url.Values) url.Values {
+	out := url.Values{}
+	for k, v := range all {
+		out[k] = v
+	}
+	for _, k := range commonParams {
+		delete(out, k)
+	}
+	return out
 }
