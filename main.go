@@ -98,8 +98,11 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 	logger := func(w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: settings.LogLevel}))
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	// Only the modes that can stop cleanly take the signals: under the go1
+	// runtime, FC's SIGTERM must end the process as it ends any other.
+	signalled := func() (context.Context, context.CancelFunc) {
+		return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	}
 	client := ess.New(ess.Config{Endpoint: settings.ESSEndpoint})
 	defer client.Close()
 
@@ -118,6 +121,8 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 			return 1
 		}
 		log.Info("listening", "addr", ln.Addr().String())
+		ctx, stop := signalled()
+		defer stop()
 		srv := fcserver.New(handler.New(settings.Handler, client, log), log, stdout)
 		if err := fcserver.Serve(ctx, ln, srv, shutdownGrace); err != nil {
 			log.Error("server stopped", "err", err.Error())
@@ -131,6 +136,8 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 			fmt.Fprintln(stderr, "ess-standby local:", err)
 			return 2
 		}
+		ctx, stop := signalled()
+		defer stop()
 		// Logs go to stderr, so the report on stdout stays readable.
 		return exitCode(console.Local(ctx, settings.Handler, event, stdout, logger(stderr)))
 	case "invoke":
@@ -148,6 +155,8 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 			return 2
 		}
 		settings.Handler.Region, settings.Handler.DryRun = *region, *dryRun
+		ctx, stop := signalled()
+		defer stop()
 		ctx, cancel := context.WithTimeout(ctx, *timeout)
 		defer cancel()
 		h := handler.New(settings.Handler, client, logger(stderr))

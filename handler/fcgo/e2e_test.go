@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -192,5 +193,25 @@ func checkLogs(t *testing.T, f *function, requestIDs []string) {
 	slices.Sort(requestIDs)
 	if !slices.Equal(seen, requestIDs) {
 		t.Errorf("invocation log lines for %v, want one for each of %v", seen, requestIDs)
+	}
+}
+
+// Under the go1 runtime FC's SIGTERM ends the function at once: nothing
+// may catch it and keep the process waiting for SIGKILL.
+func TestSIGTERMEndsTheGo1Runtime(t *testing.T) {
+	f := startFunction(t)
+	f.invoke(t, "before-sigterm", []byte(`{"InstanceIds":["i-bp1ecr7go2go9kq3m1a"],"DryRun":true}`), key)
+	if err := f.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- f.cmd.Wait() }()
+	select {
+	case err := <-exited:
+		if status, ok := err.(*exec.ExitError); !ok || status.Exited() {
+			t.Errorf("after SIGTERM: %v, want death by the signal", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the function was still running 10 s after SIGTERM")
 	}
 }
