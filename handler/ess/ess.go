@@ -12,6 +12,7 @@
 package ess
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"net"
@@ -38,12 +39,16 @@ type Config struct {
 	Transport http.RoundTripper
 	// TLS configures that shared transport; nil means the system's roots.
 	TLS *tls.Config
+	// CallTimeout bounds one attempt of one call, so that a stalled call
+	// leaves time for a retry; 0 means 10 s, the SDK's own read timeout.
+	CallTimeout time.Duration
 }
 
 // Client implements handler.AutoScaling. It is safe for concurrent use.
 type Client struct {
-	endpoint  *url.URL
-	transport http.RoundTripper
+	endpoint    *url.URL
+	transport   http.RoundTripper
+	callTimeout time.Duration
 }
 
 var _ handler.AutoScaling = (*Client)(nil)
@@ -58,7 +63,7 @@ const answerMargin = 300 * time.Millisecond
 
 func New(cfg Config) *Client {
 	ess.GetEndpointMap() // built lazily, unguarded: build it before any concurrency
-	c := &Client{endpoint: cfg.Endpoint, transport: cfg.Transport}
+	c := &Client{endpoint: cfg.Endpoint, transport: cfg.Transport, callTimeout: cmp.Or(cfg.CallTimeout, 10*time.Second)}
 	if c.transport == nil {
 		c.transport = newTransport(cfg.TLS)
 	}
@@ -113,12 +118,13 @@ func (c *Client) client(ctx context.Context, s handler.Session) (*ess.Client, er
 	return client, nil
 }
 
-// prepare bounds a request by the context's deadline.
-func prepare(ctx context.Context, r *requests.RpcRequest) error {
+// prepare bounds a request by the context's deadline and the per-call limit.
+func (c *Client) prepare(ctx context.Context, r *requests.RpcRequest) error {
 	budget := defaultTimeout
 	if deadline, ok := ctx.Deadline(); ok {
 		budget = time.Until(deadline) - answerMargin
 	}
+	budget = min(budget, c.callTimeout)
 	if budget <= 0 {
 		return &handler.Error{Kind: handler.Timeout, Code: "Timeout", Message: "no time left for the Auto Scaling call"}
 	}
@@ -161,7 +167,7 @@ func (c *Client) describeInstances(ctx context.Context, s handler.Session, group
 			req.InstanceId = &instanceIDs
 		}
 		req.PageSize, req.PageNumber = requests.NewInteger(size), requests.NewInteger(number)
-		if err := prepare(ctx, req.RpcRequest); err != nil {
+		if err := c.prepare(ctx, req.RpcRequest); err != nil {
 			return err
 		}
 		var resp *ess.DescribeScalingInstancesResponse
@@ -188,7 +194,7 @@ func (c *Client) Standby(ctx context.Context, s handler.Session, sc handler.Stan
 	case handler.ExitStandby:
 		req := ess.CreateExitStandbyRequest()
 		req.ScalingGroupId, req.InstanceId, req.ClientToken, req.Async = sc.ScalingGroupID, &sc.InstanceIDs, sc.ClientToken, requests.NewBoolean(sc.Async)
-		if err := prepare(ctx, req.RpcRequest); err != nil {
+		if err := c.prepare(ctx, req.RpcRequest); err != nil {
 			return handler.Activity{}, err
 		}
 		err = call(ctx, s, "ExitStandby", func() error {
@@ -201,7 +207,7 @@ func (c *Client) Standby(ctx context.Context, s handler.Session, sc handler.Stan
 	default:
 		req := ess.CreateEnterStandbyRequest()
 		req.ScalingGroupId, req.InstanceId, req.ClientToken, req.Async = sc.ScalingGroupID, &sc.InstanceIDs, sc.ClientToken, requests.NewBoolean(sc.Async)
-		if err := prepare(ctx, req.RpcRequest); err != nil {
+		if err := c.prepare(ctx, req.RpcRequest); err != nil {
 			return handler.Activity{}, err
 		}
 		err = call(ctx, s, "EnterStandby", func() error {
@@ -227,7 +233,7 @@ func (c *Client) ActivityStatuses(ctx context.Context, s handler.Session, activi
 	req := ess.CreateDescribeScalingActivitiesRequest()
 	req.ScalingActivityId = &activityIDs
 	req.PageSize = requests.NewInteger(50)
-	if err := prepare(ctx, req.RpcRequest); err != nil {
+	if err := c.prepare(ctx, req.RpcRequest); err != nil {
 		return nil, err
 	}
 	var resp *ess.DescribeScalingActivitiesResponse

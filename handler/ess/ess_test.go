@@ -219,3 +219,29 @@ func TestExitStandbyCountsAndActivityStatuses(t *testing.T) {
 		}
 	}
 }
+
+// A stalled call times out on its own limit, not the invocation's, and the
+// handler's retry gets through: the same token, one activity.
+func TestStalledCallTimesOutAlone(t *testing.T) {
+	emu := esstest.NewServer([]esstest.Key{stsKey}, esstest.SampleFleet()...)
+	defer emu.Close()
+	u, _ := url.Parse(emu.URL)
+	c := ess.New(ess.Config{Endpoint: u, CallTimeout: 200 * time.Millisecond})
+	defer c.Close()
+	emu.Inject(esstest.Fault{Action: "EnterStandby", Times: 1, Delay: time.Second})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	call := handler.StandbyCall{Action: handler.EnterStandby, ScalingGroupID: esstest.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}, ClientToken: "stalled-1"}
+	start := time.Now()
+	_, err := c.Standby(ctx, session(), call)
+	var e *handler.Error
+	if !errors.As(err, &e) || e.Code != "Timeout" || time.Since(start) > 900*time.Millisecond {
+		t.Fatalf("a stalled call answered %v after %v, want Timeout after its 200 ms", err, time.Since(start))
+	}
+	if _, err := c.Standby(ctx, session(), call); err != nil {
+		t.Fatalf("the retry: %v", err)
+	}
+	if n := len(emu.Activities()); n != 1 {
+		t.Errorf("%d activities after a timed-out call and its retry with the same token, want 1", n)
+	}
+}
