@@ -1,0 +1,24 @@
+package ess
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+// The answer's counts may come as numbers or as numbers in strings; the
+// SDK's own decoder takes both, so this one does too.
+func TestInstancesPageDecodes(t *testing.T) {
+	for _, body := range []string{
+		`{"TotalCount":2,"PageSize":50,"ScalingInstances":{"ScalingInstance":[{"InstanceId":"i-a","ScalingGroupId":"asg-a","LifecycleState":"InService","LoadBalancerWeight":50},{"InstanceId":"i-b","ScalingGroupId":"asg-a","LifecycleState":"Standby"}]}}`,
+		`{"TotalCount":"2","ScalingInstances":{"ScalingInstance":[{"InstanceId":"i-a","ScalingGroupId":"asg-a","LifecycleState":"InService"},{"InstanceId":"i-b","ScalingGroupId":"asg-a","LifecycleState":"Standby"}]}}`,
+	} {
+		var p instancesPage
+		if err := json.Unmarshal([]byte(body), &p); err != nil || p.TotalCount != 2 || len(p.ScalingInstances.ScalingInstance) != 2 || p.ScalingInstances.ScalingInstance[1].LifecycleState != "Standby" {
+			t.Errorf("%s decoded to %+v, %v", body, p, err)
+		}
+	}
+	var p instancesPage
+	if err := json.Unmarshal([]byte(`{"TotalCount":"many"}`), &p); err == nil {
+		t.Error("a count that is no number was accepted")
+	}
+}
