@@ -288,8 +288,8 @@ func TestRAMPolicyIsLeastPrivilege(t *testing.T) {
 			continue
 		}
 		src, _ := os.ReadFile(path)
-		// Typed calls (ess.CreateXRequest) and generic ones (ApiName = "X").
-		for _, m := range regexp.MustCompile(`ess\.Create(\w+)Request\(|ApiName = "(\w+)"`).FindAllSubmatch(src, -1) {
+		// Typed calls (ess.CreateXRequest) and generic ones (action{"X"}).
+		for _, m := range regexp.MustCompile(`ess\.Create(\w+)Request\(|action\{"(\w+)"\}`).FindAllSubmatch(src, -1) {
 			used = append(used, "ess:"+string(m[1])+string(m[2]))
 		}
 	}
