@@ -1,3 +1,5 @@
+//go:build !fcgo1
+
 package console_test
 
 import (

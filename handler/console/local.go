@@ -1,5 +1,5 @@
-// Package console runs one event from an operator's terminal: against an
-// in-process Auto Scaling emulator (Local), or against the real API (Invoke).
+//go:build !fcgo1
+
 package console
 
 import (

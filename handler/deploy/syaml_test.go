@@ -17,6 +17,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"ess-standby/handler"
+	"ess-standby/handler/fctest"
 )
 
 // resource is an fc3 resource of s.yaml, with its variables resolved.
@@ -130,6 +131,9 @@ func TestSYAMLAgreesWithTheCode(t *testing.T) {
 			if !strings.Contains(cmd, flag) {
 				t.Errorf("%s: the build %q lacks %q (a static, stripped linux/amd64 binary named main in %s)", name, cmd, flag, code)
 			}
+		}
+		if go1Build := strings.Contains(cmd, "-tags "+fctest.Go1Tag+" "); go1Build != (runtime == "go1") {
+			t.Errorf("%s: the build %q; want -tags %s exactly when the runtime is go1 (custom runtimes run serve, which that build leaves out)", name, cmd, fctest.Go1Tag)
 		}
 		switch {
 		case runtime == "go1":

@@ -21,7 +21,7 @@ import (
 // binary is the real ess-standby, built once by TestMain.
 var binary string
 
-func TestMain(m *testing.M) { fctest.Main(m, &binary) }
+func TestMain(m *testing.M) { fctest.Main(m, &binary, fctest.Go1Tag) }
 
 var key = esstest.Key{ID: fctest.Secret("STS.NE2eAccessKeyId777"), Secret: fctest.Secret("e2e-Secret+with/chars="), Token: fctest.Secret("CAIS-e2e-token+with/chars=0123456789")}
 
@@ -213,5 +213,22 @@ func TestSIGTERMEndsTheGo1Runtime(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("the function was still running 10 s after SIGTERM")
+	}
+}
+
+// The go1 build has only the runtime mode: the operator modes say so and
+// fail, and help still works.
+func TestGo1BuildHasOnlyTheRuntimeMode(t *testing.T) {
+	for _, mode := range []string{"serve", "local", "invoke"} {
+		cmd := exec.Command(binary, mode)
+		cmd.Env = []string{"FC_CUSTOM_LISTEN_PORT=0"}
+		out, err := cmd.CombinedOutput()
+		exit, ok := err.(*exec.ExitError)
+		if !ok || exit.ExitCode() != 2 || !strings.Contains(string(out), mode+" is not in this build") {
+			t.Errorf("%s: %v\n%s", mode, err, out)
+		}
+	}
+	if out, err := exec.Command(binary, "help").CombinedOutput(); err != nil || !strings.Contains(string(out), "main local") {
+		t.Errorf("help: %v\n%s", err, out)
 	}
 }

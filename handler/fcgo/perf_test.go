@@ -24,7 +24,8 @@ import (
 // program is a function measured side by side with the others.
 type program struct {
 	name, pkg string
-	calls     int // Auto Scaling calls one invocation makes
+	tags      string // as s.yaml builds it
+	calls     int    // Auto Scaling calls one invocation makes
 	path      string
 	size      int64
 	cold      []time.Duration
@@ -41,7 +42,8 @@ const (
 var standbyEvent = []byte(`{"ScalingGroupId":"asg-bp1fo0dbtsbmqa9h5dl3","InstanceIds":["i-bp1ecr7go2go9kq3m1a"]}`)
 
 // BenchmarkFunctions measures ess-standby next to its two floors, built the
-// same way in the same run (stripped, static, as s.yaml builds it) and run
+// same way in the same run (stripped, static, as s.yaml builds it: the go1
+// function with -tags fcgo1, server mode without) and run
 // under the FC runtime API emulator against the Auto Scaling emulator over
 // HTTPS: hello, an fc.Start function that answers at once, and bare-sdk,
 // the function most people would write (a new SDK client per invocation,
@@ -52,11 +54,13 @@ func BenchmarkFunctions(b *testing.B) {
 	programs := []*program{
 		{name: "hello", pkg: "ess-standby/handler/fctest/testdata/hello"},
 		{name: "bare-sdk", pkg: "ess-standby/handler/ess/testdata/baresdk", calls: 1},
-		{name: "ess-standby", pkg: "ess-standby", calls: 2},
+		{name: "ess-standby", pkg: "ess-standby", tags: fctest.Go1Tag, calls: 2},
 	}
-	for _, p := range programs {
+	// Server mode is measured on the build s.yaml makes for the custom runtime.
+	server := &program{name: "ess-standby-serve", pkg: "ess-standby"}
+	for _, p := range append(programs, server) {
 		p.path = filepath.Join(dir, p.name)
-		build := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", p.path, p.pkg)
+		build := exec.Command("go", "build", "-tags="+p.tags, "-trimpath", "-ldflags=-s -w", "-o", p.path, p.pkg)
 		build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64")
 		if out, err := build.CombinedOutput(); err != nil {
 			b.Fatalf("building %s: %v\n%s", p.name, err, out)
@@ -102,7 +106,7 @@ func BenchmarkFunctions(b *testing.B) {
 		p.rss = run.peakRSS(b)
 		run.stop()
 	}
-	serveRSS, serveErrors := serveUnderLoad(b, programs[2].path, env)
+	serveRSS, serveErrors := serveUnderLoad(b, server.path, env)
 	b.StopTimer()
 
 	hello, bare, ours := programs[0], programs[1], programs[2]
@@ -117,7 +121,8 @@ func BenchmarkFunctions(b *testing.B) {
 	fmt.Fprintf(&table, "ratios, ess-standby to bare-sdk: cold start %.2f (target <= 1.15), CPU per ESS call %.2f (<= 0.75), binary %.2f (<= 1.10)\n",
 		ratio(median(ours), median(bare)), ratio(perCall(ours), perCall(bare)), float64(ours.size)/float64(bare.size))
 	fmt.Fprintf(&table, "ratios, ess-standby to hello: cold start %.2f, peak RSS %.2f (<= 1.3)\n", ratio(median(ours), median(hello)), float64(ours.rss)/float64(hello.rss))
-	fmt.Fprintf(&table, "server mode, 200 concurrent callers x 5 invocations: peak RSS %.1f MiB (target < 40), %d errors\n", float64(serveRSS)/1024, serveErrors)
+	fmt.Fprintf(&table, "server mode (the custom runtime's build, all modes, %.2f MB), 200 concurrent callers x 5 invocations: peak RSS %.1f MiB (target < 40), %d errors\n",
+		float64(server.size)/1e6, float64(serveRSS)/1024, serveErrors)
 	b.Log(table.String())
 
 	b.ReportMetric(ms(median(ours)), "cold-ms")
@@ -145,7 +150,7 @@ type running struct {
 	started time.Time
 }
 
-func start(b *testing.B, p *program, env []string) *running {
+func start(b testing.TB, p *program, env []string) *running {
 	b.Helper()
 	fc, err := fctest.NewServer()
 	if err != nil {
@@ -168,7 +173,7 @@ func (r *running) stop() {
 	}
 }
 
-func (r *running) invoke(b *testing.B, id string, payload []byte) {
+func (r *running) invoke(b testing.TB, id string, payload []byte) {
 	b.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -180,7 +185,7 @@ func (r *running) invoke(b *testing.B, id string, payload []byte) {
 }
 
 // cpu is the process's user and system time so far.
-func (r *running) cpu(b *testing.B) time.Duration {
+func (r *running) cpu(b testing.TB) time.Duration {
 	b.Helper()
 	stat, err := os.ReadFile(procFile(r.cmd.Process.Pid, "stat"))
 	if err != nil {

@@ -9,13 +9,18 @@ import (
 	"testing"
 )
 
+// Go1Tag is the build tag of the binary for FC's go1 runtime, as s.yaml
+// builds it: without the modes FC's go1 runtime never starts (see
+// handler/console). Tests of that runtime build with it.
+const Go1Tag = "fcgo1"
+
 // Build lays out the function's code directory in dir as FC runs it: the
-// ess-standby binary, named main, and the repository's bootstrap beside it.
-// It returns the binary's path. Under go test -race the binary is built with
+// ess-standby binary, named main, built with tags, and the repository's
+// bootstrap beside it. It returns the binary's path. Under go test -race the binary is built with
 // -race too, so races in the real process fail the tests.
-func Build(dir string) (string, error) {
+func Build(dir string, tags ...string) (string, error) {
 	binary := filepath.Join(dir, "main")
-	args := []string{"build", "-o", binary}
+	args := []string{"build", "-o", binary, "-tags=" + strings.Join(tags, ",")}
 	if race {
 		args = append(args, "-race")
 	}
@@ -34,12 +39,12 @@ func Build(dir string) (string, error) {
 }
 
 // Main is a TestMain for tests of the built function: it builds the code
-// directory, sets *binary to the binary's path, runs the tests, checks the
+// directory with tags, sets *binary to the binary's path, runs the tests, checks the
 // logs for credentials (CheckSecrets), and cleans up.
-func Main(m *testing.M, binary *string) {
+func Main(m *testing.M, binary *string, tags ...string) {
 	dir, err := os.MkdirTemp("", "ess-standby-test")
 	if err == nil {
-		*binary, err = Build(dir)
+		*binary, err = Build(dir, tags...)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

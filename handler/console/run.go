@@ -1,0 +1,105 @@
+//go:build !fcgo1
+
+package console
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"ess-standby/handler"
+	"ess-standby/handler/fcserver"
+)
+
+// shutdownGrace bounds how long server mode waits for in-flight invocations
+// after SIGTERM.
+const shutdownGrace = 60 * time.Second
+
+// Run runs mode (serve, local or invoke) with its arguments and returns the
+// process's exit code; ok is false for any other mode. These modes stop
+// cleanly, so they take SIGINT and SIGTERM; FC's go1 runtime mode does not.
+func Run(mode string, args []string, env Env) (code int, ok bool) {
+	signalled := func() (context.Context, context.CancelFunc) {
+		return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	}
+	settings := env.Settings
+	switch mode {
+	case "serve":
+		log := env.Logger(env.Stdout)
+		ln, err := net.Listen("tcp", ":"+strconv.Itoa(settings.ListenPort))
+		if err != nil {
+			fmt.Fprintln(env.Stderr, "ess-standby serve:", err)
+			return 1, true
+		}
+		log.Info("listening", "addr", ln.Addr().String())
+		ctx, stop := signalled()
+		defer stop()
+		srv := fcserver.New(handler.New(settings.Handler, env.Client, log), log, env.Stdout)
+		if err := fcserver.Serve(ctx, ln, srv, shutdownGrace); err != nil {
+			log.Error("server stopped", "err", err.Error())
+			return 1, true
+		}
+		log.Info("stopped")
+		return 0, true
+	case "local":
+		event, err := readEvent(args, env.Stdin, env.DefaultEvent)
+		if err != nil {
+			fmt.Fprintln(env.Stderr, "ess-standby local:", err)
+			return 2, true
+		}
+		ctx, stop := signalled()
+		defer stop()
+		// Logs go to stderr, so the report on stdout stays readable.
+		return exitCode(Local(ctx, settings.Handler, event, env.Stdout, env.Logger(env.Stderr))), true
+	case "invoke":
+		flags := flag.NewFlagSet("invoke", flag.ContinueOnError)
+		flags.SetOutput(env.Stderr)
+		region := flags.String("region", settings.Handler.Region, "region of the scaling group (default ALIBABA_CLOUD_REGION_ID)")
+		dryRun := flags.Bool("dry-run", settings.Handler.DryRun, "decide and report, call nothing that changes state")
+		timeout := flags.Duration("timeout", time.Minute, "give up after this long")
+		if flags.Parse(args) != nil {
+			return 2, true
+		}
+		event, err := readEvent(flags.Args(), env.Stdin, nil)
+		if err != nil {
+			fmt.Fprintln(env.Stderr, "ess-standby invoke:", err)
+			return 2, true
+		}
+		settings.Handler.Region, settings.Handler.DryRun = *region, *dryRun
+		ctx, stop := signalled()
+		defer stop()
+		ctx, cancel := context.WithTimeout(ctx, *timeout)
+		defer cancel()
+		h := handler.New(settings.Handler, env.Client, env.Logger(env.Stderr))
+		return exitCode(Invoke(ctx, h, event, env.Stdout)), true
+	}
+	return 0, false
+}
+
+func exitCode(err error) int {
+	if err != nil {
+		return 1
+	}
+	return 0
+}
+
+// readEvent reads the event named by args: a file, - for stdin, or the
+// fallback when there is none and one is allowed.
+func readEvent(args []string, stdin io.Reader, fallback []byte) ([]byte, error) {
+	switch {
+	case len(args) == 0 && fallback != nil:
+		return fallback, nil
+	case len(args) != 1:
+		return nil, fmt.Errorf("want one event: a file, or - for stdin")
+	case args[0] == "-":
+		return io.ReadAll(io.LimitReader(stdin, handler.MaxPayload+1))
+	}
+	return os.ReadFile(args[0])
+}
