@@ -220,7 +220,9 @@ func TestSIGTERMEndsTheGo1Runtime(t *testing.T) {
 // fail, and help still works.
 func TestGo1BuildHasOnlyTheRuntimeMode(t *testing.T) {
 	for _, mode := range []string{"serve", "local", "invoke"} {
-		cmd := exec.Command(binary, mode)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second) // a serve that starts must not hang the suite
+		defer cancel()
+		cmd := exec.CommandContext(ctx, binary, mode)
 		cmd.Env = []string{"FC_CUSTOM_LISTEN_PORT=0"}
 		out, err := cmd.CombinedOutput()
 		exit, ok := err.(*exec.ExitError)
