@@ -245,3 +245,34 @@ func TestStalledCallTimesOutAlone(t *testing.T) {
 		t.Errorf("%d activities after a timed-out call and its retry with the same token, want 1", n)
 	}
 }
+
+// A success answer this package cannot read is a 502, whichever call it
+// answers: the fields read must be there with their types.
+func TestUnreadableAnswersAreUnavailable(t *testing.T) {
+	ids := []string{"i-bp1ecr7go2go9kq3m1a"}
+	calls := map[string]func(*ess.Client) error{
+		"ScalingInstances": func(c *ess.Client) error {
+			_, err := c.ScalingInstances(context.Background(), session(), esstest.WebGroup, ids)
+			return err
+		},
+		"Standby": func(c *ess.Client) error {
+			_, err := c.Standby(context.Background(), session(), handler.StandbyCall{ScalingGroupID: esstest.WebGroup, InstanceIDs: ids})
+			return err
+		},
+		"ActivityStatuses": func(c *ess.Client) error {
+			_, err := c.ActivityStatuses(context.Background(), session(), []string{"asa-bp1c9djwrgxjyk31j2ce"})
+			return err
+		},
+	}
+	for _, body := range []string{`not json`, `{"ScalingActivityId":7,"TotalCount":"x","ScalingInstances":[],"ScalingActivities":{"ScalingActivity":{}}}`} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, body) }))
+		u, _ := url.Parse(srv.URL)
+		for name, call := range calls {
+			var e *handler.Error
+			if err := call(ess.New(ess.Config{Endpoint: u})); !errors.As(err, &e) || e.Code != "ServiceUnavailable" || e.Kind.Status() != 502 {
+				t.Errorf("%s answered %q: got %v, want 502 ServiceUnavailable", name, body, err)
+			}
+		}
+		srv.Close()
+	}
+}
