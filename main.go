@@ -17,6 +17,7 @@ import (
 	"ess-standby/handler/console"
 	"ess-standby/handler/ess"
 	"ess-standby/handler/fcgo"
+	"ess-standby/handler/settings"
 )
 
 // defaultEvent is what `local` runs when given no file: a CloudMonitor alarm.
@@ -30,8 +31,10 @@ Modes:
   (FC_RUNTIME_API set)  FC go1 runtime: serve invocations with fc.Start
   main serve            FC custom runtime (what bootstrap runs): HTTP server on
                         FC_CUSTOM_LISTEN_PORT, else FC_SERVER_PORT, else 9000
-  main local [FILE|-]   run one event against a built-in Auto Scaling emulator
-                        (no account, no network); default: a CloudMonitor alarm
+  main local [--now T] [FILE|-]
+                        run one event against a built-in Auto Scaling emulator
+                        (no account, no network); default: a CloudMonitor alarm;
+                        events' ages are measured at T, default the samples' time
   main invoke [--region R] [--dry-run] [--timeout D] [FILE|-]
                         run one event against the real Auto Scaling API, with
                         the credentials of ALIBABA_CLOUD_ACCESS_KEY_ID, _SECRET
@@ -55,6 +58,8 @@ Settings (environment variables, read once at start):
   MAX_INSTANCES            most instances one invocation may name (100)
   MIN_IN_SERVICE           InService instances a group must keep: a count (2)
                            or a percentage (50%) (default: none)
+  MAX_EVENT_AGE            events older than this, by their own time, are
+                           ignored; 0: no limit (1h)
   WAIT                     true: wait for each activity to finish (false)
   EXIT_ON_OK               true: an alarm back to OK takes its instance out
                            of Standby (false)
@@ -81,7 +86,7 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 		fmt.Fprint(stdout, usage)
 		return 0
 	}
-	settings, err := handler.LoadSettings(getenv)
+	cfg, err := settings.Load(getenv)
 	if err != nil {
 		fmt.Fprintf(stderr, "ess-standby: cannot start, fix these settings:\n%v\n", err)
 		return 2
@@ -93,17 +98,17 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 		debug.SetGCPercent(80)
 	}
 	logger := func(w io.Writer) *slog.Logger {
-		return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: settings.LogLevel}))
+		return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	}
-	client := ess.New(ess.Config{Endpoint: settings.ESSEndpoint})
+	client := ess.New(ess.Config{Endpoint: cfg.ESSEndpoint})
 	defer client.Close()
 
 	if mode == "" {
 		if getenv("FC_RUNTIME_API") != "" {
 			// FC ships stdout to Log Service: one JSON line per invocation.
-			fc.Start(fcgo.Handler(handler.New(settings.Handler, client, logger(stdout)))) // never returns
+			fc.Start(fcgo.Handler(handler.New(cfg.Handler, client, logger(stdout)))) // never returns
 		}
-	} else if code, ok := console.Run(mode, args, console.Env{Settings: settings, Client: client, Logger: logger,
+	} else if code, ok := console.Run(mode, args, console.Env{Settings: cfg, Client: client, Logger: logger,
 		Stdin: stdin, Stdout: stdout, Stderr: stderr, DefaultEvent: defaultEvent}); ok {
 		return code
 	}

@@ -10,11 +10,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"ess-standby/handler"
 	"ess-standby/handler/ess"
 	"ess-standby/handler/esstest"
 	"ess-standby/handler/fctest"
+	"ess-standby/handler/standby"
 )
 
 var key = esstest.Key{ID: fctest.Secret("STS.NSampleAccessKey01"), Secret: fctest.Secret("sample-Secret+/="), Token: fctest.Secret("CAIS-sample-security-token+/=")}
@@ -54,14 +56,14 @@ func TestEverySampleEvent(t *testing.T) {
 	defer emu.Close()
 	endpoint, _ := url.Parse(emu.URL)
 	logs := &fctest.Output{}
-	h := handler.New(handler.Config{}, ess.New(ess.Config{Endpoint: endpoint}), slog.New(slog.NewJSONHandler(io.MultiWriter(logs, fctest.Logs()), nil)))
-	creds := handler.Credentials{AccessKeyID: key.ID, AccessKeySecret: key.Secret, SecurityToken: key.Token}
+	h := handler.New(handler.Config{MaxEventAge: handler.DefaultMaxEventAge, Now: func() time.Time { return esstest.SampleTime }}, ess.New(ess.Config{Endpoint: endpoint}), slog.New(slog.NewJSONHandler(io.MultiWriter(logs, fctest.Logs()), nil)))
+	creds := standby.Credentials{AccessKeyID: key.ID, AccessKeySecret: key.Secret, SecurityToken: key.Token}
 
 	for name, payload := range sampleFiles(t) {
 		t.Run(name, func(t *testing.T) {
 			emu.Reset()
 			want := esstest.Samples[name]
-			inv := handler.Invocation{RequestID: "req-" + name, Region: esstest.SampleRegion, Credentials: creds}
+			inv := standby.Invocation{RequestID: "req-" + name, Region: esstest.SampleRegion, Credentials: creds}
 			out := h.Invoke(context.Background(), inv, payload)
 			got := esstest.Answer{HTTP: out.HTTP, Status: out.Status, Body: out.Body}
 			if out.Err != nil {

@@ -1,4 +1,4 @@
-package handler
+package handler_test
 
 import (
 	"bytes"
@@ -8,299 +8,99 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-
-	"ess-standby/handler/fctest"
+	"net/http"
 	"net/url"
+	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"ess-standby/handler"
+	"ess-standby/handler/fctest"
+	"ess-standby/handler/standby"
+	"ess-standby/handler/standby/standbytest"
+	"ess-standby/handler/trigger"
 )
 
-// fakeScaling is a hand-written AutoScaling that knows which group holds
-// which instance, in which state, and records what it was asked.
-type fakeScaling struct {
-	mu        sync.Mutex
-	groupOf   map[string]string
-	stateOf   map[string]string // default InService
-	enterErr  error
-	lookups   [][]string
-	lookupIn  []string // the group each lookup was scoped to
-	calls     []StandbyCall
-	sessions  []Session
-	counted   int
-	inService int
+var (
+	roleCreds = standby.Credentials{AccessKeyID: fctest.Secret("STS.role"), AccessKeySecret: fctest.Secret("role-secret"), SecurityToken: fctest.Secret("role-token")}
+	fakeInv   = standby.Invocation{RequestID: "fc-req-1", Region: "cn-hangzhou", Credentials: roleCreds}
+	now       = time.Date(2026, 11, 27, 4, 30, 0, 0, time.UTC)
+)
+
+// newFake holds asg-a (i-a1, i-a2) and asg-b (i-b1), all InService.
+func newFake() *standbytest.Fake {
+	return standbytest.NewFake("cn-hangzhou", map[string]map[string]string{
+		"asg-a": {"i-a1": "InService", "i-a2": "InService"}, "asg-b": {"i-b1": "InService"}})
 }
 
-func (f *fakeScaling) state(id string) string {
-	if st := f.stateOf[id]; st != "" {
-		return st
-	}
-	return "InService"
-}
-
-func (f *fakeScaling) ScalingInstances(_ context.Context, s Session, group string, ids []string) ([]ScalingInstance, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.lookups = append(f.lookups, ids)
-	f.lookupIn = append(f.lookupIn, group)
-	f.sessions = append(f.sessions, s)
-	var out []ScalingInstance
-	for _, id := range ids {
-		if g := f.groupOf[id]; g != "" && (group == "" || g == group) {
-			out = append(out, ScalingInstance{InstanceID: id, ScalingGroupID: g, LifecycleState: f.state(id)})
-		}
-	}
-	return out, nil
-}
-
-func (f *fakeScaling) CountInstances(_ context.Context, _ Session, group, state string) (int, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.counted++
-	n := 0
-	for id, g := range f.groupOf {
-		if g == group && (state == "" || f.state(id) == state) {
-			n++
-		}
-	}
-	return n, nil
-}
-
-func (f *fakeScaling) Standby(_ context.Context, s Session, c StandbyCall) (Activity, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.calls = append(f.calls, c)
-	f.sessions = append(f.sessions, s)
-	if f.enterErr != nil {
-		return Activity{}, f.enterErr
-	}
-	return Activity{ScalingGroupID: c.ScalingGroupID, ScalingActivityID: fmt.Sprintf("asa-fake%d", len(f.calls)), RequestID: "R", InstanceIDs: c.InstanceIDs, ClientToken: c.ClientToken}, nil
-}
-
-func (f *fakeScaling) ActivityStatuses(_ context.Context, _ Session, ids []string) ([]ActivityStatus, error) {
-	var out []ActivityStatus
-	for _, id := range ids {
-		out = append(out, ActivityStatus{ScalingActivityID: id, StatusCode: "Successful"})
-	}
-	return out, nil
-}
-
-var roleCreds = Credentials{AccessKeyID: fctest.Secret("STS.role"), AccessKeySecret: fctest.Secret("role-secret"), SecurityToken: fctest.Secret("role-token")}
-
-func newTestHandler(cfg Config, f *fakeScaling) (*Handler, *bytes.Buffer) {
+func newHandler(cfg handler.Config, f *standbytest.Fake) (*handler.Handler, *bytes.Buffer) {
 	var logs bytes.Buffer
-	if f.groupOf == nil {
-		f.groupOf = map[string]string{"i-a1": "asg-a", "i-a2": "asg-a", "i-b1": "asg-b"}
-	}
-	h := New(cfg, f, slog.New(slog.NewJSONHandler(io.MultiWriter(&logs, fctest.Logs()), nil)))
-	h.sleep = func(ctx context.Context, _ time.Duration) error { return ctx.Err() } // backoff without waiting
-	return h, &logs
+	cfg.Now = func() time.Time { return now }
+	return handler.New(cfg, f, slog.New(slog.NewJSONHandler(io.MultiWriter(&logs, fctest.Logs()), nil))), &logs
 }
 
-func invoke(h *Handler, inv Invocation, payload string) Outcome {
-	return h.Invoke(context.Background(), inv, []byte(payload))
+func invokeFake(h *handler.Handler, payload string) handler.Outcome {
+	return h.Invoke(context.Background(), fakeInv, []byte(payload))
 }
 
-// The group named by the request, else by SCALING_GROUP_ID, scopes the
-// pre-check (so a group-scoped RAM policy suffices); with neither, each
-// instance's group is looked up.
-func TestScalingGroupComesFromRequestThenSettingThenLookup(t *testing.T) {
-	inv := Invocation{RequestID: "r1", Region: "cn-hangzhou", Credentials: roleCreds}
-	tests := []struct {
-		name        string
-		setting     string
-		payload     string
-		wantScope   string
-		wantGroups  []string
-		wantSkipped []string
-	}{
-		{"request names it", "asg-b", `{"ScalingGroupId":"asg-a","InstanceIds":["i-a1","i-a2"]}`, "asg-a", []string{"asg-a"}, nil},
-		{"setting names it", "asg-a", `{"InstanceIds":["i-a1"]}`, "asg-a", []string{"asg-a"}, nil},
-		{"looked up per instance", "", `{"InstanceIds":["i-a1","i-b1","i-a2"]}`, "", []string{"asg-a", "asg-b"}, nil},
-		{"an instance outside the named group", "asg-a", `{"InstanceIds":["i-a1","i-b1"]}`, "asg-a", []string{"asg-a"}, []string{"i-b1"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			f := &fakeScaling{}
-			h, _ := newTestHandler(Config{ScalingGroupID: tt.setting}, f)
-			out := invoke(h, inv, tt.payload)
-			if out.Err != nil {
-				t.Fatalf("Invoke = %v", out.Err)
-			}
-			var groups []string
-			for _, c := range f.calls {
-				groups = append(groups, c.ScalingGroupID)
-			}
-			if fmt.Sprint(f.lookupIn) != fmt.Sprint([]string{tt.wantScope}) || fmt.Sprint(groups) != fmt.Sprint(tt.wantGroups) {
-				t.Errorf("lookups scoped to %q, calls to %v; want %q, %v", f.lookupIn, groups, tt.wantScope, tt.wantGroups)
-			}
-			for _, id := range tt.wantSkipped {
-				if !strings.Contains(string(out.Body), `"InstanceId":"`+id+`","Reason":"not in scaling group asg-a"`) {
-					t.Errorf("answer %s does not report %s as outside the group", out.Body, id)
-				}
-			}
-		})
-	}
+type fakeAnswer struct {
+	standby.Answer
+	Ignored       string
+	Events        []handler.EventReport
+	Code, Message string
 }
 
-func TestLookupKeepsInstancesOfAGroupInOneCall(t *testing.T) {
-	f := &fakeScaling{}
-	h, _ := newTestHandler(Config{}, f)
-	out := invoke(h, Invocation{Region: "cn-hangzhou", Credentials: roleCreds}, `{"InstanceIds":["i-a1","i-b1","i-a2"],"ClientToken":"tok"}`)
-	if out.Err != nil || len(f.calls) != 2 {
-		t.Fatalf("Invoke = %v after %d calls, want 2 calls", out.Err, len(f.calls))
+func decodeAnswer(t *testing.T, out handler.Outcome) fakeAnswer {
+	t.Helper()
+	var a fakeAnswer
+	if err := json.Unmarshal(out.Body, &a); err != nil {
+		t.Fatalf("answer %s: %v", out.Body, err)
 	}
-	if got := fmt.Sprint(f.calls[0].InstanceIDs, f.calls[1].InstanceIDs); got != "[i-a1 i-a2] [i-b1]" {
-		t.Errorf("calls carried %s, want [i-a1 i-a2] [i-b1]", got)
-	}
-	if f.calls[0].ClientToken == f.calls[1].ClientToken || !strings.HasPrefix(f.calls[0].ClientToken, "tok") {
-		t.Errorf("tokens %q and %q: two calls need two tokens derived from the caller's", f.calls[0].ClientToken, f.calls[1].ClientToken)
-	}
-}
-
-func TestBatchTokenStaysWithin64(t *testing.T) {
-	long := strings.Repeat("t", 64)
-	for i := range 3 {
-		if tok := batchToken(long, i); len(tok) > 64 || tok == batchToken(long, i+1) {
-			t.Errorf("batchToken(64 chars, %d) = %q: too long or not distinct", i, tok)
-		}
-	}
-}
-
-func TestInstancesInNoGroup(t *testing.T) {
-	f := &fakeScaling{}
-	h, _ := newTestHandler(Config{}, f)
-	out := invoke(h, Invocation{Region: "cn-hangzhou", Credentials: roleCreds}, `{"InstanceIds":["i-orphan1","i-orphan2"]}`)
-	if out.Err == nil || out.Err.Code != "InvalidInstanceId.NotFound" || out.Status != 404 {
-		t.Fatalf("Invoke = %v (status %d), want 404 InvalidInstanceId.NotFound", out.Err, out.Status)
-	}
-	if !strings.Contains(out.Err.Message, "i-orphan1") || !strings.Contains(out.Err.Message, "i-orphan2") || len(f.calls) != 0 {
-		t.Errorf("message %q, %d calls; want both orphans named and no call", out.Err.Message, len(f.calls))
-	}
-	// Some found, some not: the found ones are acted on, the others reported.
-	out = invoke(h, Invocation{Region: "cn-hangzhou", Credentials: roleCreds}, `{"InstanceIds":["i-a1","i-orphan1"]}`)
-	if out.Err != nil || len(f.calls) != 1 || !strings.Contains(string(out.Body), `{"InstanceId":"i-orphan1","Reason":"in no scaling group of region cn-hangzhou"}`) {
-		t.Errorf("Invoke = %s, %v after %d calls; want i-a1 acted on and i-orphan1 skipped", out.Body, out.Err, len(f.calls))
-	}
-}
-
-func TestSessionPrefersInvocationCredentialsAndRequestRegion(t *testing.T) {
-	envCreds := Credentials{AccessKeyID: "LTAIenv", AccessKeySecret: "env-secret"}
-	tests := []struct {
-		name       string
-		cfg        Config
-		inv        Invocation
-		payload    string
-		wantRegion string
-		wantKey    string
-		wantCode   string
-	}{
-		{"invocation credentials first", Config{Credentials: envCreds}, Invocation{Region: "cn-shanghai", Credentials: roleCreds}, `{"InstanceId":"i-a1"}`, "cn-shanghai", "STS.role", ""},
-		{"settings credentials without a role", Config{Credentials: envCreds}, Invocation{Region: "cn-shanghai"}, `{"InstanceId":"i-a1"}`, "cn-shanghai", "LTAIenv", ""},
-		{"request region first", Config{Region: "cn-beijing"}, Invocation{Region: "cn-shanghai", Credentials: roleCreds}, `{"InstanceId":"i-a1","RegionId":"ap-southeast-1"}`, "ap-southeast-1", "STS.role", ""},
-		{"setting before FC's region", Config{Region: "cn-beijing"}, Invocation{Region: "cn-shanghai", Credentials: roleCreds}, `{"InstanceId":"i-a1"}`, "cn-beijing", "STS.role", ""},
-		{"FC_REGION last", Config{FCRegion: "cn-shenzhen"}, Invocation{Credentials: roleCreds}, `{"InstanceId":"i-a1"}`, "cn-shenzhen", "STS.role", ""},
-		{"no region at all", Config{}, Invocation{Credentials: roleCreds}, `{"InstanceId":"i-a1"}`, "", "", "MissingParameter"},
-		{"no credentials at all", Config{}, Invocation{Region: "cn-shanghai"}, `{"InstanceId":"i-a1"}`, "", "", "MissingCredentials"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			f := &fakeScaling{}
-			h, _ := newTestHandler(tt.cfg, f)
-			out := invoke(h, tt.inv, tt.payload)
-			if tt.wantCode != "" {
-				if out.Err == nil || out.Err.Code != tt.wantCode || len(f.sessions) != 0 {
-					t.Errorf("Invoke = %v after %d calls, want %s and no call", out.Err, len(f.sessions), tt.wantCode)
-				}
-				return
-			}
-			if out.Err != nil || len(f.sessions) == 0 {
-				t.Fatalf("Invoke = %v", out.Err)
-			}
-			if s := f.sessions[0]; s.Region != tt.wantRegion || s.Credentials.AccessKeyID != tt.wantKey {
-				t.Errorf("session %s as %s, want %s as %s", s.Region, s.Credentials.AccessKeyID, tt.wantRegion, tt.wantKey)
-			}
-		})
-	}
+	return a
 }
 
 func TestInvalidInputMakesNoCall(t *testing.T) {
-	for _, payload := range []string{`{"InstanceIds":["i-x y"]}`, `{}`, `not json`, `{"triggerName":"t","triggerTime":"2026-11-27T00:00:00Z","payload":""}`,
+	for _, payload := range []string{`{"InstanceIds":["i-x y"]}`, `{}`, `not json`, `null`, `{"triggerName":"t","triggerTime":"2026-11-27T04:00:00Z","payload":""}`,
 		`{"triggerName":"t","triggerTime":"x","payload":"{\"InstanceId\":\"i-a1\",\"Wait\":\"soon\"}"}`,
 		`{"specversion":"1.0","source":"acs.ecs","type":"ecs:Instance:StateChange","data":{"resourceId":"i-bad id","state":"Stopped"}}`,
-		`{"specversion":"1.0","source":"acs.cms","type":"cms:CloudMonitor:AlertWebHook","data":{"alertState":"ALERT","dimensions":"{userId=1}"}}`} {
-		f := &fakeScaling{}
-		h, _ := newTestHandler(Config{}, f)
-		out := invoke(h, Invocation{Region: "cn-hangzhou", Credentials: roleCreds}, payload)
-		if out.Err == nil || out.Err.Kind != Invalid || out.Status != 400 || len(f.lookups)+len(f.calls) != 0 {
-			t.Errorf("Invoke(%s) = %v (status %d) after %d calls, want 400 and no call", payload, out.Err, out.Status, len(f.lookups)+len(f.calls))
+		`{"specversion":"1.0","source":"acs.cms","type":"cms:CloudMonitor:AlertWebHook","data":{"alertState":"ALERT","dimensions":"{userId=1}"}}`,
+		`{"specversion":"1.0","source":"acs.ecs","type":"ecs:Instance:SystemMaintenance.Reboot","time":"last week","data":{"instanceId":"i-a1","eventStatus":"Scheduled"}}`,
+		`{"InstanceIds":["i-a1"],"EventType":"SystemFailure.Reboot"}`,
+		`[{"instanceId":"i-a1","action":"delete"},{"InstanceIds":["i-a2"]}]`,
+	} {
+		f := newFake()
+		h, _ := newHandler(handler.Config{}, f)
+		out := invokeFake(h, payload)
+		if out.Err == nil || out.Err.Kind != standby.Invalid || out.Status != 400 || len(f.Calls("")) != 0 {
+			t.Errorf("Invoke(%s) = %v (status %d) after %d calls, want 400 and no call", payload, out.Err, out.Status, len(f.Calls("")))
 		}
 	}
 }
 
-func TestAutoScalingErrorsPassThrough(t *testing.T) {
-	f := &fakeScaling{enterErr: &Error{Kind: Conflict, Code: "IncorrectInstanceStatus", Message: "The current status of the instance does not support this action.", Cause: errors.New("EnterStandby: HTTP 400")}}
-	h, logs := newTestHandler(Config{ScalingGroupID: "asg-a"}, f)
-	out := invoke(h, Invocation{RequestID: "fc-req-1", Region: "cn-hangzhou", Credentials: roleCreds}, `{"InstanceId":"i-a1"}`)
-	if out.Err == nil || out.Status != 409 || out.Err.Code != "IncorrectInstanceStatus" || len(f.calls) != 1 {
-		t.Fatalf("Invoke = %v (status %d) after %d calls, want 409 IncorrectInstanceStatus after 1", out.Err, out.Status, len(f.calls))
-	}
+// A failure answers the API's code and message, what the calls made before
+// it did, and the FC request ID; its cause is logged, never answered.
+func TestErrorAnswers(t *testing.T) {
+	f := newFake()
+	f.Fail("Standby", 0, &standby.Error{Kind: standby.Conflict, Code: "IncorrectInstanceStatus", Message: "The current status of the instance does not support this action.", Cause: errors.New("EnterStandby: HTTP 400")})
+	h, logs := newHandler(handler.Config{Standby: standby.Config{ScalingGroupID: "asg-a"}}, f)
+	out := invokeFake(h, `{"InstanceId":"i-a1"}`)
 	want := `{"Code":"IncorrectInstanceStatus","Message":"The current status of the instance does not support this action.","RequestId":"fc-req-1",` +
 		`"Instances":[{"InstanceId":"i-a1","ScalingGroupId":"asg-a","LifecycleState":"InService","Result":"Failed","Reason":"IncorrectInstanceStatus: The current status of the instance does not support this action."}]}`
-	if string(out.Body) != want {
-		t.Errorf("body %s\nwant %s", out.Body, want)
+	if out.Status != 409 || out.Err.Code != "IncorrectInstanceStatus" || string(out.Body) != want {
+		t.Errorf("answer %d %s\nwant 409 %s", out.Status, out.Body, want)
 	}
 	if !strings.Contains(logs.String(), `"cause":"EnterStandby: HTTP 400"`) || !strings.Contains(logs.String(), `"level":"WARN"`) {
 		t.Errorf("log %s lacks the cause at WARN", logs.String())
 	}
-}
 
-func TestUnclassifiedErrorRevealsNothing(t *testing.T) {
-	f := &fakeScaling{enterErr: errors.New("dial tcp 10.0.0.1:443: secret internals")}
-	h, _ := newTestHandler(Config{ScalingGroupID: "asg-a"}, f)
-	out := invoke(h, Invocation{Region: "cn-hangzhou", Credentials: roleCreds}, `{"InstanceId":"i-a1"}`)
-	if out.Status != 500 || out.Err.Code != "InternalError" || strings.Contains(string(out.Body), "secret") {
-		t.Errorf("Invoke = %d %s, want 500 InternalError revealing nothing", out.Status, out.Body)
-	}
-}
-
-func TestCredentialsNeverPrint(t *testing.T) {
-	c := Credentials{AccessKeyID: "STS.id", AccessKeySecret: "s3cr3t", SecurityToken: "t0k3n"}
-	var logs bytes.Buffer
-	slog.New(slog.NewJSONHandler(&logs, nil)).Info("x", "creds", c, "inv", Invocation{Credentials: c})
-	for _, text := range []string{fmt.Sprint(c), fmt.Sprintf("%+v", c), fmt.Sprintf("%#v", c), fmt.Sprintf("%+v", Invocation{Credentials: c}), logs.String()} {
-		if strings.Contains(text, "s3cr3t") || strings.Contains(text, "t0k3n") {
-			t.Errorf("%q shows a credential", text)
-		}
-	}
-}
-
-func TestDryRunPlansAndChangesNothing(t *testing.T) {
-	for _, tt := range []struct {
-		name    string
-		cfg     Config
-		payload string
-	}{
-		{"request asks", Config{}, `{"InstanceIds":["i-a1","i-b1"],"DryRun":true}`},
-		{"setting asks", Config{DryRun: true}, `{"InstanceIds":["i-a1","i-b1"]}`},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			f := &fakeScaling{}
-			h, _ := newTestHandler(tt.cfg, f)
-			out := invoke(h, Invocation{Region: "cn-hangzhou", Credentials: roleCreds}, tt.payload)
-			var got Answer
-			if err := json.Unmarshal(out.Body, &got); err != nil || out.Err != nil {
-				t.Fatalf("dry run = %s, %v", out.Body, out.Err)
-			}
-			if !got.DryRun || len(got.Planned) != 2 || got.Planned[0].ScalingGroupID != "asg-a" || got.Planned[1].ScalingGroupID != "asg-b" ||
-				got.Planned[0].ClientToken == got.Planned[1].ClientToken || got.Instances[0].Result != "Planned" || fmt.Sprint(got.InstanceIDs) != "[i-a1 i-b1]" {
-				t.Errorf("dry run = %s; want two planned calls, one per group, with their own tokens", out.Body)
-			}
-			if len(f.calls) != 0 || len(f.lookups) != 1 {
-				t.Errorf("dry run made %d Standby calls and %d lookups, want 0 and 1", len(f.calls), len(f.lookups))
-			}
-		})
+	f = newFake()
+	f.Fail("Standby", 0, errors.New("dial tcp 10.0.0.1:443: secret internals"))
+	h, _ = newHandler(handler.Config{}, f)
+	if out := invokeFake(h, `{"InstanceId":"i-a1"}`); out.Status != 500 || out.Err.Code != "InternalError" || strings.Contains(string(out.Body), "secret") {
+		t.Errorf("an unclassified error answered %d %s, want 500 InternalError revealing nothing", out.Status, out.Body)
 	}
 }
 
@@ -309,38 +109,223 @@ func TestAuthToken(t *testing.T) {
 	body := []byte(`{"ScalingGroupId":"asg-a","InstanceIds":["i-a1"]}`)
 	tests := []struct {
 		name       string
-		headers    map[string]string
+		headers    http.Header
 		query      string
 		wantStatus int
 	}{
-		{"bearer", map[string]string{"authorization": "Bearer " + token}, "", 200},
-		{"bearer, any case", map[string]string{"Authorization": "bearer " + token}, "", 200},
+		{"bearer", http.Header{"Authorization": {"Bearer " + token}}, "", 200},
+		{"bearer, any case", http.Header{"Authorization": {"bearer " + token}}, "", 200},
 		{"query, removed before decoding", nil, "token=" + token, 200},
 		{"query beside API parameters", nil, "token=" + token + "&InstanceId.1=i-a1", 400}, // a body and query parameters
 		{"none", nil, "", 401},
-		{"wrong", map[string]string{"Authorization": "Bearer " + token + "x"}, "", 401},
+		{"wrong", http.Header{"Authorization": {"Bearer " + token + "x"}}, "", 401},
 		{"prefix only", nil, "token=" + token[:10], 401},
-		{"FC's own signature is not a token", map[string]string{"Authorization": "ACS3-HMAC-SHA256 Credential=x"}, "", 401},
+		{"the token twice", nil, "token=" + token + "&token=" + token, 401},
+		{"Authorization twice", http.Header{"Authorization": {"Bearer " + token, "Bearer x"}}, "", 401},
+		{"FC's own signature is not a token", http.Header{"Authorization": {"ACS3-HMAC-SHA256 Credential=x"}}, "", 401},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := &fakeScaling{}
-			h, logs := newTestHandler(Config{AuthToken: token}, f)
+			f := newFake()
+			h, logs := newHandler(handler.Config{AuthToken: token}, f)
 			q, _ := url.ParseQuery(tt.query)
-			headers := map[string]string{"Content-Type": "application/json"}
+			header := http.Header{"Content-Type": {"application/json"}}
 			for k, v := range tt.headers {
-				headers[k] = v
+				header[k] = v
 			}
-			out := h.InvokeHTTP(context.Background(), Invocation{Region: "cn-hangzhou", Credentials: roleCreds}, HTTPRequest{Method: "POST", Headers: headers, Query: q, Body: body})
+			out := h.InvokeHTTP(context.Background(), fakeInv, trigger.HTTPRequest{Method: "POST", Header: header, Query: q, Body: body})
 			if out.Status != tt.wantStatus {
 				t.Errorf("status %d %s, want %d", out.Status, out.Body, tt.wantStatus)
 			}
-			if tt.wantStatus == 401 && (len(f.calls)+len(f.lookups) != 0 || !strings.Contains(string(out.Body), `"Code":"Unauthorized"`)) {
-				t.Errorf("refused request made %d calls, answered %s", len(f.calls)+len(f.lookups), out.Body)
+			if tt.wantStatus == 401 && (len(f.Calls("")) != 0 || !strings.Contains(string(out.Body), `"Code":"Unauthorized"`)) {
+				t.Errorf("refused request made %d calls, answered %s", len(f.Calls("")), out.Body)
 			}
 			if strings.Contains(logs.String(), token[:10]) {
 				t.Errorf("the log shows the token: %s", logs.String())
 			}
 		})
+	}
+}
+
+func cloudEvent(id, typ string, at time.Time, data string) string {
+	return fmt.Sprintf(`{"specversion":"1.0","id":%q,"source":"acs.ecs","type":"ecs:Instance:%s","time":%q,"aliyunregionid":"cn-hangzhou","data":%s}`,
+		id, typ, at.Format(time.RFC3339), data)
+}
+
+func maintenance(id, instance string, at time.Time) string {
+	return cloudEvent(id, "SystemMaintenance.Reboot", at, `{"instanceId":"`+instance+`","eventType":"SystemMaintenance.Reboot","eventStatus":"Scheduled"}`)
+}
+
+// An event older than MAX_EVENT_AGE, by its own time, is ignored with the
+// reason, never acted on; an event that carries no time is never stale.
+func TestStaleEvents(t *testing.T) {
+	tests := []struct {
+		name     string
+		maxAge   time.Duration
+		payload  string
+		wantActs bool
+	}{
+		{"fresh CloudEvent", time.Hour, maintenance("e1", "i-a1", now.Add(-59*time.Minute)), true},
+		{"stale CloudEvent", time.Hour, maintenance("e1", "i-a1", now.Add(-61*time.Minute)), false},
+		{"stale, the limit off", 0, maintenance("e1", "i-a1", now.Add(-48*time.Hour)), true},
+		{"stale timer", time.Hour, `{"triggerName":"t","triggerTime":"2026-11-27T02:00:00Z","payload":"{\"InstanceId\":\"i-a1\"}"}`, false},
+		{"stale alarm", time.Hour, `{"alertState":"ALERT","dimensions":"{instanceId=i-a1}","timestamp":"1795742000000"}`, false},
+		{"stale CloudMonitor push", 30 * time.Minute, `{"product":"ECS","name":"Instance:SystemFailure.Reboot:Executing","eventTime":"20261127T115900.000+0800","content":{"instanceId":"i-a1"}}`, false},
+		{"stale subscription", time.Hour, `{"subscription":{},"time":1795740000000,"alert":{"alertStatus":"TRIGGERED","source":"SYS_EVENT","eventName":"Instance:SystemFailure.Reboot:Executing","eventContentMap":{"instanceId":"i-a1"}}}`, false},
+		{"RawData carries no time", time.Minute, `{"eventId":"e-1","publishTime":"2026-11-20T00:00:00Z","instanceId":"i-a1","eventType":"SystemFailure.Reboot","eventStatus":"Executing"}`, true},
+		{"a request carries no time", time.Minute, `{"InstanceId":"i-a1"}`, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFake()
+			h, logs := newHandler(handler.Config{MaxEventAge: tt.maxAge}, f)
+			out := invokeFake(h, tt.payload)
+			a := decodeAnswer(t, out)
+			if out.Err != nil || (len(f.Calls("Standby")) == 1) != tt.wantActs {
+				t.Fatalf("answered %s after %d calls; want acting %t", out.Body, len(f.Calls("Standby")), tt.wantActs)
+			}
+			if !tt.wantActs && (!strings.Contains(a.Ignored, "old, older than MAX_EVENT_AGE") || len(f.Calls("")) != 0 || !strings.Contains(logs.String(), `"outcome":"ignored"`)) {
+				t.Errorf("a stale event answered %s after %d calls; log %s", out.Body, len(f.Calls("")), logs.String())
+			}
+		})
+	}
+}
+
+// A batch's events are merged per group into calls of at most 20, with
+// tokens derived from the member events (the same batch again, in any
+// order, makes the same calls), and the answer reports each event.
+func TestBatches(t *testing.T) {
+	t0 := now.Add(-time.Minute)
+	events := []string{
+		maintenance("e1", "i-a1", t0),
+		cloudEvent("e2", "PreemptibleInstanceInterruption", t0, `{"instanceId":"i-b1","action":"delete"}`),
+		cloudEvent("e3", "StateChange", t0, `{"resourceId":"i-a2","resourceType":"ALIYUN::ECS::Instance","state":"Running"}`),
+		maintenance("e4", "i-a2", t0.Add(-2*time.Hour)),
+		`{"instanceId":"i-a2","action":"delete"}`,
+	}
+	f := newFake()
+	h, logs := newHandler(handler.Config{MaxEventAge: time.Hour}, f)
+	out := invokeFake(h, "["+strings.Join(events, ",")+"]")
+	a := decodeAnswer(t, out)
+	if out.Err != nil {
+		t.Fatalf("batch = %s", out.Body)
+	}
+	calls := f.Calls("Standby")
+	if len(calls) != 2 || fmt.Sprint(calls[0].IDs, calls[1].IDs) != "[i-a1 i-a2] [i-b1]" || len(f.Calls("ScalingInstances")) != 1 {
+		t.Fatalf("calls %+v; want one per group, after one state read", calls)
+	}
+	wantEvents := []handler.EventReport{
+		{Event: 0, Source: "eventbridge:ecs:Instance:SystemMaintenance.Reboot", Result: "Acted", InstanceIDs: []string{"i-a1"}},
+		{Event: 1, Source: "eventbridge:ecs:Instance:PreemptibleInstanceInterruption", Result: "Acted", InstanceIDs: []string{"i-b1"}},
+		{Event: 2, Source: "eventbridge:ecs:Instance:StateChange", Result: "Ignored", Reason: `instance state "Running" does not call for Standby`},
+		{Event: 3, Source: "eventbridge:ecs:Instance:SystemMaintenance.Reboot", Result: "Ignored", Reason: "the event is 2h1m0s old, older than MAX_EVENT_AGE=1h0m0s"},
+		{Event: 4, Source: "eventbridge-rawdata:ecs:Instance:PreemptibleInstanceInterruption", Result: "Acted", InstanceIDs: []string{"i-a2"}},
+	}
+	if diff := cmp.Diff(wantEvents, a.Events); diff != "" {
+		t.Errorf("Events (-want +got):\n%s", diff)
+	}
+	if !strings.Contains(logs.String(), `"trigger":"eventbridge-batch"`) || !strings.Contains(logs.String(), `"events":5`) {
+		t.Errorf("log %s", logs.String())
+	}
+
+	// The same batch again (an async retry keeps the FC request ID): the
+	// same tokens.
+	if again := tokensOf(t, events); !slices.Equal(again, tokensOf(t, events)) {
+		t.Errorf("tokens %v, then others for the same batch", again)
+	}
+	// Events that carry their own identity make the same tokens in any
+	// order, under any request ID; RawData, which carries none, does not.
+	identified := events[:4]
+	first := tokensOf(t, identified)
+	slices.Reverse(identified)
+	if again := tokensOf(t, identified); !slices.Equal(first, again) {
+		t.Errorf("tokens %v, then %v for the same events in another order", first, again)
+	}
+}
+
+// tokensOf runs a batch and returns its calls, as group=token, sorted.
+func tokensOf(t *testing.T, events []string) []string {
+	t.Helper()
+	f := newFake()
+	h, _ := newHandler(handler.Config{MaxEventAge: time.Hour}, f)
+	if out := invokeFake(h, "["+strings.Join(events, ",")+"]"); out.Err != nil {
+		t.Fatalf("batch = %s", out.Body)
+	}
+	var tokens []string
+	for _, c := range f.Calls("Standby") {
+		tokens = append(tokens, c.GroupID+"="+c.Standby.ClientToken)
+	}
+	slices.Sort(tokens)
+	return tokens
+}
+
+// Batches bigger than a call: each group's instances in calls of at most
+// 20, and MAX_INSTANCES over the whole batch.
+func TestBatchOfManyInstances(t *testing.T) {
+	group := map[string]string{}
+	var events []string
+	for i := range 45 {
+		id := fmt.Sprintf("i-bp1many%02d", i)
+		group[id] = "InService"
+		events = append(events, fmt.Sprintf(`{"instanceId":%q,"action":"delete"}`, id))
+	}
+	f := standbytest.NewFake("cn-hangzhou", map[string]map[string]string{"asg-many": group})
+	h, _ := newHandler(handler.Config{}, f)
+	out := invokeFake(h, "["+strings.Join(events, ",")+"]")
+	var sizes []int
+	for _, c := range f.Calls("Standby") {
+		sizes = append(sizes, len(c.IDs))
+	}
+	if out.Err != nil || fmt.Sprint(sizes) != "[20 20 5]" {
+		t.Errorf("answered %v with calls of %v, want [20 20 5]", out.Err, sizes)
+	}
+
+	f = standbytest.NewFake("cn-hangzhou", map[string]map[string]string{"asg-many": group})
+	h, _ = newHandler(handler.Config{Standby: standby.Config{MaxInstances: 40}}, f)
+	if out := invokeFake(h, "["+strings.Join(events, ",")+"]"); out.Err == nil || !strings.Contains(out.Err.Message, "the batch names 45") || len(f.Calls("")) != 0 {
+		t.Errorf("over MAX_INSTANCES: %v after %d calls", out.Err, len(f.Calls("")))
+	}
+}
+
+// In a batch, each instance goes as the last event naming it asks: an alarm
+// that fired and recovered within one batch ends recovered (EXIT_ON_OK),
+// and the earlier event is reported superseded.
+func TestBatchLastEventWins(t *testing.T) {
+	alarm := func(state, trans string) string {
+		return `{"alertState":"` + state + `","dimensions":"{instanceId=i-a1}","transId":"` + trans + `","timestamp":"1795753000000"}`
+	}
+	f := newFake()
+	h, _ := newHandler(handler.Config{ExitOnOK: true}, f)
+	out := invokeFake(h, "["+alarm("ALERT", "t1")+","+alarm("OK", "t2")+"]")
+	a := decodeAnswer(t, out)
+	for _, c := range f.Calls("Standby") {
+		if c.Standby.Action != standby.ExitStandby {
+			t.Errorf("the superseded ALERT made a call: %+v", c)
+		}
+	}
+	if out.Err != nil || f.State("i-a1") != "InService" {
+		t.Fatalf("answered %s; i-a1 is %s", out.Body, f.State("i-a1"))
+	}
+	if a.Events[0].Result != "Superseded" || a.Events[1].Result != "Acted" || a.Skipped[0].Reason != "already InService" {
+		t.Errorf("events %+v, skipped %+v", a.Events, a.Skipped)
+	}
+}
+
+// EXIT_ON_OK takes instances out of Standby on a recovery: a threshold
+// alarm back to OK, or a subscription alert RESOLVED.
+func TestRecoveries(t *testing.T) {
+	resolved := `{"subscription":{},"batchId":"B2","time":1795753000000,"alert":{"alertStatus":"RESOLVED","source":"SYS_EVENT","eventName":"Instance:SystemFailure.Reboot:Executed","eventContentMap":{"instanceId":"i-a1","eventStatus":"Executed"}}}`
+	ok := `{"alertState":"OK","dimensions":"{instanceId=i-a1}","timestamp":"1795753000000"}`
+	for _, payload := range []string{resolved, ok} {
+		f := standbytest.NewFake("cn-hangzhou", map[string]map[string]string{"asg-a": {"i-a1": "Standby"}})
+		h, _ := newHandler(handler.Config{ExitOnOK: true}, f)
+		if out := invokeFake(h, payload); out.Err != nil || f.State("i-a1") != "InService" {
+			t.Errorf("EXIT_ON_OK: %s left i-a1 %s", out.Body, f.State("i-a1"))
+		}
+		f = standbytest.NewFake("cn-hangzhou", map[string]map[string]string{"asg-a": {"i-a1": "Standby"}})
+		h, _ = newHandler(handler.Config{}, f)
+		if out := invokeFake(h, payload); decodeAnswer(t, out).Ignored == "" || len(f.Calls("")) != 0 {
+			t.Errorf("without EXIT_ON_OK: %s after %d calls", out.Body, len(f.Calls("")))
+		}
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"ess-standby/handler/ess"
 	"ess-standby/handler/esstest"
 	"ess-standby/handler/fctest"
+	"ess-standby/handler/standby"
 )
 
 // 100 sequential invocations, each with fresh STS credentials, as FC gives
@@ -48,8 +49,8 @@ func TestOneConnectionForManyInvocations(t *testing.T) {
 				k := esstest.Key{ID: "STS.fresh" + rand.Text()[:12], Secret: fctest.Secret(rand.Text()), Token: fctest.Secret("CAIS" + rand.Text())}
 				emu.AddKey(k)
 				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-				out := h.Invoke(ctx, handler.Invocation{RequestID: fmt.Sprint("reuse-", i), Region: esstest.SampleRegion,
-					Credentials: handler.Credentials{AccessKeyID: k.ID, AccessKeySecret: k.Secret, SecurityToken: k.Token}},
+				out := h.Invoke(ctx, standby.Invocation{RequestID: fmt.Sprint("reuse-", i), Region: esstest.SampleRegion,
+					Credentials: standby.Credentials{AccessKeyID: k.ID, AccessKeySecret: k.Secret, SecurityToken: k.Token}},
 					fmt.Appendf(nil, `{"InstanceIds":["i-bp1reuse%05d"]}`, i))
 				cancel()
 				if out.Err != nil {
@@ -74,7 +75,7 @@ func TestOneConnectionForManyInvocations(t *testing.T) {
 // leaving Standby in turn so every invocation has work to do.
 func BenchmarkInvoke(b *testing.B) {
 	w := newQuietWorld(b, io.Discard, handler.Config{})
-	inv := handler.Invocation{Region: esstest.SampleRegion, Credentials: creds}
+	inv := standby.Invocation{Region: esstest.SampleRegion, Credentials: creds}
 	enter := []byte(`{"ScalingGroupId":"asg-bp1fo0dbtsbmqa9h5dl3","InstanceIds":["i-bp1ecr7go2go9kq3m1a"]}`)
 	exit := []byte(`{"ScalingGroupId":"asg-bp1fo0dbtsbmqa9h5dl3","InstanceIds":["i-bp1ecr7go2go9kq3m1a"],"Action":"ExitStandby"}`)
 	b.ReportAllocs()
@@ -97,7 +98,7 @@ func BenchmarkInvoke(b *testing.B) {
 // leave the live heap where it was (the emulator forgets its calls each time).
 func TestNothingKeptPerInvocation(t *testing.T) {
 	w := newQuietWorld(t, io.Discard, handler.Config{})
-	inv := handler.Invocation{Region: esstest.SampleRegion, Credentials: creds}
+	inv := standby.Invocation{Region: esstest.SampleRegion, Credentials: creds}
 	invoke := func(n int) {
 		for i := range n {
 			w.emu.Reset()

@@ -17,6 +17,8 @@ import (
 	"ess-standby/handler/ess"
 	"ess-standby/handler/esstest"
 	"ess-standby/handler/fctest"
+	"ess-standby/handler/standby"
+	"ess-standby/handler/trigger"
 )
 
 // world is a handler in front of the emulator, through the real SDK.
@@ -44,15 +46,20 @@ func newQuietWorld(t testing.TB, log io.Writer, cfg handler.Config, groups ...es
 	endpoint, _ := url.Parse(w.emu.URL)
 	client := ess.New(ess.Config{Endpoint: endpoint})
 	t.Cleanup(client.Close)
+	if cfg.Now == nil {
+		cfg.Now = func() time.Time { return esstest.SampleTime } // the samples' day
+	}
 	w.h = handler.New(cfg, client, slog.New(slog.NewJSONHandler(log, nil)))
 	return w
 }
 
 // creds are the invocations' credentials, those the emulator accepts.
-var creds = handler.Credentials{AccessKeyID: key.ID, AccessKeySecret: key.Secret, SecurityToken: key.Token}
+var creds = standby.Credentials{AccessKeyID: key.ID, AccessKeySecret: key.Secret, SecurityToken: key.Token}
 
 type answer struct {
-	handler.Answer
+	standby.Answer
+	Ignored       string
+	Events        []handler.EventReport
 	Code, Message string
 }
 
@@ -61,7 +68,7 @@ func (w *world) invoke(t *testing.T, requestID string, payload []byte) (handler.
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	out := w.h.Invoke(ctx, handler.Invocation{RequestID: requestID, Region: esstest.SampleRegion, Credentials: creds}, payload)
+	out := w.h.Invoke(ctx, standby.Invocation{RequestID: requestID, Region: esstest.SampleRegion, Credentials: creds}, payload)
 	var a answer
 	if err := json.Unmarshal(out.Body, &a); err != nil {
 		t.Fatalf("answer %s: %v", out.Body, err)
@@ -188,7 +195,7 @@ func TestThrottledUntilOutOfTimeFails(t *testing.T) {
 	w.emu.Inject(esstest.Fault{Action: "EnterStandby", Status: 400, Code: "Throttling", Message: "always"})
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	out := w.h.Invoke(ctx, handler.Invocation{RequestID: "busy", Region: esstest.SampleRegion, Credentials: creds}, []byte(`{"InstanceIds":["i-bp1ecr7go2go9kq3m1a"]}`))
+	out := w.h.Invoke(ctx, standby.Invocation{RequestID: "busy", Region: esstest.SampleRegion, Credentials: creds}, []byte(`{"InstanceIds":["i-bp1ecr7go2go9kq3m1a"]}`))
 	if out.Err == nil || out.Err.Code != "Throttling" || out.Status != 429 {
 		t.Fatalf("Invoke = %v, want 429 Throttling once the time is spent", out.Err)
 	}
@@ -262,15 +269,15 @@ func TestGuardRailsRefuseBeforeAnyChange(t *testing.T) {
 		wantCode  string
 		wantGuard string
 	}{
-		{"group not allowed", handler.Config{AllowedGroups: []string{esstest.APIGroup}},
+		{"group not allowed", handler.Config{Standby: standby.Config{AllowedGroups: []string{esstest.APIGroup}}},
 			`{"InstanceIds":["i-bp1ecr7go2go9kq3m1a"]}`, "Forbidden.ScalingGroupNotAllowed", "ALLOWED_SCALING_GROUP_IDS"},
-		{"group not allowed, named in the request", handler.Config{AllowedGroups: []string{esstest.APIGroup}},
+		{"group not allowed, named in the request", handler.Config{Standby: standby.Config{AllowedGroups: []string{esstest.APIGroup}}},
 			`{"ScalingGroupId":"asg-bp1fo0dbtsbmqa9h5dl3","InstanceIds":["i-bp1ecr7go2go9kq3m1a"]}`, "Forbidden.ScalingGroupNotAllowed", "ALLOWED_SCALING_GROUP_IDS"},
-		{"too few left InService, by count", handler.Config{MinInService: handler.MinInService{Count: 3}},
+		{"too few left InService, by count", handler.Config{Standby: standby.Config{MinInService: standby.MinInService{Count: 3}}},
 			`{"InstanceIds":["i-bp1ecr7go2go9kq3m1a","i-bp1ecr7go2go9kq3m1b"]}`, "Forbidden.MinInService", "MIN_IN_SERVICE"},
-		{"too few left InService, by percent", handler.Config{MinInService: handler.MinInService{Percent: 50}},
+		{"too few left InService, by percent", handler.Config{Standby: standby.Config{MinInService: standby.MinInService{Percent: 50}}},
 			`{"InstanceIds":["i-bp1ecr7go2go9kq3m1a","i-bp1ecr7go2go9kq3m1b"]}`, "Forbidden.MinInService", "MIN_IN_SERVICE"},
-		{"too many instances", handler.Config{MaxInstances: 2},
+		{"too many instances", handler.Config{Standby: standby.Config{MaxInstances: 2}},
 			`{"InstanceIds":["i-bp1ecr7go2go9kq3m1a","i-bp1ecr7go2go9kq3m1b","i-bp1ecr7go2go9kq3m1c"]}`, "InvalidParameter", ""},
 	}
 	for _, tt := range tests {
@@ -291,7 +298,7 @@ func TestGuardRailsRefuseBeforeAnyChange(t *testing.T) {
 		})
 	}
 	t.Run("enough left InService", func(t *testing.T) {
-		w := newWorld(t, handler.Config{MinInService: handler.MinInService{Percent: 50}, AllowedGroups: []string{esstest.WebGroup}})
+		w := newWorld(t, handler.Config{Standby: standby.Config{MinInService: standby.MinInService{Percent: 50}, AllowedGroups: []string{esstest.WebGroup}}})
 		if _, a := w.invoke(t, "ok", []byte(`{"InstanceIds":["i-bp1ecr7go2go9kq3m1a"]}`)); a.Code != "" {
 			t.Errorf("one of four InService instances (keeping 3 of 6) was refused: %s %s", a.Code, a.Message)
 		}
@@ -299,7 +306,7 @@ func TestGuardRailsRefuseBeforeAnyChange(t *testing.T) {
 }
 
 func TestDryRunChecksEverythingAndChangesNothing(t *testing.T) {
-	w := newWorld(t, handler.Config{DryRun: true, MinInService: handler.MinInService{Count: 1}})
+	w := newWorld(t, handler.Config{Standby: standby.Config{DryRun: true, MinInService: standby.MinInService{Count: 1}}})
 	_, a := w.invoke(t, "dry", []byte(`{"InstanceIds":["i-bp1ecr7go2go9kq3m1a","i-bp1ecr7go2go9kq3m1e","i-bp1ecr7go2go9kq3m1f"]}`))
 	if !a.DryRun || len(a.Planned) != 1 || len(a.Skipped) != 2 || a.Code != "" {
 		t.Errorf("dry run answered %+v, want one call planned, two instances skipped", a)
@@ -309,14 +316,14 @@ func TestDryRunChecksEverythingAndChangesNothing(t *testing.T) {
 			t.Errorf("a dry run made a %s call", c.Action)
 		}
 	}
-	w = newWorld(t, handler.Config{DryRun: true, MinInService: handler.MinInService{Count: 4}})
+	w = newWorld(t, handler.Config{Standby: standby.Config{DryRun: true, MinInService: standby.MinInService{Count: 4}}})
 	if _, a := w.invoke(t, "dry-guard", []byte(`{"InstanceIds":["i-bp1ecr7go2go9kq3m1a"]}`)); a.Code != "Forbidden.MinInService" {
 		t.Errorf("a dry run past a guard answered %s; it must say the guard would refuse", a.Code)
 	}
 }
 
 func TestWaitReportsFinalStatuses(t *testing.T) {
-	w := newWorld(t, handler.Config{Wait: true})
+	w := newWorld(t, handler.Config{Standby: standby.Config{Wait: true}})
 	_, a := w.invoke(t, "wait", []byte(`{"InstanceIds":["i-bp1ecr7go2go9kq3m1a"],"Async":true}`))
 	if len(a.Activities) != 1 || a.Activities[0].StatusCode != "Successful" {
 		t.Errorf("answered %+v, want the activity Successful", a.Activities)
@@ -339,8 +346,8 @@ func TestTheWayBack(t *testing.T) {
 	})
 	t.Run("the /exit route", func(t *testing.T) {
 		w := newWorld(t, handler.Config{})
-		out := w.h.InvokeHTTP(context.Background(), handler.Invocation{RequestID: "r", Region: esstest.SampleRegion, Credentials: creds},
-			handler.HTTPRequest{Method: "GET", Path: "/standby/exit", Query: url.Values{"InstanceId.1": {"i-bp1ecr7go2go9kq3m1e"}}})
+		out := w.h.InvokeHTTP(context.Background(), standby.Invocation{RequestID: "r", Region: esstest.SampleRegion, Credentials: creds},
+			trigger.HTTPRequest{Method: "GET", Path: "/standby/exit", Query: url.Values{"InstanceId.1": {"i-bp1ecr7go2go9kq3m1e"}}})
 		if out.Status != 200 || len(w.calls("ExitStandby")) != 1 {
 			t.Errorf("GET /standby/exit = %d %s", out.Status, out.Body)
 		}

@@ -10,9 +10,9 @@ import (
 	"strings"
 	"testing"
 
-	"ess-standby/handler"
 	"ess-standby/handler/esstest"
 	"ess-standby/handler/fctest"
+	"ess-standby/handler/settings"
 )
 
 var binary string
@@ -102,7 +102,7 @@ func TestHelpDocumentsEverything(t *testing.T) {
 		t.Fatalf("help exited %d", code)
 	}
 	want := []string{"FC_RUNTIME_API", "serve", "local", "invoke", "--region", "--dry-run", "--timeout"}
-	for _, name := range append(want, handler.SettingNames...) {
+	for _, name := range append(want, settings.Names...) {
 		if name != "DEBUG" && !strings.Contains(out, name) {
 			t.Errorf("help does not mention %s", name)
 		}

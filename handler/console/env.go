@@ -11,14 +11,14 @@ import (
 	"io"
 	"log/slog"
 
-	"ess-standby/handler"
 	"ess-standby/handler/ess"
+	"ess-standby/handler/settings"
 )
 
 // Env is what main hands the modes: the settings, parsed once, the Auto
 // Scaling client, a logger maker and the process's streams.
 type Env struct {
-	Settings       handler.Settings
+	Settings       settings.Settings
 	Client         *ess.Client
 	Logger         func(io.Writer) *slog.Logger
 	Stdin          io.Reader

@@ -11,13 +11,14 @@ import (
 	"time"
 
 	"ess-standby/handler"
+	"ess-standby/handler/standby"
 )
 
 // Invoke runs event against the real Auto Scaling API with the handler's
 // settings (credentials from the environment), prints the answer, and
 // returns the outcome's error, if any.
 func Invoke(ctx context.Context, h *handler.Handler, event []byte, out io.Writer) error {
-	inv := handler.Invocation{RequestID: "cli-" + time.Now().UTC().Format("20060102T150405.000")}
+	inv := standby.Invocation{RequestID: "cli-" + time.Now().UTC().Format("20060102T150405.000")}
 	outcome := h.Invoke(ctx, inv, event)
 	printOutcome(out, outcome)
 	return failure(outcome)

@@ -15,6 +15,7 @@ import (
 	"ess-standby/handler"
 	"ess-standby/handler/ess"
 	"ess-standby/handler/esstest"
+	"ess-standby/handler/standby"
 )
 
 // Local runs event against an emulator seeded with the sample fleet that
@@ -22,21 +23,25 @@ import (
 // account and no network. It prints the answer, the calls Auto Scaling
 // received, and each instance's lifecycle state and SLB weight before and
 // after, and returns the outcome's error, if any.
-func Local(ctx context.Context, cfg handler.Config, event []byte, out io.Writer, log *slog.Logger) error {
-	creds := handler.Credentials{AccessKeyID: "STS.LocalEmulator", AccessKeySecret: rand.Text(), SecurityToken: "local-" + rand.Text()}
+//
+// Events' ages (MAX_EVENT_AGE) are measured at now: the samples' own time
+// by default, so that they act as they would on the day they were sent.
+func Local(ctx context.Context, cfg handler.Config, now time.Time, event []byte, out io.Writer, log *slog.Logger) error {
+	creds := standby.Credentials{AccessKeyID: "STS.LocalEmulator", AccessKeySecret: rand.Text(), SecurityToken: "local-" + rand.Text()}
 	emu := esstest.NewServer([]esstest.Key{{ID: creds.AccessKeyID, Secret: creds.AccessKeySecret, Token: creds.SecurityToken}}, esstest.SampleFleet()...)
 	defer emu.Close()
 	endpoint, err := url.Parse(emu.URL)
 	if err != nil {
 		return err
 	}
-	cfg.Credentials = handler.Credentials{} // the invocation brings them, as in FC
+	cfg.Standby.Credentials = standby.Credentials{} // the invocation brings them, as in FC
+	cfg.Now = func() time.Time { return now }
 	h := handler.New(cfg, ess.New(ess.Config{Endpoint: endpoint}), log)
 
 	before := emu.Instances()
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	inv := handler.Invocation{RequestID: "local-" + time.Now().UTC().Format("20060102T150405.000"), Region: esstest.SampleRegion, Credentials: creds}
+	inv := standby.Invocation{RequestID: "local-" + time.Now().UTC().Format("20060102T150405.000"), Region: esstest.SampleRegion, Credentials: creds}
 	outcome := h.Invoke(ctx, inv, event)
 
 	printOutcome(out, outcome)

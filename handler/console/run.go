@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"ess-standby/handler"
+	"ess-standby/handler/esstest"
 	"ess-standby/handler/fcserver"
 )
 
@@ -49,7 +50,18 @@ func Run(mode string, args []string, env Env) (code int, ok bool) {
 		log.Info("stopped")
 		return 0, true
 	case "local":
-		event, err := readEvent(args, env.Stdin, env.DefaultEvent)
+		flags := flag.NewFlagSet("local", flag.ContinueOnError)
+		flags.SetOutput(env.Stderr)
+		now := flags.String("now", esstest.SampleTime.Format(time.RFC3339), "the time events' ages are measured at (RFC 3339); default: the samples' time")
+		if flags.Parse(args) != nil {
+			return 2, true
+		}
+		clock, err := time.Parse(time.RFC3339, *now)
+		if err != nil {
+			fmt.Fprintln(env.Stderr, "ess-standby local: --now wants a time such as 2026-11-27T04:30:00Z")
+			return 2, true
+		}
+		event, err := readEvent(flags.Args(), env.Stdin, env.DefaultEvent)
 		if err != nil {
 			fmt.Fprintln(env.Stderr, "ess-standby local:", err)
 			return 2, true
@@ -57,12 +69,12 @@ func Run(mode string, args []string, env Env) (code int, ok bool) {
 		ctx, stop := signalled()
 		defer stop()
 		// Logs go to stderr, so the report on stdout stays readable.
-		return exitCode(Local(ctx, settings.Handler, event, env.Stdout, env.Logger(env.Stderr))), true
+		return exitCode(Local(ctx, settings.Handler, clock, event, env.Stdout, env.Logger(env.Stderr))), true
 	case "invoke":
 		flags := flag.NewFlagSet("invoke", flag.ContinueOnError)
 		flags.SetOutput(env.Stderr)
-		region := flags.String("region", settings.Handler.Region, "region of the scaling group (default ALIBABA_CLOUD_REGION_ID)")
-		dryRun := flags.Bool("dry-run", settings.Handler.DryRun, "decide and report, call nothing that changes state")
+		region := flags.String("region", settings.Handler.Standby.Region, "region of the scaling group (default ALIBABA_CLOUD_REGION_ID)")
+		dryRun := flags.Bool("dry-run", settings.Handler.Standby.DryRun, "decide and report, call nothing that changes state")
 		timeout := flags.Duration("timeout", time.Minute, "give up after this long")
 		if flags.Parse(args) != nil {
 			return 2, true
@@ -72,7 +84,7 @@ func Run(mode string, args []string, env Env) (code int, ok bool) {
 			fmt.Fprintln(env.Stderr, "ess-standby invoke:", err)
 			return 2, true
 		}
-		settings.Handler.Region, settings.Handler.DryRun = *region, *dryRun
+		settings.Handler.Standby.Region, settings.Handler.Standby.DryRun = *region, *dryRun
 		ctx, stop := signalled()
 		defer stop()
 		ctx, cancel := context.WithTimeout(ctx, *timeout)

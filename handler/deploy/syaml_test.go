@@ -18,6 +18,9 @@ import (
 
 	"ess-standby/handler"
 	"ess-standby/handler/fctest"
+	"ess-standby/handler/settings"
+	"ess-standby/handler/standby"
+	"ess-standby/handler/trigger"
 )
 
 // resource is an fc3 resource of s.yaml, with its variables resolved.
@@ -117,7 +120,7 @@ func build(t *testing.T, name string, r resource) string {
 
 func TestSYAMLAgreesWithTheCode(t *testing.T) {
 	resources := loadSYAML(t)
-	defaults, err := handler.LoadSettings(func(string) string { return "" })
+	defaults, err := settings.Load(func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,11 +159,11 @@ func TestSYAMLAgreesWithTheCode(t *testing.T) {
 		}
 		env, _ := p["environmentVariables"].(map[string]any)
 		for k := range env {
-			if !slices.Contains(handler.SettingNames, k) {
+			if !slices.Contains(settings.Names, k) {
 				t.Errorf("%s: environment variable %s is not a setting the code reads", name, k)
 			}
 		}
-		for _, k := range handler.SettingNames {
+		for _, k := range settings.Names {
 			provided := strings.HasPrefix(k, "FC_") || strings.HasPrefix(k, "ALIBABA_CLOUD_ACCESS_KEY") || k == "ALIBABA_CLOUD_SECURITY_TOKEN" || k == "DEBUG"
 			if _, ok := env[k]; !ok && !provided {
 				t.Errorf("%s: setting %s is missing from environmentVariables", name, k)
@@ -180,23 +183,23 @@ func TestSYAMLAgreesWithTheCode(t *testing.T) {
 // planner is an AutoScaling that knows every instance, for dry runs.
 type planner struct{}
 
-func (planner) ScalingInstances(_ context.Context, _ handler.Session, _ string, ids []string) ([]handler.ScalingInstance, error) {
-	var out []handler.ScalingInstance
+func (planner) ScalingInstances(_ context.Context, _ standby.Session, _ string, ids []string) ([]standby.ScalingInstance, error) {
+	var out []standby.ScalingInstance
 	for _, id := range ids {
-		out = append(out, handler.ScalingInstance{InstanceID: id, ScalingGroupID: "asg-bp1any", LifecycleState: "InService"})
+		out = append(out, standby.ScalingInstance{InstanceID: id, ScalingGroupID: "asg-bp1any", LifecycleState: "InService"})
 	}
 	return out, nil
 }
 
-func (planner) CountInstances(context.Context, handler.Session, string, string) (int, error) {
+func (planner) CountInstances(context.Context, standby.Session, string, string) (int, error) {
 	return 10, nil
 }
 
-func (planner) Standby(context.Context, handler.Session, handler.StandbyCall) (handler.Activity, error) {
+func (planner) Standby(context.Context, standby.Session, standby.StandbyCall) (standby.Activity, error) {
 	panic("a dry run called EnterStandby")
 }
 
-func (planner) ActivityStatuses(context.Context, handler.Session, []string) ([]handler.ActivityStatus, error) {
+func (planner) ActivityStatuses(context.Context, standby.Session, []string) ([]standby.ActivityStatus, error) {
 	panic("a dry run waited")
 }
 
@@ -205,8 +208,8 @@ func (planner) ActivityStatuses(context.Context, handler.Session, []string) ([]h
 func dryRun(t *testing.T, event any) handler.Outcome {
 	t.Helper()
 	payload, _ := json.Marshal(event)
-	h := handler.New(handler.Config{DryRun: true}, planner{}, slog.New(slog.DiscardHandler))
-	return h.Invoke(context.Background(), handler.Invocation{Region: "cn-hangzhou", Credentials: handler.Credentials{AccessKeyID: "a", AccessKeySecret: "b"}}, payload)
+	h := handler.New(handler.Config{Standby: standby.Config{DryRun: true}}, planner{}, slog.New(slog.DiscardHandler))
+	return h.Invoke(context.Background(), standby.Invocation{Region: "cn-hangzhou", Credentials: standby.Credentials{AccessKeyID: "a", AccessKeySecret: "b"}}, payload)
 }
 
 // checkTriggers checks each trigger against what the handler does with the
@@ -235,10 +238,20 @@ func checkTriggers(t *testing.T, name string, triggers any) {
 			if schema := cfg["eventSinkConfig"].(map[string]any)["deliveryOption"].(map[string]any)["eventSchema"]; schema != "CloudEvents" && schema != "RawData" {
 				t.Errorf("%s: eventSchema %v", name, schema)
 			}
+			acting := []string{"ecs:Instance:" + trigger.Preemptible}
+			for _, typ := range trigger.SystemEventTypes {
+				acting = append(acting, "ecs:Instance:"+typ)
+			}
+			if missing := slices.DeleteFunc(slices.Clone(acting), func(typ string) bool { return slices.Contains(pattern.Type, typ) }); len(missing) > 0 {
+				t.Errorf("%s: the rule leaves out %v, which the handler acts on", name, missing)
+			}
 			for _, typ := range pattern.Type {
 				data := map[string]string{"instanceId": "i-bp1any", "eventType": strings.TrimPrefix(typ, "ecs:Instance:"), "eventStatus": "Scheduled"}
-				if typ == "ecs:Instance:StateChange" {
+				switch typ {
+				case "ecs:Instance:StateChange":
 					data = map[string]string{"resourceId": "i-bp1any", "state": "Stopping"}
+				case "ecs:Instance:" + trigger.Preemptible:
+					data = map[string]string{"instanceId": "i-bp1any", "action": "delete"}
 				}
 				out := dryRun(t, map[string]any{"specversion": "1.0", "id": "e", "source": "acs.ecs", "type": typ, "data": data})
 				if out.Err != nil || !strings.Contains(string(out.Body), `"Planned"`) {

@@ -13,9 +13,9 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth/credentials"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ess"
 
-	"ess-standby/handler"
 	esstandby "ess-standby/handler/ess"
 	"ess-standby/handler/esstest"
+	"ess-standby/handler/standby"
 )
 
 // BenchmarkStandbyCall compares one Standby call made the bare-SDK way (a
@@ -74,11 +74,11 @@ func BenchmarkStandbyCall(b *testing.B) {
 			b.ReportAllocs()
 			i := 0
 			for b.Loop() {
-				action := handler.EnterStandby
+				action := standby.EnterStandby
 				if i%2 == 1 {
-					action = handler.ExitStandby
+					action = standby.ExitStandby
 				}
-				if _, err := client.Standby(context.Background(), session(), handler.StandbyCall{Action: action, ScalingGroupID: esstest.WebGroup, InstanceIDs: ids}); err != nil {
+				if _, err := client.Standby(context.Background(), session(), standby.StandbyCall{Action: action, ScalingGroupID: esstest.WebGroup, InstanceIDs: ids}); err != nil {
 					b.Fatal(err)
 				}
 				i++

@@ -10,42 +10,42 @@ import (
 
 	sdkerrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
 
-	"ess-standby/handler"
+	"ess-standby/handler/standby"
 )
 
 // kindByCode is the one table from Auto Scaling error codes to kinds. Codes
 // not listed fall back on their family (below), then on the HTTP status.
-var kindByCode = map[string]handler.Kind{
-	"InvalidParameter":     handler.Invalid,
-	"MissingParameter":     handler.Invalid,
-	"UnsupportedOperation": handler.Invalid,
+var kindByCode = map[string]standby.Kind{
+	"InvalidParameter":     standby.Invalid,
+	"MissingParameter":     standby.Invalid,
+	"UnsupportedOperation": standby.Invalid,
 
-	"Forbidden":                   handler.Forbidden,
-	"Forbidden.Unauthorized":      handler.Forbidden,
-	"SignatureDoesNotMatch":       handler.Forbidden,
-	"IncompleteSignature":         handler.Forbidden,
-	"InvalidAccessKeyId.NotFound": handler.Forbidden, // our credentials, not the caller's resource
-	"InvalidAccessKeyId.Inactive": handler.Forbidden,
-	"MissingSecurityToken":        handler.Forbidden,
+	"Forbidden":                   standby.Forbidden,
+	"Forbidden.Unauthorized":      standby.Forbidden,
+	"SignatureDoesNotMatch":       standby.Forbidden,
+	"IncompleteSignature":         standby.Forbidden,
+	"InvalidAccessKeyId.NotFound": standby.Forbidden, // our credentials, not the caller's resource
+	"InvalidAccessKeyId.Inactive": standby.Forbidden,
+	"MissingSecurityToken":        standby.Forbidden,
 
-	"InvalidInstanceId.NotFound":     handler.NotFound,
-	"InvalidScalingGroupId.NotFound": handler.NotFound,
+	"InvalidInstanceId.NotFound":     standby.NotFound,
+	"InvalidScalingGroupId.NotFound": standby.NotFound,
 
-	"IncorrectScalingGroupStatus": handler.Conflict,
-	"IncorrectInstanceStatus":     handler.Conflict,
-	"ScalingActivityInProgress":   handler.Conflict,
-	"OperationDenied":             handler.Conflict,
-	"IdempotentParameterMismatch": handler.Conflict,
-	"BackendServer.configuring":   handler.Conflict,
+	"IncorrectScalingGroupStatus": standby.Conflict,
+	"IncorrectInstanceStatus":     standby.Conflict,
+	"ScalingActivityInProgress":   standby.Conflict,
+	"OperationDenied":             standby.Conflict,
+	"IdempotentParameterMismatch": standby.Conflict,
+	"BackendServer.configuring":   standby.Conflict,
 
-	"Throttling":         handler.Throttled,
-	"InternalError":      handler.Unavailable,
-	"ServiceUnavailable": handler.Unavailable,
+	"Throttling":         standby.Throttled,
+	"InternalError":      standby.Unavailable,
+	"ServiceUnavailable": standby.Unavailable,
 
 	// Our clock or our signing is off: nothing the caller can fix.
-	"InvalidTimeStamp.Expired": handler.Internal,
-	"InvalidTimeStamp.Format":  handler.Internal,
-	"SignatureNonceUsed":       handler.Internal,
+	"InvalidTimeStamp.Expired": standby.Internal,
+	"InvalidTimeStamp.Format":  standby.Internal,
+	"SignatureNonceUsed":       standby.Internal,
 }
 
 // credentialCodes are answered with our own message: the gateway's message
@@ -53,65 +53,65 @@ var kindByCode = map[string]handler.Kind{
 var credentialCodes = []string{"SignatureDoesNotMatch", "IncompleteSignature", "InvalidAccessKeyId", "InvalidSecurityToken", "MissingSecurityToken", "Forbidden.AccessKeyDisabled"}
 
 // kindOf classifies an error code and the status it came with.
-func kindOf(code string, status int) handler.Kind {
+func kindOf(code string, status int) standby.Kind {
 	if k, ok := kindByCode[code]; ok {
 		return k
 	}
 	switch {
 	case strings.HasPrefix(code, "Throttling"):
-		return handler.Throttled
+		return standby.Throttled
 	case strings.HasPrefix(code, "Forbidden"), strings.HasPrefix(code, "InvalidSecurityToken"), strings.HasPrefix(code, "InvalidAccessKeyId"):
-		return handler.Forbidden
+		return standby.Forbidden
 	case strings.HasSuffix(code, ".NotFound"):
-		return handler.NotFound
+		return standby.NotFound
 	case strings.HasPrefix(code, "Incorrect") && strings.HasSuffix(code, "Status"):
-		return handler.Conflict
+		return standby.Conflict
 	}
 	switch {
 	case status >= 500:
-		return handler.Unavailable
+		return standby.Unavailable
 	case status == 404:
-		return handler.NotFound
+		return standby.NotFound
 	case status == 403:
-		return handler.Forbidden
+		return standby.Forbidden
 	case status == 409:
-		return handler.Conflict
+		return standby.Conflict
 	case status == 429:
-		return handler.Throttled
+		return standby.Throttled
 	case status >= 400:
-		return handler.Invalid
+		return standby.Invalid
 	}
-	return handler.Internal
+	return standby.Internal
 }
 
-// translate turns an SDK or transport error into a *handler.Error. ESS codes
+// translate turns an SDK or transport error into a *standby.Error. ESS codes
 // pass through. The cause is rebuilt from safe parts only: the SDK's own
 // texts embed the request URL, and with it the security token.
-func translate(ctx context.Context, s handler.Session, action string, err error) error {
+func translate(ctx context.Context, s standby.Session, action string, err error) error {
 	var se *sdkerrors.ServerError
 	var ce *sdkerrors.ClientError
 	var ue *url.Error
 	switch {
 	case errors.As(err, &se) && se.ErrorCode() != "":
 		code, status := se.ErrorCode(), se.HttpStatus()
-		e := &handler.Error{Kind: kindOf(code, status), Code: code, Message: safeMessage(s, code, se.Message()),
+		e := &standby.Error{Kind: kindOf(code, status), Code: code, Message: safeMessage(s, code, se.Message()),
 			Cause: errorf(s, "%s: Auto Scaling answered HTTP %d %s (RequestId %s)", action, status, code, se.RequestId())}
 		return e
 	case errors.As(err, &se):
 		// Not a JSON error body: a proxy or load balancer answered.
-		return &handler.Error{Kind: handler.Unavailable, Code: "ServiceUnavailable", Message: "Auto Scaling answered with an unreadable error",
+		return &standby.Error{Kind: standby.Unavailable, Code: "ServiceUnavailable", Message: "Auto Scaling answered with an unreadable error",
 			Cause: errorf(s, "%s: HTTP %d without an error code", action, se.HttpStatus())}
 	case ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
-		return &handler.Error{Kind: handler.Timeout, Code: "Timeout", Message: "Auto Scaling did not answer in time",
+		return &standby.Error{Kind: standby.Timeout, Code: "Timeout", Message: "Auto Scaling did not answer in time",
 			Cause: errorf(s, "%s: %s", action, transportText(ue, err))}
 	case errors.As(err, &ue):
-		return &handler.Error{Kind: handler.Unavailable, Code: "ServiceUnavailable", Message: "Auto Scaling is unreachable",
+		return &standby.Error{Kind: standby.Unavailable, Code: "ServiceUnavailable", Message: "Auto Scaling is unreachable",
 			Cause: errorf(s, "%s: %s", action, transportText(ue, err))}
 	case errors.As(err, &ce):
-		return &handler.Error{Kind: handler.Unavailable, Code: "ServiceUnavailable", Message: "Auto Scaling sent a response the SDK could not read",
+		return &standby.Error{Kind: standby.Unavailable, Code: "ServiceUnavailable", Message: "Auto Scaling sent a response the SDK could not read",
 			Cause: errorf(s, "%s: SDK error %s", action, ce.ErrorCode())}
 	}
-	return &handler.Error{Kind: handler.Internal, Code: "InternalError", Message: "internal error", Cause: errorf(s, "%s: unexpected %T", action, err)}
+	return &standby.Error{Kind: standby.Internal, Code: "InternalError", Message: "internal error", Cause: errorf(s, "%s: unexpected %T", action, err)}
 }
 
 func isTimeout(err error) bool {
@@ -130,7 +130,7 @@ func transportText(ue *url.Error, err error) string {
 
 // safeMessage passes Auto Scaling's message on unless it may quote the
 // credentials, and caps its length.
-func safeMessage(s handler.Session, code, msg string) string {
+func safeMessage(s standby.Session, code, msg string) string {
 	for _, c := range credentialCodes {
 		if strings.HasPrefix(code, c) {
 			return "Auto Scaling rejected the function's credentials (" + code + "): check the function's RAM role"
@@ -147,7 +147,7 @@ func safeMessage(s handler.Session, code, msg string) string {
 
 // errorf builds a cause and, as a last line of defence, drops its text if
 // it quotes a credential.
-func errorf(s handler.Session, format string, args ...any) error {
+func errorf(s standby.Session, format string, args ...any) error {
 	text := fmt.Sprintf(format, args...)
 	if leaks(s, text) {
 		return errors.New("cause withheld: it quoted a credential")
@@ -155,7 +155,7 @@ func errorf(s handler.Session, format string, args ...any) error {
 	return errors.New(text)
 }
 
-func leaks(s handler.Session, text string) bool {
+func leaks(s standby.Session, text string) bool {
 	c := s.Credentials
 	for _, secret := range []string{c.AccessKeySecret, c.SecurityToken, url.QueryEscape(c.SecurityToken), c.AccessKeyID} {
 		if secret != "" && strings.Contains(text, secret) {

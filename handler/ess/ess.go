@@ -1,7 +1,7 @@
 // Package ess is the only package that touches the Alibaba Cloud SDK. It
 // makes the Auto Scaling calls the handler needs, signed with each
 // invocation's credentials, bounded by the invocation's deadline, and it
-// translates every SDK failure into a *handler.Error through one table.
+// translates every SDK failure into a *standby.Error through one table.
 //
 // The SDK (v1.63.107) has pitfalls this package exists to contain: its
 // default scheme is HTTP; it has no context support; a client mutates its
@@ -27,9 +27,9 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth/credentials"
 	sdkerrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
-	"github.com/aliyun/alibaba-cloud-sdk-go/services/ess"
+	esssdk "github.com/aliyun/alibaba-cloud-sdk-go/services/ess"
 
-	"ess-standby/handler"
+	"ess-standby/handler/standby"
 )
 
 // Config configures the client.
@@ -47,14 +47,14 @@ type Config struct {
 	CallTimeout time.Duration
 }
 
-// Client implements handler.AutoScaling. It is safe for concurrent use.
+// Client implements standby.AutoScaling. It is safe for concurrent use.
 type Client struct {
 	endpoint    *url.URL
 	transport   http.RoundTripper
 	callTimeout time.Duration
 }
 
-var _ handler.AutoScaling = (*Client)(nil)
+var _ standby.AutoScaling = (*Client)(nil)
 
 // defaultTimeout bounds a call when the context has no deadline (local and
 // CLI modes); FC invocations always have one.
@@ -65,7 +65,7 @@ const defaultTimeout = 30 * time.Second
 const answerMargin = 300 * time.Millisecond
 
 func New(cfg Config) *Client {
-	ess.GetEndpointMap() // built lazily, unguarded: build it before any concurrency
+	esssdk.GetEndpointMap() // built lazily, unguarded: build it before any concurrency
 	c := &Client{endpoint: cfg.Endpoint, transport: cfg.Transport, callTimeout: cmp.Or(cfg.CallTimeout, 10*time.Second)}
 	if c.transport == nil {
 		c.transport = newTransport(cfg.TLS)
@@ -97,9 +97,9 @@ func (t contextTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return t.base.RoundTrip(r.WithContext(t.ctx))
 }
 
-// client builds an SDK client for one call: cheap, and never shared, since
-// an SDK client is not safe for concurrent use.
-func (c *Client) client(ctx context.Context, s handler.Session) (*ess.Client, error) {
+// sdkClient builds an SDK client for one call: cheap, and never shared,
+// since an SDK client is not safe for concurrent use.
+func (c *Client) sdkClient(ctx context.Context, s standby.Session) (*esssdk.Client, error) {
 	cfg := sdk.NewConfig().WithScheme("HTTPS")
 	cfg.Transport = contextTransport{ctx: ctx, base: c.transport}
 	if c.endpoint != nil {
@@ -111,9 +111,9 @@ func (c *Client) client(ctx context.Context, s handler.Session) (*ess.Client, er
 	} else {
 		cred = credentials.NewStaticAKCredentialsProvider(s.Credentials.AccessKeyID, s.Credentials.AccessKeySecret)
 	}
-	client, err := ess.NewClientWithOptions(s.Region, cfg, cred)
+	client, err := esssdk.NewClientWithOptions(s.Region, cfg, cred)
 	if err != nil {
-		return nil, &handler.Error{Kind: handler.Invalid, Code: "InvalidParameter", Message: "RegionId: not a region the SDK accepts"}
+		return nil, &standby.Error{Kind: standby.Invalid, Code: "InvalidParameter", Message: "RegionId: not a region the SDK accepts"}
 	}
 	if c.endpoint != nil {
 		client.Domain = c.endpoint.Host
@@ -139,8 +139,8 @@ var (
 // typed responses have dozens of fields, whose decoders the SDK's JSON
 // library builds by reflection on first use: 1.5 to 2 ms of a cold start
 // and half a megabyte of garbage, measured.
-func (c *Client) rpc(ctx context.Context, s handler.Session, a action, params map[string]string, out any) error {
-	client, err := c.client(ctx, s)
+func (c *Client) rpc(ctx context.Context, s standby.Session, a action, params map[string]string, out any) error {
+	client, err := c.sdkClient(ctx, s)
 	if err != nil {
 		return err
 	}
@@ -158,7 +158,7 @@ func (c *Client) rpc(ctx context.Context, s handler.Session, a action, params ma
 	}
 	budget = min(budget, c.callTimeout)
 	if budget <= 0 {
-		return &handler.Error{Kind: handler.Timeout, Code: "Timeout", Message: "no time left for the Auto Scaling call"}
+		return &standby.Error{Kind: standby.Timeout, Code: "Timeout", Message: "no time left for the Auto Scaling call"}
 	}
 	req.SetReadTimeout(budget)
 	req.SetConnectTimeout(min(budget, 5*time.Second))
@@ -182,17 +182,17 @@ func listed(params map[string]string, name string, values []string) map[string]s
 	return params
 }
 
-func (c *Client) ScalingInstances(ctx context.Context, s handler.Session, groupID string, instanceIDs []string) ([]handler.ScalingInstance, error) {
-	var found []handler.ScalingInstance
+func (c *Client) ScalingInstances(ctx context.Context, s standby.Session, groupID string, instanceIDs []string) ([]standby.ScalingInstance, error) {
+	var found []standby.ScalingInstance
 	err := c.describeInstances(ctx, s, groupID, "", instanceIDs, func(resp *instancesPage) {
 		for _, in := range resp.ScalingInstances.ScalingInstance {
-			found = append(found, handler.ScalingInstance{InstanceID: in.InstanceId, ScalingGroupID: in.ScalingGroupId, LifecycleState: in.LifecycleState})
+			found = append(found, standby.ScalingInstance{InstanceID: in.InstanceId, ScalingGroupID: in.ScalingGroupId, LifecycleState: in.LifecycleState})
 		}
 	})
 	return found, err
 }
 
-func (c *Client) CountInstances(ctx context.Context, s handler.Session, groupID, state string) (int, error) {
+func (c *Client) CountInstances(ctx context.Context, s standby.Session, groupID, state string) (int, error) {
 	total := 0
 	err := c.describeInstances(ctx, s, groupID, state, nil, func(resp *instancesPage) { total = int(resp.TotalCount) })
 	return total, err
@@ -220,7 +220,7 @@ func (n *flexInt) UnmarshalJSON(b []byte) error {
 
 // describeInstances pages through DescribeScalingInstances; with no
 // instance IDs it asks for one page of one instance: the total is the answer.
-func (c *Client) describeInstances(ctx context.Context, s handler.Session, groupID, state string, instanceIDs []string, page func(*instancesPage)) error {
+func (c *Client) describeInstances(ctx context.Context, s standby.Session, groupID, state string, instanceIDs []string, page func(*instancesPage)) error {
 	size := 50
 	if len(instanceIDs) == 0 {
 		size = 1
@@ -240,22 +240,22 @@ func (c *Client) describeInstances(ctx context.Context, s handler.Session, group
 	}
 }
 
-func (c *Client) Standby(ctx context.Context, s handler.Session, sc handler.StandbyCall) (handler.Activity, error) {
+func (c *Client) Standby(ctx context.Context, s standby.Session, sc standby.StandbyCall) (standby.Activity, error) {
 	a := enterStandby
-	if sc.Action == handler.ExitStandby {
+	if sc.Action == standby.ExitStandby {
 		a = exitStandby
 	}
 	params := listed(map[string]string{"ScalingGroupId": sc.ScalingGroupID, "ClientToken": sc.ClientToken,
 		"Async": strconv.FormatBool(sc.Async)}, "InstanceId", sc.InstanceIDs)
 	var resp struct{ RequestId, ScalingActivityId string }
 	if err := c.rpc(ctx, s, a, params, &resp); err != nil {
-		return handler.Activity{}, err
+		return standby.Activity{}, err
 	}
-	return handler.Activity{ScalingGroupID: sc.ScalingGroupID, ScalingActivityID: resp.ScalingActivityId, RequestID: resp.RequestId,
+	return standby.Activity{ScalingGroupID: sc.ScalingGroupID, ScalingActivityID: resp.ScalingActivityId, RequestID: resp.RequestId,
 		InstanceIDs: sc.InstanceIDs, ClientToken: sc.ClientToken}, nil
 }
 
-func (c *Client) ActivityStatuses(ctx context.Context, s handler.Session, activityIDs []string) ([]handler.ActivityStatus, error) {
+func (c *Client) ActivityStatuses(ctx context.Context, s standby.Session, activityIDs []string) ([]standby.ActivityStatus, error) {
 	var resp struct {
 		ScalingActivities struct {
 			ScalingActivity []struct{ ScalingActivityId, StatusCode, StatusMessage string }
@@ -265,19 +265,19 @@ func (c *Client) ActivityStatuses(ctx context.Context, s handler.Session, activi
 	if err := c.rpc(ctx, s, describeScalingActivities, params, &resp); err != nil {
 		return nil, err
 	}
-	var out []handler.ActivityStatus
+	var out []standby.ActivityStatus
 	for _, a := range resp.ScalingActivities.ScalingActivity {
-		out = append(out, handler.ActivityStatus{ScalingActivityID: a.ScalingActivityId, StatusCode: a.StatusCode, StatusMessage: a.StatusMessage})
+		out = append(out, standby.ActivityStatus{ScalingActivityID: a.ScalingActivityId, StatusCode: a.StatusCode, StatusMessage: a.StatusMessage})
 	}
 	return out, nil
 }
 
 // call runs one SDK call, turning a panic inside the SDK (it panics on some
-// malformed error bodies) and every error into a *handler.Error.
-func call(ctx context.Context, s handler.Session, action string, do func() error) (err error) {
+// malformed error bodies) and every error into a *standby.Error.
+func call(ctx context.Context, s standby.Session, action string, do func() error) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			err = &handler.Error{Kind: handler.Unavailable, Code: "ServiceUnavailable",
+			err = &standby.Error{Kind: standby.Unavailable, Code: "ServiceUnavailable",
 				Message: "Auto Scaling sent a response the SDK could not read", Cause: errorf(s, "%s: SDK panicked on the response", action)}
 		}
 	}()

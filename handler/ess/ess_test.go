@@ -11,15 +11,15 @@ import (
 	"testing"
 	"time"
 
-	"ess-standby/handler"
 	"ess-standby/handler/ess"
 	"ess-standby/handler/esstest"
+	"ess-standby/handler/standby"
 )
 
 var stsKey = esstest.Key{ID: "STS.NTestAccessKeyId0001", Secret: "test-secret/with+chars=", Token: "CAIS-test+token/with=chars"}
 
-func session() handler.Session {
-	return handler.Session{Region: esstest.SampleRegion, Credentials: handler.Credentials{
+func session() standby.Session {
+	return standby.Session{Region: esstest.SampleRegion, Credentials: standby.Credentials{
 		AccessKeyID: stsKey.ID, AccessKeySecret: stsKey.Secret, SecurityToken: stsKey.Token}}
 }
 
@@ -36,7 +36,7 @@ func newClient(t *testing.T) (*ess.Client, *esstest.Server) {
 
 func TestEnterStandbySignsWithTheSessionToken(t *testing.T) {
 	c, emu := newClient(t)
-	call := handler.StandbyCall{Action: handler.EnterStandby, ScalingGroupID: esstest.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a", "i-bp1ecr7go2go9kq3m1b"}, ClientToken: "tok 1*~", Async: true}
+	call := standby.StandbyCall{Action: standby.EnterStandby, ScalingGroupID: esstest.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a", "i-bp1ecr7go2go9kq3m1b"}, ClientToken: "tok 1*~", Async: true}
 	a, err := c.Standby(context.Background(), session(), call)
 	if err != nil {
 		t.Fatalf("EnterStandby: %v", err)
@@ -70,7 +70,7 @@ func TestScalingInstancesLooksUpGroups(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []handler.ScalingInstance{
+	want := []standby.ScalingInstance{
 		{InstanceID: "i-bp1ecr7go2go9kq3m1a", ScalingGroupID: esstest.WebGroup, LifecycleState: esstest.InService},
 		{InstanceID: "i-bp1hh2ka9xr7wq4t5n0b", ScalingGroupID: esstest.APIGroup, LifecycleState: esstest.InService},
 	}
@@ -120,10 +120,10 @@ func TestErrorCodesMapToStatuses(t *testing.T) {
 		t.Run(tt.code, func(t *testing.T) {
 			emu.Reset()
 			emu.Fail("EnterStandby", 1, tt.httpStatus, tt.code, "injected "+tt.code)
-			_, err := c.Standby(context.Background(), session(), handler.StandbyCall{ScalingGroupID: esstest.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
-			var e *handler.Error
+			_, err := c.Standby(context.Background(), session(), standby.StandbyCall{ScalingGroupID: esstest.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
+			var e *standby.Error
 			if !errors.As(err, &e) {
-				t.Fatalf("EnterStandby error = %v, want *handler.Error", err)
+				t.Fatalf("EnterStandby error = %v, want *standby.Error", err)
 			}
 			if e.Code != tt.code || e.Kind.Status() != tt.wantStatus {
 				t.Errorf("EnterStandby error = %s (status %d), want code %s, status %d", e.Code, e.Kind.Status(), tt.code, tt.wantStatus)
@@ -136,9 +136,9 @@ func TestBadSecretIsForbiddenWithoutQuotingTheToken(t *testing.T) {
 	c, emu := newClient(t)
 	s := session()
 	s.Credentials.AccessKeySecret = "wrong"
-	_, err := c.Standby(context.Background(), s, handler.StandbyCall{ScalingGroupID: esstest.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
-	var e *handler.Error
-	if !errors.As(err, &e) || e.Code != "SignatureDoesNotMatch" || e.Kind != handler.Forbidden {
+	_, err := c.Standby(context.Background(), s, standby.StandbyCall{ScalingGroupID: esstest.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
+	var e *standby.Error
+	if !errors.As(err, &e) || e.Code != "SignatureDoesNotMatch" || e.Kind != standby.Forbidden {
 		t.Fatalf("EnterStandby with a wrong secret = %v, want Forbidden SignatureDoesNotMatch", err)
 	}
 	for _, text := range []string{e.Message, e.Cause.Error()} {
@@ -154,8 +154,8 @@ func TestBadSecretIsForbiddenWithoutQuotingTheToken(t *testing.T) {
 func TestUnreachableAndOutOfTime(t *testing.T) {
 	c, emu := newClient(t)
 	emu.Close() // nothing listens there any more
-	_, err := c.Standby(context.Background(), session(), handler.StandbyCall{ScalingGroupID: esstest.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
-	var e *handler.Error
+	_, err := c.Standby(context.Background(), session(), standby.StandbyCall{ScalingGroupID: esstest.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
+	var e *standby.Error
 	if !errors.As(err, &e) || e.Code != "ServiceUnavailable" || e.Kind.Status() != 502 {
 		t.Fatalf("EnterStandby to a closed port = %v, want 502 ServiceUnavailable", err)
 	}
@@ -165,7 +165,7 @@ func TestUnreachableAndOutOfTime(t *testing.T) {
 
 	ctx, cancel := context.WithDeadline(context.Background(), time.Now().Add(100*time.Millisecond))
 	defer cancel()
-	_, err = c.Standby(ctx, session(), handler.StandbyCall{ScalingGroupID: esstest.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
+	_, err = c.Standby(ctx, session(), standby.StandbyCall{ScalingGroupID: esstest.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
 	if !errors.As(err, &e) || e.Code != "Timeout" || e.Kind.Status() != 504 {
 		t.Fatalf("EnterStandby with no time left = %v, want 504 Timeout", err)
 	}
@@ -180,9 +180,9 @@ func TestOddErrorBodiesAreUnavailable(t *testing.T) {
 			io.WriteString(w, body)
 		}))
 		u, _ := url.Parse(srv.URL)
-		_, err := ess.New(ess.Config{Endpoint: u}).Standby(context.Background(), session(), handler.StandbyCall{ScalingGroupID: esstest.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
+		_, err := ess.New(ess.Config{Endpoint: u}).Standby(context.Background(), session(), standby.StandbyCall{ScalingGroupID: esstest.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
 		srv.Close()
-		var e *handler.Error
+		var e *standby.Error
 		if !errors.As(err, &e) || e.Code != "ServiceUnavailable" || e.Kind.Status() != 502 {
 			t.Errorf("error body %q: got %v, want 502 ServiceUnavailable", body, err)
 		}
@@ -193,7 +193,7 @@ func TestExitStandbyCountsAndActivityStatuses(t *testing.T) {
 	c, emu := newClient(t)
 	ctx := context.Background()
 	const id = "i-bp1ecr7go2go9kq3m1e" // in Standby in the sample fleet
-	a, err := c.Standby(ctx, session(), handler.StandbyCall{Action: handler.ExitStandby, ScalingGroupID: esstest.WebGroup, InstanceIDs: []string{id}, Async: true})
+	a, err := c.Standby(ctx, session(), standby.StandbyCall{Action: standby.ExitStandby, ScalingGroupID: esstest.WebGroup, InstanceIDs: []string{id}, Async: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,10 +231,10 @@ func TestStalledCallTimesOutAlone(t *testing.T) {
 	emu.Inject(esstest.Fault{Action: "EnterStandby", Times: 1, Delay: time.Second})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	call := handler.StandbyCall{Action: handler.EnterStandby, ScalingGroupID: esstest.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}, ClientToken: "stalled-1"}
+	call := standby.StandbyCall{Action: standby.EnterStandby, ScalingGroupID: esstest.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}, ClientToken: "stalled-1"}
 	start := time.Now()
 	_, err := c.Standby(ctx, session(), call)
-	var e *handler.Error
+	var e *standby.Error
 	if !errors.As(err, &e) || e.Code != "Timeout" || time.Since(start) > 900*time.Millisecond {
 		t.Fatalf("a stalled call answered %v after %v, want Timeout after its 200 ms", err, time.Since(start))
 	}
@@ -256,7 +256,7 @@ func TestUnreadableAnswersAreUnavailable(t *testing.T) {
 			return err
 		},
 		"Standby": func(c *ess.Client) error {
-			_, err := c.Standby(context.Background(), session(), handler.StandbyCall{ScalingGroupID: esstest.WebGroup, InstanceIDs: ids})
+			_, err := c.Standby(context.Background(), session(), standby.StandbyCall{ScalingGroupID: esstest.WebGroup, InstanceIDs: ids})
 			return err
 		},
 		"ActivityStatuses": func(c *ess.Client) error {
@@ -268,7 +268,7 @@ func TestUnreadableAnswersAreUnavailable(t *testing.T) {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, body) }))
 		u, _ := url.Parse(srv.URL)
 		for name, call := range calls {
-			var e *handler.Error
+			var e *standby.Error
 			if err := call(ess.New(ess.Config{Endpoint: u})); !errors.As(err, &e) || e.Code != "ServiceUnavailable" || e.Kind.Status() != 502 {
 				t.Errorf("%s answered %q: got %v, want 502 ServiceUnavailable", name, body, err)
 			}

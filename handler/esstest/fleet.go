@@ -1,5 +1,7 @@
 package esstest
 
+import "time"
+
 // The sample fleet: the groups and instances that the files in events/ name.
 // Local mode and the tests seed the emulator with it.
 const (
@@ -7,6 +9,11 @@ const (
 	WebGroup     = "asg-bp1fo0dbtsbmqa9h5dl3"
 	APIGroup     = "asg-bp1ggkk5dvbxmzz2wq0l"
 )
+
+// SampleTime is when the samples in events/ were sent: each is dated within
+// the hour before it (the one meant to be stale, earlier). Tests and local
+// mode measure events' ages at this time.
+var SampleTime = time.Date(2026, 11, 27, 4, 30, 0, 0, time.UTC)
 
 func SampleFleet() []Group {
 	return []Group{
@@ -24,4 +31,12 @@ func SampleFleet() []Group {
 			{ID: "eci-bp1hh2ka9xr7wq4t5n0c", LifecycleState: InService},
 		}},
 	}
+}
+
+// SampleMaxEventAge is the MAX_EVENT_AGE setting with which a process on
+// the real clock judges the samples' ages as if it were SampleTime, under
+// the default hour: a sample's age now, less the time since SampleTime, is
+// its age then.
+func SampleMaxEventAge() string {
+	return "MAX_EVENT_AGE=" + (time.Since(SampleTime) + time.Hour).Round(time.Second).String()
 }

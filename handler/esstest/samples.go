@@ -16,6 +16,7 @@ type Expectation struct {
 	Status  int      // the answer's HTTP status
 	Code    string   // the error code; empty on success
 	Ignored bool     // answered {"Ignored": …} with no call
+	Refused bool     // the failure is Auto Scaling's answer to a call made
 	Calls   []string // the actions Auto Scaling receives, in order
 	Standby []string // the instances the answer reports in Standby
 	Skipped []string // the instances the answer reports as skipped
@@ -31,6 +32,9 @@ var Samples = map[string]Expectation{
 	"direct-request-two-groups.json":   {Trigger: "direct", Status: 200, Calls: []string{"DescribeScalingInstances", "EnterStandby", "EnterStandby"}, Standby: []string{"i-bp1ecr7go2go9kq3m1c", "i-bp1hh2ka9xr7wq4t5n0b", "eci-bp1hh2ka9xr7wq4t5n0c"}, Skipped: []string{"i-bp1ecr7go2go9kq3m1c"}},
 	"direct-request-invalid.json":      {Trigger: "direct", Status: 400, Code: "InvalidParameter"},
 	"direct-request-not-in-group.json": {Trigger: "direct", Status: 404, Code: "InvalidInstanceId.NotFound", Calls: []string{"DescribeScalingInstances"}},
+	// The state read finds nothing in a group that does not exist; the call
+	// lets Auto Scaling say so.
+	"direct-request-unknown-group.json": {Trigger: "direct", Status: 404, Code: "InvalidScalingGroupId.NotFound", Calls: []string{"DescribeScalingInstances", "EnterStandby"}, Refused: true},
 
 	"http-json.json":            {Trigger: "http-json", HTTP: true, Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1ecr7go2go9kq3m1b"}},
 	"http-form.json":            {Trigger: "http-form", HTTP: true, Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1ecr7go2go9kq3m1c", "i-bp1ecr7go2go9kq3m1d"}},
@@ -40,13 +44,28 @@ var Samples = map[string]Expectation{
 	"http-cms-alarm-alert.json": {Trigger: "cms-alarm-callback", HTTP: true, Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1ecr7go2go9kq3m1a"}},
 	"http-cms-alarm-ok.json":    {Trigger: "cms-alarm-callback", HTTP: true, Status: 200, Ignored: true},
 
-	"eventbridge-ecs-statechange.json":         {Trigger: "eventbridge:ecs:Instance:StateChange", Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1ecr7go2go9kq3m1c"}},
-	"eventbridge-ecs-statechange-running.json": {Trigger: "eventbridge:ecs:Instance:StateChange", Status: 200, Ignored: true},
-	"eventbridge-ecs-maintenance.json":         {Trigger: "eventbridge:ecs:Instance:SystemMaintenance.Reboot", Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1ecr7go2go9kq3m1d"}},
-	"eventbridge-ecs-maintenance-rawdata.json": {Trigger: "eventbridge-rawdata", Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1hh2ka9xr7wq4t5n0b"}},
-	"eventbridge-ecs-failure-rawdata.json":     {Trigger: "eventbridge-rawdata", Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1ecr7go2go9kq3m1b"}},
-	"eventbridge-ecs-disk-event.json":          {Trigger: "eventbridge:ecs:Disk:DiskOperationCompleted", Status: 200, Ignored: true},
-	"eventbridge-cms-alert.json":               {Trigger: "eventbridge:cms:CloudMonitor:AlertWebHook", Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1hh2ka9xr7wq4t5n0a"}},
+	"http-cms-subscription-alert.json": {Trigger: "http:cms-subscription:Instance:InstanceFailure.Reboot:Executing", HTTP: true, Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1hh2ka9xr7wq4t5n0b"}},
+	"cms-subscription-alert.json":      {Trigger: "cms-subscription:Instance:InstanceFailure.Reboot:Executing", Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1ecr7go2go9kq3m1b"}},
+	"cms-subscription-resolved.json":   {Trigger: "cms-subscription:Instance:InstanceFailure.Reboot:Executed", Status: 200, Ignored: true},
+	"cms-event-maintenance.json":       {Trigger: "cms-event:Instance:SystemMaintenance.Reboot:Scheduled", Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1ecr7go2go9kq3m1c"}},
+	"cms-event-rule-copy.json":         {Trigger: "cms-event:Instance:SystemFailure.Reboot:Executing", Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1hh2ka9xr7wq4t5n0a"}},
+
+	"eventbridge-ecs-statechange.json":          {Trigger: "eventbridge:ecs:Instance:StateChange", Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1ecr7go2go9kq3m1c"}},
+	"eventbridge-ecs-statechange-running.json":  {Trigger: "eventbridge:ecs:Instance:StateChange", Status: 200, Ignored: true},
+	"eventbridge-ecs-maintenance.json":          {Trigger: "eventbridge:ecs:Instance:SystemMaintenance.Reboot", Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1ecr7go2go9kq3m1d"}},
+	"eventbridge-ecs-maintenance-rawdata.json":  {Trigger: "eventbridge-rawdata:ecs:Instance:SystemMaintenance.Redeploy", Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1hh2ka9xr7wq4t5n0b"}},
+	"eventbridge-ecs-failure-rawdata.json":      {Trigger: "eventbridge-rawdata:ecs:Instance:SystemFailure.Reboot", Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1ecr7go2go9kq3m1b"}},
+	"eventbridge-ecs-maintenance-executed.json": {Trigger: "eventbridge:ecs:Instance:SystemMaintenance.Reboot", Status: 200, Ignored: true},
+	"eventbridge-ecs-disk-maintenance.json":     {Trigger: "eventbridge:ecs:Instance:SystemMaintenance.RebootAndIsolateErrorDisk", Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1hh2ka9xr7wq4t5n0b"}},
+	"eventbridge-ecs-stale.json":                {Trigger: "eventbridge:ecs:Instance:SystemMaintenance.Redeploy", Status: 200, Ignored: true},
+	"eventbridge-ecs-preemptible.json":          {Trigger: "eventbridge:ecs:Instance:PreemptibleInstanceInterruption", Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1ecr7go2go9kq3m1d"}},
+	"eventbridge-ecs-preemptible-rawdata.json":  {Trigger: "eventbridge-rawdata:ecs:Instance:PreemptibleInstanceInterruption", Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1hh2ka9xr7wq4t5n0a"}},
+	"eventbridge-ecs-statechange-rawdata.json":  {Trigger: "eventbridge-rawdata:ecs:Instance:StateChange", Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1ecr7go2go9kq3m1b"}},
+	// A batch: one call per group, whatever the events' order.
+	"eventbridge-batch.json":          {Trigger: "eventbridge-batch", Status: 200, Calls: []string{"DescribeScalingInstances", "EnterStandby", "EnterStandby"}, Standby: []string{"i-bp1ecr7go2go9kq3m1a", "i-bp1ecr7go2go9kq3m1b", "i-bp1hh2ka9xr7wq4t5n0a"}},
+	"eventbridge-batch-rawdata.json":  {Trigger: "eventbridge-batch", Status: 200, Calls: []string{"DescribeScalingInstances", "EnterStandby", "EnterStandby"}, Standby: []string{"i-bp1ecr7go2go9kq3m1c", "i-bp1hh2ka9xr7wq4t5n0b"}},
+	"eventbridge-ecs-disk-event.json": {Trigger: "eventbridge:ecs:Disk:DiskOperationCompleted", Status: 200, Ignored: true},
+	"eventbridge-cms-alert.json":      {Trigger: "eventbridge:cms:CloudMonitor:AlertWebHook", Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1hh2ka9xr7wq4t5n0a"}},
 
 	"timer.json": {Trigger: "timer", Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1hh2ka9xr7wq4t5n0b"}},
 }
@@ -85,7 +104,7 @@ func (e Expectation) Check(got Answer, s *Server, key Key) []string {
 	var actions []string
 	for _, c := range s.Calls() {
 		actions = append(actions, c.Action)
-		if !c.SignatureOK || c.AccessKeyID != key.ID || c.SecurityToken != key.Token || c.Status != 200 {
+		if !c.SignatureOK || c.AccessKeyID != key.ID || c.SecurityToken != key.Token || c.Status != 200 && !e.Refused {
 			bad("call %s: signature ok %t, key %q, token matches %t, status %d; want a verified call with the invocation's STS credentials",
 				c.Action, c.SignatureOK, c.AccessKeyID, c.SecurityToken == key.Token, c.Status)
 		}

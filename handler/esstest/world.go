@@ -231,10 +231,11 @@ func (w *world) describeInstances(params url.Values) (map[string]any, *apiError)
 	if err != nil {
 		return nil, err
 	}
+	// A group that does not exist is answered with an empty list: whether
+	// Auto Scaling does that or answers InvalidScalingGroupId.NotFound is
+	// undocumented, and the function must do right either way (a test
+	// injects the error).
 	groupID, state := params.Get("ScalingGroupId"), params.Get("LifecycleState")
-	if groupID != "" && w.group(groupID).Region != region {
-		return nil, errorf(404, "InvalidScalingGroupId.NotFound", "The specified scaling group does not exist.")
-	}
 	var matched []map[string]any
 	for _, g := range w.groups {
 		if g.Region != region || (groupID != "" && g.ID != groupID) {

@@ -41,7 +41,7 @@ func startFunction(t *testing.T, env ...string) *function {
 	}
 	f := &function{fc: fc, emu: esstest.NewServer([]esstest.Key{key}, esstest.SampleFleet()...), logs: &fctest.Output{}}
 	f.cmd = exec.Command(binary)
-	f.cmd.Env = append([]string{"FC_RUNTIME_API=" + fc.Addr, "ESS_ENDPOINT=" + f.emu.URL, "FC_REGION=" + esstest.SampleRegion}, env...)
+	f.cmd.Env = append([]string{"FC_RUNTIME_API=" + fc.Addr, "ESS_ENDPOINT=" + f.emu.URL, "FC_REGION=" + esstest.SampleRegion, esstest.SampleMaxEventAge()}, env...)
 	f.cmd.Stdout = io.MultiWriter(f.logs, fctest.Logs())
 	f.cmd.Stderr = f.cmd.Stdout
 	if err := f.cmd.Start(); err != nil {

@@ -46,7 +46,7 @@ func startServer(t *testing.T, groups ...esstest.Group) *server {
 	s := &server{emu: esstest.NewServer([]esstest.Key{key}, groups...), out: &fctest.Output{},
 		http: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: concurrent}}}
 	s.cmd = exec.Command(filepath.Join(filepath.Dir(binary), "bootstrap"))
-	s.cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "FC_CUSTOM_LISTEN_PORT=0", "ESS_ENDPOINT=" + s.emu.URL, "FC_REGION=" + esstest.SampleRegion}
+	s.cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "FC_CUSTOM_LISTEN_PORT=0", "ESS_ENDPOINT=" + s.emu.URL, "FC_REGION=" + esstest.SampleRegion, esstest.SampleMaxEventAge()}
 	s.cmd.Stdout = io.MultiWriter(s.out, fctest.Logs())
 	s.cmd.Stderr = s.cmd.Stdout
 	if err := s.cmd.Start(); err != nil {

@@ -19,6 +19,9 @@ import (
 	"time"
 
 	"ess-standby/handler"
+	"ess-standby/handler/fcgo"
+	"ess-standby/handler/standby"
+	"ess-standby/handler/trigger"
 )
 
 // Server answers FC's custom runtime requests with a handler.
@@ -75,7 +78,7 @@ func (s *Server) invoke(w http.ResponseWriter, r *http.Request) {
 	} else {
 		out = s.h.Invoke(ctx, inv, body)
 	}
-	body, failed := out.EventResponse()
+	body, failed := fcgo.EventAnswer(out)
 	w.Header().Set("Content-Type", "application/json")
 	if failed {
 		w.Header().Set("x-fc-status", "404")
@@ -95,12 +98,12 @@ func (s *Server) httpTrigger(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		out = s.h.Refuse(ctx, inv, true, err)
 	} else {
-		out = s.h.InvokeHTTP(ctx, inv, handler.HTTPRequest{
-			Method:  r.Method,
-			Path:    r.URL.Path,
-			Headers: callerHeaders(r.Header),
-			Query:   r.URL.Query(),
-			Body:    body,
+		out = s.h.InvokeHTTP(ctx, inv, trigger.HTTPRequest{
+			Method: r.Method,
+			Path:   r.URL.Path,
+			Header: callerHeaders(r.Header),
+			Query:  r.URL.Query(),
+			Body:   body,
 		})
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -113,7 +116,7 @@ func (s *Server) httpTrigger(w http.ResponseWriter, r *http.Request) {
 func readBody(r *http.Request) ([]byte, error) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, handler.MaxPayload+1))
 	if err != nil {
-		return nil, &handler.Error{Kind: handler.Invalid, Code: "InvalidParameter", Message: "the request body could not be read", Cause: err}
+		return nil, &standby.Error{Kind: standby.Invalid, Code: "InvalidParameter", Message: "the request body could not be read", Cause: err}
 	}
 	if len(body) > handler.MaxPayload {
 		return nil, handler.ErrTooLarge
@@ -123,25 +126,25 @@ func readBody(r *http.Request) ([]byte, error) {
 
 // callerHeaders keeps the caller's headers and drops FC's own, which carry
 // the invocation's credentials.
-func callerHeaders(h http.Header) map[string]string {
-	out := make(map[string]string, len(h))
+func callerHeaders(h http.Header) http.Header {
+	out := make(http.Header, len(h))
 	for name, values := range h {
 		if !strings.HasPrefix(strings.ToLower(name), "x-fc-") {
-			out[name] = strings.Join(values, ",")
+			out[name] = values
 		}
 	}
 	return out
 }
 
 // invocation reads the invocation's identity and deadline from FC's headers.
-func invocation(r *http.Request) (context.Context, handler.Invocation, context.CancelFunc) {
+func invocation(r *http.Request) (context.Context, standby.Invocation, context.CancelFunc) {
 	h := r.Header
 	retries, _ := strconv.Atoi(h.Get("x-fc-retry-count"))
-	inv := handler.Invocation{
+	inv := standby.Invocation{
 		RequestID:  h.Get("x-fc-request-id"),
 		Region:     h.Get("x-fc-region"),
 		RetryCount: retries,
-		Credentials: handler.Credentials{
+		Credentials: standby.Credentials{
 			AccessKeyID:     h.Get("x-fc-access-key-id"),
 			AccessKeySecret: h.Get("x-fc-access-key-secret"),
 			SecurityToken:   h.Get("x-fc-security-token"),

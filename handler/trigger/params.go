@@ -1,4 +1,4 @@
-package handler
+package trigger
 
 import (
 	"cmp"
@@ -6,13 +6,15 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"ess-standby/handler/standby"
 )
 
-// decodeParams reads API-style parameters, as a form body or a query string
+// readParams reads API-style parameters, as a form body or a query string
 // carries them: ScalingGroupId, InstanceId.1, InstanceId.2, ..., ClientToken,
-// Async, RegionId (lower-camel aliases too). Unknown parameters are rejected.
-func decodeParams(values url.Values) draft {
-	var d draft
+// Async, RegionId (lower-camel aliases too). Unknown parameters are refused.
+func readParams(values url.Values) standby.Draft {
+	var d standby.Draft
 	keys := make([]string, 0, len(values))
 	for k := range values {
 		keys = append(keys, k)
@@ -20,55 +22,55 @@ func decodeParams(values url.Values) draft {
 	slices.Sort(keys)
 	type numbered struct {
 		n int
-		p param
+		p standby.Param
 	}
 	var instances []numbered
 	for _, key := range keys {
 		if len(values[key]) != 1 {
-			d.invalid(key, "given %d times", len(values[key]))
+			d.Invalid(standby.Quote(key), "given %d times", len(values[key]))
 			continue
 		}
 		value := values[key][0]
 		if n, ok := instanceIndex(key); ok {
 			if n < 1 {
-				d.invalid(key, "N in InstanceId.N counts from 1")
+				d.Invalid(standby.Quote(key), "N in InstanceId.N counts from 1")
 				continue
 			}
-			instances = append(instances, numbered{n, param{name: "InstanceId." + strconv.Itoa(n), value: value}})
+			instances = append(instances, numbered{n, standby.Param{Name: "InstanceId." + strconv.Itoa(n), Value: value}})
 			continue
 		}
 		name, ok := apiName[key]
 		if !ok {
-			d.invalid(strconv.Quote(key), "unknown parameter")
+			d.Invalid(standby.Quote(key), "unknown parameter")
 			continue
 		}
-		p := param{name: name, value: value}
+		p := standby.Param{Name: name, Value: value}
 		switch name {
 		case "ScalingGroupId":
-			d.group = p
+			d.ScalingGroupID = p
 		case "InstanceId":
-			instances = append(instances, numbered{0, param{name: key, value: value}})
+			instances = append(instances, numbered{0, p})
 		case "ClientToken":
-			d.token = p
+			d.ClientToken = p
 		case "Async":
-			d.async = p
+			d.Async = p
 		case "RegionId":
-			d.region = p
+			d.RegionID = p
 		case "DryRun":
-			d.dryRun = p
+			d.DryRun = p
 		case "Wait":
-			d.wait = p
+			d.Wait = p
 		case "Action":
-			d.action = p
+			d.Action = p
 		}
 	}
 	slices.SortStableFunc(instances, func(a, b numbered) int { return cmp.Compare(a.n, b.n) })
 	for i, in := range instances {
 		if i > 0 && in.n == instances[i-1].n {
-			d.invalid(in.p.name, "given twice")
+			d.Invalid(in.p.Name, "given twice")
 			continue
 		}
-		d.instances = append(d.instances, in.p)
+		d.AddInstance(in.p.Name, in.p.Value)
 	}
 	return d
 }

@@ -1,4 +1,4 @@
-package handler
+package standby
 
 import (
 	"context"
@@ -18,15 +18,7 @@ func (c Credentials) String() string               { return "Credentials(REDACTE
 func (c Credentials) GoString() string             { return c.String() }
 func (c Credentials) LogValue() slog.Value         { return slog.StringValue("REDACTED") }
 func (c Credentials) MarshalJSON() ([]byte, error) { return []byte(`"REDACTED"`), nil }
-func (c Credentials) complete() bool               { return c.AccessKeyID != "" && c.AccessKeySecret != "" }
-
-// Secret is a setting that must never print, such as AUTH_TOKEN.
-type Secret string
-
-func (Secret) String() string               { return "REDACTED" }
-func (Secret) GoString() string             { return "REDACTED" }
-func (Secret) LogValue() slog.Value         { return slog.StringValue("REDACTED") }
-func (Secret) MarshalJSON() ([]byte, error) { return []byte(`"REDACTED"`), nil }
+func (c Credentials) Complete() bool               { return c.AccessKeyID != "" && c.AccessKeySecret != "" }
 
 // Session says where and as whom an Auto Scaling call is made.
 type Session struct {
@@ -75,8 +67,9 @@ type Request struct {
 	ClientToken    string
 	Async          bool
 	RegionID       string
-	DryRun         bool // decide and report, change nothing
-	Wait           bool // wait for the activities to finish
+	DryRun         bool      // decide and report, change nothing
+	Wait           bool      // wait for the activities to finish
+	Duplicates     []Skipped // instance IDs named again, which Validate removed
 }
 
 // ScalingInstance is an instance as DescribeScalingInstances reports it.
@@ -114,6 +107,7 @@ type ActivityStatus struct {
 
 // AutoScaling is the part of the ESS API this function uses. handler/ess
 // implements it over the SDK; the context's deadline bounds each call.
+// Failures are *Error values whose Code is Auto Scaling's own.
 type AutoScaling interface {
 	// ScalingInstances reports those of at most 20 instances that belong to
 	// a scaling group of the session's region (to groupID, when given).

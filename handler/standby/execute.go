@@ -1,4 +1,4 @@
-package handler
+package standby
 
 import (
 	"context"
@@ -17,18 +17,11 @@ const (
 	maxAttempts  = 12
 )
 
-// run is what one invocation did, for its log line.
-type run struct {
-	attempts int           // Auto Scaling calls, retries included
-	backoff  time.Duration // time spent waiting between attempts
-	guard    string        // the guard rail that refused, if any
-}
-
 // retryable says whether a failed call may succeed if made again: throttling,
 // Auto Scaling failing or unreachable, a call that timed out, and a group
 // busy with another activity.
 func retryable(err error) bool {
-	e := asError(err)
+	e := AsError(err)
 	switch e.Kind {
 	case Throttled, Unavailable, Timeout:
 		return true
@@ -39,22 +32,22 @@ func retryable(err error) bool {
 // retry makes a call until it succeeds, fails for good, or the invocation's
 // remaining time would not cover another attempt. The call is the same each
 // time: a Standby call keeps its ClientToken.
-func (h *Handler) retry(ctx context.Context, r *run, do func(context.Context) error) error {
+func (s *Service) retry(ctx context.Context, st *Stats, do func(context.Context) error) error {
 	delay := retryBase
 	for attempt := 1; ; attempt++ {
-		r.attempts++
+		st.Attempts++
 		err := do(ctx)
 		if err == nil || !retryable(err) || attempt == maxAttempts {
 			return err
 		}
-		wait := h.jitter(delay)
+		wait := s.jitter(delay)
 		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait+retryReserve {
 			return err
 		}
-		if h.sleep(ctx, wait) != nil {
+		if s.sleep(ctx, wait) != nil {
 			return err
 		}
-		r.backoff += wait
+		st.Backoff += wait
 		delay = min(2*delay, retryCap)
 	}
 }
@@ -72,13 +65,13 @@ func sleep(ctx context.Context, d time.Duration) error {
 
 // execute makes the plan's calls, each retried on its own: a failed call
 // does not stop the others. It returns the first failure, if any.
-func (h *Handler) execute(ctx context.Context, r *run, s Session, p *plan) error {
+func (s *Service) execute(ctx context.Context, st *Stats, sess Session, p *plan) error {
 	var first error
 	failed := 0
 	for _, call := range p.calls {
 		var a Activity
-		err := h.retry(ctx, r, func(ctx context.Context) (err error) {
-			a, err = h.scaling.Standby(ctx, s, call)
+		err := s.retry(ctx, st, func(ctx context.Context) (err error) {
+			a, err = s.scaling.Standby(ctx, sess, call)
 			return err
 		})
 		if err != nil {
@@ -86,14 +79,14 @@ func (h *Handler) execute(ctx context.Context, r *run, s Session, p *plan) error
 			if first == nil {
 				first = err
 			}
-			e := asError(err)
+			e := AsError(err)
 			p.mark(call.InstanceIDs, "Failed", "", e.Code+": "+e.Message)
 			continue
 		}
 		p.took(call, a, "")
 	}
 	if first != nil && failed < len(p.calls) {
-		e := *asError(first)
+		e := *AsError(first)
 		e.Message = fmt.Sprintf("%d of %d calls failed; the first: %s", failed, len(p.calls), e.Message)
 		return &e
 	}
@@ -106,23 +99,23 @@ func (p *plan) took(call StandbyCall, a Activity, reason string) {
 	p.mark(call.InstanceIDs, p.req.Action.done(), a.ScalingActivityID, reason)
 }
 
-// mark records what became of instances. Lines for duplicates, which name
-// an instance the report already has, keep saying so.
+// mark records what became of instances. Lines for duplicates, which
+// follow those of the instances named, keep saying so.
 func (p *plan) mark(ids []string, result, activityID, reason string) {
-	for i, line := range p.report {
-		if line.LifecycleState != "" && slices.Contains(ids, line.InstanceID) {
+	for i, line := range p.report[:len(p.req.InstanceIDs)] {
+		if slices.Contains(ids, line.InstanceID) {
 			p.report[i].Result, p.report[i].ScalingActivityID, p.report[i].Reason = result, activityID, reason
 		}
 	}
 }
 
-// recover answers a re-delivered event as its first delivery was answered.
+// replay answers a re-delivered event as its first delivery was answered.
 // The first delivery moved the instances, so now there is nothing to do; but
 // the same calls, with the same tokens, make Auto Scaling answer with the
 // activities they started then, and start nothing. Where the calls are not
 // the same (some instances were already in Standby before), Auto Scaling
 // refuses them, and the instances stay reported as skipped.
-func (h *Handler) recover(ctx context.Context, r *run, s Session, p *plan) {
+func (s *Service) replay(ctx context.Context, st *Stats, sess Session, p *plan) {
 	var done []ScalingInstance
 	for _, in := range p.found {
 		if in.LifecycleState == p.req.Action.to() {
@@ -130,8 +123,8 @@ func (h *Handler) recover(ctx context.Context, r *run, s Session, p *plan) {
 		}
 	}
 	for _, call := range p.batches(done) {
-		r.attempts++
-		if a, err := h.scaling.Standby(ctx, s, call); err == nil {
+		st.Attempts++
+		if a, err := s.scaling.Standby(ctx, sess, call); err == nil {
 			p.took(call, a, "an earlier delivery of this event did it")
 		}
 	}
@@ -142,7 +135,7 @@ var terminal = []string{"Successful", "Warning", "Failed", "Rejected"}
 
 // wait polls the activities until each is final, or the invocation is
 // nearly out of time, and records their statuses.
-func (h *Handler) wait(ctx context.Context, r *run, s Session, p *plan) {
+func (s *Service) wait(ctx context.Context, st *Stats, sess Session, p *plan) {
 	interval := 500 * time.Millisecond
 	for {
 		var pending []string
@@ -156,16 +149,16 @@ func (h *Handler) wait(ctx context.Context, r *run, s Session, p *plan) {
 		}
 		for chunk := range slices.Chunk(pending, batchSize) {
 			var statuses []ActivityStatus
-			if h.retry(ctx, r, func(ctx context.Context) (err error) {
-				statuses, err = h.scaling.ActivityStatuses(ctx, s, chunk)
+			if s.retry(ctx, st, func(ctx context.Context) (err error) {
+				statuses, err = s.scaling.ActivityStatuses(ctx, sess, chunk)
 				return err
 			}) != nil {
 				return // the activities keep the status last seen
 			}
-			for _, st := range statuses {
+			for _, status := range statuses {
 				for i := range p.activities {
-					if p.activities[i].ScalingActivityID == st.ScalingActivityID {
-						p.activities[i].StatusCode, p.activities[i].StatusMessage = st.StatusCode, st.StatusMessage
+					if p.activities[i].ScalingActivityID == status.ScalingActivityID {
+						p.activities[i].StatusCode, p.activities[i].StatusMessage = status.StatusCode, status.StatusMessage
 					}
 				}
 			}
@@ -173,7 +166,7 @@ func (h *Handler) wait(ctx context.Context, r *run, s Session, p *plan) {
 		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < interval+retryReserve {
 			return
 		}
-		if h.sleep(ctx, interval) != nil {
+		if s.sleep(ctx, interval) != nil {
 			return
 		}
 		interval = min(2*interval, retryCap)

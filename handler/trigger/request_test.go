@@ -1,4 +1,4 @@
-package handler
+package trigger
 
 import (
 	"cmp"
@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	. "ess-standby/handler/standby"
 )
 
 func ids(n int) string {
@@ -16,8 +18,18 @@ func ids(n int) string {
 	return "[" + strings.Join(s, ",") + "]"
 }
 
+// decodeOnly decodes a payload that holds one event or request.
+func decodeOnly(t *testing.T, payload string) Event {
+	t.Helper()
+	d := Decode([]byte(payload))
+	if d.HTTP != nil || len(d.Events) != 1 {
+		t.Fatalf("Decode(%s) = %+v, want one event", payload, d)
+	}
+	return d.Events[0]
+}
+
 // Each validation rule of the direct request, as DESIGN.md states them.
-func TestValidateDirectRequest(t *testing.T) {
+func TestDirectRequest(t *testing.T) {
 	tests := []struct {
 		name     string
 		json     string
@@ -37,7 +49,10 @@ func TestValidateDirectRequest(t *testing.T) {
 		{name: "Async as string true", json: `{"InstanceId":"i-a","Async":"true"}`, want: Request{InstanceIDs: []string{"i-a"}, Async: true}},
 		{name: "null is absent", json: `{"InstanceId":"i-a","ScalingGroupId":null}`, want: Request{InstanceIDs: []string{"i-a"}}},
 		{name: "duplicates removed and reported", json: `{"InstanceIds":["i-a","i-b","i-a"]}`, want: Request{InstanceIDs: []string{"i-a", "i-b"}}, skipped: 1},
-		{name: "20 distinct and a duplicate", json: `{"InstanceIds":` + strings.Replace(ids(20), "]", `,"i-bp1abc0000"]`, 1) + `}`, wantN: 20, skipped: 1},
+		{name: "19 distinct and a duplicate", json: `{"InstanceIds":` + strings.Replace(ids(19), "]", `,"i-bp1abc0000"]`, 1) + `}`, wantN: 19, skipped: 1},
+		// MAX_INSTANCES bounds the IDs named, duplicates included: they are
+		// counted before any is looked at.
+		{name: "20 distinct and a duplicate", json: `{"InstanceIds":` + strings.Replace(ids(20), "]", `,"i-bp1abc0000"]`, 1) + `}`, wantCode: "InvalidParameter", wantMsgs: []string{"got 21"}},
 		{name: "token of 64", json: `{"InstanceId":"i-a","ClientToken":"` + strings.Repeat("x", 64) + `"}`, want: Request{InstanceIDs: []string{"i-a"}, ClientToken: strings.Repeat("x", 64)}},
 
 		{name: "no instances", json: `{"ScalingGroupId":"asg-x"}`, wantCode: "MissingParameter", wantMsgs: []string{"InstanceId: at least one"}},
@@ -66,7 +81,7 @@ func TestValidateDirectRequest(t *testing.T) {
 		{name: "DryRun", json: `{"InstanceId":"i-a","dryRun":"true"}`, want: Request{InstanceIDs: []string{"i-a"}, DryRun: true}},
 		{name: "DryRun not a boolean", json: `{"InstanceId":"i-a","DryRun":"maybe"}`, wantCode: "InvalidParameter", wantMsgs: []string{`DryRun: "maybe" is not a boolean`}},
 		{name: "alias given twice", json: `{"InstanceId":"i-a","InstanceIds":["i-b"]}`, wantCode: "InvalidParameter", wantMsgs: []string{"given twice"}},
-		{name: "not an object", json: `["i-a"]`, wantCode: "InvalidParameter", wantMsgs: []string{"must be a JSON object"}},
+		{name: "a string", json: `"i-a"`, wantCode: "InvalidParameter", wantMsgs: []string{"must be a JSON object"}},
 		{name: "null", json: `null`, wantCode: "InvalidParameter"},
 		{name: "not JSON", json: `InstanceId=i-a`, wantCode: "InvalidParameter"},
 		{name: "every problem at once", json: `{"ScalingGroupId":"g","InstanceIds":["i-a","i-x y"],"ClientToken":"tök","Async":"test","Extra":1}`,
@@ -74,12 +89,18 @@ func TestValidateDirectRequest(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			req, skipped, err := decodeDirect([]byte(tt.json)).validate(20)
+			ev := decodeOnly(t, tt.json)
+			if ev.Source != "direct" {
+				t.Errorf("decoded as %q, want direct", ev.Source)
+			}
+			req, err := ev.Draft.Validate(20)
+			skipped := req.Duplicates
 			if tt.wantCode == "" {
 				if err != nil {
 					t.Fatalf("validate(%s) = %v, want valid", tt.json, err)
 				}
 				tt.want.Action = cmp.Or(tt.want.Action, EnterStandby)
+				req.Duplicates = nil
 				if tt.want.InstanceIDs != nil && fmt.Sprint(req) != fmt.Sprint(tt.want) {
 					t.Errorf("validate(%s) = %+v, want %+v", tt.json, req, tt.want)
 				}
@@ -104,7 +125,7 @@ func TestValidateDirectRequest(t *testing.T) {
 	}
 }
 
-func TestValidateParams(t *testing.T) {
+func TestParams(t *testing.T) {
 	tests := []struct {
 		query    string
 		wantIDs  []string
@@ -125,7 +146,7 @@ func TestValidateParams(t *testing.T) {
 	}
 	for _, tt := range tests {
 		values, _ := url.ParseQuery(tt.query)
-		req, _, err := decodeParams(values).validate(20)
+		req, err := readParams(values).Validate(20)
 		if tt.wantCode == "" {
 			if err != nil || fmt.Sprint(req.InstanceIDs) != fmt.Sprint(tt.wantIDs) {
 				t.Errorf("%q: got %v, %v; want %v", tt.query, req.InstanceIDs, err, tt.wantIDs)
@@ -134,32 +155,6 @@ func TestValidateParams(t *testing.T) {
 		}
 		if e, ok := err.(*Error); !ok || e.Code != tt.wantCode || !strings.Contains(e.Message, tt.wantMsg) {
 			t.Errorf("%q: got %v, want %s containing %q", tt.query, err, tt.wantCode, tt.wantMsg)
-		}
-	}
-}
-
-// The hand-written checks accept exactly what the documented shapes allow.
-func TestIDShapes(t *testing.T) {
-	for s, want := range map[string]bool{
-		"asg-bp1fo0dbtsbmqa9h5dl3": true, "asg-": false, "asg-a_b": false, "ASG-abc": false, "asg-" + strings.Repeat("a", 60): true, "asg-" + strings.Repeat("a", 61): false,
-	} {
-		if validGroupID(s) != want {
-			t.Errorf("validGroupID(%q) = %t", s, !want)
-		}
-	}
-	for s, want := range map[string]bool{
-		"i-bp1ecr7go2go9kq3m1a": true, "eci-bp1hh2": true, "i-": false, "e-abc": false, "i-ab c": false, "i-ábc": false, "I-abc": false,
-	} {
-		if validInstanceID(s) != want {
-			t.Errorf("validInstanceID(%q) = %t", s, !want)
-		}
-	}
-	for s, want := range map[string]bool{
-		"cn-hangzhou": true, "ap-southeast-1": true, "cn-shanghai-finance-1": true, "us-east-1": true, "cn": false, "c-hangzhou": false,
-		"cn-": false, "cn--x": false, "Cn-hangzhou": false, "cn-hang_zhou": false, "a-b-c-d-e-f": false, "cn-hangzhou-1-2-3": true,
-	} {
-		if validRegionID(s) != want {
-			t.Errorf("validRegionID(%q) = %t", s, !want)
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package handler
+package standby
 
 import (
 	"cmp"
@@ -15,20 +15,6 @@ import (
 // DescribeScalingInstances call takes.
 const batchSize = 20
 
-// defaultMaxInstances is MAX_INSTANCES when unset.
-const defaultMaxInstances = 100
-
-// InstanceResult is one line of the per-instance report: what became of an
-// instance the request named.
-type InstanceResult struct {
-	InstanceID        string `json:"InstanceId"`
-	ScalingGroupID    string `json:"ScalingGroupId,omitempty"`
-	LifecycleState    string `json:"LifecycleState,omitempty"` // as found before acting
-	Result            string `json:"Result"`                   // EnteredStandby, ExitedStandby, Planned, Skipped or Failed
-	ScalingActivityID string `json:"ScalingActivityId,omitempty"`
-	Reason            string `json:"Reason,omitempty"`
-}
-
 // plan is what a request comes to: the calls to make, and what becomes of
 // each instance it names.
 type plan struct {
@@ -43,24 +29,31 @@ type plan struct {
 // plan reads the state of every instance (DescribeScalingInstances, 20 at
 // a time), keeps those an action can move, applies the guard rails, and
 // batches what is left by group, 20 a call.
-func (h *Handler) plan(ctx context.Context, r *run, s Session, req Request, identity string) (*plan, error) {
-	group := cmp.Or(req.ScalingGroupID, h.cfg.ScalingGroupID)
+//
+// When the state read finds none of the instances in a group the request
+// names, the call is made anyway: whether the group or the instances do not
+// exist is Auto Scaling's to say (InvalidScalingGroupId.NotFound or
+// InvalidInstanceId.NotFound), and what DescribeScalingInstances answers for
+// a group that does not exist is undocumented.
+func (s *Service) plan(ctx context.Context, st *Stats, sess Session, req Request, identity string) (*plan, error) {
+	group := cmp.Or(req.ScalingGroupID, s.cfg.ScalingGroupID)
 	state := map[string]ScalingInstance{}
 	for chunk := range slices.Chunk(req.InstanceIDs, batchSize) {
 		var found []ScalingInstance
-		if err := h.retry(ctx, r, func(ctx context.Context) (err error) {
-			found, err = h.scaling.ScalingInstances(ctx, s, group, chunk)
+		if err := s.retry(ctx, st, func(ctx context.Context) (err error) {
+			found, err = s.scaling.ScalingInstances(ctx, sess, group, chunk)
 			return err
 		}); err != nil {
 			return nil, err
 		}
 		for _, in := range found {
-			state[in.InstanceID] = in
+			if slices.Contains(chunk, in.InstanceID) { // never act on an instance the request did not name
+				state[in.InstanceID] = in
+			}
 		}
 	}
 	p := &plan{req: req, identity: identity}
-	var missing []string
-	absent := "in no scaling group of region " + s.Region
+	absent := "in no scaling group of region " + sess.Region
 	if group != "" {
 		absent = "not in scaling group " + group
 	}
@@ -70,12 +63,11 @@ func (h *Handler) plan(ctx context.Context, r *run, s Session, req Request, iden
 		line := InstanceResult{InstanceID: id, ScalingGroupID: in.ScalingGroupID, LifecycleState: in.LifecycleState, Result: "Skipped"}
 		switch {
 		case !ok:
-			missing = append(missing, id)
 			line.Reason = absent
 		case in.LifecycleState == req.Action.to():
 			line.Reason = "already " + in.LifecycleState
 		case in.LifecycleState != req.Action.from():
-			line.Reason = fmt.Sprintf("%s: only %s instances can %s", in.LifecycleState, req.Action.from(), verb(req.Action))
+			line.Reason = fmt.Sprintf("%s: only %s instances can %s", in.LifecycleState, req.Action.from(), req.Action.verb())
 		default:
 			eligible = append(eligible, in)
 			line.Result = "Planned"
@@ -85,20 +77,49 @@ func (h *Handler) plan(ctx context.Context, r *run, s Session, req Request, iden
 		}
 		p.report = append(p.report, line)
 	}
-	if len(missing) == len(req.InstanceIDs) {
-		names, _ := json.Marshal(missing)
-		return nil, &Error{Kind: NotFound, Code: "InvalidInstanceId.NotFound", Message: "instances " + absent + ": " + string(names)}
+	groups := foundGroups(p.found)
+	if len(p.found) == 0 {
+		if group == "" {
+			names, _ := json.Marshal(req.InstanceIDs)
+			return nil, &Error{Kind: NotFound, Code: "InvalidInstanceId.NotFound", Message: "instances " + absent + ": " + cut(string(names), maxProblemText)}
+		}
+		eligible, groups = p.unverified(group), []string{group}
 	}
-	if err := h.allowed(r, p.found); err != nil {
+	if err := s.allowed(st, groups); err != nil {
 		return nil, err
 	}
 	p.calls = p.batches(eligible)
 	if req.Action == EnterStandby {
-		if err := h.keepInService(ctx, r, s, p.calls); err != nil {
+		if err := s.keepInService(ctx, st, sess, p.calls); err != nil {
 			return nil, err
 		}
 	}
+	for _, id := range req.Duplicates {
+		p.report = append(p.report, InstanceResult{InstanceID: id.InstanceID, Result: "Skipped", Reason: id.Reason})
+	}
 	return p, nil
+}
+
+// unverified plans a call for every instance named, in group, though the
+// state read found none of them there: Auto Scaling answers whether they are.
+func (p *plan) unverified(group string) []ScalingInstance {
+	var named []ScalingInstance
+	for i, id := range p.req.InstanceIDs {
+		named = append(named, ScalingInstance{InstanceID: id, ScalingGroupID: group})
+		p.report[i] = InstanceResult{InstanceID: id, ScalingGroupID: group, Result: "Planned",
+			Reason: "not found by DescribeScalingInstances: the call lets Auto Scaling answer"}
+	}
+	return named
+}
+
+func foundGroups(found []ScalingInstance) []string {
+	var groups []string
+	for _, in := range found {
+		if !slices.Contains(groups, in.ScalingGroupID) {
+			groups = append(groups, in.ScalingGroupID)
+		}
+	}
+	return groups
 }
 
 // done is the report's Result for an instance the action moved.
@@ -109,7 +130,7 @@ func (a Action) done() string {
 	return "EnteredStandby"
 }
 
-func verb(a Action) string {
+func (a Action) verb() string {
 	if a == ExitStandby {
 		return "leave Standby"
 	}
@@ -155,21 +176,32 @@ func (p *plan) token(i, n int) string {
 	return "ess-standby-" + hex.EncodeToString(sum[:20]) + "-" + strconv.Itoa(i+1)
 }
 
-// allowed refuses instances of groups outside ALLOWED_SCALING_GROUP_IDS.
-func (h *Handler) allowed(r *run, found []ScalingInstance) error {
-	if len(h.cfg.AllowedGroups) == 0 {
+// batchToken derives the token of the i-th call of a request from the
+// caller's token, within ESS's limit of 64 ASCII characters.
+func batchToken(token string, i int) string {
+	suffix := "-" + strconv.Itoa(i+1)
+	if len(token)+len(suffix) > 64 {
+		sum := sha256.Sum256([]byte(token))
+		token = hex.EncodeToString(sum[:20])
+	}
+	return token + suffix
+}
+
+// allowed refuses groups outside ALLOWED_SCALING_GROUP_IDS.
+func (s *Service) allowed(st *Stats, groups []string) error {
+	if len(s.cfg.AllowedGroups) == 0 {
 		return nil
 	}
 	var refused []string
-	for _, in := range found {
-		if !slices.Contains(h.cfg.AllowedGroups, in.ScalingGroupID) && !slices.Contains(refused, in.ScalingGroupID) {
-			refused = append(refused, in.ScalingGroupID)
+	for _, g := range groups {
+		if !slices.Contains(s.cfg.AllowedGroups, g) {
+			refused = append(refused, g)
 		}
 	}
 	if len(refused) == 0 {
 		return nil
 	}
-	r.guard = "ALLOWED_SCALING_GROUP_IDS"
+	st.Guard = "ALLOWED_SCALING_GROUP_IDS"
 	names, _ := json.Marshal(refused)
 	return &Error{Kind: Forbidden, Code: "Forbidden.ScalingGroupNotAllowed", Message: "scaling groups not in ALLOWED_SCALING_GROUP_IDS: " + string(names)}
 }
@@ -177,10 +209,10 @@ func (h *Handler) allowed(r *run, found []ScalingInstance) error {
 // keepInService refuses calls that would leave a group with fewer InService
 // instances than MIN_IN_SERVICE, so a noisy alarm can never take a whole
 // group out of traffic. Two concurrent invocations can still pass it
-// together: it reads, then acts.
-func (h *Handler) keepInService(ctx context.Context, r *run, s Session, calls []StandbyCall) error {
-	m := h.cfg.MinInService
-	if m.Count == 0 && m.Percent == 0 {
+// together: it reads, then acts. A group with no instances at all has
+// nothing to keep: its call is Auto Scaling's to refuse.
+func (s *Service) keepInService(ctx context.Context, st *Stats, sess Session, calls []StandbyCall) error {
+	if m := s.cfg.MinInService; m.Count == 0 && m.Percent == 0 {
 		return nil
 	}
 	leaving := map[string]int{}
@@ -192,45 +224,53 @@ func (h *Handler) keepInService(ctx context.Context, r *run, s Session, calls []
 		leaving[c.ScalingGroupID] += len(c.InstanceIDs)
 	}
 	for _, g := range groups {
-		inService, total, err := h.counts(ctx, r, s, g)
-		if err != nil {
+		if err := s.keep(ctx, st, sess, g, leaving[g]); err != nil {
 			return err
-		}
-		keep, setting := m.Count, strconv.Itoa(m.Count)
-		if m.Percent > 0 {
-			keep, setting = (m.Percent*total+99)/100, strconv.Itoa(m.Percent)+"%"
-		}
-		if left := inService - leaving[g]; left < keep {
-			r.guard = "MIN_IN_SERVICE"
-			return &Error{Kind: Forbidden, Code: "Forbidden.MinInService", Message: fmt.Sprintf(
-				"putting %d instances of %s into Standby would leave %d InService, fewer than MIN_IN_SERVICE=%s (%d of %d instances)",
-				leaving[g], g, left, setting, keep, total)}
 		}
 	}
 	return nil
 }
 
-func (h *Handler) counts(ctx context.Context, r *run, s Session, group string) (inService, total int, err error) {
-	err = h.retry(ctx, r, func(ctx context.Context) (err error) {
-		inService, err = h.scaling.CountInstances(ctx, s, group, "InService")
-		return err
-	})
-	if err == nil && h.cfg.MinInService.Percent > 0 {
-		err = h.retry(ctx, r, func(ctx context.Context) (err error) {
-			total, err = h.scaling.CountInstances(ctx, s, group, "")
-			return err
-		})
+// keep checks MIN_IN_SERVICE for one group that leaving instances would leave.
+func (s *Service) keep(ctx context.Context, st *Stats, sess Session, group string, leaving int) error {
+	m := s.cfg.MinInService
+	inService, err := s.count(ctx, st, sess, group, "InService")
+	total := -1 // not read yet
+	if err == nil && m.Percent > 0 {
+		total, err = s.count(ctx, st, sess, group, "")
 	}
-	return inService, total, err
+	if err != nil {
+		return err
+	}
+	keep, setting := m.Count, strconv.Itoa(m.Count)
+	if m.Percent > 0 {
+		keep, setting = (m.Percent*total+99)/100, strconv.Itoa(m.Percent)+"%"
+	}
+	left := inService - leaving
+	if left >= keep {
+		return nil
+	}
+	if total < 0 {
+		if total, err = s.count(ctx, st, sess, group, ""); err != nil {
+			return err
+		}
+	}
+	if total == 0 {
+		return nil
+	}
+	st.Guard = "MIN_IN_SERVICE"
+	return &Error{Kind: Forbidden, Code: "Forbidden.MinInService", Message: fmt.Sprintf(
+		"putting %d instances of %s into Standby would leave %d InService, fewer than MIN_IN_SERVICE=%s (%d of %d instances)",
+		leaving, group, left, setting, keep, total)}
 }
 
-// duplicates reports the duplicate IDs validation removed.
-func duplicates(skipped []Skipped) []InstanceResult {
-	var out []InstanceResult
-	for _, s := range skipped {
-		out = append(out, InstanceResult{InstanceID: s.InstanceID, Result: "Skipped", Reason: s.Reason})
-	}
-	return out
+// count reads how many instances a group has in state ("": in all).
+func (s *Service) count(ctx context.Context, st *Stats, sess Session, group, state string) (n int, err error) {
+	err = s.retry(ctx, st, func(ctx context.Context) (err error) {
+		n, err = s.scaling.CountInstances(ctx, sess, group, state)
+		return err
+	})
+	return n, err
 }
 
 // answer renders the plan and what became of it.

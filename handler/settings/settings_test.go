@@ -1,34 +1,52 @@
-package handler
+package settings
 
 import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
+
+	"ess-standby/handler"
 )
 
 func env(vars map[string]string) func(string) string {
 	return func(k string) string { return vars[k] }
 }
 
-func TestLoadSettings(t *testing.T) {
-	s, err := LoadSettings(env(map[string]string{
+func TestLoad(t *testing.T) {
+	s, err := Load(env(map[string]string{
 		"ESS_ENDPOINT": "http://127.0.0.1:8080", "ALIBABA_CLOUD_REGION_ID": "cn-shanghai", "SCALING_GROUP_ID": "asg-bp1x",
 		"LOG_LEVEL": "DEBUG", "FC_REGION": "cn-hangzhou", "ALIBABA_CLOUD_ACCESS_KEY_ID": "id", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "secret",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.ESSEndpoint.String() != "http://127.0.0.1:8080" || s.Handler.Region != "cn-shanghai" || s.Handler.ScalingGroupID != "asg-bp1x" ||
-		s.LogLevel != slog.LevelDebug || s.Handler.FCRegion != "cn-hangzhou" || !s.Handler.Credentials.complete() {
-		t.Errorf("LoadSettings = %+v", s)
+	core := s.Handler.Standby
+	if s.ESSEndpoint.String() != "http://127.0.0.1:8080" || core.Region != "cn-shanghai" || core.ScalingGroupID != "asg-bp1x" ||
+		s.LogLevel != slog.LevelDebug || core.FCRegion != "cn-hangzhou" || !core.Credentials.Complete() {
+		t.Errorf("Load = %+v", s)
 	}
-	if s, err := LoadSettings(env(nil)); err != nil || s.ESSEndpoint != nil || s.LogLevel != slog.LevelInfo {
+	s, err = Load(env(nil))
+	if err != nil || s.ESSEndpoint != nil || s.LogLevel != slog.LevelInfo || s.Handler.MaxEventAge != handler.DefaultMaxEventAge || s.Handler.Standby.MaxInstances != 100 || s.ListenPort != 9000 {
 		t.Errorf("defaults = %+v, %v", s, err)
 	}
 }
 
+func TestMaxEventAge(t *testing.T) {
+	for in, want := range map[string]time.Duration{"30m": 30 * time.Minute, "2h": 2 * time.Hour, "0": 0, " 1h ": time.Hour, "8760h": 8760 * time.Hour} {
+		if s, err := Load(env(map[string]string{"MAX_EVENT_AGE": in})); err != nil || s.Handler.MaxEventAge != want {
+			t.Errorf("MAX_EVENT_AGE=%q: %v, %v; want %v", in, s.Handler.MaxEventAge, err, want)
+		}
+	}
+	for _, in := range []string{"-1h", "1", "10s", "forever", "1d"} {
+		if _, err := Load(env(map[string]string{"MAX_EVENT_AGE": in})); err == nil || !strings.Contains(err.Error(), "MAX_EVENT_AGE") {
+			t.Errorf("MAX_EVENT_AGE=%q accepted (%v)", in, err)
+		}
+	}
+}
+
 func TestLoadSettingsReportsEveryProblem(t *testing.T) {
-	_, err := LoadSettings(env(map[string]string{
+	_, err := Load(env(map[string]string{
 		"ESS_ENDPOINT":                "http://ess.aliyuncs.com",
 		"ALIBABA_CLOUD_REGION_ID":     "Hangzhou",
 		"SCALING_GROUP_ID":            "sg-1",

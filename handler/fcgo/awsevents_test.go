@@ -1,4 +1,4 @@
-package handler_test
+package fcgo_test
 
 import (
 	"encoding/json"
@@ -20,7 +20,7 @@ import (
 //     multiValueHeaders), where fc-runtime-go-sdk's HTTPTriggerResponse has
 //     exactly FC's four.
 func TestAWSLambdaEventTypesDoNotFitFC(t *testing.T) {
-	event, err := os.ReadFile("../events/http-query.json")
+	event, err := os.ReadFile("../../events/http-query.json")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package handler
+package standby
 
 import (
 	"errors"
@@ -50,9 +50,9 @@ type Error struct {
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
 func (e *Error) Unwrap() error { return e.Cause }
 
-// asError returns err as an *Error, classifying anything else as internal
+// AsError returns err as an *Error, classifying anything else as internal
 // with a message that reveals nothing.
-func asError(err error) *Error {
+func AsError(err error) *Error {
 	var e *Error
 	if errors.As(err, &e) {
 		return e

@@ -1,0 +1,221 @@
+// Package standbytest holds an in-memory Auto Scaling for the core's tests:
+// a hand-written fake with groups, lifecycle states, activities and
+// idempotent client tokens, which records every call and fails when told
+// to.
+package standbytest
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+
+	"ess-standby/handler/standby"
+)
+
+// Fake implements standby.AutoScaling in memory. Every group is in one
+// region, Region. Its methods are safe for concurrent use.
+type Fake struct {
+	Region string
+
+	mu         sync.Mutex
+	groups     []string
+	groupOf    map[string]string // instance → group
+	state      map[string]string // instance → lifecycle state
+	tokens     map[string]token
+	activities []activity
+	pending    int // how many polls new activities stay InProgress
+	failures   []failure
+	calls      []Call
+}
+
+// Call is one call the fake received.
+type Call struct {
+	Method  string // ScalingInstances, CountInstances, Standby or ActivityStatuses
+	Session standby.Session
+	GroupID string   // the group the call names, if any
+	IDs     []string // the instances (or activities) it names
+	Standby standby.StandbyCall
+}
+
+type token struct {
+	fingerprint string
+	activity    standby.Activity
+}
+
+type activity struct {
+	id      string
+	pending int // ActivityStatuses answers InProgress this many more times
+}
+
+type failure struct {
+	method string
+	times  int // 0: every call
+	err    error
+}
+
+// NewFake returns a fake holding the given instances: group → instance →
+// lifecycle state.
+func NewFake(region string, groups map[string]map[string]string) *Fake {
+	f := &Fake{Region: region, groupOf: map[string]string{}, state: map[string]string{}, tokens: map[string]token{}}
+	for g, instances := range groups {
+		f.groups = append(f.groups, g)
+		for id, st := range instances {
+			f.groupOf[id], f.state[id] = g, st
+		}
+	}
+	slices.Sort(f.groups)
+	return f
+}
+
+var _ standby.AutoScaling = (*Fake)(nil)
+
+// Fail makes the next times calls of method fail with err (times 0: every
+// call from now on). Failures apply in the order they were added.
+func (f *Fake) Fail(method string, times int, err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.failures = append(f.failures, failure{method: method, times: times, err: err})
+}
+
+// Pending makes ActivityStatuses answer InProgress n times for each
+// activity started from now on, before Successful.
+func (f *Fake) Pending(n int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.pending = n
+}
+
+// Calls returns the calls received so far, oldest first; method "" means
+// every method.
+func (f *Fake) Calls(method string) []Call {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []Call
+	for _, c := range f.calls {
+		if method == "" || c.Method == method {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// State reports an instance's lifecycle state, "" when it is in no group.
+func (f *Fake) State(id string) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.state[id]
+}
+
+// record notes a call and returns the failure it must meet, if any. f.mu is
+// held.
+func (f *Fake) record(c Call) error {
+	f.calls = append(f.calls, c)
+	for i := range f.failures {
+		fl := &f.failures[i]
+		if fl.method != c.Method || fl.times < 0 {
+			continue
+		}
+		if fl.times > 0 {
+			if fl.times--; fl.times == 0 {
+				fl.times = -1 // used up
+			}
+		}
+		return fl.err
+	}
+	return nil
+}
+
+func (f *Fake) inRegion(s standby.Session) bool { return s.Region == f.Region }
+
+func (f *Fake) ScalingInstances(_ context.Context, s standby.Session, groupID string, ids []string) ([]standby.ScalingInstance, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.record(Call{Method: "ScalingInstances", Session: s, GroupID: groupID, IDs: ids}); err != nil {
+		return nil, err
+	}
+	var out []standby.ScalingInstance
+	for _, id := range ids {
+		if g := f.groupOf[id]; g != "" && f.inRegion(s) && (groupID == "" || g == groupID) {
+			out = append(out, standby.ScalingInstance{InstanceID: id, ScalingGroupID: g, LifecycleState: f.state[id]})
+		}
+	}
+	return out, nil
+}
+
+func (f *Fake) CountInstances(_ context.Context, s standby.Session, groupID, state string) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.record(Call{Method: "CountInstances", Session: s, GroupID: groupID}); err != nil {
+		return 0, err
+	}
+	n := 0
+	for id, g := range f.groupOf {
+		if g == groupID && f.inRegion(s) && (state == "" || f.state[id] == state) {
+			n++
+		}
+	}
+	return n, nil
+}
+
+func (f *Fake) Standby(_ context.Context, s standby.Session, c standby.StandbyCall) (standby.Activity, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.record(Call{Method: "Standby", Session: s, GroupID: c.ScalingGroupID, IDs: c.InstanceIDs, Standby: c}); err != nil {
+		return standby.Activity{}, err
+	}
+	from, to := "InService", "Standby"
+	if c.Action == standby.ExitStandby {
+		from, to = to, from
+	}
+	if !f.inRegion(s) || !slices.Contains(f.groups, c.ScalingGroupID) {
+		return standby.Activity{}, &standby.Error{Kind: standby.NotFound, Code: "InvalidScalingGroupId.NotFound", Message: "The specified scaling group does not exist."}
+	}
+	fingerprint := fmt.Sprint(c.Action, c.ScalingGroupID, c.Async, c.InstanceIDs)
+	if used, ok := f.tokens[c.ClientToken]; ok && c.ClientToken != "" {
+		if used.fingerprint != fingerprint {
+			return standby.Activity{}, &standby.Error{Kind: standby.Conflict, Code: "IdempotentParameterMismatch", Message: "The request uses the same client token as a previous, but non-identical request."}
+		}
+		return used.activity, nil
+	}
+	for _, id := range c.InstanceIDs {
+		switch {
+		case f.groupOf[id] != c.ScalingGroupID:
+			return standby.Activity{}, &standby.Error{Kind: standby.NotFound, Code: "InvalidInstanceId.NotFound", Message: fmt.Sprintf("Instance %q does not exist.", id)}
+		case f.state[id] != from:
+			return standby.Activity{}, &standby.Error{Kind: standby.Conflict, Code: "IncorrectInstanceStatus", Message: fmt.Sprintf("The current status of instance %q does not support this action.", id)}
+		}
+	}
+	for _, id := range c.InstanceIDs {
+		f.state[id] = to
+	}
+	a := standby.Activity{ScalingGroupID: c.ScalingGroupID, ScalingActivityID: fmt.Sprintf("asa-fake%d", len(f.activities)+1),
+		RequestID: fmt.Sprintf("R-%d", len(f.calls)), InstanceIDs: c.InstanceIDs, ClientToken: c.ClientToken}
+	f.activities = append(f.activities, activity{id: a.ScalingActivityID, pending: f.pending})
+	if c.ClientToken != "" {
+		f.tokens[c.ClientToken] = token{fingerprint: fingerprint, activity: a}
+	}
+	return a, nil
+}
+
+func (f *Fake) ActivityStatuses(_ context.Context, s standby.Session, ids []string) ([]standby.ActivityStatus, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.record(Call{Method: "ActivityStatuses", Session: s, IDs: ids}); err != nil {
+		return nil, err
+	}
+	var out []standby.ActivityStatus
+	for i := range f.activities {
+		a := &f.activities[i]
+		if !slices.Contains(ids, a.id) || !f.inRegion(s) {
+			continue
+		}
+		status := "Successful"
+		if a.pending > 0 {
+			a.pending--
+			status = "InProgress"
+		}
+		out = append(out, standby.ActivityStatus{ScalingActivityID: a.id, StatusCode: status})
+	}
+	return out, nil
+}

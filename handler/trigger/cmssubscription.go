@@ -1,0 +1,63 @@
+package trigger
+
+import (
+	"cmp"
+
+	"ess-standby/handler/standby"
+)
+
+// cmsSubscription is an alert of CloudMonitor's event subscription, pushed
+// to a webhook or to Function Compute: {"userInfo","subscription",
+// "batchId","alert":{"alertStatus","source","eventName","eventType",
+// "eventContentMap","eventRawContent","dedupId","traceId","product",
+// "meta":{"sysEventMeta":{"regionId","resourceId","name",…}},…},
+// "severity","strategyName","userId","time"}. Only system events (source
+// SYS_EVENT) are read: the shape of a threshold alert in this format is not
+// documented, so such an alert is refused.
+type cmsSubscription struct{}
+
+func (cmsSubscription) recognises(o object) bool { return o.has("alert") && o.has("subscription") }
+
+func (cmsSubscription) decode(f fields, ev *Event) {
+	alert := f.object("alert")
+	meta := alert.object("meta").object("sysEventMeta")
+	name := cmp.Or(alert.str("eventName"), meta.str("name"))
+	ev.Source = "cms-subscription:" + name
+	ev.Time = f.time("time", epoch)
+	if batch := f.str("batchId"); batch != "" {
+		ev.Identity = "cms-subscription:" + batch
+	}
+	status := alert.param("alertStatus")
+	if source := alert.param("source"); source.Value != "SYS_EVENT" {
+		f.p.Invalid(source.Name, "%s: only system events (SYS_EVENT) are read in this format; for threshold alerts use the alarm callback (README)", standby.Quote(source.Value))
+		return
+	}
+	resource, typ, nameStatus := splitEventName(name)
+	if product := cmp.Or(alert.str("product"), "ECS"); product != "ECS" || resource != "Instance" {
+		ev.Ignored = "CloudMonitor event " + standby.Quote(name) + " of " + standby.Quote(product) + " is not an ECS instance event"
+		return
+	}
+	content := alert.object("eventContentMap")
+	if len(content.obj) == 0 {
+		content = alert.jsonString("eventRawContent")
+	}
+	ie := readInstanceEvent(typ, content)
+	ie.agree(f.p, standby.Param{Name: alert.name("eventName"), Value: nameStatus})
+	if ie.instance.Value == "" {
+		ie.instance = meta.instanceID("resourceId")
+	}
+	if region := meta.param("regionId"); region.Value != "" {
+		ev.Draft.RegionID = region
+	}
+	switch status.Value {
+	case "TRIGGERED":
+		ie.decide(ev)
+	case "RESOLVED":
+		ev.Ignored, ev.Recovered = "the alert is RESOLVED (EXIT_ON_OK is off)", true
+		if ie.instance.Value != "" {
+			ev.Draft.AddInstance(ie.instance.Name, ie.instance.Value)
+		}
+	default:
+		expect(f.p, status, []string{"TRIGGERED"}, []string{"RESOLVED"})
+	}
+}

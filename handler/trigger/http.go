@@ -1,0 +1,195 @@
+package trigger
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/base64"
+	"encoding/json"
+	"maps"
+	"mime"
+	"net/http"
+	"net/textproto"
+	"net/url"
+	"slices"
+	"strings"
+
+	"ess-standby/handler/standby"
+)
+
+// HTTPRequest is an HTTP-trigger request, whichever runtime delivered it:
+// the go1 runtime as a JSON event, the custom runtime as real HTTP.
+type HTTPRequest struct {
+	Method string
+	Path   string
+	Header http.Header // canonical names; a header sent twice has two values
+	Query  url.Values
+	Body   []byte
+}
+
+// Get returns a header's value. A header sent twice, or under two casings
+// of its name, is ambiguous: ok is false, and it must not be read.
+func (r HTTPRequest) Get(name string) (value string, ok bool) {
+	switch values := r.Header.Values(name); len(values) {
+	case 0:
+		return "", true
+	case 1:
+		return values[0], true
+	}
+	return "", false
+}
+
+// httpEvent is the FC 3.0 HTTP trigger's event in the go1 runtime: version,
+// rawPath, headers, queryParameters, body, isBase64Encoded, requestContext.
+// No SDK type fits it: fc-runtime-go-sdk's is all pointers, aws-lambda-go's
+// expect a numeric timeEpoch and queryStringParameters.
+type httpEvent struct{}
+
+func (httpEvent) recognises(o object) bool { return o.has("version") && o.has("requestContext") }
+
+// decodeHTTPEvent turns the go1 runtime's HTTP event into the request it
+// carries; nil, with the event saying why, when it cannot. FC joins
+// repeated query parameters with commas; they stay joined.
+func decodeHTTPEvent(o object) (*HTTPRequest, Event) {
+	ev := Event{Source: "http"}
+	f := fields{obj: o, p: &ev.Draft.Problems}
+	call := f.object("requestContext").object("http")
+	req := &HTTPRequest{Method: call.str("method"), Path: cmp.Or(call.str("path"), f.str("rawPath")), Header: http.Header{}, Query: url.Values{}}
+	headers := f.object("headers")
+	for _, name := range sortedKeys(headers.obj) {
+		canonical := textproto.CanonicalMIMEHeaderKey(name)
+		if req.Header.Get(canonical) != "" {
+			f.p.Invalid("headers", "%s is given twice, in two casings", standby.Quote(canonical))
+		}
+		req.Header.Add(canonical, headers.str(name))
+	}
+	query := f.object("queryParameters")
+	for _, name := range sortedKeys(query.obj) {
+		req.Query.Set(name, query.str(name))
+	}
+	body := f.str("body")
+	req.Body = []byte(body)
+	if f.boolean("isBase64Encoded") {
+		decoded, err := base64.StdEncoding.DecodeString(body)
+		if err != nil {
+			f.p.Invalid("body", "isBase64Encoded is true but the body is not base64")
+		}
+		req.Body = decoded
+	}
+	if !ev.Draft.Empty() {
+		return nil, ev
+	}
+	return req, ev
+}
+
+// boolean reads a JSON boolean field; absent or null is false.
+func (f fields) boolean(field string) bool {
+	raw, ok := f.obj[field]
+	var b bool
+	if ok && !isNull(raw) && json.Unmarshal(raw, &b) != nil {
+		f.p.Invalid(f.name(field), "must be true or false")
+	}
+	return b
+}
+
+func sortedKeys(o object) []string { return slices.Sorted(maps.Keys(o)) }
+
+// bodySources are the events that arrive as an HTTP request's JSON body:
+// CloudMonitor's pushes to a webhook.
+var bodySources = []source{cmsEvent{}, cmsSubscription{}}
+
+// FromHTTP reads an HTTP-trigger request, once its caller is authenticated.
+// The Content-Type decides: JSON is the request JSON, or a CloudMonitor
+// push; a form is a CloudMonitor alarm callback (it has alertState), a
+// CloudMonitor subscription's form, or API-style parameters; no body means
+// the parameters are in the query string. A path ending in /exit asks for
+// ExitStandby.
+func FromHTTP(r HTTPRequest) Event {
+	var ev Event
+	body := bytes.TrimSpace(r.Body)
+	contentType, ok := r.Get("Content-Type")
+	media, _, _ := mime.ParseMediaType(contentType)
+	switch {
+	case !ok:
+		ev.Source = "http"
+		ev.Draft.Invalid("Content-Type", "given twice")
+	case len(body) == 0:
+		ev.Source, ev.Draft = "http-query", readParams(r.Query)
+		return exitRoute(r, ev)
+	case media == "application/x-www-form-urlencoded":
+		ev = fromForm(body)
+	case media == "application/json" || strings.HasSuffix(media, "+json") ||
+		// Callers such as `s invoke` send JSON as octet-stream or with no type.
+		(media == "" || media == "application/octet-stream" || media == "text/plain") && body[0] == '{':
+		o, err := parseObject(body)
+		ev = decodeOne(o, err, bodySources, direct{})
+		if ev.Source == "direct" {
+			ev.Source = "http-json"
+		} else {
+			ev.Source = "http:" + ev.Source
+		}
+	default:
+		ev.Source = "http"
+		ev.Draft.Invalid("Content-Type", "%s is not accepted; send application/json or application/x-www-form-urlencoded", standby.Quote(media))
+	}
+	for _, key := range slices.Sorted(maps.Keys(r.Query)) {
+		ev.Draft.Invalid(standby.Quote(key), "query parameters are not accepted when the body carries the request")
+	}
+	return exitRoute(r, ev)
+}
+
+// fromForm reads a form body: a CloudMonitor alarm callback, a CloudMonitor
+// subscription's form (its fields hold JSON), or API-style parameters.
+func fromForm(body []byte) Event {
+	var ev Event
+	form, err := url.ParseQuery(string(body))
+	switch {
+	case err != nil:
+		ev.Source = "http-form"
+		ev.Draft.Invalid("body", "not a valid form")
+	case form.Has("alertState"):
+		ev.Source = "cms-alarm-callback"
+		once(form, &ev.Draft.Problems)
+		readAlarm(alarmFields{get: form.Get, name: func(f string) string { return f }, p: &ev.Draft.Problems}, &ev)
+	case form.Has("alert") && form.Has("subscription"):
+		once(form, &ev.Draft.Problems)
+		o := object{}
+		for key, values := range form {
+			// Its fields hold JSON objects; the others are plain strings.
+			if v := strings.TrimSpace(values[0]); strings.HasPrefix(v, "{") {
+				o[key] = json.RawMessage(v)
+			} else {
+				o[key], _ = json.Marshal(v) // a string always marshals
+			}
+		}
+		cmsSubscription{}.decode(fields{obj: o, p: &ev.Draft.Problems}, &ev)
+		ev.Source = "http-form:" + ev.Source
+	default:
+		ev.Source, ev.Draft = "http-form", readParams(form)
+	}
+	return ev
+}
+
+// once refuses a form field given more than once: which one to read would
+// be a guess.
+func once(form url.Values, p *standby.Problems) {
+	for _, key := range slices.Sorted(maps.Keys(form)) {
+		if len(form[key]) > 1 {
+			p.Invalid(standby.Quote(key), "given %d times", len(form[key]))
+		}
+	}
+}
+
+// exitRoute makes a request to a path ending in /exit an ExitStandby.
+func exitRoute(r HTTPRequest, ev Event) Event {
+	if !strings.HasSuffix(strings.TrimSuffix(r.Path, "/"), "/exit") {
+		return ev
+	}
+	switch standby.Action(ev.Draft.Action.Value) {
+	case "":
+		ev.Draft.Action = standby.Param{Name: "path", Value: string(standby.ExitStandby)}
+	case standby.ExitStandby:
+	default:
+		ev.Draft.Invalid("Action", "%s contradicts the /exit route", standby.Quote(ev.Draft.Action.Value))
+	}
+	return ev
+}

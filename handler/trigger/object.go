@@ -1,0 +1,169 @@
+package trigger
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"strings"
+
+	"ess-standby/handler/standby"
+)
+
+// object is a JSON object read strictly: a field is found by its exact name
+// (encoding/json would match "InstanceID" to "InstanceId", or "EventType"
+// to "eventType"), and a name given twice is refused, where encoding/json
+// would keep the last one silently.
+type object map[string]json.RawMessage
+
+var errNotObject = errors.New("must be a JSON object")
+
+// parseObject reads raw as one JSON object and nothing else.
+func parseObject(raw []byte) (object, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, errNotObject
+	}
+	o := object{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, errors.New("is not valid JSON")
+		}
+		name := tok.(string) // inside an object, the decoder yields names as strings
+		var value json.RawMessage
+		if err := dec.Decode(&value); err != nil {
+			return nil, errors.New("is not valid JSON")
+		}
+		if _, dup := o[name]; dup {
+			return nil, errors.New(standby.Quote(name) + " is given twice")
+		}
+		o[name] = value
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, errors.New("is not valid JSON")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("has data after the JSON object")
+	}
+	return o, nil
+}
+
+// parseArray reads raw as one JSON array, into its elements.
+func parseArray(raw []byte) ([]json.RawMessage, error) {
+	var elems []json.RawMessage
+	if err := json.Unmarshal(raw, &elems); err != nil {
+		return nil, errors.New("must be a JSON array")
+	}
+	return elems, nil
+}
+
+// has says whether the object has a field of that exact name that is not
+// null.
+func (o object) has(name string) bool {
+	v, ok := o[name]
+	return ok && !isNull(v)
+}
+
+func isNull(v json.RawMessage) bool { return string(bytes.TrimSpace(v)) == "null" }
+
+// fields reads an object's fields into a draft's problems: each problem is
+// named by its path from the payload's root (data.instanceId), so that a
+// caller can find it.
+type fields struct {
+	obj  object
+	path string // "" at the root; "data", "alert.meta" below it
+	p    *standby.Problems
+}
+
+// readFields parses raw as an object at path; a problem is recorded, and an
+// empty object returned, when it is not one.
+func readFields(raw []byte, path string, p *standby.Problems) fields {
+	o, err := parseObject(raw)
+	if err != nil {
+		p.Invalid(orRoot(path), "%v", err)
+	}
+	return fields{obj: o, path: path, p: p}
+}
+
+func orRoot(path string) string {
+	if path == "" {
+		return "event"
+	}
+	return path
+}
+
+// name is the path of a field of f.
+func (f fields) name(field string) string {
+	if f.path == "" {
+		return field
+	}
+	return f.path + "." + field
+}
+
+func (f fields) has(field string) bool { return f.obj.has(field) }
+
+// str reads a string field; absent or null is "". Any other type is a
+// problem.
+func (f fields) str(field string) string {
+	raw, ok := f.obj[field]
+	if !ok || isNull(raw) {
+		return ""
+	}
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		f.p.Invalid(f.name(field), "must be a string")
+	}
+	return s
+}
+
+// param reads a string field as a Param named by its path.
+func (f fields) param(field string) standby.Param {
+	return standby.Param{Name: f.name(field), Value: f.str(field)}
+}
+
+// text reads a field that may be a string or a number (CloudMonitor sends
+// timestamps both ways), as its text.
+func (f fields) text(field string) string {
+	raw, ok := f.obj[field]
+	if !ok || isNull(raw) {
+		return ""
+	}
+	var n json.Number
+	if json.Unmarshal(raw, &n) == nil {
+		return n.String()
+	}
+	return f.str(field)
+}
+
+// object reads a nested object; absent or null is an empty one.
+func (f fields) object(field string) fields {
+	raw, ok := f.obj[field]
+	if !ok || isNull(raw) {
+		return fields{path: f.name(field), p: f.p}
+	}
+	return readFields(raw, f.name(field), f.p)
+}
+
+// jsonString reads a field that holds a JSON object in a string (as
+// CloudMonitor's eventRawContent does), as the object.
+func (f fields) jsonString(field string) fields {
+	s := f.str(field)
+	if s == "" {
+		return fields{path: f.name(field), p: f.p}
+	}
+	return readFields([]byte(s), f.name(field), f.p)
+}
+
+// instanceID reads an instance ID field: the ID itself, or an ARN ending in
+// instance/<ID> (acs:ecs:cn-hangzhou:<uid>:instance/i-…), as CloudMonitor
+// names resources.
+func (f fields) instanceID(field string) standby.Param {
+	p := f.param(field)
+	if _, id, ok := strings.Cut(p.Value, ":instance/"); ok && strings.HasPrefix(p.Value, "acs:") {
+		p.Value = id
+	}
+	return p
+}
+
+func unmarshalString(raw json.RawMessage, s *string) bool { return json.Unmarshal(raw, s) == nil }

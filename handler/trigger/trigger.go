@@ -1,0 +1,160 @@
+// Package trigger decodes every payload ess-standby accepts into a request
+// draft, with what the rest of the function needs to know of the event: an
+// identity that stays the same across re-deliveries (the root of the
+// ClientTokens), its own time (to ignore stale deliveries), and whether it
+// calls for anything at all.
+//
+// Each source is one file with one small type that says how it recognises
+// its payload, by field names only it carries, matched exactly, and how it
+// reads it. The registry below tries them in a fixed order; a payload no
+// event source recognises is read as a direct request, whose decoder says
+// what is wrong with it. Nothing is guessed from what is left.
+package trigger
+
+import (
+	"bytes"
+	"time"
+
+	"ess-standby/handler/standby"
+)
+
+// Event is one event as its decoder read it.
+type Event struct {
+	Source    string        // what delivered it, for the log and the answer: "timer", "eventbridge:ecs:Instance:StateChange", ...
+	Draft     standby.Draft // the request it carries, not yet validated
+	Identity  string        // names the event across re-deliveries; "": it carries nothing that does
+	Time      time.Time     // when it happened, by its own account; zero: it carries no time
+	Ignored   string        // non-empty: it calls for nothing, and why
+	Recovered bool          // an alarm back to normal: with EXIT_ON_OK, its instances leave Standby
+	Alarm     *Alarm        // set for CloudMonitor alarms, for the log
+}
+
+// Alarm is what the log needs of a CloudMonitor alarm.
+type Alarm struct {
+	Rule, State string
+	Time        time.Time
+}
+
+// Delivery is what one event invocation brought.
+type Delivery struct {
+	// HTTP is an HTTP trigger's request, which FC's go1 runtime delivers as
+	// an event: authenticate it, then read it with FromHTTP.
+	HTTP *HTTPRequest
+	// ViaHTTP: an HTTP trigger's event that could not be read; Events says
+	// why, and the answer is an HTTP response.
+	ViaHTTP bool
+	// Events are the event, or the events of a batch, in order.
+	Events []Event
+	Batch  bool
+}
+
+// A source is one kind of event payload.
+type source interface {
+	// recognises says whether a payload is this source's, from its fields.
+	recognises(o object) bool
+	// decode reads it. f holds the payload's fields, and collects problems
+	// into the event's draft.
+	decode(f fields, ev *Event)
+}
+
+// sources are the event sources, in the order they are tried. Each
+// recognises its payloads by field names the others never carry together.
+// HTTP-trigger events and timer events are told apart first, since only
+// they wrap another payload.
+var sources = []source{
+	cloudEvent{},
+	timer{},
+	cmsEvent{},
+	cmsSubscription{},
+	ecsSystemEventData{},
+	ecsStateChangeData{},
+	ecsPreemptibleData{},
+	cmsAlarmData{},
+}
+
+// Decode reads an event invocation's payload: an HTTP trigger's request, one
+// event, or a JSON array of events (EventBridge batches them so).
+func Decode(payload []byte) Delivery {
+	trimmed := bytes.TrimSpace(payload)
+	if len(trimmed) > 0 && trimmed[0] == '[' {
+		return Delivery{Events: decodeBatch(trimmed), Batch: true}
+	}
+	o, err := parseObject(trimmed)
+	if err == nil && (httpEvent{}).recognises(o) {
+		req, ev := decodeHTTPEvent(o)
+		if req == nil {
+			return Delivery{ViaHTTP: true, Events: []Event{ev}}
+		}
+		return Delivery{HTTP: req}
+	}
+	return Delivery{Events: []Event{decodeOne(o, err, sources, direct{})}}
+}
+
+// decodeOne reads one payload already parsed as an object (or not: err) with
+// the first source that recognises it, else with fallback.
+func decodeOne(o object, err error, candidates []source, fallback source) Event {
+	var ev Event
+	if err != nil {
+		ev.Source = "direct"
+		ev.Draft.Invalid("request", "%v: send the request JSON, or an event this function reads (see README)", err)
+		return ev
+	}
+	f := fields{obj: o, p: &ev.Draft.Problems}
+	for _, s := range candidates {
+		if s.recognises(o) {
+			s.decode(f, &ev)
+			return ev
+		}
+	}
+	fallback.decode(f, &ev)
+	return ev
+}
+
+// batchSources are those EventBridge can batch: its events, in either
+// schema, including CloudMonitor's pushed through it.
+var batchSources = []source{cloudEvent{}, cmsEvent{}, cmsSubscription{}, ecsSystemEventData{}, ecsStateChangeData{}, ecsPreemptibleData{}, cmsAlarmData{}}
+
+// MaxBatch is the most events one batch may hold.
+const MaxBatch = 100
+
+// decodeBatch reads a JSON array of events, each with its own decoder. An
+// element no batchable source recognises is a problem of the whole batch:
+// direct requests, timer and HTTP events are never batched by the platform.
+func decodeBatch(raw []byte) []Event {
+	elems, err := parseArray(raw)
+	if err != nil {
+		ev := Event{Source: "eventbridge-batch"}
+		ev.Draft.Invalid("batch", "an array of events that is not valid JSON")
+		return []Event{ev}
+	}
+	switch {
+	case len(elems) == 0:
+		ev := Event{Source: "eventbridge-batch"}
+		ev.Draft.Missing("batch", "the array holds no event")
+		return []Event{ev}
+	case len(elems) > MaxBatch:
+		ev := Event{Source: "eventbridge-batch"}
+		ev.Draft.Invalid("batch", "at most %d events per batch, got %d", MaxBatch, len(elems))
+		return []Event{ev}
+	}
+	events := make([]Event, len(elems))
+	for i, elem := range elems {
+		o, err := parseObject(elem)
+		events[i] = decodeOne(o, err, batchSources, notBatchable{})
+		if err != nil {
+			events[i].Source = "eventbridge-batch"
+		}
+	}
+	return events
+}
+
+// notBatchable is the fallback inside a batch: an element that is not an
+// event this function reads.
+type notBatchable struct{}
+
+func (notBatchable) recognises(object) bool { return false }
+
+func (notBatchable) decode(f fields, ev *Event) {
+	ev.Source = "unknown"
+	f.p.Invalid("event", "not an event this function reads in a batch (CloudEvents, or EventBridge RawData of ECS or CloudMonitor events); a request must be sent alone")
+}
