@@ -49,7 +49,7 @@ func (h *Handler) act(ctx context.Context, inv standby.Invocation, events []trig
 	reports := make([]EventReport, len(events))
 	for i, ev := range events {
 		if ev.Recovered && h.cfg.ExitOnOK {
-			ev.Ignored, ev.Draft.Action = "", standby.Param{Name: "alertState", Value: string(standby.ExitStandby)}
+			ev.Ignored, ev.Draft.Action = "", standby.Param{Name: "EXIT_ON_OK", Value: string(standby.ExitStandby)}
 		}
 		reports[i] = EventReport{Event: i, Source: ev.Source}
 		prefix := ""
