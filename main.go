@@ -60,6 +60,8 @@ Settings (environment variables, read once at start):
                            or a percentage (50%) (default: none)
   MAX_EVENT_AGE            events older than this, by their own time, are
                            ignored; 0: no limit (1h)
+  MAX_CONCURRENT_CALLS     Auto Scaling calls in flight at once in the process;
+                           the others wait within their invocation's time (16)
   WAIT                     true: wait for each activity to finish (false)
   EXIT_ON_OK               true: an alarm back to OK takes its instance out
                            of Standby (false)
@@ -100,7 +102,7 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 	logger := func(w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	}
-	client := ess.New(ess.Config{Endpoint: cfg.ESSEndpoint})
+	client := ess.New(ess.Config{Endpoint: cfg.ESSEndpoint, MaxConcurrent: cfg.MaxConcurrentCalls})
 	defer client.Close()
 
 	if mode == "" {

@@ -10,8 +10,12 @@
 package handler
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"io"
 	"log/slog"
+	"os"
 	"time"
 
 	"ess-standby/handler/standby"
@@ -80,24 +84,45 @@ func (h *Handler) Invoke(ctx context.Context, inv standby.Invocation, payload []
 	}
 	d := trigger.Decode(payload)
 	if d.HTTP != nil {
-		return h.InvokeHTTP(ctx, inv, *d.HTTP)
+		return h.InvokeHTTP(ctx, inv, *d.HTTP, bytes.NewReader(d.HTTP.Body))
 	}
 	return h.handle(ctx, inv, start, d.Events, d.Batch, d.ViaHTTP)
 }
 
 // InvokeHTTP answers an HTTP-trigger request; failures are HTTP answers too.
-func (h *Handler) InvokeHTTP(ctx context.Context, inv standby.Invocation, req trigger.HTTPRequest) Outcome {
+// The caller is authenticated before its body is read: a request without
+// the token costs nothing beyond its headers.
+func (h *Handler) InvokeHTTP(ctx context.Context, inv standby.Invocation, req trigger.HTTPRequest, body io.Reader) Outcome {
 	start := h.now()
-	if len(req.Body) > MaxPayload {
-		return h.finish(ctx, inv, start, record{source: "http", viaHTTP: true}, answer{}, ErrTooLarge)
-	}
+	rec := record{source: "http", viaHTTP: true}
 	if h.cfg.AuthToken != "" {
 		var ok bool
 		if req, ok = authenticate(req, h.cfg.AuthToken); !ok {
-			return h.finish(ctx, inv, start, record{source: "http", viaHTTP: true, stats: standby.Stats{Guard: "AUTH_TOKEN"}}, answer{}, errUnauthorized)
+			rec.stats.Guard = "AUTH_TOKEN"
+			return h.finish(ctx, inv, start, rec, answer{}, errUnauthorized)
 		}
 	}
+	var err error
+	if req.Body, err = ReadPayload(body); err != nil {
+		return h.finish(ctx, inv, start, rec, answer{}, err)
+	}
 	return h.handle(ctx, inv, start, []trigger.Event{trigger.FromHTTP(req)}, false, true)
+}
+
+// ReadPayload reads an event or a request body, at most MaxPayload bytes of
+// it: a larger one is refused once that much has arrived, and one that
+// stops arriving fails when the reader's deadline passes.
+func ReadPayload(r io.Reader) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, MaxPayload+1))
+	switch {
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return nil, &standby.Error{Kind: standby.Timeout, Code: "Timeout", Message: "the request body did not arrive within the invocation's time", Cause: err}
+	case err != nil:
+		return nil, &standby.Error{Kind: standby.Invalid, Code: "InvalidParameter", Message: "the request body could not be read", Cause: err}
+	case len(b) > MaxPayload:
+		return nil, ErrTooLarge
+	}
+	return b, nil
 }
 
 // handle acts on decoded events and answers.

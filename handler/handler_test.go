@@ -133,7 +133,7 @@ func TestAuthToken(t *testing.T) {
 			for k, v := range tt.headers {
 				header[k] = v
 			}
-			out := h.InvokeHTTP(context.Background(), fakeInv, trigger.HTTPRequest{Method: "POST", Header: header, Query: q, Body: body})
+			out := h.InvokeHTTP(context.Background(), fakeInv, trigger.HTTPRequest{Method: "POST", Header: header, Query: q}, bytes.NewReader(body))
 			if out.Status != tt.wantStatus {
 				t.Errorf("status %d %s, want %d", out.Status, out.Body, tt.wantStatus)
 			}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"os"
 	"slices"
@@ -347,7 +348,7 @@ func TestTheWayBack(t *testing.T) {
 	t.Run("the /exit route", func(t *testing.T) {
 		w := newWorld(t, handler.Config{})
 		out := w.h.InvokeHTTP(context.Background(), standby.Invocation{RequestID: "r", Region: esstest.SampleRegion, Credentials: creds},
-			trigger.HTTPRequest{Method: "GET", Path: "/standby/exit", Query: url.Values{"InstanceId.1": {"i-bp1ecr7go2go9kq3m1e"}}})
+			trigger.HTTPRequest{Method: "GET", Path: "/standby/exit", Query: url.Values{"InstanceId.1": {"i-bp1ecr7go2go9kq3m1e"}}}, http.NoBody)
 		if out.Status != 200 || len(w.calls("ExitStandby")) != 1 {
 			t.Errorf("GET /standby/exit = %d %s", out.Status, out.Body)
 		}

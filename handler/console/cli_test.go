@@ -111,3 +111,12 @@ func TestHelpDocumentsEverything(t *testing.T) {
 		t.Errorf("an unknown mode exited %d with %q; want 2 and the usage", code, errOut)
 	}
 }
+
+// local reads at most 1 MiB of a file, as the function takes: an endless
+// one is refused, not read into memory.
+func TestLocalReadsABoundedFile(t *testing.T) {
+	code, out, errOut := run(t, nil, "", "local", "/dev/zero")
+	if code != 2 || !strings.Contains(errOut, "larger than 1 MiB") {
+		t.Errorf("local /dev/zero: exit %d\n%s%s", code, out, errOut)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"os/signal"
@@ -40,10 +41,10 @@ func Run(mode string, args []string, env Env) (code int, ok bool) {
 			return 1, true
 		}
 		log.Info("listening", "addr", ln.Addr().String())
-		ctx, stop := signalled()
+		ctx, force, stop := twoSignals(log)
 		defer stop()
 		srv := fcserver.New(handler.New(settings.Handler, env.Client, log), log, env.Stdout)
-		if err := fcserver.Serve(ctx, ln, srv, shutdownGrace); err != nil {
+		if err := fcserver.Serve(ctx, force, ln, srv, fcserver.Options{Grace: shutdownGrace}); err != nil {
 			log.Error("server stopped", "err", err.Error())
 			return 1, true
 		}
@@ -95,6 +96,32 @@ func Run(mode string, args []string, env Env) (code int, ok bool) {
 	return 0, false
 }
 
+// twoSignals: the first SIGINT or SIGTERM ends ctx (stop taking requests,
+// let those in flight finish), the second ends force (stop at once).
+func twoSignals(log *slog.Logger) (ctx, force context.Context, stop func()) {
+	signals := make(chan os.Signal, 2)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancel(context.Background())
+	force, cancelForce := context.WithCancel(context.Background())
+	go func() {
+		if _, ok := <-signals; !ok {
+			return
+		}
+		log.Info("stopping: invocations in flight may finish; signal again to stop at once")
+		cancel()
+		if _, ok := <-signals; ok {
+			log.Warn("stopping at once")
+			cancelForce()
+		}
+	}()
+	return ctx, force, func() {
+		signal.Stop(signals)
+		close(signals)
+		cancel()
+		cancelForce()
+	}
+}
+
 func exitCode(err error) int {
 	if err != nil {
 		return 1
@@ -111,7 +138,12 @@ func readEvent(args []string, stdin io.Reader, fallback []byte) ([]byte, error) 
 	case len(args) != 1:
 		return nil, fmt.Errorf("want one event: a file, or - for stdin")
 	case args[0] == "-":
-		return io.ReadAll(io.LimitReader(stdin, handler.MaxPayload+1))
+		return handler.ReadPayload(stdin)
 	}
-	return os.ReadFile(args[0])
+	f, err := os.Open(args[0])
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return handler.ReadPayload(f) // at most 1 MiB, as the function takes: `local /dev/zero` stops there
 }

@@ -92,6 +92,9 @@ func translate(ctx context.Context, s standby.Session, action string, err error)
 	var ce *sdkerrors.ClientError
 	var ue *url.Error
 	switch {
+	case errors.Is(err, errAnswerTooLarge):
+		return &standby.Error{Kind: standby.Unavailable, Code: "ServiceUnavailable", Message: "Auto Scaling sent an answer too large to read",
+			Cause: errorf(s, "%s: %v", action, err)}
 	case errors.As(err, &se) && se.ErrorCode() != "":
 		code, status := se.ErrorCode(), se.HttpStatus()
 		e := &standby.Error{Kind: kindOf(code, status), Code: code, Message: safeMessage(s, code, se.Message()),

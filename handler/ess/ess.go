@@ -16,6 +16,8 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/json"
+	"errors"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -45,13 +47,23 @@ type Config struct {
 	// CallTimeout bounds one attempt of one call, so that a stalled call
 	// leaves time for a retry; 0 means 10 s, the SDK's own read timeout.
 	CallTimeout time.Duration
+	// MaxConcurrent bounds the calls in flight at once in this process, and
+	// the connections open to Auto Scaling; the others wait for a place
+	// within their invocation's time. 0 means DefaultMaxConcurrent.
+	MaxConcurrent int
 }
+
+// DefaultMaxConcurrent is MAX_CONCURRENT_CALLS when unset: server mode
+// serves up to 20 invocations per instance as s.yaml deploys it, and Auto
+// Scaling allows 2000 calls a minute of each API per account.
+const DefaultMaxConcurrent = 16
 
 // Client implements standby.AutoScaling. It is safe for concurrent use.
 type Client struct {
 	endpoint    *url.URL
 	transport   http.RoundTripper
 	callTimeout time.Duration
+	places      chan struct{} // one per call in flight
 }
 
 var _ standby.AutoScaling = (*Client)(nil)
@@ -66,21 +78,23 @@ const answerMargin = 300 * time.Millisecond
 
 func New(cfg Config) *Client {
 	esssdk.GetEndpointMap() // built lazily, unguarded: build it before any concurrency
-	c := &Client{endpoint: cfg.Endpoint, transport: cfg.Transport, callTimeout: cmp.Or(cfg.CallTimeout, 10*time.Second)}
+	places := cmp.Or(cfg.MaxConcurrent, DefaultMaxConcurrent)
+	c := &Client{endpoint: cfg.Endpoint, transport: cfg.Transport, callTimeout: cmp.Or(cfg.CallTimeout, 10*time.Second), places: make(chan struct{}, places)}
 	if c.transport == nil {
-		c.transport = newTransport(cfg.TLS)
+		c.transport = newTransport(cfg.TLS, places)
 	}
 	return c
 }
 
-func newTransport(tlsConfig *tls.Config) http.RoundTripper {
+func newTransport(tlsConfig *tls.Config, conns int) http.RoundTripper {
 	return &http.Transport{
 		TLSClientConfig:     tlsConfig,
 		Proxy:               http.ProxyFromEnvironment,
 		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 		ForceAttemptHTTP2:   true,
 		TLSHandshakeTimeout: 5 * time.Second,
-		MaxIdleConnsPerHost: 16,
+		MaxConnsPerHost:     conns,
+		MaxIdleConnsPerHost: conns,
 		IdleConnTimeout:     90 * time.Second,
 	}
 }
@@ -94,7 +108,36 @@ type contextTransport struct {
 }
 
 func (t contextTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	return t.base.RoundTrip(r.WithContext(t.ctx))
+	resp, err := t.base.RoundTrip(r.WithContext(t.ctx))
+	if err == nil {
+		resp.Body = &cappedBody{ReadCloser: resp.Body, left: maxAnswer + 1}
+	}
+	return resp, err
+}
+
+// maxAnswer bounds what is read of an answer, error or not: the largest
+// this package asks for, a page of 50 instances, is some 30 KB.
+const maxAnswer = 1 << 20
+
+var errAnswerTooLarge = errors.New("the answer is larger than 1 MiB")
+
+// cappedBody fails a read past maxAnswer, where the SDK would read any
+// answer whole.
+type cappedBody struct {
+	io.ReadCloser
+	left int64
+}
+
+func (b *cappedBody) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		return 0, errAnswerTooLarge
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.ReadCloser.Read(p)
+	b.left -= int64(n)
+	return n, err
 }
 
 // sdkClient builds an SDK client for one call: cheap, and never shared,
@@ -140,6 +183,12 @@ var (
 // library builds by reflection on first use: 1.5 to 2 ms of a cold start
 // and half a megabyte of garbage, measured.
 func (c *Client) rpc(ctx context.Context, s standby.Session, a action, params map[string]string, out any) error {
+	select {
+	case c.places <- struct{}{}:
+		defer func() { <-c.places }()
+	case <-ctx.Done():
+		return &standby.Error{Kind: standby.Timeout, Code: "Timeout", Message: "no time left for the Auto Scaling call: too many calls in flight (MAX_CONCURRENT_CALLS)", Cause: ctx.Err()}
+	}
 	client, err := c.sdkClient(ctx, s)
 	if err != nil {
 		return err

@@ -189,6 +189,32 @@ func TestOddErrorBodiesAreUnavailable(t *testing.T) {
 	}
 }
 
+// An answer is read up to 1 MiB, error or not: an endless one is cut off,
+// and the call fails as Auto Scaling failing.
+func TestAnswersAreReadUpToAMiB(t *testing.T) {
+	for _, status := range []int{200, 500} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.WriteHeader(status)
+			io.WriteString(w, `{"Code":"InternalError","Message":"`)
+			chunk := strings.Repeat("x", 64<<10)
+			for range 64 { // 4 MiB, unless the client stops reading
+				if _, err := io.WriteString(w, chunk); err != nil {
+					return
+				}
+			}
+			io.WriteString(w, `"}`)
+		}))
+		u, _ := url.Parse(srv.URL)
+		_, err := ess.New(ess.Config{Endpoint: u}).Standby(context.Background(), session(), standby.StandbyCall{ScalingGroupID: esstest.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
+		srv.CloseClientConnections()
+		srv.Close()
+		var e *standby.Error
+		if !errors.As(err, &e) || e.Code != "ServiceUnavailable" || !strings.Contains(e.Message, "too large") {
+			t.Errorf("a 4 MiB answer with status %d: got %v, want ServiceUnavailable, too large", status, err)
+		}
+	}
+}
+
 func TestExitStandbyCountsAndActivityStatuses(t *testing.T) {
 	c, emu := newClient(t)
 	ctx := context.Background()

@@ -23,6 +23,13 @@ func (s *Server) Calls() []Call {
 	return append([]Call(nil), s.calls...)
 }
 
+// MostAtOnce is the most requests the emulator has served at once.
+func (s *Server) MostAtOnce() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.mostAtOnce
+}
+
 // NewConnections counts the TCP connections clients have opened.
 func (s *Server) NewConnections() int {
 	s.mu.Lock()

@@ -90,6 +90,8 @@ type Server struct {
 	holds      []hold
 	newConns   int
 	handshakes int
+	inFlight   int // requests being served now
+	mostAtOnce int // the most ever served at once
 }
 
 type hold struct {
@@ -194,6 +196,15 @@ func invalid(name string) *apiError {
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	s.inFlight++
+	s.mostAtOnce = max(s.mostAtOnce, s.inFlight)
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.inFlight--
+		s.mu.Unlock()
+	}()
 	if err := r.ParseForm(); err != nil {
 		http.Error(w, "malformed request", http.StatusBadRequest)
 		return

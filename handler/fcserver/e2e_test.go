@@ -1,6 +1,7 @@
 package fcserver_test
 
 import (
+	"errors"
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
@@ -299,4 +300,34 @@ func TestConcurrentRedeliveriesStartOneActivity(t *testing.T) {
 		})
 	}
 	s.stop(t)
+}
+
+// A second SIGTERM stops the server at once, in-flight invocation or not;
+// the first would have waited for it.
+func TestASecondSIGTERMStopsAtOnce(t *testing.T) {
+	s := startServer(t)
+	arrived, release := s.emu.Hold("EnterStandby")
+	defer release()
+	go func() {
+		if resp, err := s.http.Do(invokeRequest(t, s.base, "held", `{"ScalingGroupId":"asg-bp1fo0dbtsbmqa9h5dl3","InstanceIds":["i-bp1ecr7go2go9kq3m1a"]}`)); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	<-arrived
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	if _, err := s.out.Await(regexp.MustCompile(`signal again to stop at once`), 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	exited := make(chan error, 1)
+	go func() { exited <- s.cmd.Wait() }()
+	select {
+	case err := <-exited:
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != 1 || !strings.Contains(s.out.String(), "invocations still in flight were cut off") {
+			t.Errorf("exited with %v, want 1 and the cut-off invocation said:\n%s", err, s.out)
+		}
+	case <-time.After(30 * time.Second): // a bound on the test; the invocation is held for ever
+		t.Fatal("the server did not stop at the second SIGTERM")
+	}
 }

@@ -4,9 +4,16 @@
 // HTTP-trigger requests pass through as they were sent. Every request brings
 // its invocation's request ID, region and credentials in x-fc-* headers.
 // Many invocations are served at once.
+//
+// Fail closed: only what FC marks as an event invocation is one (POST
+// /invoke with x-fc-control-path: /invoke, a header FC sets and never lets
+// an HTTP-trigger caller set); every other request is an HTTP-trigger
+// request, which AUTH_TOKEN guards. Every read is bounded in size and in
+// time.
 package fcserver
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -16,6 +23,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"ess-standby/handler"
@@ -29,36 +37,47 @@ type Server struct {
 	h       *handler.Handler
 	log     *slog.Logger
 	markers io.Writer // FC's per-invocation log markers go to stdout
+
+	mu      sync.Mutex
+	reading map[*http.ResponseController]struct{} // requests whose body is still arriving
+	closing bool
 }
 
 func New(h *handler.Handler, log *slog.Logger, markers io.Writer) *Server {
-	return &Server{h: h, log: log, markers: markers}
+	return &Server{h: h, log: log, markers: markers, reading: map[*http.ResponseController]struct{}{}}
 }
 
-// route tells the request kinds apart: by FC's x-fc-control-path header when
-// present (so an HTTP-trigger request for /invoke stays one), else by path.
-func route(r *http.Request) string {
-	if p := r.Header.Get("x-fc-control-path"); p != "" {
-		return p
+// defaultTimeout bounds an invocation that names no timeout of its own
+// (x-fc-function-timeout): FC always sends one.
+const defaultTimeout = 60 * time.Second
+
+// eventInvocation says whether FC marks the request as an event
+// invocation. FC sets x-fc-control-path on every request it passes (to
+// /http-invoke for an HTTP trigger's), and an HTTP-trigger caller cannot
+// set an x-fc-* header.
+func eventInvocation(r *http.Request) bool {
+	return r.Method == http.MethodPost && r.URL.Path == "/invoke" && r.Header.Get("x-fc-control-path") == "/invoke"
+}
+
+// lifecycleHook says whether the request is one of FC's hooks: there is
+// nothing to set up or flush (clients are built per call), so answering one
+// does nothing whoever asks.
+func lifecycleHook(r *http.Request) bool {
+	switch control := r.Header.Get("x-fc-control-path"); {
+	case r.Method == http.MethodPost && r.URL.Path == "/initialize" && control == "/initialize":
+	case r.Method == http.MethodGet && r.URL.Path == "/pre-stop" && (control == "" || control == "/pre-stop"):
+	default:
+		return false
 	}
-	switch {
-	case r.Method == http.MethodPost && r.URL.Path == "/invoke":
-		return "/invoke"
-	case r.Method == http.MethodPost && r.URL.Path == "/initialize":
-		return "/initialize"
-	case r.Method == http.MethodGet && r.URL.Path == "/pre-stop":
-		return "/pre-stop"
-	}
-	return "/http-invoke"
+	return true
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	switch route(r) {
-	case "/initialize", "/pre-stop", "/pre-freeze":
-		// Nothing to set up or flush: clients are built per call.
-		w.WriteHeader(http.StatusOK)
-	case "/invoke":
+	switch {
+	case eventInvocation(r):
 		s.invoke(w, r)
+	case lifecycleHook(r):
+		w.WriteHeader(http.StatusOK)
 	default:
 		s.httpTrigger(w, r)
 	}
@@ -71,9 +90,10 @@ func (s *Server) invoke(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	fmt.Fprintf(s.markers, "FC Invoke Start RequestId: %s\n", inv.RequestID)
 	defer fmt.Fprintf(s.markers, "FC Invoke End RequestId: %s\n", inv.RequestID)
-	body, err := readBody(r)
+	reader, done := s.body(ctx, w, r.Body)
+	defer done()
 	var out handler.Outcome
-	if err != nil {
+	if body, err := handler.ReadPayload(reader); err != nil {
 		out = s.h.Refuse(ctx, inv, false, err)
 	} else {
 		out = s.h.Invoke(ctx, inv, body)
@@ -87,41 +107,90 @@ func (s *Server) invoke(w http.ResponseWriter, r *http.Request) {
 	w.Write(body)
 }
 
-// httpTrigger answers an HTTP-trigger request passed through by FC.
+// httpTrigger answers an HTTP-trigger request passed through by FC. The
+// handler authenticates the caller before it reads the body.
 func (s *Server) httpTrigger(w http.ResponseWriter, r *http.Request) {
 	ctx, inv, cancel := invocation(r)
 	defer cancel()
 	fmt.Fprintf(s.markers, "FC Invoke Start RequestId: %s\n", inv.RequestID)
 	defer fmt.Fprintf(s.markers, "FC Invoke End RequestId: %s\n", inv.RequestID)
 	var out handler.Outcome
-	body, err := readBody(r)
+	query, err := trigger.ParseQuery(r.URL.RawQuery)
 	if err != nil {
-		out = s.h.Refuse(ctx, inv, true, err)
+		out = s.h.Refuse(ctx, inv, true, &standby.Error{Kind: standby.Invalid, Code: "InvalidParameter", Message: "query string: " + err.Error()})
 	} else {
-		out = s.h.InvokeHTTP(ctx, inv, trigger.HTTPRequest{
-			Method: r.Method,
-			Path:   r.URL.Path,
-			Header: callerHeaders(r.Header),
-			Query:  r.URL.Query(),
-			Body:   body,
-		})
+		req := trigger.HTTPRequest{Method: r.Method, Path: r.URL.Path, Header: callerHeaders(r.Header), Query: query}
+		reader, done := s.body(ctx, w, r.Body)
+		defer done()
+		out = s.h.InvokeHTTP(ctx, inv, req, reader)
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(out.Status)
 	w.Write(out.Body)
 }
 
-// readBody reads at most handler.MaxPayload bytes; a larger body is refused
-// before anything parses it.
-func readBody(r *http.Request) ([]byte, error) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, handler.MaxPayload+1))
-	if err != nil {
-		return nil, &standby.Error{Kind: standby.Invalid, Code: "InvalidParameter", Message: "the request body could not be read", Cause: err}
+// body is the request body, to be read by the invocation's deadline: a
+// client that sends its headers, then trickles its body, is cut off then,
+// or at once when the server shuts down. done forgets it.
+func (s *Server) body(ctx context.Context, w http.ResponseWriter, body io.Reader) (io.Reader, func()) {
+	b := &boundedBody{s: s, rc: http.NewResponseController(w), body: body, ctx: ctx}
+	return b, func() { s.doneReading(b.rc) }
+}
+
+type boundedBody struct {
+	s       *Server
+	rc      *http.ResponseController
+	body    io.Reader
+	ctx     context.Context
+	started bool
+}
+
+func (b *boundedBody) Read(p []byte) (int, error) {
+	if !b.started {
+		b.started = true
+		if !b.s.startReading(b.ctx, b.rc) {
+			return 0, errShuttingDown
+		}
 	}
-	if len(body) > handler.MaxPayload {
-		return nil, handler.ErrTooLarge
+	n, err := b.body.Read(p)
+	if err != nil { // the body is all in (or failed): the invocation may now run its course
+		b.s.doneReading(b.rc)
 	}
-	return body, nil
+	return n, err
+}
+
+var errShuttingDown = &standby.Error{Kind: standby.Unavailable, Code: "ServiceUnavailable", Message: "the function is shutting down"}
+
+// startReading registers a body being read and bounds it by the
+// invocation's deadline; false when the server is shutting down.
+func (s *Server) startReading(ctx context.Context, rc *http.ResponseController) bool {
+	deadline, _ := ctx.Deadline() // invocation always sets one
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return false
+	}
+	_ = rc.SetReadDeadline(deadline) // a connection that cannot take one is bounded by the server's ReadTimeout
+	s.reading[rc] = struct{}{}
+	return true
+}
+
+func (s *Server) doneReading(rc *http.ResponseController) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.reading, rc)
+}
+
+// cutOffReaders ends every body still being read, at once: a request whose
+// body has not arrived has not started its invocation, and must not hold
+// the shutdown.
+func (s *Server) cutOffReaders() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closing = true
+	for rc := range s.reading {
+		_ = rc.SetReadDeadline(time.Now())
+	}
 }
 
 // callerHeaders keeps the caller's headers and drops FC's own, which carry
@@ -150,18 +219,39 @@ func invocation(r *http.Request) (context.Context, standby.Invocation, context.C
 			SecurityToken:   h.Get("x-fc-security-token"),
 		},
 	}
-	if seconds, err := strconv.Atoi(h.Get("x-fc-function-timeout")); err == nil && seconds > 0 {
-		ctx, cancel := context.WithTimeout(r.Context(), time.Duration(seconds)*time.Second)
-		return ctx, inv, cancel
+	timeout := defaultTimeout
+	if seconds, err := strconv.Atoi(h.Get("x-fc-function-timeout")); err == nil && seconds > 0 && seconds <= 86400 {
+		timeout = time.Duration(seconds) * time.Second
 	}
-	ctx, cancel := context.WithCancel(r.Context())
+	ctx, cancel := context.WithTimeout(r.Context(), timeout)
 	return ctx, inv, cancel
 }
 
-// Serve serves on ln until ctx ends, then stops taking requests and lets
-// those in flight finish, for at most grace.
-func Serve(ctx context.Context, ln net.Listener, h http.Handler, grace time.Duration) error {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+// Options bound the server; a zero field takes its default.
+type Options struct {
+	// Grace is how long invocations in flight may finish after ctx ends.
+	Grace time.Duration
+	// Idle is how long a connection may wait between invocations (2 min).
+	Idle time.Duration
+	// Header is how long a request's headers may take to arrive (10 s).
+	Header time.Duration
+}
+
+// maxHeaderBytes bounds a request's headers: FC sends a few KB. No request
+// may take longer to read than FC's longest function timeout, a day; each
+// is bounded by its own invocation's time as soon as its body is read.
+const (
+	maxHeaderBytes = 64 << 10
+	readTimeout    = 24 * time.Hour
+)
+
+// Serve serves on ln until ctx ends, then stops taking requests, cuts off
+// the bodies still arriving, and lets the invocations in flight finish, for
+// at most opts.Grace; past it, or when force ends, it closes every
+// connection and says which were cut off.
+func Serve(ctx, force context.Context, ln net.Listener, h http.Handler, opts Options) error {
+	srv := &http.Server{Handler: h, MaxHeaderBytes: maxHeaderBytes, ReadTimeout: readTimeout,
+		ReadHeaderTimeout: cmp.Or(opts.Header, 10*time.Second), IdleTimeout: cmp.Or(opts.Idle, 2*time.Minute)}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	select {
@@ -169,9 +259,15 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler, grace time.Dura
 		return err
 	case <-ctx.Done():
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), grace)
+	if s, ok := h.(*Server); ok {
+		s.cutOffReaders()
+	}
+	shutdownCtx, cancel := context.WithTimeout(force, cmp.Or(opts.Grace, time.Minute))
 	defer cancel()
 	err := srv.Shutdown(shutdownCtx)
+	if err != nil {
+		err = errors.Join(fmt.Errorf("invocations still in flight were cut off: %w", err), srv.Close())
+	}
 	if serveErr := <-served; !errors.Is(serveErr, http.ErrServerClosed) {
 		err = errors.Join(err, serveErr)
 	}

@@ -13,7 +13,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"go.uber.org/goleak"
 
@@ -75,7 +74,7 @@ func serveInProcess(tb testing.TB, log io.Writer, callers int) *inProcess {
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
 	go func() {
-		served <- fcserver.Serve(ctx, ln, fcserver.New(handler.New(handler.Config{}, s.client, logger), logger, io.Discard), time.Minute)
+		served <- fcserver.Serve(ctx, context.Background(), ln, fcserver.New(handler.New(handler.Config{}, s.client, logger), logger, io.Discard), fcserver.Options{})
 	}()
 	s.base = "http://" + ln.Addr().String()
 	s.caller = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: callers}}
@@ -161,11 +160,13 @@ func TestLifecycleHooksAndRouting(t *testing.T) {
 		wantStatus                int
 		wantCalls                 int
 	}{
-		{"POST", "/initialize", "", 200, 0},
 		{"GET", "/pre-stop", "", 200, 0},
 		{"POST", "/initialize", "/initialize", 200, 0},
-		// An HTTP-trigger request for /invoke stays one when FC says so.
+		// Only what FC marks as a hook or an event invocation is one; every
+		// other request is an HTTP-trigger request (here without AUTH_TOKEN).
+		{"POST", "/initialize", "", 200, 2},
 		{"POST", "/invoke", "/http-invoke", 200, 2},
+		{"POST", "/invoke", "", 200, 2},
 		{"POST", "/anything", "", 200, 2},
 	}
 	for _, tt := range tests {

@@ -24,11 +24,14 @@ type Settings struct {
 	ESSEndpoint *url.URL // nil: the SDK's endpoint for the region, over HTTPS
 	LogLevel    slog.Level
 	ListenPort  int // server mode: FC_CUSTOM_LISTEN_PORT, else FC_SERVER_PORT, else 9000
+	// MaxConcurrentCalls bounds the Auto Scaling calls in flight in the
+	// process (MAX_CONCURRENT_CALLS); 0 is the client's default.
+	MaxConcurrentCalls int
 }
 
 // Names are the environment variables Load reads.
 var Names = []string{"ESS_ENDPOINT", "ALIBABA_CLOUD_REGION_ID", "FC_REGION", "SCALING_GROUP_ID", "ALLOWED_SCALING_GROUP_IDS", "AUTH_TOKEN", "DRY_RUN",
-	"MAX_INSTANCES", "MIN_IN_SERVICE", "MAX_EVENT_AGE", "WAIT", "EXIT_ON_OK", "LOG_LEVEL",
+	"MAX_INSTANCES", "MIN_IN_SERVICE", "MAX_EVENT_AGE", "MAX_CONCURRENT_CALLS", "WAIT", "EXIT_ON_OK", "LOG_LEVEL",
 	"FC_CUSTOM_LISTEN_PORT", "FC_SERVER_PORT", "ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_SECURITY_TOKEN", "DEBUG"}
 
 // Load parses the settings from getenv (os.Getenv in main) and reports
@@ -94,6 +97,13 @@ func Load(getenv func(string) string) (Settings, error) {
 			bad("MAX_INSTANCES=%q: want a number from 1 to %d", v, standby.MaxNamed)
 		}
 		core.MaxInstances = n
+	}
+	if v := getenv("MAX_CONCURRENT_CALLS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 200 {
+			bad("MAX_CONCURRENT_CALLS=%q: want a number from 1 to 200", v)
+		}
+		s.MaxConcurrentCalls = n
 	}
 	if v := strings.TrimSpace(getenv("MAX_EVENT_AGE")); v != "" {
 		d, err := time.ParseDuration(v)

@@ -3,6 +3,7 @@ package trigger
 import (
 	"cmp"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -84,12 +85,15 @@ func dimension(dims, key string) ([]string, error) {
 	}
 	switch {
 	case strings.HasPrefix(dims, "["):
-		elems, err := parseArray([]byte(dims))
+		elems, err := parseArray([]byte(dims), standby.MaxNamed)
+		if err != nil {
+			return nil, fmt.Errorf("a JSON array that %v", err)
+		}
 		var p standby.Problems
 		for _, elem := range elems {
 			add(readFields(elem, "", &p).str(key))
 		}
-		if err != nil || !p.Empty() {
+		if !p.Empty() {
 			return nil, errors.New("not a readable JSON array of objects")
 		}
 	case strings.HasPrefix(dims, `{"`):
@@ -103,6 +107,9 @@ func dimension(dims, key string) ([]string, error) {
 		for pair := range strings.SplitSeq(dims, ",") {
 			if k, v, ok := strings.Cut(pair, "="); ok && strings.TrimSpace(k) == key {
 				add(v)
+			}
+			if len(values) > standby.MaxNamed {
+				return nil, fmt.Errorf("names more than %d instances", standby.MaxNamed)
 			}
 		}
 	}

@@ -97,14 +97,20 @@ func readRequestFields(f fields, d *standby.Draft) {
 }
 
 // readInstanceIDs takes an array of strings or one string, and names each
-// element as the API does: InstanceId.1, InstanceId.2, ... The array is
-// read one element at a time, so a huge one costs no more than a small one
-// beyond its count.
+// element as the API does: InstanceId.1, InstanceId.2, ... An array of more
+// than any request may name is counted, not read: validation refuses it on
+// its count, and a huge one costs no more than a small one.
 func readInstanceIDs(d *standby.Draft, raw json.RawMessage) {
 	var one string
 	if json.Unmarshal(raw, &one) == nil {
 		d.AddInstanceN(1, one)
 		return
+	}
+	if trimmed := bytes.TrimSpace(raw); len(trimmed) > 0 && trimmed[0] == '[' {
+		if n := countElements(trimmed); n > standby.MaxNamed {
+			d.Named += n
+			return
+		}
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {

@@ -141,11 +141,11 @@ func FromHTTP(r HTTPRequest) Event {
 // subscription's form (its fields hold JSON), or API-style parameters.
 func fromForm(body []byte) Event {
 	var ev Event
-	form, err := url.ParseQuery(string(body))
+	form, err := ParseQuery(string(body))
 	switch {
 	case err != nil:
 		ev.Source = "http-form"
-		ev.Draft.Invalid("body", "not a valid form")
+		ev.Draft.Invalid("body", "not a valid form: %v", err)
 	case form.Has("alertState"):
 		ev.Source = "cms-alarm-callback"
 		once(form, &ev.Draft.Problems)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 
@@ -18,6 +19,11 @@ type object map[string]json.RawMessage
 
 var errNotObject = errors.New("must be a JSON object")
 
+// maxFields bounds the fields of an object: the largest the function reads
+// (a query string of InstanceId.1 to InstanceId.1000) has fewer, and a
+// payload of many more costs no more than one of that many.
+const maxFields = standby.MaxNamed + 100
+
 // parseObject reads raw as one JSON object and nothing else.
 func parseObject(raw []byte) (object, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
@@ -26,6 +32,9 @@ func parseObject(raw []byte) (object, error) {
 	}
 	o := object{}
 	for dec.More() {
+		if len(o) == maxFields {
+			return nil, fmt.Errorf("has more than %d fields", maxFields)
+		}
 		tok, err := dec.Token()
 		if err != nil {
 			return nil, errors.New("is not valid JSON")
@@ -49,13 +58,60 @@ func parseObject(raw []byte) (object, error) {
 	return o, nil
 }
 
-// parseArray reads raw as one JSON array, into its elements.
-func parseArray(raw []byte) ([]json.RawMessage, error) {
+// parseArray reads raw as one JSON array, into its elements: at most limit
+// of them, counted before any is read.
+func parseArray(raw []byte, limit int) ([]json.RawMessage, error) {
+	if !json.Valid(raw) || len(bytes.TrimSpace(raw)) == 0 || bytes.TrimSpace(raw)[0] != '[' {
+		return nil, errors.New("must be a JSON array")
+	}
+	if n := countElements(raw); n > limit {
+		return nil, fmt.Errorf("holds %d elements, more than %d", n, limit)
+	}
 	var elems []json.RawMessage
 	if err := json.Unmarshal(raw, &elems); err != nil {
 		return nil, errors.New("must be a JSON array")
 	}
 	return elems, nil
+}
+
+// countElements counts the elements of a valid JSON array without reading
+// them: its commas outside strings and nested values, plus one.
+func countElements(array []byte) int {
+	depth, n, inString, escaped, empty := 0, 0, false, false, true
+	for _, c := range array {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+			continue
+		case c == '"':
+			inString = true
+		case c == '[' || c == '{':
+			depth++
+			if depth == 1 {
+				continue
+			}
+		case c == ']' || c == '}':
+			depth--
+		case c == ',' && depth == 1:
+			n++
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+			continue
+		}
+		if depth >= 1 {
+			empty = false
+		}
+	}
+	if empty {
+		return 0
+	}
+	return n + 1
 }
 
 // has says whether the object has a field of that exact name that is not
@@ -129,9 +185,11 @@ func (f fields) text(field string) string {
 	if !ok || isNull(raw) {
 		return ""
 	}
-	var n json.Number
-	if json.Unmarshal(raw, &n) == nil {
-		return n.String()
+	if raw = bytes.TrimSpace(raw); len(raw) > 0 && raw[0] != '"' {
+		var n json.Number
+		if json.Unmarshal(raw, &n) == nil {
+			return n.String()
+		}
 	}
 	return f.str(field)
 }

@@ -2,6 +2,7 @@ package trigger
 
 import (
 	"cmp"
+	"fmt"
 	"net/url"
 	"slices"
 	"strconv"
@@ -9,6 +10,19 @@ import (
 
 	"ess-standby/handler/standby"
 )
+
+// maxParams bounds a form or a query string: InstanceId.1 to .1000 and the
+// others. More are refused before any is parsed.
+const maxParams = standby.MaxNamed + 100
+
+// ParseQuery parses a query string or a form body, counting its parameters
+// first: a hostile one of a million costs nothing but the count.
+func ParseQuery(s string) (url.Values, error) {
+	if n := strings.Count(s, "&") + 1; n > maxParams {
+		return nil, fmt.Errorf("%d parameters, more than %d", n, maxParams)
+	}
+	return url.ParseQuery(s)
+}
 
 // readParams reads API-style parameters, as a form body or a query string
 // carries them: ScalingGroupId, InstanceId.1, InstanceId.2, ..., ClientToken,

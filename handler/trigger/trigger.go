@@ -121,20 +121,15 @@ const MaxBatch = 100
 // element no batchable source recognises is a problem of the whole batch:
 // direct requests, timer and HTTP events are never batched by the platform.
 func decodeBatch(raw []byte) []Event {
-	elems, err := parseArray(raw)
-	if err != nil {
-		ev := Event{Source: "eventbridge-batch"}
-		ev.Draft.Invalid("batch", "an array of events that is not valid JSON")
-		return []Event{ev}
-	}
-	switch {
-	case len(elems) == 0:
+	elems, err := parseArray(raw, MaxBatch)
+	if err == nil && len(elems) == 0 {
 		ev := Event{Source: "eventbridge-batch"}
 		ev.Draft.Missing("batch", "the array holds no event")
 		return []Event{ev}
-	case len(elems) > MaxBatch:
+	}
+	if err != nil {
 		ev := Event{Source: "eventbridge-batch"}
-		ev.Draft.Invalid("batch", "at most %d events per batch, got %d", MaxBatch, len(elems))
+		ev.Draft.Invalid("batch", "%v (a batch holds at most %d events)", err, MaxBatch)
 		return []Event{ev}
 	}
 	events := make([]Event, len(elems))

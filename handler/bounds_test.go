@@ -1,0 +1,52 @@
+package handler_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"net/http"
+	"runtime"
+	"strings"
+	"testing"
+
+	"ess-standby/handler"
+	"ess-standby/handler/fctest"
+	"ess-standby/handler/trigger"
+)
+
+// Every hostile input of at most 1 MiB, through the whole function: a
+// refusal, no call, a small answer and log line, and a bounded cost.
+func TestHostileInputsThroughTheFunction(t *testing.T) {
+	const limit = 10 << 20
+	for name, payload := range fctest.Hostile() {
+		t.Run(name, func(t *testing.T) {
+			f := newFake()
+			var logs bytes.Buffer
+			h := handler.New(handler.Config{}, f, slog.New(slog.NewJSONHandler(&logs, nil)))
+			var out handler.Outcome
+			invoke := func() {
+				logs.Reset()
+				if strings.HasPrefix(name, "form:") {
+					req := trigger.HTTPRequest{Method: "POST", Header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}}
+					out = h.InvokeHTTP(context.Background(), fakeInv, req, bytes.NewReader(payload))
+				} else {
+					out = h.Invoke(context.Background(), fakeInv, payload)
+				}
+			}
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			invoke()
+			runtime.ReadMemStats(&after)
+			if n := after.TotalAlloc - before.TotalAlloc; n > limit {
+				t.Errorf("allocated %.1f MiB for %d bytes", float64(n)/(1<<20), len(payload))
+			}
+			if out.Err == nil || out.Status != 400 || len(f.Calls("")) != 0 {
+				t.Errorf("answered %d %.200s after %d calls; want 400 and no call", out.Status, out.Body, len(f.Calls("")))
+			}
+			if len(out.Body) > 8<<10 || logs.Len() > 8<<10 {
+				t.Errorf("an answer of %d bytes and a log line of %d", len(out.Body), logs.Len())
+			}
+		})
+	}
+}
