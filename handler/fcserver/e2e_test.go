@@ -1,10 +1,10 @@
 package fcserver_test
 
 import (
-	"errors"
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
