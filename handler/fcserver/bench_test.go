@@ -3,11 +3,19 @@ package fcserver_test
 import (
 	"fmt"
 	"io"
+	"net"
+	"net/http"
+	"os"
+	"regexp"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"ess-standby/handler/esstest"
 )
 
 // BenchmarkServer drives server mode (in process, with the emulator behind
@@ -62,4 +70,85 @@ func BenchmarkServer(b *testing.B) {
 			b.ReportMetric(float64(all[len(all)*99/100].Microseconds())/1000, "p99-ms")
 		})
 	}
+}
+
+// BenchmarkSlowClients holds 2000 HTTP-trigger requests whose bodies never
+// finish arriving against the built server (the custom runtime's build),
+// and reports its peak resident memory. Run it without -race, which
+// multiplies memory: go test -run '^$' -bench SlowClients ./handler/fcserver/
+func BenchmarkSlowClients(b *testing.B) {
+	const clients = 2000
+	s := startServer(b)
+	addr := strings.TrimPrefix(s.base, "http://")
+	for i := range clients {
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer conn.Close()
+		fmt.Fprintf(conn, "POST /standby HTTP/1.1\r\nHost: fc\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n"+
+			"x-fc-request-id: slow-%d\r\nx-fc-function-timeout: 600\r\n\r\n{\"InstanceIds\":", i)
+	}
+	for deadline := time.Now().Add(time.Minute); strings.Count(s.out.String(), "FC Invoke Start RequestId: slow-") < clients; {
+		if time.Now().After(deadline) {
+			b.Fatalf("only %d of %d requests reached the server", strings.Count(s.out.String(), "FC Invoke Start RequestId: slow-"), clients)
+		}
+		time.Sleep(50 * time.Millisecond) // polling a count of log lines; nothing else to wait on
+	}
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+	if err != nil {
+		b.Fatalf("no /proc here: %v", err)
+	}
+	for _, field := range []string{"VmHWM", "VmRSS"} {
+		m := regexp.MustCompile(field + `:\s+(\d+) kB`).FindSubmatch(status)
+		if m == nil {
+			b.Fatalf("no %s in /proc/pid/status", field)
+		}
+		kib, _ := strconv.Atoi(string(m[1]))
+		b.ReportMetric(float64(kib)/1024, field+"-MiB")
+	}
+}
+
+// BenchmarkConcurrentInvocations sends 2000 invocations at once to the
+// built server, each on its own connection, each putting its own instance
+// into Standby, and reports the server's peak resident memory and the
+// connections it opened to Auto Scaling (at most MAX_CONCURRENT_CALLS).
+// Run it without -race.
+func BenchmarkConcurrentInvocations(b *testing.B) {
+	const n = 2000
+	g := esstest.Group{ID: "asg-bp1many00000000001", Region: esstest.SampleRegion}
+	for i := range n {
+		g.Instances = append(g.Instances, esstest.Instance{ID: fmt.Sprintf("i-bp1many%06d", i), LifecycleState: esstest.InService})
+	}
+	s := startServer(b, g)
+	caller := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: n, MaxConnsPerHost: n}}
+	var wg sync.WaitGroup
+	var failed atomic.Int64
+	for i := range n {
+		wg.Go(func() {
+			r := invokeRequest(b, s.base, fmt.Sprint("many-", i), fmt.Sprintf(`{"ScalingGroupId":%q,"InstanceIds":["i-bp1many%06d"]}`, g.ID, i))
+			r.Header.Set("x-fc-function-timeout", "120")
+			resp, err := caller.Do(r)
+			if err != nil {
+				failed.Add(1)
+				return
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				failed.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+	if err != nil {
+		b.Fatal(err)
+	}
+	m := regexp.MustCompile(`VmHWM:\s+(\d+) kB`).FindSubmatch(status)
+	kib, _ := strconv.Atoi(string(m[1]))
+	b.ReportMetric(float64(kib)/1024, "VmHWM-MiB")
+	b.ReportMetric(float64(s.emu.NewConnections()), "ESS-conns")
+	b.ReportMetric(float64(s.emu.MostAtOnce()), "ESS-calls-at-once")
+	b.ReportMetric(float64(failed.Load()), "failed")
 }

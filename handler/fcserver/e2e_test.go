@@ -39,7 +39,7 @@ type server struct {
 }
 
 // startServer runs ./bootstrap on a free port with the emulator behind it.
-func startServer(t *testing.T, groups ...esstest.Group) *server {
+func startServer(t testing.TB, groups ...esstest.Group) *server {
 	t.Helper()
 	if groups == nil {
 		groups = esstest.SampleFleet()
