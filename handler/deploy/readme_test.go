@@ -1,10 +1,14 @@
 package deploy_test
 
 import (
+	"encoding/json"
 	"os"
+	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
+	"unicode"
 
 	"ess-standby/handler/trigger"
 )
@@ -64,5 +68,91 @@ func TestREADMEStatusTable(t *testing.T) {
 		if !strings.Contains(stateChange[2], "`"+v+"`") {
 			t.Errorf("the README does not say state %s is ignored", v)
 		}
+	}
+}
+
+// Every link in the README and the docs resolves: the file exists and,
+// with an anchor, has that heading.
+func TestLinksResolve(t *testing.T) {
+	docs, _ := filepath.Glob("../../docs/*.md")
+	for _, doc := range append([]string{"../../README.md", "../../CONTRIBUTING.md"}, docs...) {
+		text, err := os.ReadFile(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range regexp.MustCompile(`\]\(([^)\s]+)\)`).FindAllSubmatch(text, -1) {
+			link := string(m[1])
+			if strings.Contains(link, "://") {
+				continue
+			}
+			file, anchor, _ := strings.Cut(link, "#")
+			target := doc
+			if file != "" {
+				target = filepath.Join(filepath.Dir(doc), file)
+			}
+			content, err := os.ReadFile(target)
+			if err != nil {
+				t.Errorf("%s links to %s, which does not exist", doc, link)
+				continue
+			}
+			if anchor != "" && !slices.Contains(anchors(content), anchor) {
+				t.Errorf("%s links to %s, which has no heading #%s", doc, link, anchor)
+			}
+		}
+	}
+}
+
+// anchors are a Markdown file's heading anchors, as GitHub makes them.
+func anchors(md []byte) []string {
+	var out []string
+	for _, m := range regexp.MustCompile(`(?m)^#+ (.+)$`).FindAllSubmatch(md, -1) {
+		a := strings.Map(func(r rune) rune {
+			switch {
+			case r == ' ':
+				return '-'
+			case r == '-' || r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r):
+				return unicode.ToLower(r)
+			}
+			return -1
+		}, string(m[1]))
+		out = append(out, a)
+	}
+	return out
+}
+
+// The README's aliyun commands for the EventBridge rule: the pattern is
+// s.yaml's, and every type it passes acts; the target is the function,
+// invoked asynchronously with the original event.
+func TestREADMEEventBridgeByHand(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	heredocs := regexp.MustCompile(`(?s)<<'EOF'\n(.*?)\nEOF`).FindAllSubmatch(readme, -1)
+	if len(heredocs) != 2 {
+		t.Fatalf("the README has %d heredocs, want the rule's pattern and its targets", len(heredocs))
+	}
+	pattern := string(heredocs[0][1])
+	checkRule(t, "README", pattern)
+	_, resources := loadTemplate(t, templates[0])
+	for _, tr := range resources["ess-standby"].Props["triggers"].([]any) {
+		if cfg := tr.(map[string]any)["triggerConfig"].(map[string]any); tr.(map[string]any)["triggerType"] == "eventbridge" && cfg["eventRuleFilterPattern"] != pattern {
+			t.Errorf("the README's pattern is not s.yaml's:\n%s\n%s", pattern, cfg["eventRuleFilterPattern"])
+		}
+	}
+	var targets []struct {
+		ID, Type, Endpoint string
+		ParamList          []struct{ ResourceKey, Form, Value string }
+	}
+	if err := json.Unmarshal(heredocs[1][1], &targets); err != nil || len(targets) != 1 {
+		t.Fatalf("the targets are not one JSON target: %v", err)
+	}
+	params := map[string]string{}
+	for _, p := range targets[0].ParamList {
+		params[p.ResourceKey] = p.Form + ":" + p.Value
+	}
+	if targets[0].Type != "acs.fc.function" || !strings.HasSuffix(targets[0].Endpoint, ":functions/ess-standby") ||
+		params["functionName"] != "CONSTANT:ess-standby" || params["InvocationType"] != "CONSTANT:Async" || params["Body"] != "ORIGINAL:" {
+		t.Errorf("the target %+v: want the ess-standby function, async, with the original event", targets[0])
 	}
 }

@@ -23,29 +23,36 @@ import (
 	"ess-standby/handler/trigger"
 )
 
-// resource is an fc3 resource of s.yaml, with its variables resolved.
+// templates are the Serverless Devs templates the project ships: the
+// default deploy, and the custom-runtime variant deployed with -t.
+var templates = []string{"../../s.yaml", "../../deploy/s.custom.yaml"}
+
+// resource is an fc3 resource of a template, with its variables resolved.
 type resource struct {
 	Component string
 	Actions   map[string][]struct{ Run, Path string }
 	Props     map[string]any
 }
 
-// expression resolves the Serverless Devs expressions s.yaml uses, as
-// `s deploy` would with nothing exported: vars, config and env defaults.
+// expression matches the Serverless Devs expressions the templates use, as
+// `s deploy` resolves them with nothing exported: vars, config and env
+// defaults.
 var expression = regexp.MustCompile(`\$\{(vars\.(\w+)|config\('AccountID'\)|env\('(\w+)', '([^']*)'\))\}`)
 
-func loadSYAML(t *testing.T) map[string]resource {
+// loadTemplate reads a template, resolving its expressions. A variable
+// holding an object stands for that object.
+func loadTemplate(t *testing.T, path string) (vars map[string]any, resources map[string]resource) {
 	t.Helper()
-	raw, err := os.ReadFile("../../s.yaml")
+	raw, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var head struct {
 		Edition string
-		Vars    map[string]string
+		Vars    map[string]any
 	}
 	if err := yaml.Unmarshal(raw, &head); err != nil || head.Edition != "3.0.0" {
-		t.Fatalf("s.yaml: edition %q, %v", head.Edition, err)
+		t.Fatalf("%s: edition %q, %v", path, head.Edition, err)
 	}
 	var unresolved []string
 	resolve := func(e string) string {
@@ -56,7 +63,11 @@ func loadSYAML(t *testing.T) map[string]resource {
 			if !ok {
 				unresolved = append(unresolved, e)
 			}
-			return v
+			if s, isString := v.(string); isString {
+				return s
+			}
+			b, _ := json.Marshal(v) // JSON is YAML: an object stays an object
+			return string(b)
 		case m[3] != "":
 			return m[4]
 		}
@@ -67,112 +78,187 @@ func loadSYAML(t *testing.T) map[string]resource {
 		resolved = expression.ReplaceAllStringFunc(resolved, resolve)
 	}
 	if strings.Contains(regexp.MustCompile(`\$\{regex\([^)]*\)\}`).ReplaceAllString(resolved, ""), "${") || unresolved != nil {
-		t.Fatalf("s.yaml has expressions this test cannot resolve: %v", unresolved)
+		t.Fatalf("%s has expressions this test cannot resolve: %v", path, unresolved)
 	}
 	var doc struct{ Resources map[string]resource }
 	if err := yaml.Unmarshal([]byte(resolved), &doc); err != nil {
 		t.Fatal(err)
 	}
-	return doc.Resources
+	if len(doc.Resources) == 0 {
+		t.Fatalf("%s has no resources", path)
+	}
+	return head.Vars, doc.Resources
 }
 
-func TestSYAMLValidatesAgainstTheFC3Schema(t *testing.T) {
-	c := jsonschema.NewCompiler()
-	schema, err := c.Compile("testdata/fc3-schema.json")
+func compile(t *testing.T, path string) *jsonschema.Schema {
+	t.Helper()
+	schema, err := jsonschema.NewCompiler().Compile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	resources := loadSYAML(t)
-	if len(resources) == 0 {
-		t.Fatal("s.yaml has no resources")
+	return schema
+}
+
+func validate(schema *jsonschema.Schema, props map[string]any) error {
+	b, _ := json.Marshal(props)
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+	if err != nil {
+		return err
 	}
-	for name, r := range resources {
-		if r.Component != "fc3" {
-			t.Errorf("%s: component %q, want fc3", name, r.Component)
-			continue
-		}
-		b, _ := json.Marshal(r.Props)
-		inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := schema.Validate(inst); err != nil {
-			t.Errorf("%s: props do not validate against the fc3 schema:\n%v", name, err)
+	return schema.Validate(inst)
+}
+
+// Both templates validate against the fc3 component's own schema, and
+// against the stricter one FC's API reference makes (testdata/fc3-strict.json).
+func TestTemplatesValidate(t *testing.T) {
+	for _, schemaPath := range []string{"testdata/fc3-schema.json", "testdata/fc3-strict.json"} {
+		schema := compile(t, schemaPath)
+		for _, path := range templates {
+			_, resources := loadTemplate(t, path)
+			for name, r := range resources {
+				if r.Component != "fc3" {
+					t.Errorf("%s %s: component %q, want fc3", path, name, r.Component)
+				}
+				if err := validate(schema, r.Props); err != nil {
+					t.Errorf("%s %s does not validate against %s:\n%v", path, name, schemaPath, err)
+				}
+			}
 		}
 	}
 }
 
-// build is the pre-deploy command that builds a resource's code.
-func build(t *testing.T, name string, r resource) string {
+// The fc3 schema lets any misspelt key or wrong value through; the strict
+// one catches each of these, made to s.yaml as a user might.
+func TestStrictSchemaCatchesMistakes(t *testing.T) {
+	strict, loose := compile(t, "testdata/fc3-strict.json"), compile(t, "testdata/fc3-schema.json")
+	trigger := func(typ string) func(map[string]any) map[string]any {
+		return func(p map[string]any) map[string]any {
+			for _, tr := range p["triggers"].([]any) {
+				if tr := tr.(map[string]any); tr["triggerType"] == typ {
+					return tr["triggerConfig"].(map[string]any)
+				}
+			}
+			panic("s.yaml has no " + typ + " trigger")
+		}
+	}
+	mutations := []struct {
+		name   string
+		mutate func(p map[string]any)
+	}{
+		{"cronExpresion", func(p map[string]any) {
+			c := trigger("timer")(p)
+			c["cronExpresion"] = c["cronExpression"]
+			delete(c, "cronExpression")
+		}},
+		{"authType: FUNCTION", func(p map[string]any) { trigger("http")(p)["authType"] = "FUNCTION" }},
+		{"eventSourceType: Bogus", func(p map[string]any) {
+			trigger("eventbridge")(p)["eventSourceConfig"].(map[string]any)["eventSourceType"] = "Bogus"
+		}},
+		{"logConfg", func(p map[string]any) { p["logConfg"] = p["logConfig"]; delete(p, "logConfig") }},
+		{"maxAsyncRetryAttempt", func(p map[string]any) {
+			c := p["asyncInvokeConfig"].(map[string]any)
+			c["maxAsyncRetryAttempt"] = c["maxAsyncRetryAttempts"]
+			delete(c, "maxAsyncRetryAttempts")
+		}},
+		{"eventSchema: RawJSON", func(p map[string]any) {
+			trigger("eventbridge")(p)["eventSinkConfig"].(map[string]any)["deliveryOption"].(map[string]any)["eventSchema"] = "RawJSON"
+		}},
+		{"methods: [post]", func(p map[string]any) { trigger("http")(p)["methods"] = []any{"post"} }},
+	}
+	for _, m := range mutations {
+		t.Run(m.name, func(t *testing.T) {
+			_, resources := loadTemplate(t, templates[0])
+			props := resources["ess-standby"].Props
+			m.mutate(props)
+			if validate(strict, props) == nil {
+				t.Errorf("the strict schema let %s through", m.name)
+			}
+			if m.name != "eventSourceType: Bogus" && validate(loose, props) != nil {
+				t.Logf("(the fc3 schema catches %s too)", m.name)
+			}
+		})
+	}
+}
+
+// build is the pre-deploy step that builds a resource's code.
+func build(t *testing.T, name string, r resource) (run, path string) {
 	t.Helper()
 	for key, steps := range r.Actions {
 		if strings.HasPrefix(key, "pre-") && strings.Contains(key, "deploy") {
 			for _, s := range steps {
 				if strings.Contains(s.Run, "go build") {
-					return s.Run
+					return s.Run, s.Path
 				}
 			}
 		}
 	}
 	t.Fatalf("%s: no pre-deploy action builds the binary", name)
-	return ""
+	return "", ""
 }
 
-func TestSYAMLAgreesWithTheCode(t *testing.T) {
-	resources := loadSYAML(t)
+func TestTemplatesAgreeWithTheCode(t *testing.T) {
 	defaults, err := settings.Load(func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}
 	var runtimes []string
-	for name, r := range resources {
-		p := r.Props
-		runtime, code := p["runtime"].(string), strings.TrimPrefix(p["code"].(string), "./")
-		runtimes = append(runtimes, runtime)
-		cmd := build(t, name, r)
-		for _, flag := range []string{"CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64", "-trimpath", "-ldflags='-s -w'", "-o " + code + "/main ."} {
-			if !strings.Contains(cmd, flag) {
-				t.Errorf("%s: the build %q lacks %q (a static, stripped linux/amd64 binary named main in %s)", name, cmd, flag, code)
-			}
+	for _, path := range templates {
+		vars, resources := loadTemplate(t, path)
+		if vars["dryRun"] != "true" {
+			t.Errorf("%s: dryRun is %v; a first deploy must change nothing", path, vars["dryRun"])
 		}
-		if go1Build := strings.Contains(cmd, "-tags "+fctest.Go1Tag+" "); go1Build != (runtime == "go1") {
-			t.Errorf("%s: the build %q; want -tags %s exactly when the runtime is go1 (custom runtimes run serve, which that build leaves out)", name, cmd, fctest.Go1Tag)
-		}
-		switch {
-		case runtime == "go1":
-			if p["handler"] != "main" || p["instanceConcurrency"] != 1 {
-				t.Errorf("%s: handler %v, instanceConcurrency %v; want the binary's name, main, and 1 (go1 serves one at a time)", name, p["handler"], p["instanceConcurrency"])
+		for name, r := range resources {
+			p := r.Props
+			runtime := p["runtime"].(string)
+			runtimes = append(runtimes, runtime)
+			cmd, dir := build(t, name, r)
+			// The build's output and the code FC takes are the same folder,
+			// both relative to the template.
+			out := regexp.MustCompile(`-o (\S+)/main \.`).FindStringSubmatch(cmd)
+			if out == nil || filepath.Join(filepath.Dir(path), dir, out[1]) != filepath.Join(filepath.Dir(path), p["code"].(string)) {
+				t.Errorf("%s %s: the build %q in %q does not write code %v", path, name, cmd, dir, p["code"])
 			}
-		case strings.HasPrefix(runtime, "custom.debian"):
-			crc, _ := p["customRuntimeConfig"].(map[string]any)
-			if fmt.Sprint(crc["command"]) != "[/code/bootstrap]" || crc["port"] != defaults.ListenPort || !strings.Contains(cmd, "cp bootstrap "+code+"/bootstrap") {
-				t.Errorf("%s: customRuntimeConfig %v, build %q; want /code/bootstrap copied in, on port %d", name, crc, cmd, defaults.ListenPort)
+			for _, flag := range []string{"CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64", "-trimpath", "-ldflags='-s -w'"} {
+				if !strings.Contains(cmd, flag) {
+					t.Errorf("%s %s: the build %q lacks %q (a static, stripped linux/amd64 binary)", path, name, cmd, flag)
+				}
 			}
-			if n, _ := p["instanceConcurrency"].(int); n <= 1 {
-				t.Errorf("%s: instanceConcurrency %v, want more than 1", name, p["instanceConcurrency"])
+			if go1Build := strings.Contains(cmd, "-tags "+fctest.Go1Tag+" "); go1Build != (runtime == "go1") {
+				t.Errorf("%s %s: the build %q; want -tags %s exactly when the runtime is go1", path, name, cmd, fctest.Go1Tag)
 			}
-		default:
-			t.Errorf("%s: runtime %q; want go1 or custom.debian10 or later", name, runtime)
-		}
-		if !strings.HasPrefix(p["role"].(string), "acs:ram::") {
-			t.Errorf("%s: role %v is not a RAM role ARN", name, p["role"])
-		}
-		env, _ := p["environmentVariables"].(map[string]any)
-		for k := range env {
-			if !slices.Contains(settings.Names, k) {
-				t.Errorf("%s: environment variable %s is not a setting the code reads", name, k)
+			switch {
+			case runtime == "go1" && path == templates[0]:
+				if p["handler"] != "main" || p["instanceConcurrency"] != 1 {
+					t.Errorf("%s: handler %v, instanceConcurrency %v; want main and 1", name, p["handler"], p["instanceConcurrency"])
+				}
+			case runtime == "custom.debian10" && path != templates[0]:
+				crc, _ := p["customRuntimeConfig"].(map[string]any)
+				if fmt.Sprint(crc["command"]) != "[/code/bootstrap]" || crc["port"] != defaults.ListenPort || !strings.Contains(cmd, "cp bootstrap "+out[1]+"/bootstrap") {
+					t.Errorf("%s: customRuntimeConfig %v, build %q; want /code/bootstrap copied in, on port %d", name, crc, cmd, defaults.ListenPort)
+				}
+			default:
+				t.Errorf("%s %s: runtime %q; want go1 in s.yaml, and custom.debian10 (in every region) in the variant", path, name, runtime)
 			}
-		}
-		for _, k := range settings.Names {
-			provided := strings.HasPrefix(k, "FC_") || strings.HasPrefix(k, "ALIBABA_CLOUD_ACCESS_KEY") || k == "ALIBABA_CLOUD_SECURITY_TOKEN" || k == "DEBUG"
-			if _, ok := env[k]; !ok && !provided {
-				t.Errorf("%s: setting %s is missing from environmentVariables", name, k)
+			env, _ := p["environmentVariables"].(map[string]any)
+			for k := range env {
+				if !slices.Contains(settings.Names, k) {
+					t.Errorf("%s %s: environment variable %s is not a setting the code reads", path, name, k)
+				}
 			}
+			for _, k := range settings.Names {
+				provided := strings.HasPrefix(k, "FC_") || strings.HasPrefix(k, "ALIBABA_CLOUD_ACCESS_KEY") || k == "ALIBABA_CLOUD_SECURITY_TOKEN" || k == "DEBUG"
+				if _, ok := env[k]; !ok && !provided {
+					t.Errorf("%s %s: setting %s is missing from environmentVariables", path, name, k)
+				}
+			}
+			if _, err := settings.Load(func(k string) string { s, _ := env[k].(string); return s }); err != nil {
+				t.Errorf("%s %s: its settings do not load: %v", path, name, err)
+			}
+			checkTriggers(t, name, p["triggers"])
 		}
-		checkTriggers(t, name, p["triggers"])
 	}
-	if !slices.Contains(runtimes, "go1") || !slices.ContainsFunc(runtimes, func(r string) bool { return strings.HasPrefix(r, "custom.debian") }) {
-		t.Errorf("runtimes %v: want a go1 function and a custom-runtime variant", runtimes)
+	if !slices.Equal(runtimes, []string{"go1", "custom.debian10"}) {
+		t.Errorf("runtimes %v: want the go1 function alone in s.yaml, the custom runtime in its own template", runtimes)
 	}
 	script, err := os.ReadFile("../../bootstrap")
 	if err != nil || !regexp.MustCompile(`(?m)^exec "\$\(dirname "\$0"\)/main" serve$`).Match(script) {
@@ -203,8 +289,7 @@ func (planner) ActivityStatuses(context.Context, standby.Session, []string) ([]s
 	panic("a dry run waited")
 }
 
-// dryRun runs an event through the handler, changing nothing, and says
-// whether it would act.
+// dryRun runs an event through the handler, changing nothing.
 func dryRun(t *testing.T, event any) handler.Outcome {
 	t.Helper()
 	payload, _ := json.Marshal(event)
@@ -212,9 +297,43 @@ func dryRun(t *testing.T, event any) handler.Outcome {
 	return h.Invoke(context.Background(), standby.Invocation{Region: "cn-hangzhou", Credentials: standby.Credentials{AccessKeyID: "a", AccessKeySecret: "b"}}, payload)
 }
 
+// actingTypes are the ECS event types the function acts on.
+func actingTypes() []string {
+	acting := []string{"ecs:Instance:" + trigger.Preemptible}
+	for _, typ := range trigger.SystemEventTypes {
+		acting = append(acting, "ecs:Instance:"+typ)
+	}
+	return acting
+}
+
+// checkRule checks an EventBridge rule's pattern: ECS events, each of the
+// types that act, and each type it passes one the handler acts on.
+func checkRule(t *testing.T, name, rule string) {
+	t.Helper()
+	var pattern struct{ Source, Type []string }
+	if err := json.Unmarshal([]byte(rule), &pattern); err != nil || fmt.Sprint(pattern.Source) != "[acs.ecs]" || len(pattern.Type) == 0 {
+		t.Errorf("%s: rule pattern %v: want acs.ecs instance events", name, rule)
+	}
+	if missing := slices.DeleteFunc(actingTypes(), func(typ string) bool { return slices.Contains(pattern.Type, typ) }); len(missing) > 0 {
+		t.Errorf("%s: the rule leaves out %v, which the handler acts on", name, missing)
+	}
+	for _, typ := range pattern.Type {
+		data := map[string]string{"instanceId": "i-bp1any", "eventType": strings.TrimPrefix(typ, "ecs:Instance:"), "eventStatus": "Scheduled"}
+		switch typ {
+		case "ecs:Instance:StateChange":
+			data = map[string]string{"resourceId": "i-bp1any", "state": "Stopping"}
+		case "ecs:Instance:" + trigger.Preemptible:
+			data = map[string]string{"instanceId": "i-bp1any", "action": "delete"}
+		}
+		out := dryRun(t, map[string]any{"specversion": "1.0", "id": "e", "source": "acs.ecs", "type": typ, "data": data})
+		if out.Err != nil || !strings.Contains(string(out.Body), `"Planned"`) {
+			t.Errorf("%s: the rule lets %s through, but the handler does not act on it: %s", name, typ, out.Body)
+		}
+	}
+}
+
 // checkTriggers checks each trigger against what the handler does with the
-// events it sends: the timer's payload is a valid request, and every ECS
-// event type the EventBridge rule lets through makes the handler act.
+// events it sends.
 func checkTriggers(t *testing.T, name string, triggers any) {
 	list, _ := triggers.([]any)
 	for _, tr := range list {
@@ -231,88 +350,15 @@ func checkTriggers(t *testing.T, name string, triggers any) {
 				t.Errorf("%s: the timer's payload does not make a valid request: %s", name, out.Body)
 			}
 		case "eventbridge":
-			var pattern struct{ Source, Type []string }
-			if err := json.Unmarshal([]byte(cfg["eventRuleFilterPattern"].(string)), &pattern); err != nil || fmt.Sprint(pattern.Source) != "[acs.ecs]" || len(pattern.Type) == 0 {
-				t.Errorf("%s: eventRuleFilterPattern %v: want acs.ecs instance events", name, cfg["eventRuleFilterPattern"])
+			checkRule(t, name, cfg["eventRuleFilterPattern"].(string))
+			if schema := cfg["eventSinkConfig"].(map[string]any)["deliveryOption"].(map[string]any)["eventSchema"]; schema != "CloudEvents" {
+				t.Errorf("%s: eventSchema %v; CloudEvents carry the time MAX_EVENT_AGE needs", name, schema)
 			}
-			if schema := cfg["eventSinkConfig"].(map[string]any)["deliveryOption"].(map[string]any)["eventSchema"]; schema != "CloudEvents" && schema != "RawData" {
-				t.Errorf("%s: eventSchema %v", name, schema)
-			}
-			acting := []string{"ecs:Instance:" + trigger.Preemptible}
-			for _, typ := range trigger.SystemEventTypes {
-				acting = append(acting, "ecs:Instance:"+typ)
-			}
-			if missing := slices.DeleteFunc(slices.Clone(acting), func(typ string) bool { return slices.Contains(pattern.Type, typ) }); len(missing) > 0 {
-				t.Errorf("%s: the rule leaves out %v, which the handler acts on", name, missing)
-			}
-			for _, typ := range pattern.Type {
-				data := map[string]string{"instanceId": "i-bp1any", "eventType": strings.TrimPrefix(typ, "ecs:Instance:"), "eventStatus": "Scheduled"}
-				switch typ {
-				case "ecs:Instance:StateChange":
-					data = map[string]string{"resourceId": "i-bp1any", "state": "Stopping"}
-				case "ecs:Instance:" + trigger.Preemptible:
-					data = map[string]string{"instanceId": "i-bp1any", "action": "delete"}
-				}
-				out := dryRun(t, map[string]any{"specversion": "1.0", "id": "e", "source": "acs.ecs", "type": typ, "data": data})
-				if out.Err != nil || !strings.Contains(string(out.Body), `"Planned"`) {
-					t.Errorf("%s: the rule lets %s through, but the handler does not act on it: %s", name, typ, out.Body)
-				}
+			if _, ok := cfg["runOptions"]; ok {
+				t.Errorf("%s: runOptions act only in event-streaming mode; ship only keys that act", name)
 			}
 		default:
 			t.Errorf("%s: trigger type %v is not one the handler decodes", name, tr["triggerType"])
 		}
-	}
-}
-
-// The RAM policy README.md ships grants exactly the actions handler/ess makes.
-func TestRAMPolicyIsLeastPrivilege(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	block := regexp.MustCompile("(?s)<!-- ram-policy -->\\s*```json\\n(.*?)```").FindSubmatch(readme)
-	if block == nil {
-		t.Fatal("README.md has no policy block after <!-- ram-policy -->")
-	}
-	var policy struct {
-		Statement []struct {
-			Effect   string
-			Action   []string
-			Resource any
-		}
-	}
-	if err := json.Unmarshal(block[1], &policy); err != nil {
-		t.Fatalf("the README's policy is not JSON: %v", err)
-	}
-	var granted []string
-	for _, s := range policy.Statement {
-		if s.Effect != "Allow" {
-			t.Errorf("statement %+v: want Allow", s)
-		}
-		for _, a := range s.Action {
-			granted = append(granted, a)
-			if a == "ess:EnterStandby" || a == "ess:ExitStandby" {
-				if r := fmt.Sprint(s.Resource); !strings.Contains(r, ":scalinggroup/") || strings.Contains(r, "scalinggroup/*") {
-					t.Errorf("%s is granted on %s; scope it to scaling group ARNs", a, r)
-				}
-			}
-		}
-	}
-	var used []string
-	sources, _ := filepath.Glob("../ess/*.go")
-	for _, path := range sources {
-		if strings.HasSuffix(path, "_test.go") {
-			continue
-		}
-		src, _ := os.ReadFile(path)
-		// Typed calls (ess.CreateXRequest) and generic ones (action{"X"}).
-		for _, m := range regexp.MustCompile(`ess\.Create(\w+)Request\(|action\{"(\w+)"\}`).FindAllSubmatch(src, -1) {
-			used = append(used, "ess:"+string(m[1])+string(m[2]))
-		}
-	}
-	slices.Sort(granted)
-	slices.Sort(used)
-	if used = slices.Compact(used); !slices.Equal(granted, used) {
-		t.Errorf("the policy grants %v; handler/ess calls %v", granted, used)
 	}
 }

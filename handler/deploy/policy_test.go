@@ -1,0 +1,204 @@
+package deploy_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+type policy struct {
+	Version   string
+	Statement []struct {
+		Effect    string
+		Action    any // a string or a list
+		Resource  any
+		Principal map[string][]string
+		Condition map[string]map[string]any
+	}
+}
+
+func loadPolicy(t *testing.T, path string) policy {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p policy
+	if err := json.Unmarshal(raw, &p); err != nil || p.Version != "1" {
+		t.Fatalf("%s: version %q, %v", path, p.Version, err)
+	}
+	return p
+}
+
+func list(v any) []string {
+	switch v := v.(type) {
+	case string:
+		return []string{v}
+	case []any:
+		var out []string
+		for _, e := range v {
+			out = append(out, fmt.Sprint(e))
+		}
+		return out
+	}
+	return nil
+}
+
+// grants is every action a policy allows, with the resources it allows it on.
+func grants(p policy) map[string][]string {
+	out := map[string][]string{}
+	for _, s := range p.Statement {
+		if s.Effect != "Allow" {
+			continue
+		}
+		for _, a := range list(s.Action) {
+			out[a] = append(out[a], list(s.Resource)...)
+		}
+	}
+	return out
+}
+
+// essCalls are the Auto Scaling actions handler/ess makes.
+func essCalls(t *testing.T) []string {
+	var used []string
+	sources, _ := filepath.Glob("../ess/*.go")
+	for _, path := range sources {
+		if strings.HasSuffix(path, "_test.go") {
+			continue
+		}
+		src, _ := os.ReadFile(path)
+		for _, m := range regexp.MustCompile(`action\{"(\w+)"\}`).FindAllSubmatch(src, -1) {
+			used = append(used, "ess:"+string(m[1]))
+		}
+	}
+	slices.Sort(used)
+	if used = slices.Compact(used); len(used) == 0 {
+		t.Fatal("found no Auto Scaling call in handler/ess")
+	}
+	return used
+}
+
+// The function's role may make exactly the calls handler/ess makes, the
+// state-changing ones on scaling groups only; it trusts FC alone.
+func TestFunctionPolicyIsLeastPrivilege(t *testing.T) {
+	g := grants(loadPolicy(t, "../../deploy/function-policy.json"))
+	var granted []string
+	for a, resources := range g {
+		granted = append(granted, a)
+		if a == "ess:EnterStandby" || a == "ess:ExitStandby" {
+			for _, r := range resources {
+				if !strings.Contains(r, ":scalinggroup/") || strings.HasSuffix(r, "scalinggroup/*") || r == "*" {
+					t.Errorf("%s is granted on %s; scope it to scaling group ARNs", a, r)
+				}
+			}
+		}
+	}
+	slices.Sort(granted)
+	if used := essCalls(t); !slices.Equal(granted, used) {
+		t.Errorf("the policy grants %v; handler/ess calls %v", granted, used)
+	}
+	trust := loadPolicy(t, "../../deploy/function-trust.json")
+	if len(trust.Statement) != 1 || fmt.Sprint(list(trust.Statement[0].Action)) != "[sts:AssumeRole]" || fmt.Sprint(trust.Statement[0].Principal["Service"]) != "[fc.aliyuncs.com]" {
+		t.Errorf("the trust policy %+v: want FC alone to assume the role", trust)
+	}
+}
+
+// The README shows the function's policy as the file ships it.
+func TestREADMEShowsThePolicyFile(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	block := regexp.MustCompile("(?s)<!-- deploy/function-policy.json -->\\s*```json\\n(.*?)```").FindSubmatch(readme)
+	file, _ := os.ReadFile("../../deploy/function-policy.json")
+	if block == nil || strings.TrimSpace(string(block[1])) != strings.TrimSpace(string(file)) {
+		t.Errorf("README.md's policy after <!-- deploy/function-policy.json --> is not the file's:\n%s", block)
+	}
+}
+
+// The deployer may do what deploying the templates takes, and no more than
+// that kind of thing: FC's function, trigger and async configuration calls
+// on the functions the templates name; passing the function's role, to FC
+// only; EventBridge's rule calls and the service-linked roles the fc3
+// component creates for an EventBridge trigger; and Log Service's project,
+// logstore and index for logConfig: auto.
+func TestDeployerPolicyCoversTheTemplates(t *testing.T) {
+	p := loadPolicy(t, "../../deploy/deployer-policy.json")
+	g := grants(p)
+	need := map[string]string{
+		"fc:CreateFunction": "function", "fc:UpdateFunction": "function", "fc:GetFunction": "function", "fc:DeleteFunction": "s remove",
+		"fc:CreateTrigger": "triggers", "fc:UpdateTrigger": "triggers", "fc:DeleteTrigger": "s remove",
+		"ram:PassRole": "role",
+	}
+	for _, path := range templates {
+		vars, resources := loadTemplate(t, path)
+		for name, r := range resources {
+			p := r.Props
+			for _, action := range []string{"fc:CreateFunction", "fc:CreateTrigger"} {
+				if !covers(g[action], "functions/"+p["functionName"].(string)) {
+					t.Errorf("%s: %s is not granted on function %s", name, action, p["functionName"])
+				}
+			}
+			if _, ok := p["asyncInvokeConfig"]; ok {
+				need["fc:PutAsyncInvokeConfig"] = "asyncInvokeConfig"
+			}
+			if p["logConfig"] == "auto" {
+				for _, a := range []string{"log:CreateProject", "log:CreateLogStore", "log:CreateIndex"} {
+					need[a] = "logConfig: auto"
+				}
+			}
+			role := strings.ReplaceAll(vars["role"].(string), "${config('AccountID')}", "<account-id>")
+			if !slices.Contains(g["ram:PassRole"], role) {
+				t.Errorf("%s: ram:PassRole is granted on %v, not on the role %s", name, g["ram:PassRole"], role)
+			}
+			for _, tr := range p["triggers"].([]any) {
+				if tr.(map[string]any)["triggerType"] == "eventbridge" {
+					for _, a := range []string{"eventbridge:CreateRule", "eventbridge:PutTargets", "eventbridge:DeleteRule", "ram:CreateServiceLinkedRole"} {
+						need[a] = "the EventBridge trigger"
+					}
+				}
+			}
+		}
+	}
+	for action, why := range need {
+		if _, ok := g[action]; !ok {
+			t.Errorf("deploying needs %s (%s), which the deployer policy does not grant", action, why)
+		}
+	}
+	for action, resources := range g {
+		if slices.Contains(resources, "*") && action != "ram:CreateServiceLinkedRole" && action != "resourcemanager:CheckServiceLinkedRoleExistence" {
+			t.Errorf("%s is granted on every resource", action)
+		}
+		if family, _, _ := strings.Cut(action, ":"); !slices.Contains([]string{"fc", "ram", "eventbridge", "log", "resourcemanager"}, family) {
+			t.Errorf("%s is no part of deploying", action)
+		}
+	}
+	var passRole, slr bool
+	for _, s := range p.Statement {
+		actions := list(s.Action)
+		if slices.Contains(actions, "ram:PassRole") {
+			passRole = fmt.Sprint(s.Condition["StringEquals"]["acs:Service"]) == "fc.aliyuncs.com"
+		}
+		if slices.Contains(actions, "ram:CreateServiceLinkedRole") {
+			names := list(s.Condition["StringEquals"]["ram:ServiceName"])
+			slr = slices.Equal(names, []string{"fc.aliyuncs.com", "sendevent-fc.eventbridge.aliyuncs.com", "source-cms.eventbridge.aliyuncs.com", "source-actiontrail.eventbridge.aliyuncs.com"})
+		}
+	}
+	if !passRole || !slr {
+		t.Errorf("the role may be passed to FC only (%t); service-linked roles only those fc3 creates (%t)", passRole, slr)
+	}
+}
+
+func covers(resources []string, suffix string) bool {
+	for _, r := range resources {
+		if strings.HasSuffix(r, suffix) {
+			return true
+		}
+	}
+	return false
+}
