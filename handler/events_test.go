@@ -14,12 +14,13 @@ import (
 
 	"ess-standby/handler"
 	"ess-standby/handler/ess"
+	"ess-standby/handler/essemu"
 	"ess-standby/handler/esstest"
 	"ess-standby/handler/fctest"
 	"ess-standby/handler/standby"
 )
 
-var key = esstest.Key{ID: fctest.Secret("STS.NSampleAccessKey01"), Secret: fctest.Secret("sample-Secret+/="), Token: fctest.Secret("CAIS-sample-security-token+/=")}
+var key = essemu.Key{ID: fctest.Secret("STS.NSampleAccessKey01"), Secret: fctest.Secret("sample-Secret+/="), Token: fctest.Secret("CAIS-sample-security-token+/=")}
 
 // TestMain checks, after every test, that no invocation logged a credential.
 func TestMain(m *testing.M) { os.Exit(fctest.CheckSecrets(m.Run())) }
@@ -52,18 +53,18 @@ func sampleFiles(t *testing.T) map[string][]byte {
 // Every sample in events/ through the handler, the real SDK and the
 // emulator: the answer, the calls, the resulting state and the log line.
 func TestEverySampleEvent(t *testing.T) {
-	emu := esstest.NewServer([]esstest.Key{key}, esstest.SampleFleet()...)
+	emu := essemu.NewServer([]essemu.Key{key}, essemu.SampleFleet()...)
 	defer emu.Close()
 	endpoint, _ := url.Parse(emu.URL)
 	logs := &fctest.Output{}
-	h := handler.New(handler.Config{MaxEventAge: handler.DefaultMaxEventAge, Now: func() time.Time { return esstest.SampleTime }}, ess.New(ess.Config{Endpoint: endpoint}), slog.New(slog.NewJSONHandler(io.MultiWriter(logs, fctest.Logs()), nil)))
+	h := handler.New(handler.Config{MaxEventAge: handler.DefaultMaxEventAge, Now: func() time.Time { return essemu.SampleTime }}, ess.New(ess.Config{Endpoint: endpoint}), slog.New(slog.NewJSONHandler(io.MultiWriter(logs, fctest.Logs()), nil)))
 	creds := standby.Credentials{AccessKeyID: key.ID, AccessKeySecret: key.Secret, SecurityToken: key.Token}
 
 	for name, payload := range sampleFiles(t) {
 		t.Run(name, func(t *testing.T) {
 			emu.Reset()
 			want := esstest.Samples[name]
-			inv := standby.Invocation{RequestID: "req-" + name, Region: esstest.SampleRegion, Credentials: creds}
+			inv := standby.Invocation{RequestID: "req-" + name, Region: essemu.SampleRegion, Credentials: creds}
 			out := h.Invoke(context.Background(), inv, payload)
 			got := esstest.Answer{HTTP: out.HTTP, Status: out.Status, Body: out.Body}
 			if out.Err != nil {

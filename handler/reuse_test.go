@@ -15,7 +15,7 @@ import (
 
 	"ess-standby/handler"
 	"ess-standby/handler/ess"
-	"ess-standby/handler/esstest"
+	"ess-standby/handler/essemu"
 	"ess-standby/handler/fctest"
 	"ess-standby/handler/standby"
 )
@@ -25,13 +25,13 @@ import (
 func TestOneConnectionForManyInvocations(t *testing.T) {
 	for _, useTLS := range []bool{false, true} {
 		t.Run(fmt.Sprintf("tls=%t", useTLS), func(t *testing.T) {
-			g := esstest.Group{ID: "asg-bp1reuse0000000001", Region: esstest.SampleRegion}
+			g := essemu.Group{ID: "asg-bp1reuse0000000001", Region: essemu.SampleRegion}
 			for i := range 100 {
-				g.Instances = append(g.Instances, esstest.Instance{ID: fmt.Sprintf("i-bp1reuse%05d", i), LifecycleState: esstest.InService})
+				g.Instances = append(g.Instances, essemu.Instance{ID: fmt.Sprintf("i-bp1reuse%05d", i), LifecycleState: essemu.InService})
 			}
-			newServer := esstest.NewServer
+			newServer := essemu.NewServer
 			if useTLS {
-				newServer = esstest.NewTLSServer
+				newServer = essemu.NewTLSServer
 			}
 			emu := newServer(nil, g)
 			defer emu.Close()
@@ -46,10 +46,10 @@ func TestOneConnectionForManyInvocations(t *testing.T) {
 			defer client.Close()
 			h := handler.New(handler.Config{}, client, slog.New(slog.NewJSONHandler(fctest.Logs(), nil)))
 			for i := range 100 {
-				k := esstest.Key{ID: "STS.fresh" + rand.Text()[:12], Secret: fctest.Secret(rand.Text()), Token: fctest.Secret("CAIS" + rand.Text())}
+				k := essemu.Key{ID: "STS.fresh" + rand.Text()[:12], Secret: fctest.Secret(rand.Text()), Token: fctest.Secret("CAIS" + rand.Text())}
 				emu.AddKey(k)
 				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-				out := h.Invoke(ctx, standby.Invocation{RequestID: fmt.Sprint("reuse-", i), Region: esstest.SampleRegion,
+				out := h.Invoke(ctx, standby.Invocation{RequestID: fmt.Sprint("reuse-", i), Region: essemu.SampleRegion,
 					Credentials: standby.Credentials{AccessKeyID: k.ID, AccessKeySecret: k.Secret, SecurityToken: k.Token}},
 					fmt.Appendf(nil, `{"InstanceIds":["i-bp1reuse%05d"]}`, i))
 				cancel()
@@ -75,7 +75,7 @@ func TestOneConnectionForManyInvocations(t *testing.T) {
 // leaving Standby in turn so every invocation has work to do.
 func BenchmarkInvoke(b *testing.B) {
 	w := newQuietWorld(b, io.Discard, handler.Config{})
-	inv := standby.Invocation{Region: esstest.SampleRegion, Credentials: creds}
+	inv := standby.Invocation{Region: essemu.SampleRegion, Credentials: creds}
 	enter := []byte(`{"ScalingGroupId":"asg-bp1fo0dbtsbmqa9h5dl3","InstanceIds":["i-bp1ecr7go2go9kq3m1a"]}`)
 	exit := []byte(`{"ScalingGroupId":"asg-bp1fo0dbtsbmqa9h5dl3","InstanceIds":["i-bp1ecr7go2go9kq3m1a"],"Action":"ExitStandby"}`)
 	b.ReportAllocs()
@@ -98,7 +98,7 @@ func BenchmarkInvoke(b *testing.B) {
 // leave the live heap where it was (the emulator forgets its calls each time).
 func TestNothingKeptPerInvocation(t *testing.T) {
 	w := newQuietWorld(t, io.Discard, handler.Config{})
-	inv := standby.Invocation{Region: esstest.SampleRegion, Credentials: creds}
+	inv := standby.Invocation{Region: essemu.SampleRegion, Credentials: creds}
 	invoke := func(n int) {
 		for i := range n {
 			w.emu.Reset()

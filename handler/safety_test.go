@@ -16,7 +16,7 @@ import (
 
 	"ess-standby/handler"
 	"ess-standby/handler/ess"
-	"ess-standby/handler/esstest"
+	"ess-standby/handler/essemu"
 	"ess-standby/handler/fctest"
 	"ess-standby/handler/standby"
 	"ess-standby/handler/trigger"
@@ -24,12 +24,12 @@ import (
 
 // world is a handler in front of the emulator, through the real SDK.
 type world struct {
-	emu  *esstest.Server
+	emu  *essemu.Server
 	h    *handler.Handler
 	logs *fctest.Output
 }
 
-func newWorld(t testing.TB, cfg handler.Config, groups ...esstest.Group) *world {
+func newWorld(t testing.TB, cfg handler.Config, groups ...essemu.Group) *world {
 	logs := &fctest.Output{}
 	w := newQuietWorld(t, io.MultiWriter(logs, fctest.Logs()), cfg, groups...)
 	w.logs = logs
@@ -37,18 +37,18 @@ func newWorld(t testing.TB, cfg handler.Config, groups ...esstest.Group) *world 
 }
 
 // newQuietWorld logs to log alone (io.Discard where nothing may be kept).
-func newQuietWorld(t testing.TB, log io.Writer, cfg handler.Config, groups ...esstest.Group) *world {
+func newQuietWorld(t testing.TB, log io.Writer, cfg handler.Config, groups ...essemu.Group) *world {
 	t.Helper()
 	if groups == nil {
-		groups = esstest.SampleFleet()
+		groups = essemu.SampleFleet()
 	}
-	w := &world{emu: esstest.NewServer([]esstest.Key{key}, groups...)}
+	w := &world{emu: essemu.NewServer([]essemu.Key{key}, groups...)}
 	t.Cleanup(w.emu.Close)
 	endpoint, _ := url.Parse(w.emu.URL)
 	client := ess.New(ess.Config{Endpoint: endpoint})
 	t.Cleanup(client.Close)
 	if cfg.Now == nil {
-		cfg.Now = func() time.Time { return esstest.SampleTime } // the samples' day
+		cfg.Now = func() time.Time { return essemu.SampleTime } // the samples' day
 	}
 	w.h = handler.New(cfg, client, slog.New(slog.NewJSONHandler(log, nil)))
 	return w
@@ -69,7 +69,7 @@ func (w *world) invoke(t *testing.T, requestID string, payload []byte) (handler.
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	out := w.h.Invoke(ctx, standby.Invocation{RequestID: requestID, Region: esstest.SampleRegion, Credentials: creds}, payload)
+	out := w.h.Invoke(ctx, standby.Invocation{RequestID: requestID, Region: essemu.SampleRegion, Credentials: creds}, payload)
 	var a answer
 	if err := json.Unmarshal(out.Body, &a); err != nil {
 		t.Fatalf("answer %s: %v", out.Body, err)
@@ -77,8 +77,8 @@ func (w *world) invoke(t *testing.T, requestID string, payload []byte) (handler.
 	return out, a
 }
 
-func (w *world) calls(action string) []esstest.Call {
-	var out []esstest.Call
+func (w *world) calls(action string) []essemu.Call {
+	var out []essemu.Call
 	for _, c := range w.emu.Calls() {
 		if c.Action == action {
 			out = append(out, c)
@@ -137,20 +137,20 @@ func TestCallerTokenMakesRetriedRequestsIdempotent(t *testing.T) {
 // every invocation succeeds in its time, no activity is started twice, and
 // every retry of a call carries its token.
 func TestFaultsAreRetriedWithTheSameToken(t *testing.T) {
-	var fleet esstest.Group
-	fleet = esstest.Group{ID: "asg-bp1faults00000000001", Region: esstest.SampleRegion}
+	var fleet essemu.Group
+	fleet = essemu.Group{ID: "asg-bp1faults00000000001", Region: essemu.SampleRegion}
 	for i := range 30 {
-		fleet.Instances = append(fleet.Instances, esstest.Instance{ID: fmt.Sprintf("i-bp1fault%05d", i), LifecycleState: esstest.InService})
+		fleet.Instances = append(fleet.Instances, essemu.Instance{ID: fmt.Sprintf("i-bp1fault%05d", i), LifecycleState: essemu.InService})
 	}
 	phases := []struct {
 		name   string
-		faults []esstest.Fault
+		faults []essemu.Fault
 	}{
-		{"half throttled", []esstest.Fault{{Action: "*", Every: 2, Status: 400, Code: "Throttling", Message: "Request was denied due to request throttling."}}},
-		{"5xx bursts", []esstest.Fault{{Action: "*", Times: 3, Status: 503, Code: "ServiceUnavailable", Message: "The request has failed due to a temporary failure of the server."},
+		{"half throttled", []essemu.Fault{{Action: "*", Every: 2, Status: 400, Code: "Throttling", Message: "Request was denied due to request throttling."}}},
+		{"5xx bursts", []essemu.Fault{{Action: "*", Times: 3, Status: 503, Code: "ServiceUnavailable", Message: "The request has failed due to a temporary failure of the server."},
 			{Action: "EnterStandby", Times: 2, Status: 500, Code: "InternalError", Message: "The request processing has failed due to some unknown error."}}},
-		{"latency spikes", []esstest.Fault{{Action: "*", Every: 2, Delay: 300 * time.Millisecond}}},
-		{"group busy", []esstest.Fault{{Action: "EnterStandby", Times: 2, Status: 400, Code: "ScalingActivityInProgress", Message: "busy"}}},
+		{"latency spikes", []essemu.Fault{{Action: "*", Every: 2, Delay: 300 * time.Millisecond}}},
+		{"group busy", []essemu.Fault{{Action: "EnterStandby", Times: 2, Status: 400, Code: "ScalingActivityInProgress", Message: "busy"}}},
 	}
 	w := newWorld(t, handler.Config{}, fleet)
 	next := 0
@@ -183,7 +183,7 @@ func TestFaultsAreRetriedWithTheSameToken(t *testing.T) {
 	}
 	t.Run("a final error is not retried", func(t *testing.T) {
 		w.emu.Reset()
-		w.emu.Inject(esstest.Fault{Action: "EnterStandby", Status: 403, Code: "Forbidden.Unauthorized", Message: "no"})
+		w.emu.Inject(essemu.Fault{Action: "EnterStandby", Status: 403, Code: "Forbidden.Unauthorized", Message: "no"})
 		_, a := w.invoke(t, "final", []byte(`{"InstanceIds":["i-bp1fault00029"]}`))
 		if a.Code != "Forbidden.Unauthorized" || len(w.calls("EnterStandby")) != 1 {
 			t.Errorf("answered %s after %d EnterStandby calls, want Forbidden.Unauthorized after 1", a.Code, len(w.calls("EnterStandby")))
@@ -193,10 +193,10 @@ func TestFaultsAreRetriedWithTheSameToken(t *testing.T) {
 
 func TestThrottledUntilOutOfTimeFails(t *testing.T) {
 	w := newWorld(t, handler.Config{})
-	w.emu.Inject(esstest.Fault{Action: "EnterStandby", Status: 400, Code: "Throttling", Message: "always"})
+	w.emu.Inject(essemu.Fault{Action: "EnterStandby", Status: 400, Code: "Throttling", Message: "always"})
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	out := w.h.Invoke(ctx, standby.Invocation{RequestID: "busy", Region: esstest.SampleRegion, Credentials: creds}, []byte(`{"InstanceIds":["i-bp1ecr7go2go9kq3m1a"]}`))
+	out := w.h.Invoke(ctx, standby.Invocation{RequestID: "busy", Region: essemu.SampleRegion, Credentials: creds}, []byte(`{"InstanceIds":["i-bp1ecr7go2go9kq3m1a"]}`))
 	if out.Err == nil || out.Err.Code != "Throttling" || out.Status != 429 {
 		t.Fatalf("Invoke = %v, want 429 Throttling once the time is spent", out.Err)
 	}
@@ -211,19 +211,19 @@ func TestThrottledUntilOutOfTimeFails(t *testing.T) {
 // 45 InService instances, 3 in Standby and 2 Pending: three calls of 20,
 // 20 and 5, and a report that names the rest.
 func TestBatchesAndPreCheck(t *testing.T) {
-	g := esstest.Group{ID: "asg-bp1batch0000000001", Region: esstest.SampleRegion}
+	g := essemu.Group{ID: "asg-bp1batch0000000001", Region: essemu.SampleRegion}
 	var ids []string
 	for i := range 50 {
-		state := esstest.InService
+		state := essemu.InService
 		switch {
 		case i%17 == 5:
-			state = esstest.Standby // 5, 22, 39
+			state = essemu.Standby // 5, 22, 39
 		case i == 10 || i == 30:
-			state = esstest.Pending
+			state = essemu.Pending
 		}
 		id := fmt.Sprintf("i-bp1batch%05d", i)
 		ids = append(ids, `"`+id+`"`)
-		g.Instances = append(g.Instances, esstest.Instance{ID: id, LifecycleState: state})
+		g.Instances = append(g.Instances, essemu.Instance{ID: id, LifecycleState: state})
 	}
 	w := newWorld(t, handler.Config{}, g)
 	out, a := w.invoke(t, "batch", []byte(`{"InstanceIds":[`+strings.Join(ids, ",")+`]}`))
@@ -270,9 +270,9 @@ func TestGuardRailsRefuseBeforeAnyChange(t *testing.T) {
 		wantCode  string
 		wantGuard string
 	}{
-		{"group not allowed", handler.Config{Standby: standby.Config{AllowedGroups: []string{esstest.APIGroup}}},
+		{"group not allowed", handler.Config{Standby: standby.Config{AllowedGroups: []string{essemu.APIGroup}}},
 			`{"InstanceIds":["i-bp1ecr7go2go9kq3m1a"]}`, "Forbidden.ScalingGroupNotAllowed", "ALLOWED_SCALING_GROUP_IDS"},
-		{"group not allowed, named in the request", handler.Config{Standby: standby.Config{AllowedGroups: []string{esstest.APIGroup}}},
+		{"group not allowed, named in the request", handler.Config{Standby: standby.Config{AllowedGroups: []string{essemu.APIGroup}}},
 			`{"ScalingGroupId":"asg-bp1fo0dbtsbmqa9h5dl3","InstanceIds":["i-bp1ecr7go2go9kq3m1a"]}`, "Forbidden.ScalingGroupNotAllowed", "ALLOWED_SCALING_GROUP_IDS"},
 		{"too few left InService, by count", handler.Config{Standby: standby.Config{MinInService: standby.MinInService{Count: 3}}},
 			`{"InstanceIds":["i-bp1ecr7go2go9kq3m1a","i-bp1ecr7go2go9kq3m1b"]}`, "Forbidden.MinInService", "MIN_IN_SERVICE"},
@@ -299,7 +299,7 @@ func TestGuardRailsRefuseBeforeAnyChange(t *testing.T) {
 		})
 	}
 	t.Run("enough left InService", func(t *testing.T) {
-		w := newWorld(t, handler.Config{Standby: standby.Config{MinInService: standby.MinInService{Percent: 50}, AllowedGroups: []string{esstest.WebGroup}}})
+		w := newWorld(t, handler.Config{Standby: standby.Config{MinInService: standby.MinInService{Percent: 50}, AllowedGroups: []string{essemu.WebGroup}}})
 		if _, a := w.invoke(t, "ok", []byte(`{"InstanceIds":["i-bp1ecr7go2go9kq3m1a"]}`)); a.Code != "" {
 			t.Errorf("one of four InService instances (keeping 3 of 6) was refused: %s %s", a.Code, a.Message)
 		}
@@ -338,7 +338,7 @@ func TestTheWayBack(t *testing.T) {
 	t.Run("Action ExitStandby", func(t *testing.T) {
 		w := newWorld(t, handler.Config{})
 		_, a := w.invoke(t, "exit", []byte(`{"Action":"ExitStandby","InstanceIds":["i-bp1ecr7go2go9kq3m1e","i-bp1ecr7go2go9kq3m1a"]}`))
-		if in, _ := w.emu.Instance("i-bp1ecr7go2go9kq3m1e"); in.LifecycleState != esstest.InService || in.Weight != 50 || len(w.calls("ExitStandby")) != 1 {
+		if in, _ := w.emu.Instance("i-bp1ecr7go2go9kq3m1e"); in.LifecycleState != essemu.InService || in.Weight != 50 || len(w.calls("ExitStandby")) != 1 {
 			t.Errorf("after ExitStandby: %+v, %d calls", in, len(w.calls("ExitStandby")))
 		}
 		if len(a.Skipped) != 1 || a.Skipped[0].Reason != "already InService" {
@@ -347,7 +347,7 @@ func TestTheWayBack(t *testing.T) {
 	})
 	t.Run("the /exit route", func(t *testing.T) {
 		w := newWorld(t, handler.Config{})
-		out := w.h.InvokeHTTP(context.Background(), standby.Invocation{RequestID: "r", Region: esstest.SampleRegion, Credentials: creds},
+		out := w.h.InvokeHTTP(context.Background(), standby.Invocation{RequestID: "r", Region: essemu.SampleRegion, Credentials: creds},
 			trigger.HTTPRequest{Method: "GET", Path: "/standby/exit", Query: url.Values{"InstanceId.1": {"i-bp1ecr7go2go9kq3m1e"}}}, http.NoBody)
 		if out.Status != 200 || len(w.calls("ExitStandby")) != 1 {
 			t.Errorf("GET /standby/exit = %d %s", out.Status, out.Body)
@@ -357,7 +357,7 @@ func TestTheWayBack(t *testing.T) {
 		w := newWorld(t, handler.Config{ExitOnOK: true})
 		w.invoke(t, "alert", sample(t, "http-cms-alarm-alert.json"))
 		w.invoke(t, "ok", sample(t, "http-cms-alarm-ok.json"))
-		if in, _ := w.emu.Instance("i-bp1ecr7go2go9kq3m1a"); in.LifecycleState != esstest.InService || len(w.calls("ExitStandby")) != 1 {
+		if in, _ := w.emu.Instance("i-bp1ecr7go2go9kq3m1a"); in.LifecycleState != essemu.InService || len(w.calls("ExitStandby")) != 1 {
 			t.Errorf("after ALERT then OK: %+v", in)
 		}
 		w = newWorld(t, handler.Config{})
@@ -370,7 +370,7 @@ func TestTheWayBack(t *testing.T) {
 // A failed batch does not hide the others: they are made, and reported.
 func TestOneFailedBatchDoesNotHideTheOthers(t *testing.T) {
 	w := newWorld(t, handler.Config{})
-	w.emu.Inject(esstest.Fault{Action: "EnterStandby", Times: 1, Status: 403, Code: "Forbidden.Unauthorized", Message: "not this group"})
+	w.emu.Inject(essemu.Fault{Action: "EnterStandby", Times: 1, Status: 403, Code: "Forbidden.Unauthorized", Message: "not this group"})
 	out, a := w.invoke(t, "two", []byte(`{"InstanceIds":["i-bp1ecr7go2go9kq3m1a","i-bp1hh2ka9xr7wq4t5n0a"]}`))
 	if out.Err == nil || a.Code != "Forbidden.Unauthorized" || !strings.Contains(a.Message, "1 of 2 calls failed") || len(a.Activities) != 1 {
 		t.Fatalf("answered %s %q with %d activities", a.Code, a.Message, len(a.Activities))

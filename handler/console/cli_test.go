@@ -1,4 +1,4 @@
-//go:build !fcgo1
+//go:build !fcgo1 && !fccustom
 
 package console_test
 
@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"ess-standby/handler/esstest"
+	"ess-standby/handler/essemu"
 	"ess-standby/handler/fctest"
 	"ess-standby/handler/settings"
 )
@@ -39,8 +39,8 @@ func run(t *testing.T, env []string, stdin string, args ...string) (code int, st
 const request = `{"ScalingGroupId":"asg-bp1fo0dbtsbmqa9h5dl3","InstanceIds":["i-bp1ecr7go2go9kq3m1a"]}`
 
 func TestInvokeAgainstTheEmulator(t *testing.T) {
-	key := esstest.Key{ID: "LTAI5tCliOperatorKey01", Secret: fctest.Secret("cli-secret-value")} // an operator's AccessKey: no token
-	emu := esstest.NewServer([]esstest.Key{key}, esstest.SampleFleet()...)
+	key := essemu.Key{ID: "LTAI5tCliOperatorKey01", Secret: fctest.Secret("cli-secret-value")} // an operator's AccessKey: no token
+	emu := essemu.NewServer([]essemu.Key{key}, essemu.SampleFleet()...)
 	defer emu.Close()
 	env := []string{"ESS_ENDPOINT=" + emu.URL, "ALIBABA_CLOUD_ACCESS_KEY_ID=" + key.ID, "ALIBABA_CLOUD_ACCESS_KEY_SECRET=" + key.Secret}
 
@@ -52,7 +52,7 @@ func TestInvokeAgainstTheEmulator(t *testing.T) {
 	if code != 0 || !strings.Contains(out, `"ScalingActivityId": "asa-`) {
 		t.Errorf("invoke: exit %d\n%s%s", code, out, errOut)
 	}
-	if in, _ := emu.Instance("i-bp1ecr7go2go9kq3m1a"); in.LifecycleState != esstest.Standby {
+	if in, _ := emu.Instance("i-bp1ecr7go2go9kq3m1a"); in.LifecycleState != essemu.Standby {
 		t.Errorf("the instance is %s after invoke", in.LifecycleState)
 	}
 	if strings.Contains(out+errOut, key.Secret) {

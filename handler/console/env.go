@@ -2,9 +2,10 @@
 // custom runtime starts), local (one event against an in-process Auto
 // Scaling emulator) and invoke (one event against the real API).
 //
-// Built with -tags fcgo1, as s.yaml builds the function for FC's go1
-// runtime, it leaves them out: FC only ever starts that binary in runtime
-// mode, and without them it carries no HTTP server and no emulator.
+// The builds for FC leave out what FC never starts: -tags fcgo1 (the go1
+// function, which FC starts in runtime mode) every mode, and so the HTTP
+// server; -tags fccustom (the custom runtime, which runs serve) local and
+// invoke, and so the emulator. The build with no tags has every mode.
 package console
 
 import (

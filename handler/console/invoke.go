@@ -1,4 +1,4 @@
-//go:build !fcgo1
+//go:build !fcgo1 && !fccustom
 
 package console
 
@@ -6,13 +6,72 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"ess-standby/handler"
 	"ess-standby/handler/standby"
 )
+
+func init() { modes["invoke"] = invoke }
+
+// invoke runs one event against the real Auto Scaling API, with the
+// credentials of the environment.
+func invoke(args []string, env Env) int {
+	settings := env.Settings
+	flags := flag.NewFlagSet("invoke", flag.ContinueOnError)
+	flags.SetOutput(env.Stderr)
+	region := flags.String("region", settings.Handler.Standby.Region, "region of the scaling group (default ALIBABA_CLOUD_REGION_ID)")
+	dryRun := flags.Bool("dry-run", settings.Handler.Standby.DryRun, "decide and report, call nothing that changes state")
+	timeout := flags.Duration("timeout", time.Minute, "give up after this long")
+	if flags.Parse(args) != nil {
+		return 2
+	}
+	event, err := readEvent(flags.Args(), env.Stdin, nil)
+	if err != nil {
+		fmt.Fprintln(env.Stderr, "ess-standby invoke:", err)
+		return 2
+	}
+	settings.Handler.Standby.Region, settings.Handler.Standby.DryRun = *region, *dryRun
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	h := handler.New(settings.Handler, env.Client, env.Logger(env.Stderr))
+	return exitCode(Invoke(ctx, h, event, env.Stdout))
+}
+
+func exitCode(err error) int {
+	if err != nil {
+		return 1
+	}
+	return 0
+}
+
+// readEvent reads the event named by args: a file, - for stdin, or the
+// fallback when there is none and one is allowed. At most 1 MiB is read,
+// as the function takes: `local /dev/zero` stops there.
+func readEvent(args []string, stdin io.Reader, fallback []byte) ([]byte, error) {
+	switch {
+	case len(args) == 0 && fallback != nil:
+		return fallback, nil
+	case len(args) != 1:
+		return nil, fmt.Errorf("want one event: a file, or - for stdin")
+	case args[0] == "-":
+		return handler.ReadPayload(stdin)
+	}
+	f, err := os.Open(args[0])
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return handler.ReadPayload(f)
+}
 
 // Invoke runs event against the real Auto Scaling API with the handler's
 // settings (credentials from the environment), prints the answer, and

@@ -1,22 +1,52 @@
-//go:build !fcgo1
+//go:build !fcgo1 && !fccustom
 
 package console
 
 import (
 	"context"
 	"crypto/rand"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/url"
+	"os"
+	"os/signal"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
 	"ess-standby/handler"
 	"ess-standby/handler/ess"
-	"ess-standby/handler/esstest"
+	"ess-standby/handler/essemu"
 	"ess-standby/handler/standby"
 )
+
+func init() { modes["local"] = local }
+
+// local runs one event against the built-in emulator; logs go to stderr,
+// so the report on stdout stays readable.
+func local(args []string, env Env) int {
+	flags := flag.NewFlagSet("local", flag.ContinueOnError)
+	flags.SetOutput(env.Stderr)
+	now := flags.String("now", essemu.SampleTime.Format(time.RFC3339), "the time events' ages are measured at (RFC 3339); default: the samples' time")
+	if flags.Parse(args) != nil {
+		return 2
+	}
+	clock, err := time.Parse(time.RFC3339, *now)
+	if err != nil {
+		fmt.Fprintln(env.Stderr, "ess-standby local: --now wants a time such as 2026-11-27T04:30:00Z")
+		return 2
+	}
+	event, err := readEvent(flags.Args(), env.Stdin, env.DefaultEvent)
+	if err != nil {
+		fmt.Fprintln(env.Stderr, "ess-standby local:", err)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return exitCode(Local(ctx, env.Settings.Handler, clock, event, env.Stdout, env.Logger(env.Stderr)))
+}
 
 // Local runs event against an emulator seeded with the sample fleet that
 // events/ names: the whole function, real SDK signing included, with no cloud
@@ -28,7 +58,7 @@ import (
 // by default, so that they act as they would on the day they were sent.
 func Local(ctx context.Context, cfg handler.Config, now time.Time, event []byte, out io.Writer, log *slog.Logger) error {
 	creds := standby.Credentials{AccessKeyID: "STS.LocalEmulator", AccessKeySecret: rand.Text(), SecurityToken: "local-" + rand.Text()}
-	emu := esstest.NewServer([]esstest.Key{{ID: creds.AccessKeyID, Secret: creds.AccessKeySecret, Token: creds.SecurityToken}}, esstest.SampleFleet()...)
+	emu := essemu.NewServer([]essemu.Key{{ID: creds.AccessKeyID, Secret: creds.AccessKeySecret, Token: creds.SecurityToken}}, essemu.SampleFleet()...)
 	defer emu.Close()
 	endpoint, err := url.Parse(emu.URL)
 	if err != nil {
@@ -41,7 +71,7 @@ func Local(ctx context.Context, cfg handler.Config, now time.Time, event []byte,
 	before := emu.Instances()
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	inv := standby.Invocation{RequestID: "local-" + time.Now().UTC().Format("20060102T150405.000"), Region: esstest.SampleRegion, Credentials: creds}
+	inv := standby.Invocation{RequestID: "local-" + time.Now().UTC().Format("20060102T150405.000"), Region: essemu.SampleRegion, Credentials: creds}
 	outcome := h.Invoke(ctx, inv, event)
 
 	printOutcome(out, outcome)
@@ -79,7 +109,7 @@ func change(before, after string) string {
 	return before + " -> " + after
 }
 
-func mark(before, after esstest.InstanceState) string {
+func mark(before, after essemu.InstanceState) string {
 	if before.LifecycleState != after.LifecycleState || before.Weight != after.Weight {
 		return "<- changed"
 	}

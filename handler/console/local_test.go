@@ -1,4 +1,4 @@
-//go:build !fcgo1
+//go:build !fcgo1 && !fccustom
 
 package console
 
@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"ess-standby/handler"
-	"ess-standby/handler/esstest"
+	"ess-standby/handler/essemu"
 )
 
 func TestRunShowsTheInstanceInStandby(t *testing.T) {
@@ -20,7 +20,7 @@ func TestRunShowsTheInstanceInStandby(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out, logs bytes.Buffer
-	if err := Local(t.Context(), handler.Config{MaxEventAge: handler.DefaultMaxEventAge}, esstest.SampleTime, event, &out, slog.New(slog.NewJSONHandler(&logs, nil))); err != nil {
+	if err := Local(t.Context(), handler.Config{MaxEventAge: handler.DefaultMaxEventAge}, essemu.SampleTime, event, &out, slog.New(slog.NewJSONHandler(&logs, nil))); err != nil {
 		t.Fatalf("Run = %v\n%s", err, out.String())
 	}
 	report := out.String()
@@ -40,7 +40,7 @@ func TestRunShowsTheInstanceInStandby(t *testing.T) {
 
 func TestRunReportsAFailure(t *testing.T) {
 	var out, logs bytes.Buffer
-	err := Local(t.Context(), handler.Config{}, esstest.SampleTime, []byte(`{"InstanceIds":["i-x y"]}`), &out, slog.New(slog.NewJSONHandler(&logs, nil)))
+	err := Local(t.Context(), handler.Config{}, essemu.SampleTime, []byte(`{"InstanceIds":["i-x y"]}`), &out, slog.New(slog.NewJSONHandler(&logs, nil)))
 	if err == nil || !strings.Contains(out.String(), "invocation failed: InvalidParameter") || !strings.Contains(out.String(), "none") {
 		t.Errorf("Run = %v\n%s", err, out.String())
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -223,8 +224,12 @@ func TestTemplatesAgreeWithTheCode(t *testing.T) {
 					t.Errorf("%s %s: the build %q lacks %q (a static, stripped linux/amd64 binary)", path, name, cmd, flag)
 				}
 			}
-			if go1Build := strings.Contains(cmd, "-tags "+fctest.Go1Tag+" "); go1Build != (runtime == "go1") {
-				t.Errorf("%s %s: the build %q; want -tags %s exactly when the runtime is go1", path, name, cmd, fctest.Go1Tag)
+			tag := fctest.Go1Tag
+			if runtime != "go1" {
+				tag = fctest.CustomTag
+			}
+			if !strings.Contains(cmd, "-tags "+tag+" ") {
+				t.Errorf("%s %s: the build %q; want -tags %s, which leaves out what FC never runs", path, name, cmd, tag)
 			}
 			switch {
 			case runtime == "go1" && path == templates[0]:
@@ -359,6 +364,24 @@ func checkTriggers(t *testing.T, name string, triggers any) {
 			}
 		default:
 			t.Errorf("%s: trigger type %v is not one the handler decodes", name, tr["triggerType"])
+		}
+	}
+}
+
+// The binaries FC runs carry no test code and no emulator: the go1 build
+// and the custom runtime's, as the templates build them.
+func TestDeployedBuildsCarryNoTestCode(t *testing.T) {
+	for _, tag := range []string{fctest.Go1Tag, fctest.CustomTag} {
+		out, err := exec.Command("go", "list", "-deps", "-tags", tag, "ess-standby").CombinedOutput()
+		if err != nil {
+			t.Fatalf("go list: %v\n%s", err, out)
+		}
+		for pkg := range strings.Lines(string(out)) {
+			pkg = strings.TrimSpace(pkg)
+			if strings.HasSuffix(pkg, "httptest") || strings.HasPrefix(pkg, "ess-standby/handler/es") && pkg != "ess-standby/handler/ess" ||
+				pkg == "ess-standby/handler/fctest" || strings.HasSuffix(pkg, "standbytest") {
+				t.Errorf("the build with -tags %s links %s", tag, pkg)
+			}
 		}
 	}
 }

@@ -14,7 +14,7 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ess"
 
 	esstandby "ess-standby/handler/ess"
-	"ess-standby/handler/esstest"
+	"ess-standby/handler/essemu"
 	"ess-standby/handler/standby"
 )
 
@@ -25,11 +25,11 @@ import (
 // Calls enter and leave Standby in turn, so each has work to do.
 func BenchmarkStandbyCall(b *testing.B) {
 	for _, scheme := range []string{"http", "https"} {
-		newServer := esstest.NewServer
+		newServer := essemu.NewServer
 		if scheme == "https" {
-			newServer = esstest.NewTLSServer
+			newServer = essemu.NewTLSServer
 		}
-		emu := newServer([]esstest.Key{stsKey}, esstest.SampleFleet()...)
+		emu := newServer([]essemu.Key{stsKey}, essemu.SampleFleet()...)
 		endpoint, _ := url.Parse(emu.URL)
 		var roots *x509.CertPool
 		if scheme == "https" {
@@ -45,18 +45,18 @@ func BenchmarkStandbyCall(b *testing.B) {
 			for b.Loop() {
 				// What a function written straight against the SDK does per invocation.
 				config := sdk.NewConfig().WithScheme(strings.ToUpper(scheme)).WithHttpTransport(&http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}})
-				client, err := ess.NewClientWithOptions(esstest.SampleRegion, config, credentials.NewStsTokenCredential(stsKey.ID, stsKey.Secret, stsKey.Token))
+				client, err := ess.NewClientWithOptions(essemu.SampleRegion, config, credentials.NewStsTokenCredential(stsKey.ID, stsKey.Secret, stsKey.Token))
 				if err != nil {
 					b.Fatal(err)
 				}
 				client.Domain = endpoint.Host
 				if i%2 == 0 {
 					req := ess.CreateEnterStandbyRequest()
-					req.ScalingGroupId, req.InstanceId = esstest.WebGroup, &ids
+					req.ScalingGroupId, req.InstanceId = essemu.WebGroup, &ids
 					_, err = client.EnterStandby(req)
 				} else {
 					req := ess.CreateExitStandbyRequest()
-					req.ScalingGroupId, req.InstanceId = esstest.WebGroup, &ids
+					req.ScalingGroupId, req.InstanceId = essemu.WebGroup, &ids
 					_, err = client.ExitStandby(req)
 				}
 				if err != nil {
@@ -78,7 +78,7 @@ func BenchmarkStandbyCall(b *testing.B) {
 				if i%2 == 1 {
 					action = standby.ExitStandby
 				}
-				if _, err := client.Standby(context.Background(), session(), standby.StandbyCall{Action: action, ScalingGroupID: esstest.WebGroup, InstanceIDs: ids}); err != nil {
+				if _, err := client.Standby(context.Background(), session(), standby.StandbyCall{Action: action, ScalingGroupID: essemu.WebGroup, InstanceIDs: ids}); err != nil {
 					b.Fatal(err)
 				}
 				i++

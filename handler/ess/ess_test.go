@@ -12,20 +12,20 @@ import (
 	"time"
 
 	"ess-standby/handler/ess"
-	"ess-standby/handler/esstest"
+	"ess-standby/handler/essemu"
 	"ess-standby/handler/standby"
 )
 
-var stsKey = esstest.Key{ID: "STS.NTestAccessKeyId0001", Secret: "test-secret/with+chars=", Token: "CAIS-test+token/with=chars"}
+var stsKey = essemu.Key{ID: "STS.NTestAccessKeyId0001", Secret: "test-secret/with+chars=", Token: "CAIS-test+token/with=chars"}
 
 func session() standby.Session {
-	return standby.Session{Region: esstest.SampleRegion, Credentials: standby.Credentials{
+	return standby.Session{Region: essemu.SampleRegion, Credentials: standby.Credentials{
 		AccessKeyID: stsKey.ID, AccessKeySecret: stsKey.Secret, SecurityToken: stsKey.Token}}
 }
 
-func newClient(t *testing.T) (*ess.Client, *esstest.Server) {
+func newClient(t *testing.T) (*ess.Client, *essemu.Server) {
 	t.Helper()
-	emu := esstest.NewServer([]esstest.Key{stsKey}, esstest.SampleFleet()...)
+	emu := essemu.NewServer([]essemu.Key{stsKey}, essemu.SampleFleet()...)
 	t.Cleanup(emu.Close)
 	u, err := url.Parse(emu.URL)
 	if err != nil {
@@ -36,13 +36,13 @@ func newClient(t *testing.T) (*ess.Client, *esstest.Server) {
 
 func TestEnterStandbySignsWithTheSessionToken(t *testing.T) {
 	c, emu := newClient(t)
-	call := standby.StandbyCall{Action: standby.EnterStandby, ScalingGroupID: esstest.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a", "i-bp1ecr7go2go9kq3m1b"}, ClientToken: "tok 1*~", Async: true}
+	call := standby.StandbyCall{Action: standby.EnterStandby, ScalingGroupID: essemu.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a", "i-bp1ecr7go2go9kq3m1b"}, ClientToken: "tok 1*~", Async: true}
 	a, err := c.Standby(context.Background(), session(), call)
 	if err != nil {
 		t.Fatalf("EnterStandby: %v", err)
 	}
-	if !strings.HasPrefix(a.ScalingActivityID, "asa-") || a.RequestID == "" || a.ScalingGroupID != esstest.WebGroup {
-		t.Errorf("EnterStandby = %+v, want an activity of %s", a, esstest.WebGroup)
+	if !strings.HasPrefix(a.ScalingActivityID, "asa-") || a.RequestID == "" || a.ScalingGroupID != essemu.WebGroup {
+		t.Errorf("EnterStandby = %+v, want an activity of %s", a, essemu.WebGroup)
 	}
 	calls := emu.Calls()
 	if len(calls) != 1 {
@@ -52,13 +52,13 @@ func TestEnterStandbySignsWithTheSessionToken(t *testing.T) {
 	if !got.SignatureOK || got.SecurityToken != stsKey.Token || got.Status != 200 {
 		t.Errorf("call = %+v, want a verified signature with the session's token", got)
 	}
-	want := url.Values{"RegionId": {"cn-hangzhou"}, "ScalingGroupId": {esstest.WebGroup}, "InstanceId.1": {"i-bp1ecr7go2go9kq3m1a"},
+	want := url.Values{"RegionId": {"cn-hangzhou"}, "ScalingGroupId": {essemu.WebGroup}, "InstanceId.1": {"i-bp1ecr7go2go9kq3m1a"},
 		"InstanceId.2": {"i-bp1ecr7go2go9kq3m1b"}, "ClientToken": {"tok 1*~"}, "Async": {"true"}}
 	if got.Params.Encode() != want.Encode() {
 		t.Errorf("params = %s, want %s", got.Params.Encode(), want.Encode())
 	}
 	for _, id := range call.InstanceIDs {
-		if in, _ := emu.Instance(id); in.LifecycleState != esstest.Standby || in.Weight != 0 {
+		if in, _ := emu.Instance(id); in.LifecycleState != essemu.Standby || in.Weight != 0 {
 			t.Errorf("%s = %+v, want Standby with weight 0", id, in)
 		}
 	}
@@ -71,8 +71,8 @@ func TestScalingInstancesLooksUpGroups(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []standby.ScalingInstance{
-		{InstanceID: "i-bp1ecr7go2go9kq3m1a", ScalingGroupID: esstest.WebGroup, LifecycleState: esstest.InService},
-		{InstanceID: "i-bp1hh2ka9xr7wq4t5n0b", ScalingGroupID: esstest.APIGroup, LifecycleState: esstest.InService},
+		{InstanceID: "i-bp1ecr7go2go9kq3m1a", ScalingGroupID: essemu.WebGroup, LifecycleState: essemu.InService},
+		{InstanceID: "i-bp1hh2ka9xr7wq4t5n0b", ScalingGroupID: essemu.APIGroup, LifecycleState: essemu.InService},
 	}
 	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
 		t.Errorf("ScalingInstances = %+v, want %+v", got, want)
@@ -120,7 +120,7 @@ func TestErrorCodesMapToStatuses(t *testing.T) {
 		t.Run(tt.code, func(t *testing.T) {
 			emu.Reset()
 			emu.Fail("EnterStandby", 1, tt.httpStatus, tt.code, "injected "+tt.code)
-			_, err := c.Standby(context.Background(), session(), standby.StandbyCall{ScalingGroupID: esstest.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
+			_, err := c.Standby(context.Background(), session(), standby.StandbyCall{ScalingGroupID: essemu.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
 			var e *standby.Error
 			if !errors.As(err, &e) {
 				t.Fatalf("EnterStandby error = %v, want *standby.Error", err)
@@ -136,7 +136,7 @@ func TestBadSecretIsForbiddenWithoutQuotingTheToken(t *testing.T) {
 	c, emu := newClient(t)
 	s := session()
 	s.Credentials.AccessKeySecret = "wrong"
-	_, err := c.Standby(context.Background(), s, standby.StandbyCall{ScalingGroupID: esstest.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
+	_, err := c.Standby(context.Background(), s, standby.StandbyCall{ScalingGroupID: essemu.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
 	var e *standby.Error
 	if !errors.As(err, &e) || e.Code != "SignatureDoesNotMatch" || e.Kind != standby.Forbidden {
 		t.Fatalf("EnterStandby with a wrong secret = %v, want Forbidden SignatureDoesNotMatch", err)
@@ -154,7 +154,7 @@ func TestBadSecretIsForbiddenWithoutQuotingTheToken(t *testing.T) {
 func TestUnreachableAndOutOfTime(t *testing.T) {
 	c, emu := newClient(t)
 	emu.Close() // nothing listens there any more
-	_, err := c.Standby(context.Background(), session(), standby.StandbyCall{ScalingGroupID: esstest.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
+	_, err := c.Standby(context.Background(), session(), standby.StandbyCall{ScalingGroupID: essemu.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
 	var e *standby.Error
 	if !errors.As(err, &e) || e.Code != "ServiceUnavailable" || e.Kind.Status() != 502 {
 		t.Fatalf("EnterStandby to a closed port = %v, want 502 ServiceUnavailable", err)
@@ -165,7 +165,7 @@ func TestUnreachableAndOutOfTime(t *testing.T) {
 
 	ctx, cancel := context.WithDeadline(context.Background(), time.Now().Add(100*time.Millisecond))
 	defer cancel()
-	_, err = c.Standby(ctx, session(), standby.StandbyCall{ScalingGroupID: esstest.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
+	_, err = c.Standby(ctx, session(), standby.StandbyCall{ScalingGroupID: essemu.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
 	if !errors.As(err, &e) || e.Code != "Timeout" || e.Kind.Status() != 504 {
 		t.Fatalf("EnterStandby with no time left = %v, want 504 Timeout", err)
 	}
@@ -180,7 +180,7 @@ func TestOddErrorBodiesAreUnavailable(t *testing.T) {
 			io.WriteString(w, body)
 		}))
 		u, _ := url.Parse(srv.URL)
-		_, err := ess.New(ess.Config{Endpoint: u}).Standby(context.Background(), session(), standby.StandbyCall{ScalingGroupID: esstest.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
+		_, err := ess.New(ess.Config{Endpoint: u}).Standby(context.Background(), session(), standby.StandbyCall{ScalingGroupID: essemu.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
 		srv.Close()
 		var e *standby.Error
 		if !errors.As(err, &e) || e.Code != "ServiceUnavailable" || e.Kind.Status() != 502 {
@@ -205,7 +205,7 @@ func TestAnswersAreReadUpToAMiB(t *testing.T) {
 			io.WriteString(w, `"}`)
 		}))
 		u, _ := url.Parse(srv.URL)
-		_, err := ess.New(ess.Config{Endpoint: u}).Standby(context.Background(), session(), standby.StandbyCall{ScalingGroupID: esstest.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
+		_, err := ess.New(ess.Config{Endpoint: u}).Standby(context.Background(), session(), standby.StandbyCall{ScalingGroupID: essemu.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
 		srv.CloseClientConnections()
 		srv.Close()
 		var e *standby.Error
@@ -219,11 +219,11 @@ func TestExitStandbyCountsAndActivityStatuses(t *testing.T) {
 	c, emu := newClient(t)
 	ctx := context.Background()
 	const id = "i-bp1ecr7go2go9kq3m1e" // in Standby in the sample fleet
-	a, err := c.Standby(ctx, session(), standby.StandbyCall{Action: standby.ExitStandby, ScalingGroupID: esstest.WebGroup, InstanceIDs: []string{id}, Async: true})
+	a, err := c.Standby(ctx, session(), standby.StandbyCall{Action: standby.ExitStandby, ScalingGroupID: essemu.WebGroup, InstanceIDs: []string{id}, Async: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if in, _ := emu.Instance(id); in.LifecycleState != esstest.InService || in.Weight != 50 {
+	if in, _ := emu.Instance(id); in.LifecycleState != essemu.InService || in.Weight != 50 {
 		t.Errorf("after ExitStandby %+v, want InService with weight 50", in)
 	}
 	if calls := emu.Calls(); calls[len(calls)-1].Action != "ExitStandby" {
@@ -239,8 +239,8 @@ func TestExitStandbyCountsAndActivityStatuses(t *testing.T) {
 	for _, tt := range []struct {
 		state string
 		want  int
-	}{{"", 6}, {esstest.InService, 5}, {esstest.Pending, 1}} {
-		if n, err := c.CountInstances(ctx, session(), esstest.WebGroup, tt.state); err != nil || n != tt.want {
+	}{{"", 6}, {essemu.InService, 5}, {essemu.Pending, 1}} {
+		if n, err := c.CountInstances(ctx, session(), essemu.WebGroup, tt.state); err != nil || n != tt.want {
 			t.Errorf("CountInstances(%q) = %d, %v; want %d", tt.state, n, err, tt.want)
 		}
 	}
@@ -249,15 +249,15 @@ func TestExitStandbyCountsAndActivityStatuses(t *testing.T) {
 // A stalled call times out on its own limit, not the invocation's, and the
 // handler's retry gets through: the same token, one activity.
 func TestStalledCallTimesOutAlone(t *testing.T) {
-	emu := esstest.NewServer([]esstest.Key{stsKey}, esstest.SampleFleet()...)
+	emu := essemu.NewServer([]essemu.Key{stsKey}, essemu.SampleFleet()...)
 	defer emu.Close()
 	u, _ := url.Parse(emu.URL)
 	c := ess.New(ess.Config{Endpoint: u, CallTimeout: 200 * time.Millisecond})
 	defer c.Close()
-	emu.Inject(esstest.Fault{Action: "EnterStandby", Times: 1, Delay: time.Second})
+	emu.Inject(essemu.Fault{Action: "EnterStandby", Times: 1, Delay: time.Second})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	call := standby.StandbyCall{Action: standby.EnterStandby, ScalingGroupID: esstest.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}, ClientToken: "stalled-1"}
+	call := standby.StandbyCall{Action: standby.EnterStandby, ScalingGroupID: essemu.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}, ClientToken: "stalled-1"}
 	start := time.Now()
 	_, err := c.Standby(ctx, session(), call)
 	var e *standby.Error
@@ -278,11 +278,11 @@ func TestUnreadableAnswersAreUnavailable(t *testing.T) {
 	ids := []string{"i-bp1ecr7go2go9kq3m1a"}
 	calls := map[string]func(*ess.Client) error{
 		"ScalingInstances": func(c *ess.Client) error {
-			_, err := c.ScalingInstances(context.Background(), session(), esstest.WebGroup, ids)
+			_, err := c.ScalingInstances(context.Background(), session(), essemu.WebGroup, ids)
 			return err
 		},
 		"Standby": func(c *ess.Client) error {
-			_, err := c.Standby(context.Background(), session(), standby.StandbyCall{ScalingGroupID: esstest.WebGroup, InstanceIDs: ids})
+			_, err := c.Standby(context.Background(), session(), standby.StandbyCall{ScalingGroupID: essemu.WebGroup, InstanceIDs: ids})
 			return err
 		},
 		"ActivityStatuses": func(c *ess.Client) error {

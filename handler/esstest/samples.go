@@ -1,3 +1,6 @@
+// Package esstest says what each file in events/ must lead to when the
+// function runs it against the Auto Scaling emulator's sample fleet, for
+// the in-process tests and the end-to-end tests of the built binary alike.
 package esstest
 
 import (
@@ -5,6 +8,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"time"
+
+	"ess-standby/handler/essemu"
 )
 
 // Expectation is what a file in events/ must lead to when the function runs
@@ -80,7 +86,7 @@ type Answer struct {
 
 // Check compares an answer, and what the emulator saw, with the
 // expectation. It returns every difference; none means the sample passed.
-func (e Expectation) Check(got Answer, s *Server, key Key) []string {
+func (e Expectation) Check(got Answer, s *essemu.Server, key essemu.Key) []string {
 	var diffs []string
 	bad := func(format string, args ...any) { diffs = append(diffs, fmt.Sprintf(format, args...)) }
 	var body struct {
@@ -129,7 +135,7 @@ func (e Expectation) Check(got Answer, s *Server, key Key) []string {
 		bad("InstanceIds %v, want %v", body.InstanceIds, e.Standby)
 	}
 	for _, id := range e.Standby {
-		if in, _ := s.Instance(id); in.LifecycleState != Standby || in.Weight != 0 {
+		if in, _ := s.Instance(id); in.LifecycleState != essemu.Standby || in.Weight != 0 {
 			bad("%s is %s with weight %d, want Standby with weight 0", id, in.LifecycleState, in.Weight)
 		}
 	}
@@ -141,4 +147,12 @@ func (e Expectation) Check(got Answer, s *Server, key Key) []string {
 		bad("Skipped %v, want %v", skipped, e.Skipped)
 	}
 	return diffs
+}
+
+// SampleMaxEventAge is the MAX_EVENT_AGE setting with which a process on
+// the real clock judges the samples' ages as if it were SampleTime, under
+// the default hour: a sample's age now, less the time since SampleTime, is
+// its age then.
+func SampleMaxEventAge() string {
+	return "MAX_EVENT_AGE=" + (time.Since(essemu.SampleTime) + time.Hour).Round(time.Second).String()
 }

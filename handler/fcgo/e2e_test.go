@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"ess-standby/handler/essemu"
 	"ess-standby/handler/esstest"
 	"ess-standby/handler/fctest"
 )
@@ -23,12 +24,12 @@ var binary string
 
 func TestMain(m *testing.M) { fctest.Main(m, &binary, fctest.Go1Tag) }
 
-var key = esstest.Key{ID: fctest.Secret("STS.NE2eAccessKeyId777"), Secret: fctest.Secret("e2e-Secret+with/chars="), Token: fctest.Secret("CAIS-e2e-token+with/chars=0123456789")}
+var key = essemu.Key{ID: fctest.Secret("STS.NE2eAccessKeyId777"), Secret: fctest.Secret("e2e-Secret+with/chars="), Token: fctest.Secret("CAIS-e2e-token+with/chars=0123456789")}
 
 // function is a running binary in the go1 runtime, with its emulators.
 type function struct {
 	fc   *fctest.Server
-	emu  *esstest.Server
+	emu  *essemu.Server
 	logs *fctest.Output
 	cmd  *exec.Cmd
 }
@@ -39,9 +40,9 @@ func startFunction(t *testing.T, env ...string) *function {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &function{fc: fc, emu: esstest.NewServer([]esstest.Key{key}, esstest.SampleFleet()...), logs: &fctest.Output{}}
+	f := &function{fc: fc, emu: essemu.NewServer([]essemu.Key{key}, essemu.SampleFleet()...), logs: &fctest.Output{}}
 	f.cmd = exec.Command(binary)
-	f.cmd.Env = append([]string{"FC_RUNTIME_API=" + fc.Addr, "ESS_ENDPOINT=" + f.emu.URL, "FC_REGION=" + esstest.SampleRegion, esstest.SampleMaxEventAge()}, env...)
+	f.cmd.Env = append([]string{"FC_RUNTIME_API=" + fc.Addr, "ESS_ENDPOINT=" + f.emu.URL, "FC_REGION=" + essemu.SampleRegion, esstest.SampleMaxEventAge()}, env...)
 	f.cmd.Stdout = io.MultiWriter(f.logs, fctest.Logs())
 	f.cmd.Stderr = f.cmd.Stdout
 	if err := f.cmd.Start(); err != nil {
@@ -58,11 +59,11 @@ func startFunction(t *testing.T, env ...string) *function {
 
 // invoke sends one invocation with the role's credentials and returns the
 // answer as the caller of InvokeFunction (or the HTTP trigger) sees it.
-func (f *function) invoke(t *testing.T, requestID string, payload []byte, creds esstest.Key) esstest.Answer {
+func (f *function) invoke(t *testing.T, requestID string, payload []byte, creds essemu.Key) esstest.Answer {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	res, err := f.fc.Invoke(ctx, fctest.Invocation{RequestID: requestID, Payload: payload, Timeout: 15 * time.Second, Region: esstest.SampleRegion,
+	res, err := f.fc.Invoke(ctx, fctest.Invocation{RequestID: requestID, Payload: payload, Timeout: 15 * time.Second, Region: essemu.SampleRegion,
 		AccessKeyID: creds.ID, AccessKeySecret: creds.Secret, SecurityToken: creds.Token})
 	if err != nil {
 		t.Fatalf("invoke %s: %v\nfunction output:\n%s", requestID, err, f.logs)
@@ -126,13 +127,13 @@ func TestFailuresThroughTheGo1Runtime(t *testing.T) {
 	payload := []byte(`{"ScalingGroupId":"asg-bp1fo0dbtsbmqa9h5dl3","InstanceIds":["i-bp1ecr7go2go9kq3m1a"]}`)
 	tests := []struct {
 		name      string
-		creds     esstest.Key
+		creds     essemu.Key
 		inject    func()
 		wantCode  string // empty: the invocation succeeds
 		wantCalls int
 	}{
-		{"no role attached", esstest.Key{}, nil, "MissingCredentials", 0},
-		{"wrong secret", esstest.Key{ID: key.ID, Secret: "not-the-secret", Token: key.Token}, nil, "SignatureDoesNotMatch", 1},
+		{"no role attached", essemu.Key{}, nil, "MissingCredentials", 0},
+		{"wrong secret", essemu.Key{ID: key.ID, Secret: "not-the-secret", Token: key.Token}, nil, "SignatureDoesNotMatch", 1},
 		{"RAM says no: final, never retried", key, func() { f.emu.Fail("EnterStandby", 1, 403, "Forbidden.Unauthorized", "no") }, "Forbidden.Unauthorized", 2},
 		{"instance busy: final", key, func() { f.emu.Fail("EnterStandby", 1, 400, "IncorrectInstanceStatus", "busy") }, "IncorrectInstanceStatus", 2},
 		{"throttled once, then through", key, func() {
@@ -155,9 +156,9 @@ func TestFailuresThroughTheGo1Runtime(t *testing.T) {
 			if n := len(f.emu.Calls()); n != tt.wantCalls {
 				t.Errorf("%d calls reached Auto Scaling, want %d", n, tt.wantCalls)
 			}
-			want := esstest.InService
+			want := essemu.InService
 			if tt.wantCode == "" {
-				want = esstest.Standby
+				want = essemu.Standby
 			}
 			if in, _ := f.emu.Instance("i-bp1ecr7go2go9kq3m1a"); in.LifecycleState != want {
 				t.Errorf("the instance is %s, want %s", in.LifecycleState, want)

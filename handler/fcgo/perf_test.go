@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"ess-standby/handler/esstest"
+	"ess-standby/handler/essemu"
 	"ess-standby/handler/fctest"
 )
 
@@ -72,13 +72,13 @@ func BenchmarkFunctions(b *testing.B) {
 		p.size = st.Size()
 	}
 
-	emu := esstest.NewTLSServer([]esstest.Key{key}, esstest.SampleFleet()...)
+	emu := essemu.NewTLSServer([]essemu.Key{key}, essemu.SampleFleet()...)
 	defer emu.Close()
 	certFile := filepath.Join(dir, "emulator.pem")
 	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: emu.Certificate().Raw}), 0o644); err != nil {
 		b.Fatal(err)
 	}
-	env := []string{"ESS_ENDPOINT=" + emu.URL, "FC_REGION=" + esstest.SampleRegion, "SSL_CERT_FILE=" + certFile}
+	env := []string{"ESS_ENDPOINT=" + emu.URL, "FC_REGION=" + essemu.SampleRegion, "SSL_CERT_FILE=" + certFile}
 
 	b.ResetTimer()
 	for round := range coldStarts {
@@ -177,7 +177,7 @@ func (r *running) invoke(b testing.TB, id string, payload []byte) {
 	b.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	res, err := r.fc.Invoke(ctx, fctest.Invocation{RequestID: id + "-" + strconv.Itoa(r.cmd.Process.Pid), Payload: payload, Region: esstest.SampleRegion,
+	res, err := r.fc.Invoke(ctx, fctest.Invocation{RequestID: id + "-" + strconv.Itoa(r.cmd.Process.Pid), Payload: payload, Region: essemu.SampleRegion,
 		AccessKeyID: key.ID, AccessKeySecret: key.Secret, SecurityToken: key.Token})
 	if err != nil || !res.OK {
 		b.Fatalf("%s: %v %s", r.cmd.Path, err, res.Body)
@@ -213,11 +213,11 @@ func (r *running) peakRSS(b *testing.B) int {
 // serveUnderLoad runs the binary in server mode and sends it 200
 // concurrent callers of 5 invocations each; it returns the peak RSS.
 func serveUnderLoad(b *testing.B, binary string, env []string) (rssKiB, errors int) {
-	fleet := esstest.Group{ID: "asg-bp1bulk000000000001", Region: esstest.SampleRegion}
+	fleet := essemu.Group{ID: "asg-bp1bulk000000000001", Region: essemu.SampleRegion}
 	for i := range 200 {
-		fleet.Instances = append(fleet.Instances, esstest.Instance{ID: fmt.Sprintf("i-bp1bulk%06d", i), LifecycleState: esstest.InService})
+		fleet.Instances = append(fleet.Instances, essemu.Instance{ID: fmt.Sprintf("i-bp1bulk%06d", i), LifecycleState: essemu.InService})
 	}
-	emu := esstest.NewServer([]esstest.Key{key}, fleet)
+	emu := essemu.NewServer([]essemu.Key{key}, fleet)
 	defer emu.Close()
 	out := &fctest.Output{}
 	cmd := exec.Command(binary, "serve")
@@ -262,7 +262,7 @@ func newCaller(conns int) caller {
 
 func (c caller) invoke(base, requestID, body string) bool {
 	req, _ := http.NewRequest(http.MethodPost, base+"/invoke", strings.NewReader(body))
-	for k, v := range map[string]string{"x-fc-request-id": requestID, "x-fc-region": esstest.SampleRegion, "x-fc-control-path": "/invoke",
+	for k, v := range map[string]string{"x-fc-request-id": requestID, "x-fc-region": essemu.SampleRegion, "x-fc-control-path": "/invoke",
 		"x-fc-access-key-id": key.ID, "x-fc-access-key-secret": key.Secret, "x-fc-security-token": key.Token, "x-fc-function-timeout": "30"} {
 		req.Header.Set(k, v)
 	}

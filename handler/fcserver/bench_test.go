@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"ess-standby/handler/esstest"
+	"ess-standby/handler/essemu"
 )
 
 // BenchmarkServer drives server mode (in process, with the emulator behind
@@ -116,9 +116,9 @@ func BenchmarkSlowClients(b *testing.B) {
 // Run it without -race.
 func BenchmarkConcurrentInvocations(b *testing.B) {
 	const n = 2000
-	g := esstest.Group{ID: "asg-bp1many00000000001", Region: esstest.SampleRegion}
+	g := essemu.Group{ID: "asg-bp1many00000000001", Region: essemu.SampleRegion}
 	for i := range n {
-		g.Instances = append(g.Instances, esstest.Instance{ID: fmt.Sprintf("i-bp1many%06d", i), LifecycleState: esstest.InService})
+		g.Instances = append(g.Instances, essemu.Instance{ID: fmt.Sprintf("i-bp1many%06d", i), LifecycleState: essemu.InService})
 	}
 	s := startServer(b, g)
 	caller := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: n, MaxConnsPerHost: n}}

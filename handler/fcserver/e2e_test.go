@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"ess-standby/handler/essemu"
 	"ess-standby/handler/esstest"
 	"ess-standby/handler/fctest"
 )
@@ -26,28 +27,28 @@ import (
 // binary is the real ess-standby, with bootstrap beside it, built by TestMain.
 var binary string
 
-func TestMain(m *testing.M) { fctest.Main(m, &binary) }
+func TestMain(m *testing.M) { fctest.Main(m, &binary, fctest.CustomTag) }
 
 var listeningLine = regexp.MustCompile(`"msg":"listening","addr":"[^"]*:(\d+)"`)
 
 type server struct {
 	base string
-	emu  *esstest.Server
+	emu  *essemu.Server
 	cmd  *exec.Cmd
 	out  *fctest.Output
 	http *http.Client
 }
 
 // startServer runs ./bootstrap on a free port with the emulator behind it.
-func startServer(t testing.TB, groups ...esstest.Group) *server {
+func startServer(t testing.TB, groups ...essemu.Group) *server {
 	t.Helper()
 	if groups == nil {
-		groups = esstest.SampleFleet()
+		groups = essemu.SampleFleet()
 	}
-	s := &server{emu: esstest.NewServer([]esstest.Key{key}, groups...), out: &fctest.Output{},
+	s := &server{emu: essemu.NewServer([]essemu.Key{key}, groups...), out: &fctest.Output{},
 		http: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: concurrent}}}
 	s.cmd = exec.Command(filepath.Join(filepath.Dir(binary), "bootstrap"))
-	s.cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "FC_CUSTOM_LISTEN_PORT=0", "ESS_ENDPOINT=" + s.emu.URL, "FC_REGION=" + esstest.SampleRegion, esstest.SampleMaxEventAge()}
+	s.cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "FC_CUSTOM_LISTEN_PORT=0", "ESS_ENDPOINT=" + s.emu.URL, "FC_REGION=" + essemu.SampleRegion, esstest.SampleMaxEventAge()}
 	s.cmd.Stdout = io.MultiWriter(s.out, fctest.Logs())
 	s.cmd.Stderr = s.cmd.Stdout
 	if err := s.cmd.Start(); err != nil {
@@ -179,7 +180,7 @@ func TestHTTPTriggerRequestsPassedThrough(t *testing.T) {
 					r.Header.Set(k, v)
 				}
 			}
-			for k, v := range map[string]string{"x-fc-request-id": "http-" + name, "x-fc-region": esstest.SampleRegion,
+			for k, v := range map[string]string{"x-fc-request-id": "http-" + name, "x-fc-region": essemu.SampleRegion,
 				"x-fc-access-key-id": key.ID, "x-fc-access-key-secret": key.Secret, "x-fc-security-token": key.Token} {
 				r.Header.Set(k, v)
 			}
@@ -263,7 +264,7 @@ func TestSIGTERMLetsInFlightInvocationsFinish(t *testing.T) {
 	if err := s.cmd.Wait(); err != nil {
 		t.Errorf("server exit: %v\n%s", err, s.out)
 	}
-	if in, _ := s.emu.Instance("i-bp1ecr7go2go9kq3m1a"); in.LifecycleState != esstest.Standby {
+	if in, _ := s.emu.Instance("i-bp1ecr7go2go9kq3m1a"); in.LifecycleState != essemu.Standby {
 		t.Errorf("instance is %s after the drained invocation", in.LifecycleState)
 	}
 }

@@ -18,20 +18,20 @@ import (
 
 	"ess-standby/handler"
 	"ess-standby/handler/ess"
-	"ess-standby/handler/esstest"
+	"ess-standby/handler/essemu"
 	"ess-standby/handler/fcserver"
 	"ess-standby/handler/fctest"
 )
 
-var key = esstest.Key{ID: fctest.Secret("STS.NServerKey0000001"), Secret: fctest.Secret("server-secret+/="), Token: fctest.Secret("CAIS-server-token+/=")}
+var key = essemu.Key{ID: fctest.Secret("STS.NServerKey0000001"), Secret: fctest.Secret("server-secret+/="), Token: fctest.Secret("CAIS-server-token+/=")}
 
 const concurrent = 200
 
 // bulkFleet is one group of as many InService instances as invocations.
-func bulkFleet() esstest.Group {
-	g := esstest.Group{ID: "asg-bp1bulk000000000001", Region: esstest.SampleRegion}
+func bulkFleet() essemu.Group {
+	g := essemu.Group{ID: "asg-bp1bulk000000000001", Region: essemu.SampleRegion}
 	for i := range concurrent {
-		g.Instances = append(g.Instances, esstest.Instance{ID: fmt.Sprintf("i-bp1bulk%06d", i), LifecycleState: esstest.InService})
+		g.Instances = append(g.Instances, essemu.Instance{ID: fmt.Sprintf("i-bp1bulk%06d", i), LifecycleState: essemu.InService})
 	}
 	return g
 }
@@ -43,7 +43,7 @@ func invokeRequest(t testing.TB, base, requestID, payload string) *http.Request 
 	if err != nil {
 		t.Fatal(err)
 	}
-	for k, v := range map[string]string{"x-fc-request-id": requestID, "x-fc-region": esstest.SampleRegion, "x-fc-access-key-id": key.ID,
+	for k, v := range map[string]string{"x-fc-request-id": requestID, "x-fc-region": essemu.SampleRegion, "x-fc-access-key-id": key.ID,
 		"x-fc-access-key-secret": key.Secret, "x-fc-security-token": key.Token, "x-fc-function-timeout": "30", "x-fc-control-path": "/invoke",
 		"Content-Type": "application/octet-stream"} {
 		r.Header.Set(k, v)
@@ -55,7 +55,7 @@ func invokeRequest(t testing.TB, base, requestID, payload string) *http.Request 
 // behind it and a caller allowed as many connections as it has callers.
 type inProcess struct {
 	base   string
-	emu    *esstest.Server
+	emu    *essemu.Server
 	client *ess.Client
 	caller *http.Client
 	stop   func() error // shuts down and waits for Serve
@@ -63,7 +63,7 @@ type inProcess struct {
 
 func serveInProcess(tb testing.TB, log io.Writer, callers int) *inProcess {
 	tb.Helper()
-	s := &inProcess{emu: esstest.NewServer([]esstest.Key{key}, bulkFleet())}
+	s := &inProcess{emu: essemu.NewServer([]essemu.Key{key}, bulkFleet())}
 	endpoint, _ := url.Parse(s.emu.URL)
 	s.client = ess.New(ess.Config{Endpoint: endpoint})
 	logger := slog.New(slog.NewJSONHandler(log, nil))
@@ -132,7 +132,7 @@ func TestConcurrentInvocationsThenShutdown(t *testing.T) {
 			t.Errorf("invocation %d answered activity %q, which the emulator did not start", i, a)
 		}
 		delete(started, a) // each activity answered once
-		if in, _ := emu.Instance(fmt.Sprintf("i-bp1bulk%06d", i)); in.LifecycleState != esstest.Standby {
+		if in, _ := emu.Instance(fmt.Sprintf("i-bp1bulk%06d", i)); in.LifecycleState != essemu.Standby {
 			t.Errorf("instance %d is %s", i, in.LifecycleState)
 		}
 	}
@@ -151,7 +151,7 @@ func TestConcurrentInvocationsThenShutdown(t *testing.T) {
 }
 
 func TestLifecycleHooksAndRouting(t *testing.T) {
-	emu := esstest.NewServer([]esstest.Key{key}, esstest.SampleFleet()...)
+	emu := essemu.NewServer([]essemu.Key{key}, essemu.SampleFleet()...)
 	defer emu.Close()
 	endpoint, _ := url.Parse(emu.URL)
 	srv := fcserver.New(handler.New(handler.Config{}, ess.New(ess.Config{Endpoint: endpoint}), slog.New(slog.NewJSONHandler(fctest.Logs(), nil))), slog.New(slog.NewJSONHandler(fctest.Logs(), nil)), io.Discard)
@@ -176,7 +176,7 @@ func TestLifecycleHooksAndRouting(t *testing.T) {
 		r.Header.Set("x-fc-access-key-id", key.ID)
 		r.Header.Set("x-fc-access-key-secret", key.Secret)
 		r.Header.Set("x-fc-security-token", key.Token)
-		r.Header.Set("x-fc-region", esstest.SampleRegion)
+		r.Header.Set("x-fc-region", essemu.SampleRegion)
 		if tt.controlPath != "" {
 			r.Header.Set("x-fc-control-path", tt.controlPath)
 		}
@@ -189,7 +189,7 @@ func TestLifecycleHooksAndRouting(t *testing.T) {
 }
 
 func TestOversizedBodyIsRefusedUnread(t *testing.T) {
-	emu := esstest.NewServer([]esstest.Key{key}, esstest.SampleFleet()...)
+	emu := essemu.NewServer([]essemu.Key{key}, essemu.SampleFleet()...)
 	defer emu.Close()
 	endpoint, _ := url.Parse(emu.URL)
 	srv := fcserver.New(handler.New(handler.Config{}, ess.New(ess.Config{Endpoint: endpoint}), slog.New(slog.NewJSONHandler(fctest.Logs(), nil))), slog.New(slog.NewJSONHandler(fctest.Logs(), nil)), io.Discard)

@@ -19,7 +19,7 @@ import (
 
 	"ess-standby/handler"
 	"ess-standby/handler/ess"
-	"ess-standby/handler/esstest"
+	"ess-standby/handler/essemu"
 	"ess-standby/handler/fcserver"
 	"ess-standby/handler/fctest"
 )
@@ -27,9 +27,9 @@ import (
 const token = "0123456789abcdef0123"
 
 // guarded is a server with AUTH_TOKEN on, in front of the emulator.
-func guarded(t *testing.T) (*fcserver.Server, *esstest.Server) {
+func guarded(t *testing.T) (*fcserver.Server, *essemu.Server) {
 	t.Helper()
-	emu := esstest.NewServer([]esstest.Key{key}, esstest.SampleFleet()...)
+	emu := essemu.NewServer([]essemu.Key{key}, essemu.SampleFleet()...)
 	t.Cleanup(emu.Close)
 	endpoint, _ := url.Parse(emu.URL)
 	log := slog.New(slog.NewJSONHandler(fctest.Logs(), nil))
@@ -100,7 +100,7 @@ type serving struct {
 
 func serve(t *testing.T, opts fcserver.Options) *serving {
 	t.Helper()
-	emu := esstest.NewServer([]esstest.Key{key}, esstest.SampleFleet()...)
+	emu := essemu.NewServer([]essemu.Key{key}, essemu.SampleFleet()...)
 	t.Cleanup(emu.Close)
 	endpoint, _ := url.Parse(emu.URL)
 	log := slog.New(slog.NewJSONHandler(fctest.Logs(), nil))
@@ -199,7 +199,7 @@ func TestShutdownCutsOffStalledBodies(t *testing.T) {
 // the others wait their turn within their time, and all succeed.
 func TestAutoScalingCallsAreBounded(t *testing.T) {
 	const places, invocations = 3, 40
-	emu := esstest.NewServer([]esstest.Key{key}, bulkFleet())
+	emu := essemu.NewServer([]essemu.Key{key}, bulkFleet())
 	defer emu.Close()
 	endpoint, _ := url.Parse(emu.URL)
 	client := ess.New(ess.Config{Endpoint: endpoint, MaxConcurrent: places})

@@ -9,10 +9,14 @@ import (
 	"testing"
 )
 
-// Go1Tag is the build tag of the binary for FC's go1 runtime, as s.yaml
-// builds it: without the modes FC's go1 runtime never starts (see
-// handler/console). Tests of that runtime build with it.
-const Go1Tag = "fcgo1"
+// The build tags of the binaries FC runs, as the templates build them:
+// Go1Tag for FC's go1 runtime (no operator mode at all), CustomTag for the
+// custom runtime (serve only: no local or invoke, and so no emulator). Tests
+// of each runtime build with its tag; see handler/console.
+const (
+	Go1Tag    = "fcgo1"
+	CustomTag = "fccustom"
+)
 
 // Build lays out the function's code directory in dir as FC runs it: the
 // ess-standby binary, named main, built with tags, and the repository's

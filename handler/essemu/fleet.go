@@ -1,4 +1,4 @@
-package esstest
+package essemu
 
 import "time"
 
@@ -31,12 +31,4 @@ func SampleFleet() []Group {
 			{ID: "eci-bp1hh2ka9xr7wq4t5n0c", LifecycleState: InService},
 		}},
 	}
-}
-
-// SampleMaxEventAge is the MAX_EVENT_AGE setting with which a process on
-// the real clock judges the samples' ages as if it were SampleTime, under
-// the default hour: a sample's age now, less the time since SampleTime, is
-// its age then.
-func SampleMaxEventAge() string {
-	return "MAX_EVENT_AGE=" + (time.Since(SampleTime) + time.Hour).Round(time.Second).String()
 }

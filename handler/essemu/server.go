@@ -1,5 +1,6 @@
-// Package esstest is an in-memory Auto Scaling (ESS, API 2014-08-28) served
-// over real HTTP, the way net/http/httptest serves a handler. It speaks the
+// Package essemu is an in-memory Auto Scaling (ESS, API 2014-08-28) served
+// over real HTTP on a loopback port: what local mode runs the function
+// against, and what the tests do. It is an ordinary package, not test code. It speaks the
 // RPC protocol as the SDK sends it, verifies every request's HMAC-SHA1
 // signature and STS token against the keys it was given, and implements
 // EnterStandby, ExitStandby, DescribeScalingInstances and
@@ -12,15 +13,20 @@
 // ExitStandby restores the configured weight. A ClientToken reused with the
 // same parameters returns the first call's activity and starts nothing. It
 // records every call, so tests can assert what was, or was not, sent.
-package esstest
+package essemu
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
 	"fmt"
+	"math/big"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"sync"
@@ -78,9 +84,11 @@ type Call struct {
 type Server struct {
 	URL string
 
-	http *httptest.Server
-	keys map[string]Key
-	seed []Group
+	srv     *http.Server
+	cert    *x509.Certificate // of an HTTPS emulator
+	serving sync.WaitGroup    // requests being served
+	keys    map[string]Key
+	seed    []Group
 
 	mu         sync.Mutex
 	now        func() time.Time
@@ -135,46 +143,85 @@ func (s *Server) takeFault(action string) *Fault {
 // NewServer starts an emulator on a free loopback port that accepts the
 // given keys and holds the given groups.
 func NewServer(keys []Key, groups ...Group) *Server {
-	s := newUnstarted(keys, groups)
-	s.http.Start()
-	s.URL = s.http.URL
+	s := newServer(keys, groups)
+	s.start(nil)
 	return s
 }
 
 // NewTLSServer is NewServer over HTTPS, with a certificate for 127.0.0.1
 // that Certificate returns, so that TLS handshakes are real and counted.
 func NewTLSServer(keys []Key, groups ...Group) *Server {
-	s := newUnstarted(keys, groups)
-	s.http.TLS = &tls.Config{GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) {
+	s := newServer(keys, groups)
+	cert, parsed, err := selfSigned()
+	if err != nil {
+		panic("essemu: no certificate: " + err.Error())
+	}
+	s.cert = parsed
+	s.start(&tls.Config{Certificates: []tls.Certificate{cert}, GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) {
 		s.mu.Lock()
 		s.handshakes++
 		s.mu.Unlock()
 		return nil, nil
-	}}
-	s.http.StartTLS()
-	s.URL = s.http.URL
+	}})
 	return s
 }
 
-// newUnstarted builds an emulator whose HTTP server is not started yet.
-func newUnstarted(keys []Key, groups []Group) *Server {
+func newServer(keys []Key, groups []Group) *Server {
 	s := &Server{keys: map[string]Key{}, seed: groups, now: time.Now}
 	for _, k := range keys {
 		s.keys[k.ID] = k
 	}
 	s.w = newWorld(groups)
-	s.http = httptest.NewUnstartedServer(s)
-	s.http.Config.ConnState = func(_ net.Conn, state http.ConnState) {
+	return s
+}
+
+// start serves on a free loopback port, over TLS when tlsConfig is given.
+func (s *Server) start(tlsConfig *tls.Config) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic("essemu: no loopback port: " + err.Error()) // as net/http/httptest does: nothing works without one
+	}
+	scheme := "http"
+	if tlsConfig != nil {
+		ln, scheme = tls.NewListener(ln, tlsConfig), "https"
+	}
+	s.URL = scheme + "://" + ln.Addr().String()
+	s.srv = &http.Server{Handler: s, ConnState: func(_ net.Conn, state http.ConnState) {
 		if state == http.StateNew {
 			s.mu.Lock()
 			s.newConns++
 			s.mu.Unlock()
 		}
-	}
-	return s
+	}}
+	go s.srv.Serve(ln) //nolint:errcheck // ends with Close
 }
 
-func (s *Server) Close() { s.http.Close() }
+// Close stops the emulator and waits for the requests it is serving.
+func (s *Server) Close() {
+	s.srv.Close()
+	s.serving.Wait()
+}
+
+// selfSigned makes a certificate for the loopback addresses, its own root.
+func selfSigned() (tls.Certificate, *x509.Certificate, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return tls.Certificate{}, nil, err
+	}
+	template := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{Organization: []string{"essemu"}},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		KeyUsage:    x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, BasicConstraintsValid: true, IsCA: true,
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}, DNSNames: []string{"localhost"},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, template, template, &key.PublicKey, key)
+	if err != nil {
+		return tls.Certificate{}, nil, err
+	}
+	parsed, err := x509.ParseCertificate(der)
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, parsed, err
+}
 
 // apiError is an error answer, in the gateway's JSON shape. Every field is a
 // string: the SDK panics on anything else.
@@ -196,6 +243,8 @@ func invalid(name string) *apiError {
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.serving.Add(1)
+	defer s.serving.Done()
 	s.mu.Lock()
 	s.inFlight++
 	s.mostAtOnce = max(s.mostAtOnce, s.inFlight)

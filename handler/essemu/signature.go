@@ -1,4 +1,4 @@
-package esstest
+package essemu
 
 import (
 	"crypto/hmac"

@@ -1,4 +1,4 @@
-package esstest
+package essemu
 
 import (
 	"fmt"
@@ -98,15 +98,16 @@ func (in *instance) snapshot() InstanceState {
 	return InstanceState{ID: in.id, ScalingGroupID: in.group.ID, LifecycleState: in.state, HealthStatus: in.health, Weight: in.weight}
 }
 
-// repeated reads name.1, name.2, ... in order; it fails past max or on a gap.
-func repeated(params url.Values, name string, max int) ([]string, *apiError) {
+// repeated reads name.1, name.2, ... in order; it fails past limit or on a
+// gap.
+func repeated(params url.Values, name string, limit int) ([]string, *apiError) {
 	var out []string
 	for n := 1; ; n++ {
 		v, ok := params[name+"."+strconv.Itoa(n)]
 		if !ok {
 			break
 		}
-		if n > max || len(v) != 1 || v[0] == "" {
+		if n > limit || len(v) != 1 || v[0] == "" {
 			return nil, invalid(name)
 		}
 		out = append(out, v[0])

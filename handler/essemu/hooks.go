@@ -1,4 +1,4 @@
-package esstest
+package essemu
 
 import (
 	"crypto/x509"
@@ -153,7 +153,7 @@ func (s *Server) SetHealth(instanceID, health string) {
 }
 
 // Certificate is the HTTPS emulator's certificate, for clients to trust.
-func (s *Server) Certificate() *x509.Certificate { return s.http.Certificate() }
+func (s *Server) Certificate() *x509.Certificate { return s.cert }
 
 // AddKey accepts one more key, such as an invocation's fresh STS credentials.
 func (s *Server) AddKey(k Key) {
