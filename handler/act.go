@@ -59,13 +59,15 @@ func (h *Handler) act(ctx context.Context, inv standby.Invocation, events []trig
 		switch why := h.stale(ev, now); {
 		case why != "":
 			reports[i].Result, reports[i].Reason = "Ignored", why
-		case !ev.Draft.Empty():
-			problems.Include(prefix, ev.Draft.Problems)
-		case ev.Ignored != "":
+		case ev.Ignored != "" && ev.Draft.Empty():
 			reports[i].Result, reports[i].Reason = "Ignored", ev.Ignored
 		default:
+			// Validation adds its problems to decoding's: all are reported.
 			req := ev.Draft.Check(h.svc.MaxInstances())
-			problems.Include(prefix, ev.Draft.Problems)
+			if !ev.Draft.Empty() {
+				problems.Include(prefix, ev.Draft.Problems)
+				continue
+			}
 			members = append(members, member{index: i, req: req, identity: ev.Identity})
 		}
 	}

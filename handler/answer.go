@@ -30,8 +30,27 @@ type errorBody struct {
 	Events     []EventReport            `json:"Events,omitempty"`
 }
 
-// finish renders the answer and writes the invocation's one log line.
-func (h *Handler) finish(ctx context.Context, inv standby.Invocation, start time.Time, rec record, a answer, err error) Outcome {
+// invocation is one invocation as it goes, with what its answer and its
+// one log line need; it ends with fail or answer.
+type invocation struct {
+	h     *Handler
+	ctx   context.Context
+	inv   standby.Invocation
+	start time.Time
+	rec   record
+}
+
+func (h *Handler) begin(ctx context.Context, inv standby.Invocation, source string) *invocation {
+	return &invocation{h: h, ctx: ctx, inv: inv, start: h.now(), rec: record{source: source}}
+}
+
+// fail answers a failure before anything was done.
+func (c *invocation) fail(err error) Outcome { return c.answer(answer{}, err) }
+
+// answer renders the answer, or the failure with what was done before it,
+// and writes the invocation's one log line.
+func (c *invocation) answer(a answer, err error) Outcome {
+	h, ctx, inv, start, rec := c.h, c.ctx, c.inv, c.start, c.rec
 	out := Outcome{HTTP: rec.viaHTTP, Status: 200}
 	attrs := []slog.Attr{
 		slog.String("request_id", inv.RequestID),

@@ -1,8 +1,11 @@
 package handler_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/url"
@@ -11,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"ess-standby/handler"
 	"ess-standby/handler/ess"
@@ -73,6 +78,7 @@ func TestEverySampleEvent(t *testing.T) {
 			for _, diff := range want.Check(got, emu, key) {
 				t.Error(diff)
 			}
+			checkGolden(t, "testdata/golden/"+name, out)
 			lines := logLines(logs.Take())
 			if len(lines) != 1 {
 				t.Fatalf("%d log lines, want one per invocation", len(lines))
@@ -93,4 +99,30 @@ func logLines(out string) []map[string]any {
 		}
 	}
 	return lines
+}
+
+var update = flag.Bool("update", false, "rewrite testdata/golden/ from the answers")
+
+// checkGolden compares an answer, exactly, with its golden file: whether it
+// went out as an HTTP response, its status, and its body. -update rewrites
+// the file.
+func checkGolden(t *testing.T, path string, out handler.Outcome) {
+	t.Helper()
+	var body bytes.Buffer
+	if err := json.Indent(&body, out.Body, "", "  "); err != nil {
+		t.Fatalf("the answer is not JSON: %s", out.Body)
+	}
+	got := fmt.Sprintf("HTTP %t, status %d\n%s\n", out.HTTP, out.Status, body.Bytes())
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("no golden answer (go test ./handler/ -run TestEverySampleEvent -update writes it): %v", err)
+	}
+	if got != string(want) {
+		t.Errorf("the answer differs from %s (-update rewrites it):\n%s", path, cmp.Diff(string(want), got))
+	}
 }

@@ -72,41 +72,44 @@ var ErrTooLarge = &standby.Error{Kind: standby.Invalid, Code: "InvalidParameter"
 
 // Refuse answers an invocation the runtime adapter could not even read.
 func (h *Handler) Refuse(ctx context.Context, inv standby.Invocation, viaHTTP bool, err error) Outcome {
-	return h.finish(ctx, inv, h.now(), record{source: "unread", viaHTTP: viaHTTP}, answer{}, err)
+	c := h.begin(ctx, inv, "unread")
+	c.rec.viaHTTP = viaHTTP
+	return c.fail(err)
 }
 
 // Invoke answers an event invocation: the payload is whatever the trigger
 // sent, and its source is told apart by its fields.
 func (h *Handler) Invoke(ctx context.Context, inv standby.Invocation, payload []byte) Outcome {
-	start := h.now()
+	c := h.begin(ctx, inv, "unread")
 	if len(payload) > MaxPayload {
-		return h.finish(ctx, inv, start, record{source: "unread"}, answer{}, ErrTooLarge)
+		return c.fail(ErrTooLarge)
 	}
 	d := trigger.Decode(payload)
 	if d.HTTP != nil {
 		return h.InvokeHTTP(ctx, inv, *d.HTTP, bytes.NewReader(d.HTTP.Body))
 	}
-	return h.handle(ctx, inv, start, d.Events, d.Batch, d.ViaHTTP)
+	c.rec.viaHTTP = d.ViaHTTP
+	return c.handle(d.Events, d.Batch)
 }
 
 // InvokeHTTP answers an HTTP-trigger request; failures are HTTP answers too.
 // The caller is authenticated before its body is read: a request without
 // the token costs nothing beyond its headers.
 func (h *Handler) InvokeHTTP(ctx context.Context, inv standby.Invocation, req trigger.HTTPRequest, body io.Reader) Outcome {
-	start := h.now()
-	rec := record{source: "http", viaHTTP: true}
+	c := h.begin(ctx, inv, "http")
+	c.rec.viaHTTP = true
 	if h.cfg.AuthToken != "" {
 		var ok bool
 		if req, ok = authenticate(req, h.cfg.AuthToken); !ok {
-			rec.stats.Guard = "AUTH_TOKEN"
-			return h.finish(ctx, inv, start, rec, answer{}, errUnauthorized)
+			c.rec.stats.Guard = "AUTH_TOKEN"
+			return c.fail(errUnauthorized)
 		}
 	}
 	var err error
 	if req.Body, err = ReadPayload(body); err != nil {
-		return h.finish(ctx, inv, start, rec, answer{}, err)
+		return c.fail(err)
 	}
-	return h.handle(ctx, inv, start, []trigger.Event{trigger.FromHTTP(req)}, false, true)
+	return c.handle([]trigger.Event{trigger.FromHTTP(req)}, false)
 }
 
 // ReadPayload reads an event or a request body, at most MaxPayload bytes of
@@ -126,11 +129,11 @@ func ReadPayload(r io.Reader) ([]byte, error) {
 }
 
 // handle acts on decoded events and answers.
-func (h *Handler) handle(ctx context.Context, inv standby.Invocation, start time.Time, events []trigger.Event, batch, viaHTTP bool) Outcome {
-	rec := record{source: events[0].Source, alarm: events[0].Alarm, viaHTTP: viaHTTP}
+func (c *invocation) handle(events []trigger.Event, batch bool) Outcome {
+	c.rec.source, c.rec.alarm = events[0].Source, events[0].Alarm
 	if batch {
-		rec = record{source: "eventbridge-batch", events: len(events)}
+		c.rec.source, c.rec.alarm, c.rec.events = "eventbridge-batch", nil, len(events)
 	}
-	a, err := h.act(ctx, inv, events, batch, &rec.stats)
-	return h.finish(ctx, inv, start, rec, a, err)
+	a, err := c.h.act(c.ctx, c.inv, events, batch, &c.rec.stats)
+	return c.answer(a, err)
 }
