@@ -3,6 +3,7 @@ package deploy_test
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -154,5 +155,34 @@ func TestREADMEEventBridgeByHand(t *testing.T) {
 	if targets[0].Type != "acs.fc.function" || !strings.HasSuffix(targets[0].Endpoint, ":functions/ess-standby") ||
 		params["functionName"] != "CONSTANT:ess-standby" || params["InvocationType"] != "CONSTANT:Async" || params["Body"] != "ORIGINAL:" {
 		t.Errorf("the target %+v: want the ess-standby function, async, with the original event", targets[0])
+	}
+}
+
+// The layout holds: the core and the decoders import neither cloud SDK,
+// the function layer no FC package; only handler/ess imports Auto
+// Scaling's SDK.
+func TestLayers(t *testing.T) {
+	for pkg, forbidden := range map[string][]string{
+		"ess-standby/handler/standby": {"github.com/aliyun/", "ess-standby/handler/trigger", "ess-standby/handler/ess"},
+		"ess-standby/handler/trigger": {"github.com/aliyun/", "ess-standby/handler/ess"},
+		"ess-standby/handler":         {"github.com/aliyun/"},
+	} {
+		out, err := exec.Command("go", "list", "-deps", pkg).CombinedOutput()
+		if err != nil {
+			t.Fatalf("go list: %v\n%s", err, out)
+		}
+		for dep := range strings.Lines(string(out)) {
+			for _, f := range forbidden {
+				if strings.HasPrefix(strings.TrimSpace(dep), f) {
+					t.Errorf("%s depends on %s", pkg, strings.TrimSpace(dep))
+				}
+			}
+		}
+	}
+	out, _ := exec.Command("go", "list", "-f", `{{.ImportPath}} {{join .Imports " "}}`, "ess-standby/...").Output()
+	for line := range strings.Lines(string(out)) {
+		if pkg, _, _ := strings.Cut(line, " "); strings.Contains(line, "alibaba-cloud-sdk-go") && pkg != "ess-standby/handler/ess" {
+			t.Errorf("%s imports Auto Scaling's SDK; only handler/ess may", pkg)
+		}
 	}
 }

@@ -57,7 +57,7 @@ func BenchmarkFunctions(b *testing.B) {
 		{name: "ess-standby", pkg: "ess-standby", tags: fctest.Go1Tag, calls: 2},
 	}
 	// Server mode is measured on the build s.yaml makes for the custom runtime.
-	server := &program{name: "ess-standby-serve", pkg: "ess-standby"}
+	server := &program{name: "ess-standby-serve", pkg: "ess-standby", tags: fctest.CustomTag}
 	for _, p := range append(programs, server) {
 		p.path = filepath.Join(dir, p.name)
 		build := exec.Command("go", "build", "-tags="+p.tags, "-trimpath", "-ldflags=-s -w", "-o", p.path, p.pkg)
