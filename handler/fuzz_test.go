@@ -6,13 +6,12 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"ess-standby/handler"
+	"ess-standby/handler/fctest"
 	"ess-standby/handler/standby"
 	"ess-standby/handler/standby/standbytest"
 	"ess-standby/handler/trigger"
@@ -20,16 +19,8 @@ import (
 
 // fuzzSeeds adds every sample in events/ to a fuzz corpus, through add.
 func fuzzSeeds(f *testing.F, add func(raw []byte)) {
-	paths, err := filepath.Glob("../events/*.json")
-	if err != nil || len(paths) == 0 {
-		f.Fatalf("no samples: %v", err)
-	}
-	for _, p := range paths {
-		raw, err := os.ReadFile(p)
-		if err != nil {
-			f.Fatal(err)
-		}
-		add(raw)
+	for _, s := range fctest.Samples(f, "../events") {
+		add(s.Payload)
 	}
 }
 

@@ -244,13 +244,14 @@ func cloudEventOf(typ string, data map[string]string) string {
 // What each ECS instance event calls for, by type and status: the table
 // README.md's "Which events act" shows.
 func TestECSEvents(t *testing.T) {
-	tests := []struct {
+	type ecsCase struct {
 		typ         string
 		data        map[string]string
 		wantIgnored bool
 		wantID      string
 		wantCode    string
-	}{
+	}
+	tests := []ecsCase{
 		{"StateChange", map[string]string{"resourceId": "i-a", "state": "Stopping"}, false, "i-a", ""},
 		{"StateChange", map[string]string{"resourceId": "acs:ecs:cn-hangzhou:1:instance/i-a", "state": "Stopped"}, false, "i-a", ""},
 		{"StateChange", map[string]string{"resourceId": "i-a", "state": "Starting"}, true, "", ""},
@@ -268,22 +269,10 @@ func TestECSEvents(t *testing.T) {
 	}
 	for _, typ := range SystemEventTypes {
 		for _, st := range ActingStatuses {
-			tests = append(tests, struct {
-				typ         string
-				data        map[string]string
-				wantIgnored bool
-				wantID      string
-				wantCode    string
-			}{typ, map[string]string{"instanceId": "i-a", "eventStatus": st}, false, "i-a", ""})
+			tests = append(tests, ecsCase{typ, map[string]string{"instanceId": "i-a", "eventStatus": st}, false, "i-a", ""})
 		}
 		for _, st := range OverStatuses {
-			tests = append(tests, struct {
-				typ         string
-				data        map[string]string
-				wantIgnored bool
-				wantID      string
-				wantCode    string
-			}{typ, map[string]string{"instanceId": "i-a", "eventStatus": st}, true, "", ""})
+			tests = append(tests, ecsCase{typ, map[string]string{"instanceId": "i-a", "eventStatus": st}, true, "", ""})
 		}
 	}
 	for _, tt := range tests {

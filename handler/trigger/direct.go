@@ -74,26 +74,31 @@ func readRequestFields(f fields, d *standby.Draft) {
 		switch name {
 		case "InstanceId":
 			readInstanceIDs(d, f.obj[key])
-		case "Async":
-			d.Async = readBool(d, name, f.obj[key])
-		case "DryRun":
-			d.DryRun = readBool(d, name, f.obj[key])
-		case "Wait":
-			d.Wait = readBool(d, name, f.obj[key])
+		case "Async", "DryRun", "Wait":
+			*field(d, name) = readBool(d, name, f.obj[key])
 		default:
-			p := standby.Param{Name: name, Value: f.str(key)}
-			switch name {
-			case "Action":
-				d.Action = p
-			case "ScalingGroupId":
-				d.ScalingGroupID = p
-			case "ClientToken":
-				d.ClientToken = p
-			case "RegionId":
-				d.RegionID = p
-			}
+			*field(d, name) = standby.Param{Name: name, Value: f.str(key)}
 		}
 	}
+}
+
+// field is the draft's parameter of an API name (InstanceId aside).
+func field(d *standby.Draft, name string) *standby.Param {
+	switch name {
+	case "ScalingGroupId":
+		return &d.ScalingGroupID
+	case "ClientToken":
+		return &d.ClientToken
+	case "Async":
+		return &d.Async
+	case "RegionId":
+		return &d.RegionID
+	case "DryRun":
+		return &d.DryRun
+	case "Wait":
+		return &d.Wait
+	}
+	return &d.Action // the one name left in apiName
 }
 
 // readInstanceIDs takes an array of strings or one string, and names each

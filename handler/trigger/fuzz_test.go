@@ -3,27 +3,18 @@ package trigger
 import (
 	"encoding/json"
 	"net/url"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"ess-standby/handler/fctest"
 	"ess-standby/handler/standby"
 )
 
 // seeds adds every sample in events/ to a fuzz corpus, through add.
 func seeds(f *testing.F, add func(raw []byte)) {
-	paths, err := filepath.Glob("../../events/*.json")
-	if err != nil || len(paths) == 0 {
-		f.Fatalf("no samples: %v", err)
-	}
-	for _, p := range paths {
-		raw, err := os.ReadFile(p)
-		if err != nil {
-			f.Fatal(err)
-		}
-		add(raw)
+	for _, s := range fctest.Samples(f, "../../events") {
+		add(s.Payload)
 	}
 }
 

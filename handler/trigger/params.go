@@ -59,23 +59,10 @@ func readParams(values url.Values) standby.Draft {
 			continue
 		}
 		p := standby.Param{Name: name, Value: value}
-		switch name {
-		case "ScalingGroupId":
-			d.ScalingGroupID = p
-		case "InstanceId":
+		if name == "InstanceId" {
 			instances = append(instances, numbered{0, p})
-		case "ClientToken":
-			d.ClientToken = p
-		case "Async":
-			d.Async = p
-		case "RegionId":
-			d.RegionID = p
-		case "DryRun":
-			d.DryRun = p
-		case "Wait":
-			d.Wait = p
-		case "Action":
-			d.Action = p
+		} else {
+			*field(&d, name) = p
 		}
 	}
 	slices.SortStableFunc(instances, func(a, b numbered) int { return cmp.Compare(a.n, b.n) })
