@@ -21,6 +21,7 @@ import (
 	"ess-standby/handler/fctest"
 	"ess-standby/handler/settings"
 	"ess-standby/handler/standby"
+	"ess-standby/handler/standby/standbytest"
 	"ess-standby/handler/trigger"
 )
 
@@ -271,34 +272,19 @@ func TestTemplatesAgreeWithTheCode(t *testing.T) {
 	}
 }
 
-// planner is an AutoScaling that knows every instance, for dry runs.
-type planner struct{}
-
-func (planner) ScalingInstances(_ context.Context, _ standby.Session, _ string, ids []string) ([]standby.ScalingInstance, error) {
-	var out []standby.ScalingInstance
-	for _, id := range ids {
-		out = append(out, standby.ScalingInstance{InstanceID: id, ScalingGroupID: "asg-bp1any", LifecycleState: "InService"})
-	}
-	return out, nil
-}
-
-func (planner) CountInstances(context.Context, standby.Session, string, string) (int, error) {
-	return 10, nil
-}
-
-func (planner) Standby(context.Context, standby.Session, standby.StandbyCall) (standby.Activity, error) {
-	panic("a dry run called EnterStandby")
-}
-
-func (planner) ActivityStatuses(context.Context, standby.Session, []string) ([]standby.ActivityStatus, error) {
-	panic("a dry run waited")
-}
-
 // dryRun runs an event through the handler, changing nothing.
 func dryRun(t *testing.T, event any) handler.Outcome {
 	t.Helper()
 	payload, _ := json.Marshal(event)
-	h := handler.New(handler.Config{Standby: standby.Config{DryRun: true}}, planner{}, slog.New(slog.DiscardHandler))
+	// The instances the templates' timer and the rule checks name, InService.
+	fake := standbytest.NewFake("cn-hangzhou", map[string]map[string]string{
+		"asg-bp1any": {"i-bp1any": "InService"}, "asg-bp1fo0dbtsbmqa9h5dl3": {"i-bp1ecr7go2go9kq3m1a": "InService"}})
+	h := handler.New(handler.Config{Standby: standby.Config{DryRun: true}}, fake, slog.New(slog.DiscardHandler))
+	defer func() {
+		if calls := fake.Calls("Standby"); len(calls) > 0 {
+			t.Errorf("a dry run made %d Standby calls", len(calls))
+		}
+	}()
 	return h.Invoke(context.Background(), standby.Invocation{Region: "cn-hangzhou", Credentials: standby.Credentials{AccessKeyID: "a", AccessKeySecret: "b"}}, payload)
 }
 
