@@ -315,6 +315,13 @@ func TestBatchLastEventWins(t *testing.T) {
 // alarm back to OK, or a subscription alert RESOLVED.
 func TestRecoveries(t *testing.T) {
 	resolved := `{"subscription":{},"batchId":"B2","time":1795753000000,"alert":{"alertStatus":"RESOLVED","source":"SYS_EVENT","eventName":"Instance:SystemFailure.Reboot:Executed","eventContentMap":{"instanceId":"i-a1","eventStatus":"Executed"}}}`
+	// A recovery that names no instance is ignored, with EXIT_ON_OK or not.
+	for _, payload := range []string{strings.Replace(resolved, `"instanceId":"i-a1",`, "", 1), `{"alertState":"OK","dimensions":"{userId=1}"}`} {
+		h, _ := newHandler(handler.Config{ExitOnOK: true}, newFake())
+		if out := invokeFake(h, payload); out.Err != nil || decodeAnswer(t, out).Ignored == "" {
+			t.Errorf("a recovery of no instance: %s", out.Body)
+		}
+	}
 	ok := `{"alertState":"OK","dimensions":"{instanceId=i-a1}","timestamp":"1795753000000"}`
 	for _, payload := range []string{resolved, ok} {
 		f := standbytest.NewFake("cn-hangzhou", map[string]map[string]string{"asg-a": {"i-a1": "Standby"}})

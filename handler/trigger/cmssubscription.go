@@ -53,8 +53,9 @@ func (cmsSubscription) decode(f fields, ev *Event) {
 	case "TRIGGERED":
 		ie.decide(ev)
 	case "RESOLVED":
-		ev.Ignored, ev.Recovered = "the alert is RESOLVED (EXIT_ON_OK is off)", true
-		if ie.instance.Value != "" {
+		// A recovery of no instance has nothing to take out of Standby.
+		ev.Ignored, ev.Recovered = "the alert is RESOLVED (EXIT_ON_OK is off)", ie.instance.Value != ""
+		if ev.Recovered {
 			ev.Draft.AddInstance(ie.instance.Name, ie.instance.Value)
 		}
 	default:

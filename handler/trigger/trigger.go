@@ -13,6 +13,7 @@ package trigger
 
 import (
 	"bytes"
+	"slices"
 	"time"
 
 	"ess-standby/handler/standby"
@@ -57,10 +58,10 @@ type source interface {
 	decode(f fields, ev *Event)
 }
 
-// sources are the event sources, in the order they are tried. Each
-// recognises its payloads by field names the others never carry together.
-// HTTP-trigger events and timer events are told apart first, since only
-// they wrap another payload.
+// sources are the event sources, in the order they are tried (an HTTP
+// trigger's event is told apart before them, in Decode). Each recognises
+// its payloads by field names the others never carry together; RawData,
+// which has no envelope, comes last.
 var sources = []source{
 	cloudEvent{},
 	timer{},
@@ -110,9 +111,9 @@ func decodeOne(o object, err error, candidates []source, fallback source) Event 
 	return ev
 }
 
-// batchSources are those EventBridge can batch: its events, in either
-// schema, including CloudMonitor's pushed through it.
-var batchSources = []source{cloudEvent{}, cmsEvent{}, cmsSubscription{}, ecsSystemEventData{}, ecsStateChangeData{}, ecsPreemptibleData{}, cmsAlarmData{}}
+// batchSources are those EventBridge can batch: every event source but
+// the timer's, in either schema.
+var batchSources = slices.DeleteFunc(slices.Clone(sources), func(s source) bool { return s == source(timer{}) })
 
 // MaxBatch is the most events one batch may hold.
 const MaxBatch = 100
