@@ -129,50 +129,45 @@ func (s *Server) httpTrigger(w http.ResponseWriter, r *http.Request) {
 	w.Write(out.Body)
 }
 
-// body is the request body, to be read by the invocation's deadline: a
-// client that sends its headers, then trickles its body, is cut off then,
-// or at once when the server shuts down. done forgets it.
+// body is the request body, bounded by the invocation's deadline from the
+// moment the request arrives: a client that sends its headers, then
+// trickles its body, is cut off then, or at once when the server shuts
+// down. done forgets it and, when its body was not read to the end (the
+// caller was refused before), cuts the connection off rather than let the
+// server wait for the rest.
 func (s *Server) body(ctx context.Context, w http.ResponseWriter, body io.Reader) (io.Reader, func()) {
-	b := &boundedBody{s: s, rc: http.NewResponseController(w), body: body, ctx: ctx}
-	return b, func() { s.doneReading(b.rc) }
+	b := &boundedBody{s: s, rc: http.NewResponseController(w), body: body}
+	deadline, _ := ctx.Deadline() // invocation always sets one
+	s.mu.Lock()
+	if s.closing {
+		deadline = time.Now()
+	}
+	_ = b.rc.SetReadDeadline(deadline) // a connection that cannot take one is bounded by the server's ReadTimeout
+	s.reading[b.rc] = struct{}{}
+	s.mu.Unlock()
+	return b, func() {
+		s.doneReading(b.rc)
+		if !b.read {
+			_ = b.rc.SetReadDeadline(time.Now())
+		}
+	}
 }
 
+// boundedBody reads a request body and notes when it is all in.
 type boundedBody struct {
-	s       *Server
-	rc      *http.ResponseController
-	body    io.Reader
-	ctx     context.Context
-	started bool
+	s    *Server
+	rc   *http.ResponseController
+	body io.Reader
+	read bool // read to its end
 }
 
 func (b *boundedBody) Read(p []byte) (int, error) {
-	if !b.started {
-		b.started = true
-		if !b.s.startReading(b.ctx, b.rc) {
-			return 0, errShuttingDown
-		}
-	}
 	n, err := b.body.Read(p)
 	if err != nil { // the body is all in (or failed): the invocation may now run its course
+		b.read = err == io.EOF
 		b.s.doneReading(b.rc)
 	}
 	return n, err
-}
-
-var errShuttingDown = &standby.Error{Kind: standby.Unavailable, Code: "ServiceUnavailable", Message: "the function is shutting down"}
-
-// startReading registers a body being read and bounds it by the
-// invocation's deadline; false when the server is shutting down.
-func (s *Server) startReading(ctx context.Context, rc *http.ResponseController) bool {
-	deadline, _ := ctx.Deadline() // invocation always sets one
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closing {
-		return false
-	}
-	_ = rc.SetReadDeadline(deadline) // a connection that cannot take one is bounded by the server's ReadTimeout
-	s.reading[rc] = struct{}{}
-	return true
 }
 
 func (s *Server) doneReading(rc *http.ResponseController) {
@@ -181,7 +176,7 @@ func (s *Server) doneReading(rc *http.ResponseController) {
 	delete(s.reading, rc)
 }
 
-// cutOffReaders ends every body still being read, at once: a request whose
+// cutOffReaders ends every body still arriving, at once: a request whose
 // body has not arrived has not started its invocation, and must not hold
 // the shutdown.
 func (s *Server) cutOffReaders() {

@@ -100,6 +100,11 @@ type serving struct {
 
 func serve(t *testing.T, opts fcserver.Options) *serving {
 	t.Helper()
+	return serveWith(t, handler.Config{}, opts)
+}
+
+func serveWith(t *testing.T, cfg handler.Config, opts fcserver.Options) *serving {
+	t.Helper()
 	emu := essemu.NewServer([]essemu.Key{key}, essemu.SampleFleet()...)
 	t.Cleanup(emu.Close)
 	endpoint, _ := url.Parse(emu.URL)
@@ -111,7 +116,7 @@ func serve(t *testing.T, opts fcserver.Options) *serving {
 	s := &serving{addr: ln.Addr().String(), markers: &fctest.Output{}, done: make(chan error, 1)}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.stop = cancel
-	srv := fcserver.New(handler.New(handler.Config{}, ess.New(ess.Config{Endpoint: endpoint}), log), log, s.markers)
+	srv := fcserver.New(handler.New(cfg, ess.New(ess.Config{Endpoint: endpoint}), log), log, s.markers)
 	go func() { s.done <- fcserver.Serve(ctx, context.Background(), ln, srv, opts) }()
 	t.Cleanup(func() {
 		cancel()
@@ -227,5 +232,23 @@ func TestAutoScalingCallsAreBounded(t *testing.T) {
 	}
 	if len(emu.Activities()) != invocations {
 		t.Errorf("%d activities, want %d", len(emu.Activities()), invocations)
+	}
+}
+
+// A caller refused before its body is read (no token) is answered, and its
+// connection closed: the server does not wait, after answering, for a body
+// it will never read.
+func TestARefusedStalledBodyDoesNotHoldTheConnection(t *testing.T) {
+	s := serveWith(t, handler.Config{AuthToken: token}, fcserver.Options{})
+	conn := s.stall(t, "refused", 600)
+	conn.SetReadDeadline(time.Now().Add(30 * time.Second)) // a bound on the test
+	reader := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(reader, nil)
+	if err != nil || resp.StatusCode != 401 {
+		t.Fatalf("answered %v, %v; want 401", resp, err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	if _, err := reader.ReadByte(); !errors.Is(err, io.EOF) {
+		t.Errorf("after the 401 the connection got %v, want it closed by the server", err)
 	}
 }
