@@ -1,12 +1,9 @@
 package handler
 
 import (
-	"cmp"
 	"context"
 	"fmt"
-	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"ess-standby/handler/standby"
@@ -25,26 +22,29 @@ type answer struct {
 type EventReport struct {
 	Event       int      `json:"Event"` // its place in the batch, from 0
 	Source      string   `json:"Source"`
-	Result      string   `json:"Result"` // Acted, Ignored or Superseded
+	Result      string   `json:"Result"` // Acted, Ignored, Superseded, Refused or Failed
 	Reason      string   `json:"Reason,omitempty"`
 	InstanceIDs []string `json:"InstanceIds,omitempty"`
 }
 
 // member is an event that calls for action, once checked.
 type member struct {
-	index    int
-	req      standby.Request
-	identity string
+	index int
+	req   standby.Request
 }
 
-// act checks every event, sets aside those that call for nothing, and runs
-// the others: one request for a single event; for a batch, its events'
-// instances merged per action and region, each instance acted on as the
-// last event naming it asks. An invalid event fails the whole invocation
-// before any call, naming every problem of every event.
-func (h *Handler) act(ctx context.Context, inv standby.Invocation, events []trigger.Event, batch bool, st *standby.Stats) (answer, error) {
+// MaxClockSkew is how far ahead of the function's clock an event's own time
+// may be: an event dated later is no event this function can trust.
+const MaxClockSkew = 5 * time.Minute
+
+// act decides every event for itself: it sets aside those that call for
+// nothing, refuses those that are invalid, and runs all the others
+// together, so that one event's refusal never stops another's action and a
+// batch makes one plan per group. For a batch, each instance is acted on
+// as the last event naming it asks.
+func (h *Handler) act(ctx context.Context, inv standby.Invocation, events []trigger.Event, batch bool) (answer, standby.Stats, error) {
 	now := h.now()
-	var problems standby.Problems
+	var problems standby.Problems // of the invalid events, each named
 	var members []member
 	reports := make([]EventReport, len(events))
 	for i, ev := range events {
@@ -52,10 +52,6 @@ func (h *Handler) act(ctx context.Context, inv standby.Invocation, events []trig
 			ev.Ignored, ev.Draft.Action = "", standby.Param{Name: "EXIT_ON_OK", Value: string(standby.ExitStandby)}
 		}
 		reports[i] = EventReport{Event: i, Source: ev.Source}
-		prefix := ""
-		if batch {
-			prefix = "[" + strconv.Itoa(i) + "]."
-		}
 		switch why := h.stale(ev, now); {
 		case why != "":
 			reports[i].Result, reports[i].Reason = "Ignored", why
@@ -65,48 +61,128 @@ func (h *Handler) act(ctx context.Context, inv standby.Invocation, events []trig
 			// Validation adds its problems to decoding's: all are reported.
 			req := ev.Draft.Check(h.svc.MaxInstances())
 			if !ev.Draft.Empty() {
+				prefix := ""
+				if batch {
+					prefix = "[" + strconv.Itoa(i) + "]."
+				}
 				problems.Include(prefix, ev.Draft.Problems)
+				reports[i].Result, reports[i].Reason = "Refused", standby.AsError(ev.Draft.Err()).Message
 				continue
 			}
-			members = append(members, member{index: i, req: req, identity: ev.Identity})
+			req.Identity = ev.Identity
+			members = append(members, member{index: i, req: req})
 		}
-	}
-	if err := problems.Err(); err != nil {
-		return answer{}, err
 	}
 	if len(members) == 0 {
-		return ignoredAnswer(reports, batch), nil
+		if err := problems.Err(); err != nil {
+			return answer{Events: batchOnly(batch, reports)}, standby.Stats{}, err
+		}
+		return ignoredAnswer(reports, batch), standby.Stats{}, nil
 	}
-	requests := []member{members[0]}
 	if batch {
 		var err error
-		if requests, err = h.merge(inv, members, reports); err != nil {
-			return answer{}, err
+		if members, err = h.lastWins(members, reports); err != nil {
+			return answer{}, standby.Stats{}, err
 		}
 	}
+	reqs := make([]standby.Request, len(members))
+	for i, m := range members {
+		reqs[i] = m.req
+	}
+	answers, st := h.svc.Run(ctx, inv, reqs...)
 	var a answer
-	var first error
-	for _, m := range requests {
-		got, err := h.svc.Run(ctx, inv, m.req, m.identity, st)
+	for i, got := range answers {
 		a.Answer = a.Answer.Merge(got)
-		if first == nil {
-			first = err
+		if batch {
+			reports[members[i].index].Result = eventResult(got)
 		}
 	}
-	if batch {
-		a.Events = reports
-	}
-	return a, first
+	a.Events = batchOnly(batch, reports)
+	return a, st, verdict(a.Instances, problems)
 }
 
-// stale says why an event is too old to act on, if it is: deliveries are
-// retried for a long time, and an alarm that could not act in time should
-// not act hours later. An event that carries no time is never stale.
+func batchOnly(batch bool, reports []EventReport) []EventReport {
+	if !batch {
+		return nil
+	}
+	return reports
+}
+
+// eventResult sums up what became of an event's instances.
+func eventResult(a standby.Answer) string {
+	left, refused := 0, 0
+	for _, line := range a.Instances {
+		switch {
+		case line.Left():
+			left++
+		case line.Refusal():
+			refused++
+		}
+	}
+	switch {
+	case left > 0:
+		return "Failed"
+	case refused == len(a.Instances):
+		return "Refused"
+	}
+	return "Acted"
+}
+
+// verdict is the invocation's failure, if it fails: while some instance is
+// left that a retry may do (so that FC, or the sender, retries: a retry
+// does only what is left), or when everything it could act on was refused.
+// A refusal beside instances done is reported in the answer, and logged at
+// ERROR, but does not fail the invocation: a retry would change nothing.
+func verdict(all []standby.InstanceResult, problems standby.Problems) error {
+	var lines, left, refused []standby.InstanceResult
+	seen := map[string]bool{} // an instance named twice is one instance
+	for _, line := range all {
+		if seen[line.InstanceID] {
+			continue
+		}
+		seen[line.InstanceID] = true
+		lines = append(lines, line)
+		switch {
+		case line.Left():
+			left = append(left, line)
+		case line.Refusal():
+			refused = append(refused, line)
+		}
+	}
+	switch {
+	case len(left) > 0:
+		return summary(left, len(lines), "are left to retry")
+	case len(refused) < len(lines):
+		return nil
+	case !problems.Empty():
+		return problems.Err() // names every problem of every event
+	}
+	return summary(refused, len(lines), "were refused")
+}
+
+// summary is the failure of lines: the first one's, counting the others.
+func summary(lines []standby.InstanceResult, of int, what string) error {
+	e := *lines[0].Err
+	if of > 1 {
+		e.Message = fmt.Sprintf("%d of %d instances %s; the first, %s: %s", len(lines), of, what, lines[0].InstanceID, e.Message)
+	}
+	return &e
+}
+
+// stale says why an event is not to be acted on by its time, if it is:
+// older than MAX_EVENT_AGE (deliveries are retried for a long time, and an
+// alarm that could not act in time should not act hours later), or dated
+// further ahead than a clock's skew (its time cannot be right). An event
+// that carries no time is never stale.
 func (h *Handler) stale(ev trigger.Event, now time.Time) string {
-	if h.cfg.MaxEventAge <= 0 || ev.Time.IsZero() {
+	if ev.Time.IsZero() {
 		return ""
 	}
-	if age := now.Sub(ev.Time); age > h.cfg.MaxEventAge {
+	age := now.Sub(ev.Time)
+	if age < -MaxClockSkew {
+		return fmt.Sprintf("the event is dated %s ahead of this function's clock, more than the %s a clock may be off", (-age).Round(time.Second), MaxClockSkew)
+	}
+	if h.cfg.MaxEventAge > 0 && age > h.cfg.MaxEventAge {
 		return fmt.Sprintf("the event is %s old, older than MAX_EVENT_AGE=%s", age.Round(time.Second), h.cfg.MaxEventAge)
 	}
 	return ""
@@ -120,26 +196,18 @@ func ignoredAnswer(reports []EventReport, batch bool) answer {
 	return answer{Ignored: fmt.Sprintf("none of the %d events calls for Standby", len(reports)), Events: reports}
 }
 
-// merge makes a batch's members into one request per action and region.
-// Each instance goes to the last event that names it (an alarm that fired
-// and recovered within one batch ends recovered); an event left with no
-// instance of its own is reported superseded. Each request's tokens derive
-// from the identities of the events it serves, so the same batch delivered
-// again makes the same calls.
-func (h *Handler) merge(inv standby.Invocation, members []member, reports []EventReport) ([]member, error) {
+// lastWins leaves each instance of a batch to the last event that names it
+// (an alarm that fired and recovered within one batch ends recovered); an
+// event left with no instance of its own is reported superseded. The batch
+// may name at most MAX_INSTANCES instances in all.
+func (h *Handler) lastWins(members []member, reports []EventReport) ([]member, error) {
 	last := map[string]int{} // instance → the last member naming it
 	for i, m := range members {
 		for _, id := range m.req.InstanceIDs {
 			last[id] = i
 		}
 	}
-	type key struct {
-		action standby.Action
-		region string
-	}
-	var order []key
-	merged := map[key]*member{}
-	identities := map[key][]string{}
+	var kept []member
 	total := 0
 	for i, m := range members {
 		var own []string
@@ -153,29 +221,14 @@ func (h *Handler) merge(inv standby.Invocation, members []member, reports []Even
 			reports[m.index].Result, reports[m.index].Reason = "Superseded", "event "+strconv.Itoa(later)+" of this batch names its instances later"
 			continue
 		}
-		reports[m.index].Result, reports[m.index].InstanceIDs = "Acted", own
-		k := key{m.req.Action, h.svc.Region(inv, m.req)}
-		if merged[k] == nil {
-			order = append(order, k)
-			merged[k] = &member{index: m.index, req: standby.Request{Action: k.action, RegionID: k.region}}
-		}
-		merged[k].req.InstanceIDs = append(merged[k].req.InstanceIDs, own...)
-		identities[k] = append(identities[k], cmp.Or(m.identity, "request:"+inv.RequestID+"#"+strconv.Itoa(m.index)))
+		reports[m.index].InstanceIDs = own
+		m.req.InstanceIDs = own
+		kept = append(kept, m)
 		total += len(own)
 	}
 	if limit := h.svc.MaxInstances(); total > limit {
 		return nil, &standby.Error{Kind: standby.Invalid, Code: "InvalidParameter",
 			Message: fmt.Sprintf("InstanceId: at most %d instances per invocation (MAX_INSTANCES), the batch names %d", limit, total)}
 	}
-	// Sorted, the instances and the identities make the same calls and
-	// tokens whatever the order of the batch's events.
-	requests := make([]member, len(order))
-	for i, k := range order {
-		ids := identities[k]
-		slices.Sort(ids)
-		slices.Sort(merged[k].req.InstanceIDs)
-		merged[k].identity = "batch:" + strings.Join(ids, "\n")
-		requests[i] = *merged[k]
-	}
-	return requests, nil
+	return kept, nil
 }

@@ -79,9 +79,15 @@ func (c *invocation) answer(a answer, err error) Outcome {
 	} else {
 		out.Body = mustJSON(a)
 		outcome := "standby"
-		if a.Ignored != "" {
+		switch refused := refusals(a); {
+		case a.Ignored != "":
 			outcome = "ignored"
 			attrs = append(attrs, slog.String("ignored", a.Ignored))
+		case refused > 0:
+			// Done in part, refused in part: not failed (a retry would
+			// change nothing), but an operator must hear of it.
+			outcome, level = "partial", slog.LevelError
+			attrs = append(attrs, slog.Int("refused", refused))
 		}
 		attrs = append(attrs, slog.String("outcome", outcome))
 	}
@@ -105,8 +111,27 @@ func (c *invocation) answer(a answer, err error) Outcome {
 	if rec.stats.Guard != "" {
 		attrs = append(attrs, slog.String("guard", rec.stats.Guard))
 	}
+	if rec.stats.Merged > 0 {
+		attrs = append(attrs, slog.Int("merged", rec.stats.Merged))
+	}
 	h.log.LogAttrs(ctx, level, "invocation", attrs...)
 	return out
+}
+
+// refusals counts what an answer refused: its instances and its events.
+func refusals(a answer) int {
+	n := 0
+	for _, line := range a.Instances {
+		if line.Refusal() {
+			n++
+		}
+	}
+	for _, ev := range a.Events {
+		if ev.Result == "Refused" && len(ev.InstanceIDs) == 0 {
+			n++ // refused whole, before any instance was looked at
+		}
+	}
+	return n
 }
 
 func mustJSON(v any) []byte {

@@ -27,7 +27,7 @@ func TestHostileInputsThroughTheFunction(t *testing.T) {
 			invoke := func() {
 				logs.Reset()
 				if strings.HasPrefix(name, "form:") {
-					req := trigger.HTTPRequest{Method: "POST", Header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}}
+					req := trigger.HTTPRequest{Method: "POST", Path: "/", Header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}}
 					out = h.InvokeHTTP(context.Background(), fakeInv, req, bytes.NewReader(payload))
 				} else {
 					out = h.Invoke(context.Background(), fakeInv, payload)

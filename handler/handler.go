@@ -13,9 +13,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"ess-standby/handler/standby"
@@ -105,11 +107,30 @@ func (h *Handler) InvokeHTTP(ctx context.Context, inv standby.Invocation, req tr
 			return c.fail(errUnauthorized)
 		}
 	}
+	if _, ok := trigger.RouteOf(req.Path); !ok {
+		return c.fail(errNoRoute(req.Path))
+	}
 	var err error
 	if req.Body, err = ReadPayload(body); err != nil {
 		return c.fail(err)
 	}
 	return c.handle([]trigger.Event{trigger.FromHTTP(req)}, false)
+}
+
+// errNoRoute answers a path that is no route: nothing is done, and the
+// answer names the routes.
+func errNoRoute(path string) error {
+	var enter, exit []string
+	for _, r := range trigger.Routes {
+		if r.Exit {
+			exit = append(exit, r.Path)
+		} else {
+			enter = append(enter, r.Path)
+		}
+	}
+	return &standby.Error{Kind: standby.NotFound, Code: "InvalidPath.NotFound", Message: fmt.Sprintf(
+		"%s is not a route of this function: it serves %s (EnterStandby, or the request's Action) and %s (ExitStandby), exactly",
+		standby.Quote(path), strings.Join(enter, ", "), strings.Join(exit, ", "))}
 }
 
 // ReadPayload reads an event or a request body, at most MaxPayload bytes of
@@ -134,6 +155,7 @@ func (c *invocation) handle(events []trigger.Event, batch bool) Outcome {
 	if batch {
 		c.rec.source, c.rec.alarm, c.rec.events = "eventbridge-batch", nil, len(events)
 	}
-	a, err := c.h.act(c.ctx, c.inv, events, batch, &c.rec.stats)
+	a, st, err := c.h.act(c.ctx, c.inv, events, batch)
+	c.rec.stats = st
 	return c.answer(a, err)
 }

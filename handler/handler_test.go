@@ -69,7 +69,7 @@ func TestInvalidInputMakesNoCall(t *testing.T) {
 		`{"specversion":"1.0","source":"acs.cms","type":"cms:CloudMonitor:AlertWebHook","data":{"alertState":"ALERT","dimensions":"{userId=1}"}}`,
 		`{"specversion":"1.0","source":"acs.ecs","type":"ecs:Instance:SystemMaintenance.Reboot","time":"last week","data":{"instanceId":"i-a1","eventStatus":"Scheduled"}}`,
 		`{"InstanceIds":["i-a1"],"EventType":"SystemFailure.Reboot"}`,
-		`[{"instanceId":"i-a1","action":"delete"},{"InstanceIds":["i-a2"]}]`,
+		`[{"InstanceIds":["i-a2"]},{"instanceId":"i-bad id","action":"delete"}]`,
 	} {
 		f := newFake()
 		h, _ := newHandler(handler.Config{}, f)
@@ -88,7 +88,7 @@ func TestErrorAnswers(t *testing.T) {
 	h, logs := newHandler(handler.Config{Standby: standby.Config{ScalingGroupID: "asg-a"}}, f)
 	out := invokeFake(h, `{"InstanceId":"i-a1"}`)
 	want := `{"Code":"IncorrectInstanceStatus","Message":"The current status of the instance does not support this action.","RequestId":"fc-req-1",` +
-		`"Instances":[{"InstanceId":"i-a1","ScalingGroupId":"asg-a","LifecycleState":"InService","Result":"Failed","Reason":"IncorrectInstanceStatus: The current status of the instance does not support this action."}]}`
+		`"Instances":[{"InstanceId":"i-a1","ScalingGroupId":"asg-a","LifecycleState":"InService","Result":"Refused","Code":"IncorrectInstanceStatus","Reason":"The current status of the instance does not support this action."}]}`
 	if out.Status != 409 || out.Err.Code != "IncorrectInstanceStatus" || string(out.Body) != want {
 		t.Errorf("answer %d %s\nwant 409 %s", out.Status, out.Body, want)
 	}
@@ -133,7 +133,7 @@ func TestAuthToken(t *testing.T) {
 			for k, v := range tt.headers {
 				header[k] = v
 			}
-			out := h.InvokeHTTP(context.Background(), fakeInv, trigger.HTTPRequest{Method: "POST", Header: header, Query: q}, bytes.NewReader(body))
+			out := h.InvokeHTTP(context.Background(), fakeInv, trigger.HTTPRequest{Method: "POST", Path: "/standby", Header: header, Query: q}, bytes.NewReader(body))
 			if out.Status != tt.wantStatus {
 				t.Errorf("status %d %s, want %d", out.Status, out.Body, tt.wantStatus)
 			}

@@ -67,7 +67,14 @@ type answer struct {
 // invoke runs one invocation with ten seconds to live.
 func (w *world) invoke(t *testing.T, requestID string, payload []byte) (handler.Outcome, answer) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	return w.invokeWithin(t, 10*time.Second, requestID, payload)
+}
+
+// invokeWithin runs one invocation with timeout to live: the retries of a
+// failure that lasts give up within it.
+func (w *world) invokeWithin(t *testing.T, timeout time.Duration, requestID string, payload []byte) (handler.Outcome, answer) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	out := w.h.Invoke(ctx, standby.Invocation{RequestID: requestID, Region: essemu.SampleRegion, Credentials: creds}, payload)
 	var a answer
@@ -274,9 +281,9 @@ func TestGuardRailsRefuseBeforeAnyChange(t *testing.T) {
 			`{"InstanceIds":["i-bp1ecr7go2go9kq3m1a"]}`, "Forbidden.ScalingGroupNotAllowed", "ALLOWED_SCALING_GROUP_IDS"},
 		{"group not allowed, named in the request", handler.Config{Standby: standby.Config{AllowedGroups: []string{essemu.APIGroup}}},
 			`{"ScalingGroupId":"asg-bp1fo0dbtsbmqa9h5dl3","InstanceIds":["i-bp1ecr7go2go9kq3m1a"]}`, "Forbidden.ScalingGroupNotAllowed", "ALLOWED_SCALING_GROUP_IDS"},
-		{"too few left InService, by count", handler.Config{Standby: standby.Config{MinInService: standby.MinInService{Count: 3}}},
+		{"too few left InService, by count", handler.Config{Standby: standby.Config{MinInService: standby.MinInService{Count: 4}}},
 			`{"InstanceIds":["i-bp1ecr7go2go9kq3m1a","i-bp1ecr7go2go9kq3m1b"]}`, "Forbidden.MinInService", "MIN_IN_SERVICE"},
-		{"too few left InService, by percent", handler.Config{Standby: standby.Config{MinInService: standby.MinInService{Percent: 50}}},
+		{"too few left InService, by percent", handler.Config{Standby: standby.Config{MinInService: standby.MinInService{Percent: 70}}},
 			`{"InstanceIds":["i-bp1ecr7go2go9kq3m1a","i-bp1ecr7go2go9kq3m1b"]}`, "Forbidden.MinInService", "MIN_IN_SERVICE"},
 		{"too many instances", handler.Config{Standby: standby.Config{MaxInstances: 2}},
 			`{"InstanceIds":["i-bp1ecr7go2go9kq3m1a","i-bp1ecr7go2go9kq3m1b","i-bp1ecr7go2go9kq3m1c"]}`, "InvalidParameter", ""},
@@ -367,15 +374,40 @@ func TestTheWayBack(t *testing.T) {
 	})
 }
 
-// A failed batch does not hide the others: they are made, and reported.
-func TestOneFailedBatchDoesNotHideTheOthers(t *testing.T) {
-	w := newWorld(t, handler.Config{})
-	w.emu.Inject(essemu.Fault{Action: "EnterStandby", Times: 1, Status: 403, Code: "Forbidden.Unauthorized", Message: "not this group"})
-	out, a := w.invoke(t, "two", []byte(`{"InstanceIds":["i-bp1ecr7go2go9kq3m1a","i-bp1hh2ka9xr7wq4t5n0a"]}`))
-	if out.Err == nil || a.Code != "Forbidden.Unauthorized" || !strings.Contains(a.Message, "1 of 2 calls failed") || len(a.Activities) != 1 {
-		t.Fatalf("answered %s %q with %d activities", a.Code, a.Message, len(a.Activities))
-	}
-	if a.Instances[0].Result != "Failed" || a.Instances[1].Result != "EnteredStandby" {
-		t.Errorf("report %+v", a.Instances)
-	}
+// A failed call does not hide the others: they are made, and reported. A
+// refusal for good beside an instance done is answered, and logged at
+// ERROR, without failing the invocation (a retry would change nothing); a
+// failure a retry may mend fails it, and the retry does only what is left.
+func TestOneFailedCallDoesNotHideTheOthers(t *testing.T) {
+	two := []byte(`{"InstanceIds":["i-bp1ecr7go2go9kq3m1a","i-bp1hh2ka9xr7wq4t5n0a"]}`)
+	t.Run("refused for good", func(t *testing.T) {
+		w := newWorld(t, handler.Config{})
+		w.emu.Inject(essemu.Fault{Action: "EnterStandby", Times: 1, Status: 403, Code: "Forbidden.Unauthorized", Message: "not this group"})
+		out, a := w.invoke(t, "two", two)
+		if out.Err != nil || out.Status != 200 || len(a.Activities) != 1 {
+			t.Fatalf("answered %d %s with %d activities, want 200 and the other group's activity", out.Status, out.Body, len(a.Activities))
+		}
+		if a.Instances[0].Result != "Refused" || a.Instances[0].Code != "Forbidden.Unauthorized" || a.Instances[1].Result != "EnteredStandby" {
+			t.Errorf("report %+v", a.Instances)
+		}
+		if logs := w.logs.String(); !strings.Contains(logs, `"level":"ERROR"`) || !strings.Contains(logs, `"outcome":"partial"`) || !strings.Contains(logs, `"refused":1`) {
+			t.Errorf("the log line does not say, at ERROR, that one was refused: %s", logs)
+		}
+	})
+	t.Run("left to retry", func(t *testing.T) {
+		w := newWorld(t, handler.Config{})
+		w.emu.Inject(essemu.Fault{Action: "EnterStandby", After: 1, Status: 503, Code: "ServiceUnavailable", Message: "down"})
+		out, a := w.invokeWithin(t, 1500*time.Millisecond, "two", two)
+		if out.Err == nil || a.Code != "ServiceUnavailable" || !strings.Contains(a.Message, "1 of 2 instances are left to retry") || len(a.Activities) != 1 {
+			t.Fatalf("answered %s %q with %d activities, want the failure, naming what is left", a.Code, a.Message, len(a.Activities))
+		}
+		if a.Instances[0].Result != "EnteredStandby" || a.Instances[1].Result != "Failed" {
+			t.Errorf("report %+v", a.Instances)
+		}
+		w.emu.ClearFaults()
+		before := len(w.calls("EnterStandby"))
+		if out, a := w.invoke(t, "two", two); out.Err != nil || a.Instances[1].Result != "EnteredStandby" || len(w.calls("EnterStandby")) != before+1 {
+			t.Errorf("the retry answered %s with %+v after %d more calls, want the one left done by one call", out.Body, a.Instances, len(w.calls("EnterStandby"))-before)
+		}
+	})
 }

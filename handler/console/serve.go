@@ -15,6 +15,7 @@ import (
 
 	"ess-standby/handler"
 	"ess-standby/handler/fcserver"
+	"ess-standby/handler/standby"
 )
 
 func init() { modes["serve"] = serve }
@@ -34,7 +35,11 @@ func serve(_ []string, env Env) int {
 	log.Info("listening", "addr", ln.Addr().String())
 	ctx, force, stop := twoSignals(log)
 	defer stop()
-	srv := fcserver.New(handler.New(env.Settings.Handler, env.Client, log), log, env.Stdout)
+	// Many invocations share this process: a storm's requests wait for each
+	// other a moment, to share their reads and their groups' plans.
+	cfg := env.Settings.Handler
+	cfg.Standby.MergeWindow = standby.ServerMergeWindow
+	srv := fcserver.New(handler.New(cfg, env.Client, log), log, env.Stdout)
 	if err := fcserver.Serve(ctx, force, ln, srv, fcserver.Options{Grace: shutdownGrace}); err != nil {
 		log.Error("server stopped", "err", err.Error())
 		return 1

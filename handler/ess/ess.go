@@ -232,24 +232,34 @@ func listed(params map[string]string, name string, values []string) map[string]s
 }
 
 func (c *Client) ScalingInstances(ctx context.Context, s standby.Session, groupID string, instanceIDs []string) ([]standby.ScalingInstance, error) {
+	resp, err := c.describeInstances(ctx, s, groupID, "", instanceIDs)
+	if err != nil {
+		return nil, err
+	}
 	var found []standby.ScalingInstance
-	err := c.describeInstances(ctx, s, groupID, "", instanceIDs, func(resp *instancesPage) {
-		for _, in := range resp.ScalingInstances.ScalingInstance {
-			found = append(found, standby.ScalingInstance{InstanceID: in.InstanceId, ScalingGroupID: in.ScalingGroupId, LifecycleState: in.LifecycleState})
-		}
-	})
-	return found, err
+	for _, in := range resp.ScalingInstances.ScalingInstance {
+		found = append(found, standby.ScalingInstance{InstanceID: in.InstanceId, ScalingGroupID: in.ScalingGroupId, LifecycleState: in.LifecycleState})
+	}
+	return found, nil
 }
 
+// CountInstances reads the count from TotalCount, which an answer must
+// carry: a count it does not give is not zero.
 func (c *Client) CountInstances(ctx context.Context, s standby.Session, groupID, state string) (int, error) {
-	total := 0
-	err := c.describeInstances(ctx, s, groupID, state, nil, func(resp *instancesPage) { total = int(resp.TotalCount) })
-	return total, err
+	resp, err := c.describeInstances(ctx, s, groupID, state, nil)
+	if err != nil {
+		return 0, err
+	}
+	if resp.TotalCount == nil {
+		return 0, &standby.Error{Kind: standby.Unavailable, Code: "ServiceUnavailable", Message: "Auto Scaling answered DescribeScalingInstances without TotalCount: the count is unknown",
+			Cause: errorf(s, "DescribeScalingInstances: no TotalCount in the answer")}
+	}
+	return int(*resp.TotalCount), nil
 }
 
 // instancesPage is the part of a DescribeScalingInstances answer read here.
 type instancesPage struct {
-	TotalCount       flexInt
+	TotalCount       *flexInt
 	ScalingInstances struct {
 		ScalingInstance []struct {
 			InstanceId, ScalingGroupId, LifecycleState string
@@ -267,26 +277,22 @@ func (n *flexInt) UnmarshalJSON(b []byte) error {
 	return err
 }
 
-// describeInstances pages through DescribeScalingInstances; with no
-// instance IDs it asks for one page of one instance: the total is the answer.
-func (c *Client) describeInstances(ctx context.Context, s standby.Session, groupID, state string, instanceIDs []string, page func(*instancesPage)) error {
+// describeInstances reads one page of DescribeScalingInstances, which is
+// all any question asked here needs, whatever TotalCount says: at most 20
+// instances by ID (a page holds 50), or with no IDs a page of one, whose
+// TotalCount is the answer.
+func (c *Client) describeInstances(ctx context.Context, s standby.Session, groupID, state string, instanceIDs []string) (*instancesPage, error) {
 	size := 50
 	if len(instanceIDs) == 0 {
 		size = 1
 	}
-	for number := 1; ; number++ {
-		params := listed(map[string]string{"ScalingGroupId": groupID, "LifecycleState": state,
-			"PageSize": strconv.Itoa(size), "PageNumber": strconv.Itoa(number)}, "InstanceId", instanceIDs)
-		var resp instancesPage
-		if err := c.rpc(ctx, s, describeScalingInstances, params, &resp); err != nil {
-			return err
-		}
-		page(&resp)
-		got := len(resp.ScalingInstances.ScalingInstance)
-		if len(instanceIDs) == 0 || got == 0 || number*size >= int(resp.TotalCount) {
-			return nil
-		}
+	params := listed(map[string]string{"ScalingGroupId": groupID, "LifecycleState": state,
+		"PageSize": strconv.Itoa(size), "PageNumber": "1"}, "InstanceId", instanceIDs)
+	var resp instancesPage
+	if err := c.rpc(ctx, s, describeScalingInstances, params, &resp); err != nil {
+		return nil, err
 	}
+	return &resp, nil
 }
 
 func (c *Client) Standby(ctx context.Context, s standby.Session, sc standby.StandbyCall) (standby.Activity, error) {

@@ -13,12 +13,17 @@ func TestInstancesPageDecodes(t *testing.T) {
 		`{"TotalCount":"2","ScalingInstances":{"ScalingInstance":[{"InstanceId":"i-a","ScalingGroupId":"asg-a","LifecycleState":"InService"},{"InstanceId":"i-b","ScalingGroupId":"asg-a","LifecycleState":"Standby"}]}}`,
 	} {
 		var p instancesPage
-		if err := json.Unmarshal([]byte(body), &p); err != nil || p.TotalCount != 2 || len(p.ScalingInstances.ScalingInstance) != 2 || p.ScalingInstances.ScalingInstance[1].LifecycleState != "Standby" {
+		if err := json.Unmarshal([]byte(body), &p); err != nil || p.TotalCount == nil || *p.TotalCount != 2 || len(p.ScalingInstances.ScalingInstance) != 2 || p.ScalingInstances.ScalingInstance[1].LifecycleState != "Standby" {
 			t.Errorf("%s decoded to %+v, %v", body, p, err)
 		}
 	}
 	var p instancesPage
 	if err := json.Unmarshal([]byte(`{"TotalCount":"many"}`), &p); err == nil {
 		t.Error("a count that is no number was accepted")
+	}
+	// An answer without the count says nothing of it: not zero.
+	p = instancesPage{}
+	if err := json.Unmarshal([]byte(`{"ScalingInstances":{"ScalingInstance":[]}}`), &p); err != nil || p.TotalCount != nil {
+		t.Errorf("an answer without TotalCount decoded to %v, %v", p.TotalCount, err)
 	}
 }

@@ -44,6 +44,13 @@ func (s *Server) Inject(f Fault) {
 	s.faults = append(s.faults, fault{Fault: f})
 }
 
+// ClearFaults removes every fault: Auto Scaling is well again.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = nil
+}
+
 // Fail makes the next n calls of action (or of any action, for "*") fail
 // with the given HTTP status and error code.
 func (s *Server) Fail(action string, n, status int, code, message string) {

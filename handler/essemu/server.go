@@ -24,6 +24,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/big"
 	"net"
 	"net/http"
@@ -108,14 +109,20 @@ type hold struct {
 	release chan struct{}
 }
 
-// Fault makes calls fail, or answer late, once their signature has passed.
+// Fault makes calls fail, answer late, or answer what Auto Scaling should
+// not, once their signature has passed.
 type Fault struct {
 	Action        string        // the action it applies to; "*" for every action
+	After         int           // let this many matching calls through first
 	Every         int           // only every Every-th matching call (0 or 1: each)
 	Times         int           // at most this many times (0: no limit)
 	Status        int           // answer this HTTP status with Code and Message (0: answer normally)
 	Code, Message string        // the error, when Status is set
 	Delay         time.Duration // answer this much later: a latency spike
+	// Answer, when set, is what a successful call answers instead of its
+	// result (RequestId added), and the call changes nothing: an answer
+	// missing what it should carry.
+	Answer map[string]any
 }
 
 type fault struct {
@@ -131,7 +138,7 @@ func (s *Server) takeFault(action string) *Fault {
 			continue
 		}
 		f.seen++
-		if f.Every > 1 && f.seen%f.Every != 0 {
+		if f.seen <= f.After || f.Every > 1 && (f.seen-f.After)%f.Every != 0 {
 			continue
 		}
 		f.applied++
@@ -294,6 +301,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case apiErr != nil:
 	case f != nil && f.Status != 0:
 		apiErr = &apiError{status: f.Status, code: f.Code, message: f.Message}
+	case f != nil && f.Answer != nil:
+		result = maps.Clone(f.Answer)
 	default:
 		result, apiErr = s.serveAction(params, call.Action)
 	}

@@ -67,8 +67,9 @@ var Samples = map[string]Expectation{
 	"eventbridge-ecs-preemptible.json":          {Trigger: "eventbridge:ecs:Instance:PreemptibleInstanceInterruption", Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1ecr7go2go9kq3m1d"}},
 	"eventbridge-ecs-preemptible-rawdata.json":  {Trigger: "eventbridge-rawdata:ecs:Instance:PreemptibleInstanceInterruption", Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1hh2ka9xr7wq4t5n0a"}},
 	"eventbridge-ecs-statechange-rawdata.json":  {Trigger: "eventbridge-rawdata:ecs:Instance:StateChange", Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1ecr7go2go9kq3m1b"}},
-	// A batch: one call per group, whatever the events' order.
-	"eventbridge-batch.json":          {Trigger: "eventbridge-batch", Status: 200, Calls: []string{"DescribeScalingInstances", "EnterStandby", "EnterStandby"}, Standby: []string{"i-bp1ecr7go2go9kq3m1a", "i-bp1ecr7go2go9kq3m1b", "i-bp1hh2ka9xr7wq4t5n0a"}},
+	// A batch: one call per group, whatever the events' order; the answer
+	// names the instances in the order of the events naming them.
+	"eventbridge-batch.json":          {Trigger: "eventbridge-batch", Status: 200, Calls: []string{"DescribeScalingInstances", "EnterStandby", "EnterStandby"}, Standby: []string{"i-bp1ecr7go2go9kq3m1a", "i-bp1hh2ka9xr7wq4t5n0a", "i-bp1ecr7go2go9kq3m1b"}},
 	"eventbridge-batch-rawdata.json":  {Trigger: "eventbridge-batch", Status: 200, Calls: []string{"DescribeScalingInstances", "EnterStandby", "EnterStandby"}, Standby: []string{"i-bp1ecr7go2go9kq3m1c", "i-bp1hh2ka9xr7wq4t5n0b"}},
 	"eventbridge-ecs-disk-event.json": {Trigger: "eventbridge:ecs:Disk:DiskOperationCompleted", Status: 200, Ignored: true},
 	"eventbridge-cms-alert.json":      {Trigger: "eventbridge:cms:CloudMonitor:AlertWebHook", Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1hh2ka9xr7wq4t5n0a"}},

@@ -135,7 +135,8 @@ func TestFailuresThroughTheGo1Runtime(t *testing.T) {
 		{"no role attached", essemu.Key{}, nil, "MissingCredentials", 0},
 		{"wrong secret", essemu.Key{ID: key.ID, Secret: "not-the-secret", Token: key.Token}, nil, "SignatureDoesNotMatch", 1},
 		{"RAM says no: final, never retried", key, func() { f.emu.Fail("EnterStandby", 1, 403, "Forbidden.Unauthorized", "no") }, "Forbidden.Unauthorized", 2},
-		{"instance busy: final", key, func() { f.emu.Fail("EnterStandby", 1, 400, "IncorrectInstanceStatus", "busy") }, "IncorrectInstanceStatus", 2},
+		// Read again: still InService, so the refusal stands.
+		{"instance busy: final", key, func() { f.emu.Fail("EnterStandby", 1, 400, "IncorrectInstanceStatus", "busy") }, "IncorrectInstanceStatus", 3},
 		{"throttled once, then through", key, func() {
 			f.emu.Fail("EnterStandby", 1, 400, "Throttling", "Request was denied due to request throttling.")
 		}, "", 3},

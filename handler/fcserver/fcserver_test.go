@@ -89,8 +89,10 @@ func serveInProcess(tb testing.TB, log io.Writer, callers int) *inProcess {
 	return s
 }
 
-// 200 invocations at once, in process and under -race: each gets its own
-// activity, nothing races, and after shutdown no goroutine is left.
+// 200 invocations at once, in process and under -race: each is answered
+// with the activity that moved its instance (invocations merged share
+// one), every instance moves once, nothing races, and after shutdown no
+// goroutine is left.
 func TestConcurrentInvocationsThenShutdown(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	s := serveInProcess(t, fctest.Logs(), concurrent)
@@ -123,21 +125,28 @@ func TestConcurrentInvocationsThenShutdown(t *testing.T) {
 	}
 	wg.Wait()
 
-	started := map[string]bool{}
+	movedBy := map[string]string{} // instance → the activity that moved it
+	answered := map[string]bool{}
 	for _, a := range emu.Activities() {
-		started[a.ID] = true
+		for _, id := range a.InstanceIDs {
+			if movedBy[id] != "" {
+				t.Errorf("%s moved by %s and %s", id, movedBy[id], a.ID)
+			}
+			movedBy[id] = a.ID
+		}
 	}
 	for i, a := range activities {
-		if !started[a] {
-			t.Errorf("invocation %d answered activity %q, which the emulator did not start", i, a)
+		id := fmt.Sprintf("i-bp1bulk%06d", i)
+		if movedBy[id] != a {
+			t.Errorf("invocation %d answered activity %q; %s was moved by %q", i, a, id, movedBy[id])
 		}
-		delete(started, a) // each activity answered once
-		if in, _ := emu.Instance(fmt.Sprintf("i-bp1bulk%06d", i)); in.LifecycleState != essemu.Standby {
+		answered[a] = true
+		if in, _ := emu.Instance(id); in.LifecycleState != essemu.Standby {
 			t.Errorf("instance %d is %s", i, in.LifecycleState)
 		}
 	}
-	if len(emu.Activities()) != concurrent || len(started) != 0 {
-		t.Errorf("%d activities started, %d unanswered; want %d, 0", len(emu.Activities()), len(started), concurrent)
+	if len(movedBy) != concurrent || len(answered) != len(emu.Activities()) {
+		t.Errorf("%d instances moved by %d activities, %d of them answered; want %d moved, every activity answered", len(movedBy), len(emu.Activities()), len(answered), concurrent)
 	}
 	for _, c := range emu.Calls() {
 		if !c.SignatureOK || c.Status != 200 || c.SecurityToken != key.Token {
@@ -163,11 +172,14 @@ func TestLifecycleHooksAndRouting(t *testing.T) {
 		{"GET", "/pre-stop", "", 200, 0},
 		{"POST", "/initialize", "/initialize", 200, 0},
 		// Only what FC marks as a hook or an event invocation is one; every
-		// other request is an HTTP-trigger request (here without AUTH_TOKEN).
-		{"POST", "/initialize", "", 200, 2},
-		{"POST", "/invoke", "/http-invoke", 200, 2},
-		{"POST", "/invoke", "", 200, 2},
-		{"POST", "/anything", "", 200, 2},
+		// other request is an HTTP-trigger request (here without AUTH_TOKEN),
+		// which only a route of the function's answers.
+		{"POST", "/standby", "", 200, 2},
+		{"POST", "/standby", "/http-invoke", 200, 2},
+		{"POST", "/initialize", "", 404, 0},
+		{"POST", "/invoke", "/http-invoke", 404, 0},
+		{"POST", "/invoke", "", 404, 0},
+		{"POST", "/anything", "", 404, 0},
 	}
 	for _, tt := range tests {
 		emu.Reset()

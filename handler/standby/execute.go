@@ -2,7 +2,6 @@ package standby
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"time"
 )
@@ -17,10 +16,10 @@ const (
 	maxAttempts  = 12
 )
 
-// retryable says whether a failed call may succeed if made again: throttling,
-// Auto Scaling failing or unreachable, a call that timed out, and a group
-// busy with another activity.
-func retryable(err error) bool {
+// Retryable says whether a failed call may succeed if made again:
+// throttling, Auto Scaling failing, unreachable or answering what cannot be
+// trusted, a call that timed out, and a group busy with another activity.
+func Retryable(err error) bool {
 	e := AsError(err)
 	switch e.Kind {
 	case Throttled, Unavailable, Timeout:
@@ -37,7 +36,7 @@ func (s *Service) retry(ctx context.Context, st *Stats, do func(context.Context)
 	for attempt := 1; ; attempt++ {
 		st.Attempts++
 		err := do(ctx)
-		if err == nil || !retryable(err) || attempt == maxAttempts {
+		if err == nil || !Retryable(err) || attempt == maxAttempts {
 			return err
 		}
 		wait := s.jitter(delay)
@@ -63,111 +62,193 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// execute makes the plan's calls, each retried on its own: a failed call
-// does not stop the others. It returns the first failure, if any.
-func (s *Service) execute(ctx context.Context, st *Stats, sess Session, p *plan) error {
-	var first error
-	failed := 0
-	for _, call := range p.calls {
+// errNoActivity: a Standby call answered without an activity. Nothing is
+// taken as done that Auto Scaling did not confirm; the same call, with the
+// same token, is safe to make again.
+var errNoActivity = &Error{Kind: Unavailable, Code: "ServiceUnavailable",
+	Message: "Auto Scaling answered without a ScalingActivityId: nothing is taken as done"}
+
+// maxNarrowing bounds how often a call refused for some of its instances is
+// made again for the others.
+const maxNarrowing = 2
+
+// call makes one call for at most 20 members, retried on its own. When
+// Auto Scaling refuses it for an instance's state or existence, the
+// instances are read again: those another invocation moved meanwhile are
+// reported done by it, those that cannot move are reported, and the call
+// is made again, with its own token, for the others.
+func (g *groupPlan) call(k kind, members []*member) {
+	for narrowed := 0; ; narrowed++ {
+		c := g.standbyCall(k, members)
 		var a Activity
-		err := s.retry(ctx, st, func(ctx context.Context) (err error) {
-			a, err = s.scaling.Standby(ctx, sess, call)
+		err := g.s.retry(g.ctx, &g.st, func(ctx context.Context) (err error) {
+			if a, err = g.s.scaling.Standby(ctx, g.sess, c); err == nil && a.ScalingActivityID == "" {
+				err = errNoActivity
+			}
 			return err
 		})
-		if err != nil {
-			failed++
-			if first == nil {
-				first = err
+		g.changed = true
+		if err == nil {
+			g.took(k, members, a, "")
+			return
+		}
+		if narrowed < maxNarrowing && narrowable(err) && !members[0].unverified {
+			if rest, ok := g.narrow(k, members); ok {
+				if members = rest; len(members) == 0 {
+					return
+				}
+				continue
 			}
-			e := AsError(err)
-			p.mark(call.InstanceIDs, "Failed", "", e.Code+": "+e.Message)
+		}
+		for _, m := range members {
+			line := g.line(m)
+			line.fail(err)
+			g.set(m, line)
+		}
+		return
+	}
+}
+
+// narrowable: Auto Scaling refused a call for the state or the existence
+// of an instance in it.
+func narrowable(err error) bool {
+	e := AsError(err)
+	return (e.Kind == Conflict || e.Kind == NotFound) && !Retryable(e) && e.Code != "IdempotentParameterMismatch"
+}
+
+// narrow reads a refused call's instances again and decides those that can
+// no longer move; it returns the others, and false when the read changes
+// nothing (the refusal stands).
+func (g *groupPlan) narrow(k kind, members []*member) ([]*member, bool) {
+	ids := make([]string, len(members))
+	for i, m := range members {
+		ids[i] = m.id
+	}
+	if err := g.reread(ids); err != nil {
+		return nil, false
+	}
+	var rest, done []*member
+	for _, m := range members {
+		in, found := g.state[m.id]
+		line := g.line(m)
+		switch {
+		case found && in.LifecycleState == k.action.from():
+			rest = append(rest, m)
+			continue
+		case found && in.LifecycleState == k.action.to():
+			done = append(done, m)
+			continue
+		case !found:
+			line.Result, line.Reason = skipped, "not in scaling group "+g.key.group
+		default:
+			line.Result, line.Reason = skipped, in.LifecycleState+": only "+k.action.from()+" instances can "+k.action.verb()
+		}
+		g.set(m, line)
+	}
+	if len(rest) == len(members) {
+		return nil, false
+	}
+	g.already(k, done, members)
+	return rest, true
+}
+
+// already reports members found in the state the action leads to. Those
+// this process moved lately are answered with the activity that did it.
+// For a ticket with nothing left to do, the others are answered by
+// replaying its calls: the same instances from the same event make the
+// same tokens, and Auto Scaling answers a token it has seen with the
+// activity it started then, starting nothing. A replay Auto Scaling does not
+// answer with an activity leaves the instance reported as it was found.
+func (g *groupPlan) already(k kind, done, eligible []*member) {
+	busy := map[*ticket]bool{} // tickets with calls of their own
+	for _, m := range eligible {
+		for _, p := range m.parts {
+			busy[p.t] = true
+		}
+	}
+	var replay []*member
+	for _, m := range done {
+		if a, ok := g.s.moved.get(m.id, k.action); ok && !k.dryRun {
+			g.took(k, []*member{m}, a, "done earlier by this activity")
 			continue
 		}
-		p.took(call, a, "")
+		line := g.line(m)
+		line.Result, line.Reason = skipped, "already "+k.action.to()
+		if !k.dryRun && !slices.ContainsFunc(m.parts, func(p *part) bool { return busy[p.t] }) {
+			replay = append(replay, m)
+		}
+		g.set(m, line)
 	}
-	if first != nil && failed < len(p.calls) {
-		e := *AsError(first)
-		e.Message = fmt.Sprintf("%d of %d calls failed; the first: %s", failed, len(p.calls), e.Message)
-		return &e
-	}
-	return first
-}
-
-// took records the activity a call started.
-func (p *plan) took(call StandbyCall, a Activity, reason string) {
-	p.activities = append(p.activities, a)
-	p.mark(call.InstanceIDs, p.req.Action.done(), a.ScalingActivityID, reason)
-}
-
-// mark records what became of instances. Lines for duplicates, which
-// follow those of the instances named, keep saying so.
-func (p *plan) mark(ids []string, result, activityID, reason string) {
-	for i, line := range p.report[:len(p.req.InstanceIDs)] {
-		if slices.Contains(ids, line.InstanceID) {
-			p.report[i].Result, p.report[i].ScalingActivityID, p.report[i].Reason = result, activityID, reason
+	// One replay per ticket: its own instances, with its own tokens.
+	for _, p := range partsOf(replay) {
+		var own []*member
+		for _, m := range replay {
+			if slices.Contains(m.parts, p) {
+				own = append(own, &member{id: m.id, parts: []*part{p}})
+			}
+		}
+		for chunk := range slices.Chunk(sortedByID(own), batchSize) {
+			c := g.standbyCall(k, chunk)
+			g.st.Attempts++
+			if a, err := g.s.scaling.Standby(g.ctx, g.sess, c); err == nil && a.ScalingActivityID != "" {
+				g.took(k, chunk, a, "an earlier delivery of this event did it")
+			}
 		}
 	}
 }
 
-// replay answers a re-delivered event as its first delivery was answered.
-// The first delivery moved the instances, so now there is nothing to do; but
-// the same calls, with the same tokens, make Auto Scaling answer with the
-// activities they started then, and start nothing. Where the calls are not
-// the same (some instances were already in Standby before), Auto Scaling
-// refuses them, and the instances stay reported as skipped.
-func (s *Service) replay(ctx context.Context, st *Stats, sess Session, p *plan) {
-	var done []ScalingInstance
-	for _, in := range p.found {
-		if in.LifecycleState == p.req.Action.to() {
-			done = append(done, in)
+// partsOf lists the parts naming members, in order.
+func partsOf(members []*member) []*part {
+	var parts []*part
+	for _, m := range members {
+		for _, p := range m.parts {
+			if !slices.Contains(parts, p) {
+				parts = append(parts, p)
+			}
 		}
 	}
-	for _, call := range p.batches(done) {
-		st.Attempts++
-		if a, err := s.scaling.Standby(ctx, sess, call); err == nil {
-			p.took(call, a, "an earlier delivery of this event did it")
-		}
-	}
+	return parts
 }
 
 // terminal are the final statuses of a scaling activity.
 var terminal = []string{"Successful", "Warning", "Failed", "Rejected"}
 
-// wait polls the activities until each is final, or the invocation is
-// nearly out of time, and records their statuses.
-func (s *Service) wait(ctx context.Context, st *Stats, sess Session, p *plan) {
+// wait polls activities until each is final, or the invocation is nearly
+// out of time, and records their statuses.
+func (s *Service) wait(ctx context.Context, sess Session, activities []Activity) Stats {
+	var st Stats
 	interval := 500 * time.Millisecond
 	for {
 		var pending []string
-		for _, a := range p.activities {
-			if !slices.Contains(terminal, a.StatusCode) {
+		for _, a := range activities {
+			if !slices.Contains(terminal, a.StatusCode) && !slices.Contains(pending, a.ScalingActivityID) {
 				pending = append(pending, a.ScalingActivityID)
 			}
 		}
 		if len(pending) == 0 {
-			return
+			return st
 		}
 		for chunk := range slices.Chunk(pending, batchSize) {
 			var statuses []ActivityStatus
-			if s.retry(ctx, st, func(ctx context.Context) (err error) {
+			if s.retry(ctx, &st, func(ctx context.Context) (err error) {
 				statuses, err = s.scaling.ActivityStatuses(ctx, sess, chunk)
 				return err
 			}) != nil {
-				return // the activities keep the status last seen
+				return st // the activities keep the status last seen
 			}
 			for _, status := range statuses {
-				for i := range p.activities {
-					if p.activities[i].ScalingActivityID == status.ScalingActivityID {
-						p.activities[i].StatusCode, p.activities[i].StatusMessage = status.StatusCode, status.StatusMessage
+				for i := range activities {
+					if activities[i].ScalingActivityID == status.ScalingActivityID {
+						activities[i].StatusCode, activities[i].StatusMessage = status.StatusCode, status.StatusMessage
 					}
 				}
 			}
 		}
 		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < interval+retryReserve {
-			return
+			return st
 		}
 		if s.sleep(ctx, interval) != nil {
-			return
+			return st
 		}
 		interval = min(2*interval, retryCap)
 	}

@@ -11,3 +11,11 @@ func (s *Service) WithoutBackoff() *Service {
 	s.sleep = func(ctx context.Context, _ time.Duration) error { return ctx.Err() }
 	return s
 }
+
+// MergeWhen holds the state reads of each region until n requests wait for
+// them, however long that takes: the tests decide what arrives together.
+func (s *Service) MergeWhen(n int) *Service {
+	s.reads.window = time.Hour
+	s.reads.full = func(waiting int) bool { return waiting >= n }
+	return s
+}

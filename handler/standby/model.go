@@ -58,6 +58,21 @@ func (a Action) to() string {
 	return "Standby"
 }
 
+// done is the report's Result for an instance the action moved.
+func (a Action) done() string {
+	if a == ExitStandby {
+		return "ExitedStandby"
+	}
+	return "EnteredStandby"
+}
+
+func (a Action) verb() string {
+	if a == ExitStandby {
+		return "leave Standby"
+	}
+	return "enter Standby"
+}
+
 // Request is a validated request. Field names follow the API; Action,
 // DryRun and Wait are ours.
 type Request struct {
@@ -70,6 +85,26 @@ type Request struct {
 	DryRun         bool      // decide and report, change nothing
 	Wait           bool      // wait for the activities to finish
 	Duplicates     []Skipped // instance IDs named again, which Validate removed
+	// Identity names the event the request came from, the same across its
+	// re-deliveries; "" when it carries nothing that does. With the
+	// ClientToken, it is the root of the calls' tokens (see root).
+	Identity string
+}
+
+// root is what the request's calls' tokens derive from: its event's
+// identity and the caller's ClientToken when it has either (a timer's
+// payload may carry a token, and each tick is still its own event), else
+// the invocation's request ID, which FC keeps across its async retries.
+func (r Request) root(inv Invocation) string {
+	switch {
+	case r.Identity != "" && r.ClientToken != "":
+		return r.Identity + "\ntoken:" + r.ClientToken
+	case r.ClientToken != "":
+		return "token:" + r.ClientToken
+	case r.Identity != "":
+		return r.Identity
+	}
+	return "request:" + inv.RequestID
 }
 
 // ScalingInstance is an instance as DescribeScalingInstances reports it.

@@ -3,296 +3,341 @@ package standby
 import (
 	"cmp"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
 )
 
-// batchSize is the most instances one EnterStandby, ExitStandby or
-// DescribeScalingInstances call takes.
-const batchSize = 20
-
-// plan is what a request comes to: the calls to make, and what becomes of
-// each instance it names.
-type plan struct {
-	req        Request
-	identity   string            // what makes the event itself: the root of derived tokens
-	found      []ScalingInstance // in request order
-	calls      []StandbyCall
-	report     []InstanceResult
-	activities []Activity
+// groupPlan is one plan of one scaling group: the parts of every ticket
+// waiting for the group's line, decided together.
+type groupPlan struct {
+	s       *Service
+	key     groupKey
+	ctx     context.Context
+	sess    Session
+	state   map[string]ScalingInstance // the group's instances named, as last read
+	st      Stats                      // what the plan did, shared by its tickets
+	out     map[*ticket]*share
+	changed bool // a call that may change state was made
 }
 
-// plan reads the state of every instance (DescribeScalingInstances, 20 at
-// a time), keeps those an action can move, applies the guard rails, and
-// batches what is left by group, 20 a call.
-//
-// When the state read finds none of the instances in a group the request
-// names, the call is made anyway: whether the group or the instances do not
-// exist is Auto Scaling's to say (InvalidScalingGroupId.NotFound or
-// InvalidInstanceId.NotFound), and what DescribeScalingInstances answers for
-// a group that does not exist is undocumented.
-func (s *Service) plan(ctx context.Context, st *Stats, sess Session, req Request, identity string) (*plan, error) {
-	group := cmp.Or(req.ScalingGroupID, s.cfg.ScalingGroupID)
-	state := map[string]ScalingInstance{}
-	for chunk := range slices.Chunk(req.InstanceIDs, batchSize) {
-		var found []ScalingInstance
-		if err := s.retry(ctx, st, func(ctx context.Context) (err error) {
-			found, err = s.scaling.ScalingInstances(ctx, sess, group, chunk)
-			return err
-		}); err != nil {
-			return nil, err
-		}
-		for _, in := range found {
-			if slices.Contains(chunk, in.InstanceID) { // never act on an instance the request did not name
-				state[in.InstanceID] = in
+// share is what a plan did for one ticket.
+type share struct {
+	activities []Activity
+	planned    []StandbyCall
+	guard      string
+}
+
+// kind is what parts must have in common to share calls.
+type kind struct {
+	action Action
+	async  bool
+	dryRun bool
+}
+
+func (p *part) kind() kind { return kind{p.t.req.Action, p.t.req.Async, p.t.dryRun} }
+
+// member is an instance of a plan, with the parts that name it.
+type member struct {
+	id         string
+	parts      []*part
+	unverified bool
+}
+
+// planGroup plans a scaling group's waiting parts together. Their state is
+// read again unless the read they bring is current; then, kind by kind in
+// the order they came, each instance is decided, MIN_IN_SERVICE is judged
+// over all of them at once, and the calls are made.
+func (s *Service) planGroup(key groupKey, parts []*part) {
+	var tickets []*ticket
+	for _, p := range parts {
+		tickets = append(tickets, p.t)
+	}
+	ctx, sess, cancel := lead(tickets)
+	defer cancel()
+	g := &groupPlan{s: s, key: key, ctx: ctx, sess: sess, state: map[string]ScalingInstance{}, out: map[*ticket]*share{}}
+	g.st.Merged = len(tickets) - 1
+	current := true
+	var verified []string
+	for _, p := range parts {
+		g.out[p.t] = &share{}
+		current = current && !s.lines.changedSince(key, p.epoch)
+		for _, id := range p.ids {
+			if in, ok := p.found[id]; ok {
+				g.state[id] = in
+				verified = append(verified, id)
 			}
 		}
 	}
-	p := &plan{req: req, identity: identity}
-	absent := "in no scaling group of region " + sess.Region
-	if group != "" {
-		absent = "not in scaling group " + group
-	}
-	var eligible []ScalingInstance
-	for _, id := range req.InstanceIDs {
-		in, ok := state[id]
-		line := InstanceResult{InstanceID: id, ScalingGroupID: in.ScalingGroupID, LifecycleState: in.LifecycleState, Result: "Skipped"}
-		switch {
-		case !ok:
-			line.Reason = absent
-		case in.LifecycleState == req.Action.to():
-			line.Reason = "already " + in.LifecycleState
-		case in.LifecycleState != req.Action.from():
-			line.Reason = fmt.Sprintf("%s: only %s instances can %s", in.LifecycleState, req.Action.from(), req.Action.verb())
-		default:
-			eligible = append(eligible, in)
-			line.Result = "Planned"
-		}
-		if ok {
-			p.found = append(p.found, in)
-		}
-		p.report = append(p.report, line)
-	}
-	groups := foundGroups(p.found)
-	if len(p.found) == 0 {
-		if group == "" {
-			names, _ := json.Marshal(req.InstanceIDs)
-			return nil, &Error{Kind: NotFound, Code: "InvalidInstanceId.NotFound", Message: "instances " + absent + ": " + cut(string(names), maxProblemText)}
-		}
-		eligible, groups = p.unverified(group), []string{group}
-	}
-	if err := s.allowed(st, groups); err != nil {
-		return nil, err
-	}
-	p.calls = p.batches(eligible)
-	if req.Action == EnterStandby {
-		if err := s.keepInService(ctx, st, sess, p.calls); err != nil {
-			return nil, err
+	if !current {
+		// Another plan changed something since these were read.
+		if err := g.reread(verified); err != nil {
+			for _, p := range parts {
+				p.t.failAll(err)
+			}
+			g.report(parts)
+			return
 		}
 	}
-	for _, id := range req.Duplicates {
-		p.report = append(p.report, InstanceResult{InstanceID: id.InstanceID, Result: "Skipped", Reason: id.Reason})
+	var kinds []kind
+	for _, p := range parts {
+		if !slices.Contains(kinds, p.kind()) {
+			kinds = append(kinds, p.kind())
+		}
 	}
-	return p, nil
+	for _, k := range kinds {
+		g.decide(k, slices.DeleteFunc(slices.Clone(parts), func(p *part) bool { return p.kind() != k }))
+	}
+	if g.changed {
+		s.lines.change(key, s.epoch.Add(1))
+	}
+	g.report(parts)
 }
 
-// unverified plans a call for every instance named, in group, though the
-// state read found none of them there: Auto Scaling answers whether they are.
-func (p *plan) unverified(group string) []ScalingInstance {
-	var named []ScalingInstance
-	for i, id := range p.req.InstanceIDs {
-		named = append(named, ScalingInstance{InstanceID: id, ScalingGroupID: group})
-		p.report[i] = InstanceResult{InstanceID: id, ScalingGroupID: group, Result: "Planned",
-			Reason: "not found by DescribeScalingInstances: the call lets Auto Scaling answer"}
+// report hands each ticket what the plan did for it.
+func (g *groupPlan) report(parts []*part) {
+	for _, p := range parts {
+		sh := g.out[p.t]
+		p.t.report(sh.activities, sh.planned, &g.st, sh.guard, 0)
 	}
-	return named
 }
 
-func foundGroups(found []ScalingInstance) []string {
-	var groups []string
-	for _, in := range found {
-		if !slices.Contains(groups, in.ScalingGroupID) {
-			groups = append(groups, in.ScalingGroupID)
-		}
-	}
-	return groups
-}
-
-// done is the report's Result for an instance the action moved.
-func (a Action) done() string {
-	if a == ExitStandby {
-		return "ExitedStandby"
-	}
-	return "EnteredStandby"
-}
-
-func (a Action) verb() string {
-	if a == ExitStandby {
-		return "leave Standby"
-	}
-	return "enter Standby"
-}
-
-// batches groups instances by scaling group, in the order the request
-// first names each group, in calls of at most 20. Each call's token derives
-// from the caller's, or from the event's identity, and the call's place, so
-// a re-delivered event makes the very same calls.
-func (p *plan) batches(instances []ScalingInstance) []StandbyCall {
-	var groups []string
-	byGroup := map[string][]string{}
-	for _, in := range instances {
-		if byGroup[in.ScalingGroupID] == nil {
-			groups = append(groups, in.ScalingGroupID)
-		}
-		byGroup[in.ScalingGroupID] = append(byGroup[in.ScalingGroupID], in.InstanceID)
-	}
-	var calls []StandbyCall
-	for _, g := range groups {
-		for chunk := range slices.Chunk(byGroup[g], batchSize) {
-			calls = append(calls, StandbyCall{Action: p.req.Action, ScalingGroupID: g, InstanceIDs: chunk, Async: p.req.Async})
-		}
-	}
-	for i := range calls {
-		calls[i].ClientToken = p.token(i, len(calls))
-	}
-	return calls
-}
-
-// token is the ClientToken of call i of n: the caller's (suffixed when it
-// must name several calls), else derived from the event's identity and the
-// action; always at most 64 ASCII characters.
-func (p *plan) token(i, n int) string {
-	if given := p.req.ClientToken; given != "" {
-		if n == 1 {
-			return given
-		}
-		return batchToken(given, i)
-	}
-	sum := sha256.Sum256([]byte(string(p.req.Action) + "\n" + p.identity))
-	return "ess-standby-" + hex.EncodeToString(sum[:20]) + "-" + strconv.Itoa(i+1)
-}
-
-// batchToken derives the token of the i-th call of a request from the
-// caller's token, within ESS's limit of 64 ASCII characters.
-func batchToken(token string, i int) string {
-	suffix := "-" + strconv.Itoa(i+1)
-	if len(token)+len(suffix) > 64 {
-		sum := sha256.Sum256([]byte(token))
-		token = hex.EncodeToString(sum[:20])
-	}
-	return token + suffix
-}
-
-// allowed refuses groups outside ALLOWED_SCALING_GROUP_IDS.
-func (s *Service) allowed(st *Stats, groups []string) error {
-	if len(s.cfg.AllowedGroups) == 0 {
-		return nil
-	}
-	var refused []string
-	for _, g := range groups {
-		if !slices.Contains(s.cfg.AllowedGroups, g) {
-			refused = append(refused, g)
-		}
-	}
-	if len(refused) == 0 {
-		return nil
-	}
-	st.Guard = "ALLOWED_SCALING_GROUP_IDS"
-	names, _ := json.Marshal(refused)
-	return &Error{Kind: Forbidden, Code: "Forbidden.ScalingGroupNotAllowed", Message: "scaling groups not in ALLOWED_SCALING_GROUP_IDS: " + string(names)}
-}
-
-// keepInService refuses calls that would leave a group with fewer InService
-// instances than MIN_IN_SERVICE, so a noisy alarm can never take a whole
-// group out of traffic. Two concurrent invocations can still pass it
-// together: it reads, then acts. A group with no instances at all has
-// nothing to keep: its call is Auto Scaling's to refuse.
-func (s *Service) keepInService(ctx context.Context, st *Stats, sess Session, calls []StandbyCall) error {
-	if m := s.cfg.MinInService; m.Count == 0 && m.Percent == 0 {
-		return nil
-	}
-	leaving := map[string]int{}
-	var groups []string
-	for _, c := range calls {
-		if leaving[c.ScalingGroupID] == 0 {
-			groups = append(groups, c.ScalingGroupID)
-		}
-		leaving[c.ScalingGroupID] += len(c.InstanceIDs)
-	}
-	for _, g := range groups {
-		if err := s.keep(ctx, st, sess, g, leaving[g]); err != nil {
+// reread reads the state of the plan's instances again, in its group: an
+// instance no longer found there has left it.
+func (g *groupPlan) reread(ids []string) error {
+	for chunk := range slices.Chunk(ids, batchSize) {
+		found, st, err := g.s.readChunk(g.ctx, g.sess, g.key.group, chunk)
+		g.st.add(st)
+		if err != nil {
 			return err
+		}
+		for _, id := range chunk {
+			if in, ok := found[id]; ok {
+				g.state[id] = in
+			} else {
+				delete(g.state, id)
+			}
 		}
 	}
 	return nil
 }
 
-// keep checks MIN_IN_SERVICE for one group that leaving instances would leave.
-func (s *Service) keep(ctx context.Context, st *Stats, sess Session, group string, leaving int) error {
-	m := s.cfg.MinInService
-	inService, err := s.count(ctx, st, sess, group, "InService")
-	total := -1 // not read yet
-	if err == nil && m.Percent > 0 {
-		total, err = s.count(ctx, st, sess, group, "")
+// decide plans the parts of one kind: which instances can move, which
+// MIN_IN_SERVICE lets go, and the calls for them, or in a dry run the calls
+// it would make.
+func (g *groupPlan) decide(k kind, parts []*part) {
+	var members []*member
+	byID := map[string]*member{}
+	for _, p := range parts {
+		for _, id := range p.ids {
+			m := byID[id]
+			if m == nil {
+				m = &member{id: id, unverified: p.unverified}
+				byID[id] = m
+				members = append(members, m)
+			}
+			m.parts = append(m.parts, p)
+		}
 	}
+	var eligible, done []*member
+	for _, m := range members {
+		in, found := g.state[m.id]
+		line := g.line(m)
+		switch {
+		case m.unverified:
+			eligible = append(eligible, m)
+			continue
+		case !found:
+			line.Result, line.Reason = skipped, "not in scaling group "+g.key.group
+		case in.LifecycleState == k.action.to():
+			done = append(done, m)
+			continue
+		case in.LifecycleState != k.action.from():
+			line.Result, line.Reason = skipped, fmt.Sprintf("%s: only %s instances can %s", in.LifecycleState, k.action.from(), k.action.verb())
+		default:
+			eligible = append(eligible, m)
+			continue
+		}
+		g.set(m, line)
+	}
+	if k.action == EnterStandby && len(eligible) > 0 {
+		eligible = g.keepInService(eligible)
+	}
+	switch {
+	case k.dryRun:
+		g.plan(k, eligible)
+	default:
+		for chunk := range slices.Chunk(sortedByID(eligible), batchSize) {
+			g.call(k, chunk)
+		}
+	}
+	g.already(k, done, eligible)
+}
+
+// line is the start of a member's line: the instance as the plan found it.
+func (g *groupPlan) line(m *member) InstanceResult {
+	in := g.state[m.id]
+	return InstanceResult{InstanceID: m.id, ScalingGroupID: g.key.group, LifecycleState: in.LifecycleState}
+}
+
+// set records a member's line in every ticket naming it.
+func (g *groupPlan) set(m *member, line InstanceResult) {
+	for _, p := range m.parts {
+		p.t.set(line)
+	}
+}
+
+// keepInService lets go of the eligible instances only as many as leave
+// the group MIN_IN_SERVICE InService, first come first; it refuses the
+// others, so that a noisy alarm, or a storm of them, can never take a
+// whole group out of traffic. The counts are read within the group's plan,
+// so concurrent requests are judged together, never each blind to the
+// others. A count that cannot be read, or contradicts the state read,
+// refuses them all: nothing is assumed.
+func (g *groupPlan) keepInService(eligible []*member) []*member {
+	m := g.s.cfg.MinInService
+	if m.Count == 0 && m.Percent == 0 {
+		return eligible
+	}
+	room, refusal, err := g.room(eligible)
 	if err != nil {
-		return err
+		room, refusal = 0, AsError(err)
+	}
+	if room >= len(eligible) {
+		return eligible
+	}
+	for _, mem := range eligible[room:] {
+		line := g.line(mem)
+		line.fail(refusal)
+		if err == nil {
+			for _, p := range mem.parts {
+				g.out[p.t].guard = "MIN_IN_SERVICE"
+			}
+		}
+		g.set(mem, line)
+	}
+	return eligible[:room]
+}
+
+// room is how many of the eligible instances may leave InService, and the
+// refusal of the others.
+func (g *groupPlan) room(eligible []*member) (int, *Error, error) {
+	m := g.s.cfg.MinInService
+	inService, err := g.count("InService")
+	if err != nil {
+		return 0, nil, err
+	}
+	total, err := g.count("")
+	if err != nil {
+		return 0, nil, err
+	}
+	verified := 0
+	for _, mem := range eligible {
+		if !mem.unverified {
+			verified++
+		}
+	}
+	if inService < verified || total < inService {
+		return 0, nil, &Error{Kind: Unavailable, Code: "ServiceUnavailable", Message: fmt.Sprintf(
+			"Auto Scaling counts %d instances InService of %d in %s, though %d InService were just read there: nothing is assumed", inService, total, g.key.group, verified)}
+	}
+	if verified == 0 && total == 0 {
+		return len(eligible), nil, nil // nothing there to keep: the calls let Auto Scaling answer
 	}
 	keep, setting := m.Count, strconv.Itoa(m.Count)
 	if m.Percent > 0 {
 		keep, setting = (m.Percent*total+99)/100, strconv.Itoa(m.Percent)+"%"
 	}
-	left := inService - leaving
-	if left >= keep {
-		return nil
-	}
-	if total < 0 {
-		if total, err = s.count(ctx, st, sess, group, ""); err != nil {
-			return err
-		}
-	}
-	if total == 0 {
-		return nil
-	}
-	st.Guard = "MIN_IN_SERVICE"
-	return &Error{Kind: Forbidden, Code: "Forbidden.MinInService", Message: fmt.Sprintf(
-		"putting %d instances of %s into Standby would leave %d InService, fewer than MIN_IN_SERVICE=%s (%d of %d instances)",
-		leaving, group, left, setting, keep, total)}
+	room := max(inService-keep, 0)
+	return room, &Error{Kind: Forbidden, Code: "Forbidden.MinInService", Message: fmt.Sprintf(
+		"scaling group %s must keep %d of its %d instances InService (MIN_IN_SERVICE=%s): %d are, so %d of the %d asked for may enter Standby",
+		g.key.group, keep, total, setting, inService, room, len(eligible))}, nil
 }
 
-// count reads how many instances a group has in state ("": in all).
-func (s *Service) count(ctx context.Context, st *Stats, sess Session, group, state string) (n int, err error) {
-	err = s.retry(ctx, st, func(ctx context.Context) (err error) {
-		n, err = s.scaling.CountInstances(ctx, sess, group, state)
+// count reads how many instances the group has in state ("": in all).
+func (g *groupPlan) count(state string) (n int, err error) {
+	err = g.s.retry(g.ctx, &g.st, func(ctx context.Context) (err error) {
+		n, err = g.s.scaling.CountInstances(ctx, g.sess, g.key.group, state)
 		return err
 	})
+	if err == nil && n < 0 {
+		err = &Error{Kind: Unavailable, Code: "ServiceUnavailable", Message: "Auto Scaling answered a negative count"}
+	}
 	return n, err
 }
 
-// answer renders the plan and what became of it.
-func (p *plan) answer(dryRun bool) Answer {
-	a := Answer{Activities: p.activities, Instances: p.report}
-	if dryRun {
-		a.DryRun, a.Planned = true, p.calls
-		for _, c := range p.calls {
-			a.InstanceIDs = append(a.InstanceIDs, c.InstanceIDs...)
+// plan records, for a dry run, the calls each ticket would have made: its
+// own instances, 20 a call, with its own tokens.
+func (g *groupPlan) plan(k kind, eligible []*member) {
+	byTicket := map[*ticket][]*member{}
+	var tickets []*ticket
+	for _, m := range eligible {
+		line := g.line(m)
+		line.Result = planned
+		if m.unverified {
+			line.Reason = "not found by DescribeScalingInstances: the call lets Auto Scaling answer"
+		}
+		g.set(m, line)
+		for _, p := range m.parts {
+			if byTicket[p.t] == nil {
+				tickets = append(tickets, p.t)
+			}
+			byTicket[p.t] = append(byTicket[p.t], m)
 		}
 	}
-	for _, line := range p.report {
-		switch line.Result {
-		case "Skipped":
-			a.Skipped = append(a.Skipped, Skipped{InstanceID: line.InstanceID, Reason: line.Reason})
-		case EnterStandby.done(), ExitStandby.done():
-			a.InstanceIDs = append(a.InstanceIDs, line.InstanceID)
+	for _, t := range tickets {
+		for chunk := range slices.Chunk(sortedByID(byTicket[t]), batchSize) {
+			g.out[t].planned = append(g.out[t].planned, g.standbyCall(k, chunk))
 		}
 	}
-	if len(p.activities) > 0 {
-		first := p.activities[0]
-		a.RequestID, a.ScalingActivityID, a.ScalingGroupID = first.RequestID, first.ScalingActivityID, first.ScalingGroupID
+}
+
+// standbyCall is the call for members: its token derives from the exact
+// set of instances and the roots of the tickets naming them, so the same
+// set from the same events always makes the same call, and two different
+// sets never share a token.
+func (g *groupPlan) standbyCall(k kind, members []*member) StandbyCall {
+	var ids, roots []string
+	for _, m := range members {
+		ids = append(ids, m.id)
+		for _, p := range m.parts {
+			roots = append(roots, p.t.root)
+		}
 	}
-	return a
+	slices.Sort(roots)
+	return StandbyCall{Action: k.action, ScalingGroupID: g.key.group, InstanceIDs: ids, Async: k.async,
+		ClientToken: token(k.action, g.key.group, k.async, slices.Compact(roots), ids)}
+}
+
+// sortedByID orders members by instance ID, so that the same instances
+// make the same calls whatever order they were named in.
+func sortedByID(members []*member) []*member {
+	return slices.SortedFunc(slices.Values(members), func(a, b *member) int { return cmp.Compare(a.id, b.id) })
+}
+
+// took records what a call's activity did for its members.
+func (g *groupPlan) took(k kind, members []*member, a Activity, reason string) {
+	byTicket := map[*ticket][]string{}
+	var tickets []*ticket
+	for _, m := range members {
+		line := g.line(m)
+		line.Result, line.ScalingActivityID, line.Reason = k.action.done(), a.ScalingActivityID, reason
+		g.set(m, line)
+		if in, ok := g.state[m.id]; ok || m.unverified {
+			in.InstanceID, in.ScalingGroupID, in.LifecycleState = m.id, g.key.group, k.action.to()
+			g.state[m.id] = in
+		}
+		g.s.moved.put(m.id, k.action, a)
+		for _, p := range m.parts {
+			if byTicket[p.t] == nil {
+				tickets = append(tickets, p.t)
+			}
+			byTicket[p.t] = append(byTicket[p.t], m.id)
+		}
+	}
+	for _, t := range tickets {
+		own := a
+		own.InstanceIDs = byTicket[t] // a ticket's answer names its own instances
+		g.out[t].activities = append(g.out[t].activities, own)
+	}
 }

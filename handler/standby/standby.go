@@ -1,10 +1,19 @@
-// Package standby is the core of ess-standby: it takes a validated request
+// Package standby is the core of ess-standby: it takes validated requests
 // to put instances into Standby (or take them out), reads their state,
 // applies the guard rails, makes the EnterStandby or ExitStandby calls in
 // batches of 20 with idempotent tokens, retries what may succeed, and
 // reports what became of every instance. It knows no payload shapes: the
 // trigger package decodes events into a Draft, which Validate checks.
 //
+// Requests on their way are tickets. Their state reads wait for each other
+// for a moment (Config.MergeWindow) and are made together; then each
+// scaling group's share of them goes to that group's line, where one plan
+// at a time reads, judges the guard rails over all it holds, and calls. So
+// a storm of alarms on one group makes one plan of few calls, and two plans
+// for one group never interleave in a process (across processes, the
+// deployment runs one: see README, "Storms").
+//
+// Every instance gets its own outcome: one refused never stops another.
 // Failures are *Error values: a kind (which maps to an HTTP status), an
 // error code (Auto Scaling's pass through) and a message safe for callers.
 // The cause is logged, never returned.
@@ -14,6 +23,9 @@ import (
 	"cmp"
 	"context"
 	"math/rand/v2"
+	"slices"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -28,6 +40,10 @@ type Config struct {
 	MaxInstances   int         // MAX_INSTANCES: most instances one invocation acts on
 	MinInService   MinInService
 	Wait           bool // WAIT: wait for each activity to finish
+	// MergeWindow is how long a request waits for others arriving with it,
+	// so that their state reads and their groups' plans are shared. Zero
+	// (one invocation per process, as on FC's go1 runtime): no wait.
+	MergeWindow time.Duration
 }
 
 // MinInService is how many InService instances a group must keep: Count, or
@@ -39,57 +55,108 @@ type MinInService struct {
 // DefaultMaxInstances is MAX_INSTANCES when unset.
 const DefaultMaxInstances = 100
 
+// ServerMergeWindow is the merge window of server mode, where many
+// invocations share a process: long enough for a storm's requests that
+// arrive together to meet, short beside CloudMonitor's 5 s.
+const ServerMergeWindow = 50 * time.Millisecond
+
 // Service runs requests against Auto Scaling. It is safe for concurrent use.
 type Service struct {
 	cfg     Config
 	scaling AutoScaling
 	sleep   func(context.Context, time.Duration) error
 	jitter  func(ceiling time.Duration) time.Duration
+
+	reads *queue[string, *ticket] // by region
+	lines lines                   // by group
+	// epoch counts the plans that changed something; the lines note the
+	// epoch of each group's last change. A state read begun after it is
+	// current, as far as this process knows.
+	epoch atomic.Uint64
+	moved *recent
 }
 
+// groupKey names a scaling group's line.
+type groupKey struct{ region, group string }
+
+// New returns a Service over scaling.
 func New(cfg Config, scaling AutoScaling) *Service {
 	if cfg.MaxInstances == 0 {
 		cfg.MaxInstances = DefaultMaxInstances
 	}
-	return &Service{cfg: cfg, scaling: scaling, sleep: sleep,
+	s := &Service{cfg: cfg, scaling: scaling, sleep: sleep, moved: newRecent(),
 		jitter: func(ceiling time.Duration) time.Duration { return time.Duration(rand.Int64N(int64(ceiling) + 1)) }}
+	s.reads = newQueue(cfg.MergeWindow, s.readStates)
+	s.lines.by, s.lines.changed = map[groupKey]*line{}, map[groupKey]uint64{}
+	return s
 }
 
 // MaxInstances is the most instances one invocation may name.
 func (s *Service) MaxInstances() int { return s.cfg.MaxInstances }
 
-// Stats is what one invocation did, for its log line.
+// Stats is what one request did, for its log line.
 type Stats struct {
-	Attempts int           // Auto Scaling calls, retries included
+	// Attempts are the Auto Scaling calls made for it, retries included,
+	// counting those it shared with requests merged with it.
+	Attempts int
 	Backoff  time.Duration // time spent waiting between attempts
-	Guard    string        // the guard rail that refused, if any
+	Guard    string        // the guard rail that refused an instance, if any
+	Merged   int           // the most other requests that shared one of its plans
 }
 
-// Run makes the calls a validated request needs and answers what became of
-// each instance. identity names the event the request came from, stably
-// across its re-deliveries: the calls' ClientTokens derive from it. A
-// failure after some calls were made still returns what they did.
-func (s *Service) Run(ctx context.Context, inv Invocation, req Request, identity string, st *Stats) (Answer, error) {
-	session, err := s.session(inv, req)
-	if err != nil {
-		return Answer{}, err
+func (st *Stats) add(o Stats) {
+	st.Attempts += o.Attempts
+	st.Backoff += o.Backoff
+	st.Guard = cmp.Or(st.Guard, o.Guard)
+	st.Merged = max(st.Merged, o.Merged)
+}
+
+// Run makes the calls validated requests need, and answers what became of
+// each instance of each, in order, with what the calls made for them all
+// cost. The requests of one call are read and planned together: a batch's
+// events are one storm. A request's tokens derive from its root
+// (Request.root), so a re-delivered event makes the same calls, and a
+// different set of instances never reuses a token.
+func (s *Service) Run(ctx context.Context, inv Invocation, reqs ...Request) ([]Answer, Stats) {
+	tickets := make([]*ticket, len(reqs))
+	byRegion := map[string][]*ticket{}
+	var regions []string
+	for i, req := range reqs {
+		t := s.newTicket(ctx, inv, req)
+		tickets[i] = t
+		if t.parts == 0 {
+			continue // refused at once
+		}
+		if byRegion[t.sess.Region] == nil {
+			regions = append(regions, t.sess.Region)
+		}
+		byRegion[t.sess.Region] = append(byRegion[t.sess.Region], t)
 	}
-	p, err := s.plan(ctx, st, session, req, cmp.Or(identity, "request:"+inv.RequestID))
-	if err != nil {
-		return Answer{}, err
+	for _, region := range regions {
+		s.reads.add(region, byRegion[region]...)
 	}
-	if req.DryRun || s.cfg.DryRun {
-		return p.answer(true), nil
+	answers := make([]Answer, len(reqs))
+	var total Stats
+	counted := map[*Stats]bool{} // a read or a plan shared by several requests counts once
+	for i, t := range tickets {
+		select {
+		case <-t.done:
+		case <-ctx.Done():
+		}
+		a, shared, guard := t.result()
+		for _, st := range shared {
+			if !counted[st] {
+				counted[st] = true
+				total.add(*st)
+			}
+		}
+		total.Guard = cmp.Or(total.Guard, guard)
+		if (t.req.Wait || s.cfg.Wait) && !a.DryRun && len(a.Activities) > 0 {
+			total.add(s.wait(ctx, t.sess, a.Activities))
+		}
+		answers[i] = a
 	}
-	if len(p.calls) == 0 {
-		s.replay(ctx, st, session, p)
-		return p.answer(false), nil
-	}
-	err = s.execute(ctx, st, session, p)
-	if err == nil && (req.Wait || s.cfg.Wait) {
-		s.wait(ctx, st, session, p)
-	}
-	return p.answer(false), err
+	return answers, total
 }
 
 // Region is the region a request's calls go to: the request's, else the
@@ -115,4 +182,119 @@ func (s *Service) session(inv Invocation, req Request) (Session, error) {
 		return sess, &Error{Kind: Internal, Code: "MissingCredentials", Message: "the invocation brought no credentials: attach a RAM role to the function (or set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET)"}
 	}
 	return sess, nil
+}
+
+// ticket is one request on its way: what its answer says so far. Its
+// groups' plans fill it in, concurrently.
+type ticket struct {
+	ctx    context.Context
+	sess   Session
+	req    Request
+	group  string // the group that scopes its state read: the request's, else SCALING_GROUP_ID
+	root   string // its tokens' root
+	dryRun bool
+
+	mu         sync.Mutex
+	lines      []InstanceResult // one per instance named, in order, then the duplicates
+	index      map[string]int   // instance → its line
+	activities []Activity
+	planned    []StandbyCall
+	shared     []*Stats // of the reads and plans it took part in
+	guard      string   // the guard rail that refused one of its instances
+	parts      int      // groups' plans still to report; done closes at 0
+	done       chan struct{}
+}
+
+func (s *Service) newTicket(ctx context.Context, inv Invocation, req Request) *ticket {
+	t := &ticket{ctx: ctx, req: req, group: cmp.Or(req.ScalingGroupID, s.cfg.ScalingGroupID), root: req.root(inv),
+		dryRun: req.DryRun || s.cfg.DryRun, index: map[string]int{}, done: make(chan struct{}), parts: 1}
+	for _, id := range req.InstanceIDs {
+		t.index[id] = len(t.lines)
+		t.lines = append(t.lines, InstanceResult{InstanceID: id})
+	}
+	for _, d := range req.Duplicates {
+		t.lines = append(t.lines, InstanceResult{InstanceID: d.InstanceID, Result: skipped, Reason: d.Reason})
+	}
+	var err error
+	if t.sess, err = s.session(inv, req); err != nil {
+		t.failAll(err)
+		t.parts = 0
+		close(t.done)
+	}
+	return t
+}
+
+// set records what became of an instance.
+func (t *ticket) set(line InstanceResult) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if i, ok := t.index[line.InstanceID]; ok && t.lines[i].Result == "" {
+		t.lines[i] = line
+	}
+}
+
+// failAll records err for every instance not yet decided.
+func (t *ticket) failAll(err error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for i := range t.lines {
+		if t.lines[i].Result == "" {
+			t.lines[i].fail(err)
+		}
+	}
+}
+
+// report adds what one stage did for the ticket (its activities, planned
+// calls, the stage's statistics, which it no longer writes, and a guard
+// that refused) and the plans it handed the ticket on to; the ticket is
+// done when no plan is left.
+func (t *ticket) report(activities []Activity, calls []StandbyCall, st *Stats, guard string, handedOn int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.activities = append(t.activities, activities...)
+	t.planned = append(t.planned, calls...)
+	t.shared = append(t.shared, st)
+	t.guard = cmp.Or(t.guard, guard)
+	t.parts += handedOn - 1
+	if t.parts == 0 {
+		close(t.done)
+	}
+}
+
+// result is a copy of the ticket as it is: an instance not decided by now
+// (the invocation ran out of time) is reported as such.
+func (t *ticket) result() (Answer, []*Stats, string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	lines := slices.Clone(t.lines)
+	for i := range lines {
+		if lines[i].Result == "" {
+			lines[i].fail(&Error{Kind: Timeout, Code: "Timeout", Message: "the invocation's time ran out before this instance's plan answered; a retry will find what it did"})
+		}
+	}
+	c := ticket{lines: lines, activities: slices.Clone(t.activities), planned: slices.Clone(t.planned), dryRun: t.dryRun}
+	return c.answer(), slices.Clone(t.shared), t.guard
+}
+
+// lead is the context and session a merged plan's calls run under: those of
+// its only ticket; for several, the credentials of the one with the most
+// time left, until its deadline, whichever ticket gives up first.
+func lead(tickets []*ticket) (context.Context, Session, context.CancelFunc) {
+	if len(tickets) == 1 {
+		return tickets[0].ctx, tickets[0].sess, func() {}
+	}
+	best := tickets[0]
+	latest, bounded := best.ctx.Deadline()
+	for _, t := range tickets[1:] {
+		d, ok := t.ctx.Deadline()
+		if !ok || bounded && d.After(latest) {
+			best, latest, bounded = t, d, ok
+		}
+	}
+	ctx := context.WithoutCancel(best.ctx)
+	if !bounded {
+		return ctx, best.sess, func() {}
+	}
+	ctx, cancel := context.WithDeadline(ctx, latest)
+	return ctx, best.sess, cancel
 }

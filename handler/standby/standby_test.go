@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"ess-standby/handler/standby"
 	"ess-standby/handler/standby/standbytest"
@@ -34,16 +35,29 @@ func fleet(states map[string]string) *standbytest.Fake {
 	return standbytest.NewFake("cn-hangzhou", groups)
 }
 
+// run runs one request of the event "event-1" and returns its answer, and
+// the failure of its first instance refused or left to retry, if any.
 func run(t *testing.T, cfg standby.Config, f *standbytest.Fake, inv standby.Invocation, req standby.Request) (standby.Answer, *standby.Error) {
 	t.Helper()
 	if req.Action == "" {
 		req.Action = standby.EnterStandby
 	}
-	a, err := standby.New(cfg, f).WithoutBackoff().Run(context.Background(), inv, req, "event-1", &standby.Stats{})
-	if err != nil {
-		return a, standby.AsError(err)
+	req.Identity = "event-1"
+	answers, _ := standby.New(cfg, f).WithoutBackoff().Run(context.Background(), inv, req)
+	return answers[0], firstFailure(answers[0])
+}
+
+// ignoreErr compares lines by what they answer: their Err is the failure
+// behind Code and Reason, compared on its own where it matters.
+var ignoreErr = cmpopts.IgnoreFields(standby.InstanceResult{}, "Err")
+
+func firstFailure(a standby.Answer) *standby.Error {
+	for _, line := range a.Instances {
+		if line.Left() || line.Refusal() {
+			return line.Err
+		}
 	}
-	return a, nil
+	return nil
 }
 
 func groupsOf(calls []standbytest.Call) []string {
@@ -93,16 +107,28 @@ func TestScalingGroupComesFromRequestThenSettingThenLookup(t *testing.T) {
 }
 
 func TestLookupKeepsInstancesOfAGroupInOneCall(t *testing.T) {
-	f := fleet(nil)
-	if _, err := run(t, standby.Config{}, f, inv, standby.Request{InstanceIDs: []string{"i-a1", "i-b1", "i-a2"}, ClientToken: "tok"}); err != nil {
-		t.Fatal(err)
+	tokens := func(clientToken string) []string {
+		f := fleet(nil)
+		if _, err := run(t, standby.Config{}, f, inv, standby.Request{InstanceIDs: []string{"i-a1", "i-b1", "i-a2"}, ClientToken: clientToken}); err != nil {
+			t.Fatal(err)
+		}
+		calls := f.Calls("Standby")
+		if len(calls) != 2 || fmt.Sprint(calls[0].IDs, calls[1].IDs) != "[i-a1 i-a2] [i-b1]" {
+			t.Fatalf("calls %v, want [i-a1 i-a2] then [i-b1]", calls)
+		}
+		return []string{calls[0].Standby.ClientToken, calls[1].Standby.ClientToken}
 	}
-	calls := f.Calls("Standby")
-	if len(calls) != 2 || fmt.Sprint(calls[0].IDs, calls[1].IDs) != "[i-a1 i-a2] [i-b1]" {
-		t.Fatalf("calls %v, want [i-a1 i-a2] then [i-b1]", calls)
+	first := tokens("tok")
+	if first[0] == first[1] {
+		t.Errorf("tokens %q: two calls need two tokens", first)
 	}
-	if t0, t1 := calls[0].Standby.ClientToken, calls[1].Standby.ClientToken; t0 != "tok-1" || t1 != "tok-2" {
-		t.Errorf("tokens %q and %q: two calls need two tokens derived from the caller's", t0, t1)
+	// Derived from the caller's: the same token again makes the same calls,
+	// another token other calls.
+	if again := tokens("tok"); !slices.Equal(again, first) {
+		t.Errorf("the same request made tokens %q, then %q", first, again)
+	}
+	if other := tokens("tok2"); other[0] == first[0] || other[1] == first[1] {
+		t.Errorf("another ClientToken made the tokens %q of the first, %q", other, first)
 	}
 }
 
@@ -126,12 +152,14 @@ func TestDerivedTokensStayWithin64(t *testing.T) {
 
 func TestInstancesInNoGroup(t *testing.T) {
 	f := fleet(nil)
-	_, err := run(t, standby.Config{}, f, inv, standby.Request{InstanceIDs: []string{"i-orphan1", "i-orphan2"}})
-	if err == nil || err.Code != "InvalidInstanceId.NotFound" || err.Kind.Status() != 404 {
-		t.Fatalf("Run = %v, want 404 InvalidInstanceId.NotFound", err)
+	a, _ := run(t, standby.Config{}, f, inv, standby.Request{InstanceIDs: []string{"i-orphan1", "i-orphan2"}})
+	for _, line := range a.Instances {
+		if !line.Refusal() || line.Code != "InvalidInstanceId.NotFound" || line.Err.Kind.Status() != 404 || line.Reason != "in no scaling group of region cn-hangzhou" {
+			t.Errorf("%s: %+v, want refused, 404 InvalidInstanceId.NotFound", line.InstanceID, line)
+		}
 	}
-	if !strings.Contains(err.Message, "i-orphan1") || !strings.Contains(err.Message, "i-orphan2") || len(f.Calls("Standby")) != 0 {
-		t.Errorf("message %q, %d calls; want both orphans named and no call", err.Message, len(f.Calls("Standby")))
+	if len(a.Instances) != 2 || len(f.Calls("Standby")) != 0 {
+		t.Errorf("%d lines, %d calls; want both orphans reported and no call", len(a.Instances), len(f.Calls("Standby")))
 	}
 	// Some found, some not: the found ones are acted on, the others reported.
 	a, err := run(t, standby.Config{}, f, inv, standby.Request{InstanceIDs: []string{"i-a1", "i-orphan1"}})
@@ -153,8 +181,9 @@ func TestAGroupThatDoesNotExist(t *testing.T) {
 	if err == nil || err.Code != "InvalidScalingGroupId.NotFound" || len(f.Calls("Standby")) != 1 {
 		t.Fatalf("Run = %v after %d calls; want Auto Scaling's InvalidScalingGroupId.NotFound from the call", err, len(f.Calls("Standby")))
 	}
-	if want := []standby.InstanceResult{{InstanceID: "i-a1", ScalingGroupID: "asg-gone", Result: "Failed", Reason: "InvalidScalingGroupId.NotFound: The specified scaling group does not exist."}}; !cmp.Equal(a.Instances, want) {
-		t.Errorf("Instances %+v, want %+v", a.Instances, want)
+	want := []standby.InstanceResult{{InstanceID: "i-a1", ScalingGroupID: "asg-gone", Result: "Refused", Code: "InvalidScalingGroupId.NotFound", Reason: "The specified scaling group does not exist."}}
+	if diff := cmp.Diff(want, a.Instances, ignoreErr); diff != "" {
+		t.Errorf("Instances (-want +got):\n%s", diff)
 	}
 
 	f = fleet(nil)
@@ -220,8 +249,9 @@ func TestAutoScalingErrorsPassThrough(t *testing.T) {
 	if err != refusal || len(f.Calls("Standby")) != 1 {
 		t.Fatalf("Run = %v after %d calls, want Auto Scaling's error after 1 call (not retried)", err, len(f.Calls("Standby")))
 	}
-	want := []standby.InstanceResult{{InstanceID: "i-a1", ScalingGroupID: "asg-a", LifecycleState: "InService", Result: "Failed", Reason: "IncorrectInstanceStatus: The current status of the instance does not support this action."}}
-	if diff := cmp.Diff(want, a.Instances); diff != "" {
+	want := []standby.InstanceResult{{InstanceID: "i-a1", ScalingGroupID: "asg-a", LifecycleState: "InService", Result: "Refused",
+		Code: "IncorrectInstanceStatus", Reason: "The current status of the instance does not support this action."}}
+	if diff := cmp.Diff(want, a.Instances, ignoreErr); diff != "" {
 		t.Errorf("Instances (-want +got):\n%s", diff)
 	}
 }

@@ -15,7 +15,7 @@ import (
 func readHostile(name string, payload []byte) error {
 	var events []Event
 	if strings.HasPrefix(name, "form:") {
-		events = []Event{FromHTTP(HTTPRequest{Method: "POST", Header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}, Body: payload})}
+		events = []Event{FromHTTP(HTTPRequest{Method: "POST", Path: "/", Header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}, Body: payload})}
 	} else if d := Decode(payload); d.HTTP != nil {
 		events = []Event{FromHTTP(*d.HTTP)}
 	} else {

@@ -78,7 +78,7 @@ func alarmForm(fields map[string]string) HTTPRequest {
 	for k, f := range fields {
 		v.Set(k, f)
 	}
-	return HTTPRequest{Method: "POST", Header: http.Header{"Content-Type": {"application/x-www-form-urlencoded; charset=UTF-8"}}, Body: []byte(v.Encode())}
+	return HTTPRequest{Method: "POST", Path: "/alarm", Header: http.Header{"Content-Type": {"application/x-www-form-urlencoded; charset=UTF-8"}}, Body: []byte(v.Encode())}
 }
 
 func TestCloudMonitorCallback(t *testing.T) {
@@ -117,7 +117,7 @@ func TestCloudMonitorCallback(t *testing.T) {
 	}
 	// A field given twice is ambiguous: which one counts would be a guess.
 	body := "alertState=ALERT&dimensions=%7BinstanceId%3Di-bp1a%7D&dimensions=%7BinstanceId%3Di-bp1b%7D"
-	ev := FromHTTP(HTTPRequest{Header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}, Body: []byte(body)})
+	ev := FromHTTP(HTTPRequest{Path: "/", Header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}, Body: []byte(body)})
 	if _, code := instances(t, ev); code != "InvalidParameter" {
 		t.Errorf("dimensions given twice: %q", code)
 	}
@@ -141,7 +141,7 @@ func TestHTTPContentTypes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			q, _ := url.ParseQuery(tt.query)
-			ev := FromHTTP(HTTPRequest{Method: "POST", Header: http.Header{"Content-Type": {tt.contentType}}, Query: q, Body: []byte(tt.body)})
+			ev := FromHTTP(HTTPRequest{Method: "POST", Path: "/", Header: http.Header{"Content-Type": {tt.contentType}}, Query: q, Body: []byte(tt.body)})
 			if _, code := instances(t, ev); ev.Source != tt.wantSource || code != tt.wantCode {
 				t.Errorf("decoded as %q with error %q, want %q with %q", ev.Source, code, tt.wantSource, tt.wantCode)
 			}
@@ -175,7 +175,7 @@ func TestFCHTTPEvent(t *testing.T) {
 	}
 	// Through the server, a header sent twice reaches the decoder as two
 	// values: Content-Type is then ambiguous.
-	two := FromHTTP(HTTPRequest{Header: http.Header{"Content-Type": {"application/json", "text/plain"}}, Body: []byte(`{"InstanceId":"i-a"}`)})
+	two := FromHTTP(HTTPRequest{Path: "/", Header: http.Header{"Content-Type": {"application/json", "text/plain"}}, Body: []byte(`{"InstanceId":"i-a"}`)})
 	if _, code := instances(t, two); code != "InvalidParameter" {
 		t.Errorf("Content-Type sent twice: %q", code)
 	}
@@ -380,7 +380,7 @@ func TestCloudMonitorSubscription(t *testing.T) {
 		}
 		form.Set(k, s)
 	}
-	ev = FromHTTP(HTTPRequest{Header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}, Body: []byte(form.Encode())})
+	ev = FromHTTP(HTTPRequest{Path: "/", Header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}, Body: []byte(form.Encode())})
 	if ids, code := instances(t, ev); code != "" || !slices.Equal(ids, []string{"i-a"}) || !strings.HasPrefix(ev.Source, "http-form:cms-subscription:") {
 		t.Errorf("form: %v %q %q", ids, code, ev.Source)
 	}

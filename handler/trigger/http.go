@@ -101,8 +101,8 @@ var bodySources = []source{cmsEvent{}, cmsSubscription{}}
 // The Content-Type decides: JSON is the request JSON, or a CloudMonitor
 // push; a form is a CloudMonitor alarm callback (it has alertState), a
 // CloudMonitor subscription's form, or API-style parameters; no body means
-// the parameters are in the query string. A path ending in /exit asks for
-// ExitStandby.
+// the parameters are in the query string. The path is a route (Routes),
+// which says the action.
 func FromHTTP(r HTTPRequest) Event {
 	var ev Event
 	body := bytes.TrimSpace(r.Body)
@@ -114,7 +114,7 @@ func FromHTTP(r HTTPRequest) Event {
 		ev.Draft.Invalid("Content-Type", "given twice")
 	case len(body) == 0:
 		ev.Source, ev.Draft = "http-query", readParams(r.Query)
-		return exitRoute(r, ev)
+		return route(r, ev)
 	case media == "application/x-www-form-urlencoded":
 		ev = fromForm(body)
 	case media == "application/json" || strings.HasSuffix(media, "+json") ||
@@ -134,7 +134,7 @@ func FromHTTP(r HTTPRequest) Event {
 	for _, key := range slices.Sorted(maps.Keys(r.Query)) {
 		ev.Draft.Invalid(standby.Quote(key), "query parameters are not accepted when the body carries the request")
 	}
-	return exitRoute(r, ev)
+	return route(r, ev)
 }
 
 // fromForm reads a form body: a CloudMonitor alarm callback, a CloudMonitor
@@ -179,17 +179,45 @@ func once(form url.Values, p *standby.Problems) {
 	}
 }
 
-// exitRoute makes a request to a path ending in /exit an ExitStandby.
-func exitRoute(r HTTPRequest, ev Event) Event {
-	if !strings.HasSuffix(strings.TrimSuffix(r.Path, "/"), "/exit") {
-		return ev
+// Route is one path of the HTTP trigger. On an exit route the request is
+// an ExitStandby; on the others it is what the request says
+// (EnterStandby unless it names its Action).
+type Route struct {
+	Path string
+	Exit bool
+}
+
+// Routes are the HTTP trigger's paths, matched exactly: any other path is
+// answered 404 naming these, so that a typo never does what was not asked.
+// /alarm and /cms name what CloudMonitor's callbacks are wired to; each
+// path reads every payload the HTTP trigger takes.
+var Routes = []Route{
+	{Path: "/"}, {Path: "/standby"}, {Path: "/alarm"}, {Path: "/cms"},
+	{Path: "/exit", Exit: true}, {Path: "/standby/exit", Exit: true},
+}
+
+// RouteOf is the route of a path, matched exactly.
+func RouteOf(path string) (Route, bool) {
+	for _, r := range Routes {
+		if r.Path == path {
+			return r, true
+		}
 	}
-	switch standby.Action(ev.Draft.Action.Value) {
-	case "":
+	return Route{}, false
+}
+
+// route applies the request's route: an exit route makes it an
+// ExitStandby, which an Action the request names must agree with.
+func route(r HTTPRequest, ev Event) Event {
+	rt, ok := RouteOf(r.Path)
+	switch action := standby.Action(ev.Draft.Action.Value); {
+	case !ok:
+		ev.Draft.Invalid("path", "%s is not a route of this function", standby.Quote(r.Path))
+	case !rt.Exit:
+	case action == "":
 		ev.Draft.Action = standby.Param{Name: "path", Value: string(standby.ExitStandby)}
-	case standby.ExitStandby:
-	default:
-		ev.Draft.Invalid("Action", "%s contradicts the /exit route", standby.Quote(ev.Draft.Action.Value))
+	case action != standby.ExitStandby:
+		ev.Draft.Invalid(ev.Draft.Action.Name, "%s contradicts the %s route", standby.Quote(ev.Draft.Action.Value), r.Path)
 	}
 	return ev
 }

@@ -50,8 +50,8 @@ type activity struct {
 
 type failure struct {
 	method string
-	times  int // 0: every call
-	err    error
+	times  int   // 0: every call
+	err    error // nil: answer zero values, as an answer missing its fields decodes
 }
 
 // NewFake returns a fake holding the given instances: group → instance →
@@ -76,6 +76,16 @@ func (f *Fake) Fail(method string, times int, err error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.failures = append(f.failures, failure{method: method, times: times, err: err})
+}
+
+// Blank makes the next times calls of method (times 0: every call) answer
+// with nothing in it and no error, changing nothing: an answer that lacks
+// what it should carry (a Standby call without its activity, a state read
+// of instances without their state, a count of zero).
+func (f *Fake) Blank(method string, times int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.failures = append(f.failures, failure{method: method, times: times})
 }
 
 // Pending makes ActivityStatuses answer InProgress n times for each
@@ -107,9 +117,9 @@ func (f *Fake) State(id string) string {
 	return f.state[id]
 }
 
-// record notes a call and returns the failure it must meet, if any. f.mu is
-// held.
-func (f *Fake) record(c Call) error {
+// record notes a call and returns the failure it must meet, if any, and
+// whether it must answer blank. f.mu is held.
+func (f *Fake) record(c Call) (blank bool, err error) {
 	f.calls = append(f.calls, c)
 	for i := range f.failures {
 		fl := &f.failures[i]
@@ -121,9 +131,9 @@ func (f *Fake) record(c Call) error {
 				fl.times = -1 // used up
 			}
 		}
-		return fl.err
+		return fl.err == nil, fl.err
 	}
-	return nil
+	return false, nil
 }
 
 func (f *Fake) inRegion(s standby.Session) bool { return s.Region == f.Region }
@@ -131,11 +141,16 @@ func (f *Fake) inRegion(s standby.Session) bool { return s.Region == f.Region }
 func (f *Fake) ScalingInstances(_ context.Context, s standby.Session, groupID string, ids []string) ([]standby.ScalingInstance, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if err := f.record(Call{Method: "ScalingInstances", Session: s, GroupID: groupID, IDs: ids}); err != nil {
+	blank, err := f.record(Call{Method: "ScalingInstances", Session: s, GroupID: groupID, IDs: ids})
+	if err != nil {
 		return nil, err
 	}
 	var out []standby.ScalingInstance
 	for _, id := range ids {
+		if blank {
+			out = append(out, standby.ScalingInstance{InstanceID: id})
+			continue
+		}
 		if g := f.groupOf[id]; g != "" && f.inRegion(s) && (groupID == "" || g == groupID) {
 			out = append(out, standby.ScalingInstance{InstanceID: id, ScalingGroupID: g, LifecycleState: f.state[id]})
 		}
@@ -146,7 +161,7 @@ func (f *Fake) ScalingInstances(_ context.Context, s standby.Session, groupID st
 func (f *Fake) CountInstances(_ context.Context, s standby.Session, groupID, state string) (int, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if err := f.record(Call{Method: "CountInstances", Session: s, GroupID: groupID}); err != nil {
+	if blank, err := f.record(Call{Method: "CountInstances", Session: s, GroupID: groupID}); err != nil || blank {
 		return 0, err
 	}
 	n := 0
@@ -161,7 +176,7 @@ func (f *Fake) CountInstances(_ context.Context, s standby.Session, groupID, sta
 func (f *Fake) Standby(_ context.Context, s standby.Session, c standby.StandbyCall) (standby.Activity, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if err := f.record(Call{Method: "Standby", Session: s, GroupID: c.ScalingGroupID, IDs: c.InstanceIDs, Standby: c}); err != nil {
+	if blank, err := f.record(Call{Method: "Standby", Session: s, GroupID: c.ScalingGroupID, IDs: c.InstanceIDs, Standby: c}); err != nil || blank {
 		return standby.Activity{}, err
 	}
 	from, to := "InService", "Standby"
@@ -201,7 +216,7 @@ func (f *Fake) Standby(_ context.Context, s standby.Session, c standby.StandbyCa
 func (f *Fake) ActivityStatuses(_ context.Context, s standby.Session, ids []string) ([]standby.ActivityStatus, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if err := f.record(Call{Method: "ActivityStatuses", Session: s, IDs: ids}); err != nil {
+	if blank, err := f.record(Call{Method: "ActivityStatuses", Session: s, IDs: ids}); err != nil || blank {
 		return nil, err
 	}
 	var out []standby.ActivityStatus
