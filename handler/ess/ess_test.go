@@ -3,6 +3,7 @@ package ess_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -300,5 +301,54 @@ func TestUnreadableAnswersAreUnavailable(t *testing.T) {
 			}
 		}
 		srv.Close()
+	}
+}
+
+// What an answer does not say is not zero: a count without TotalCount is
+// an error, and so no decision is made on it.
+func TestACountWithoutTotalCountIsAnError(t *testing.T) {
+	c, emu := newClient(t)
+	emu.Inject(essemu.Fault{Action: "DescribeScalingInstances", Times: 1, Answer: map[string]any{"ScalingInstances": map[string]any{"ScalingInstance": []any{}}}})
+	n, err := c.CountInstances(context.Background(), session(), essemu.WebGroup, "InService")
+	if e := standby.AsError(err); err == nil || e.Code != "ServiceUnavailable" || !standby.Retryable(err) {
+		t.Errorf("CountInstances = %d, %v; want a ServiceUnavailable error, which may be retried", n, err)
+	}
+	if n, err := c.CountInstances(context.Background(), session(), essemu.WebGroup, "InService"); err != nil || n != 4 {
+		t.Errorf("with the count given: %d, %v; want 4", n, err)
+	}
+}
+
+// Reads take one page, whatever TotalCount claims: a request for at most
+// 20 IDs is all on it, and a count is its TotalCount.
+func TestReadsTakeOnePage(t *testing.T) {
+	c, emu := newClient(t)
+	var page []any
+	for i := range 50 {
+		page = append(page, map[string]any{"InstanceId": fmt.Sprintf("i-bp1huge%05d", i), "ScalingGroupId": essemu.WebGroup, "LifecycleState": "InService"})
+	}
+	emu.Inject(essemu.Fault{Action: "DescribeScalingInstances", Answer: map[string]any{"TotalCount": 1 << 30, "PageSize": 50, "PageNumber": 1,
+		"ScalingInstances": map[string]any{"ScalingInstance": page}}})
+	if _, err := c.ScalingInstances(context.Background(), session(), "", []string{"i-bp1huge00000", "i-bp1huge00001"}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := c.CountInstances(context.Background(), session(), essemu.WebGroup, ""); err != nil || n != 1<<30 {
+		t.Fatalf("CountInstances = %d, %v", n, err)
+	}
+	if n := len(emu.Calls()); n != 2 {
+		t.Errorf("%d calls for a lookup and a count, want 2: one page each", n)
+	}
+}
+
+// A Standby call answered without an activity is answered so: the core,
+// which takes nothing as done that Auto Scaling did not confirm, decides.
+func TestStandbyWithoutAnActivity(t *testing.T) {
+	c, emu := newClient(t)
+	emu.Inject(essemu.Fault{Action: "EnterStandby", Times: 1, Answer: map[string]any{}})
+	a, err := c.Standby(context.Background(), session(), standby.StandbyCall{Action: standby.EnterStandby, ScalingGroupID: essemu.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
+	if err != nil || a.ScalingActivityID != "" {
+		t.Errorf("Standby = %+v, %v; want no activity, and no error of its own", a, err)
+	}
+	if in, _ := emu.Instance("i-bp1ecr7go2go9kq3m1a"); in.LifecycleState != essemu.InService {
+		t.Errorf("the instance is %s", in.LifecycleState)
 	}
 }

@@ -19,3 +19,6 @@ func (s *Service) MergeWhen(n int) *Service {
 	s.reads.full = func(waiting int) bool { return waiting >= n }
 	return s
 }
+
+// Token is the ClientToken a call derives.
+var Token = token

@@ -3,6 +3,7 @@ package trigger
 import (
 	"cmp"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -155,6 +156,44 @@ func TestParams(t *testing.T) {
 		}
 		if e, ok := err.(*Error); !ok || e.Code != tt.wantCode || !strings.Contains(e.Message, tt.wantMsg) {
 			t.Errorf("%q: got %v, want %s containing %q", tt.query, err, tt.wantCode, tt.wantMsg)
+		}
+	}
+}
+
+// A route says the action exactly: an exit route makes a request an
+// ExitStandby, which a request asking otherwise contradicts; the others
+// leave it to the request; a path that is no route is a problem, never a
+// default.
+func TestRoutes(t *testing.T) {
+	json := http.Header{"Content-Type": {"application/json"}}
+	for _, tt := range []struct {
+		path, body string
+		want       Action
+		problem    string // in the draft's problems, if any
+	}{
+		{"/", `{"InstanceId":"i-a"}`, EnterStandby, ""},
+		{"/alarm", `{"InstanceId":"i-a"}`, EnterStandby, ""},
+		{"/standby", `{"InstanceId":"i-a","Action":"ExitStandby"}`, ExitStandby, ""},
+		{"/exit", `{"InstanceId":"i-a"}`, ExitStandby, ""},
+		{"/standby/exit", `{"InstanceId":"i-a","Action":"ExitStandby"}`, ExitStandby, ""},
+		{"/exit", `{"InstanceId":"i-a","Action":"EnterStandby"}`, "", `Action: "EnterStandby" contradicts the /exit route`},
+		{"/Exit", `{"InstanceId":"i-a"}`, "", `path: "/Exit" is not a route of this function`},
+		{"/exit/", `{"InstanceId":"i-a"}`, "", `path: "/exit/" is not a route of this function`},
+	} {
+		ev := FromHTTP(HTTPRequest{Method: "POST", Path: tt.path, Header: json, Body: []byte(tt.body)})
+		req, err := ev.Draft.Validate(10)
+		switch {
+		case tt.problem != "":
+			if err == nil || !strings.Contains(err.Error(), tt.problem) {
+				t.Errorf("%s %s: %v; want %q", tt.path, tt.body, err, tt.problem)
+			}
+		case err != nil || req.Action != tt.want:
+			t.Errorf("%s %s: %s, %v; want %s", tt.path, tt.body, req.Action, err, tt.want)
+		}
+	}
+	for _, r := range Routes {
+		if got, ok := RouteOf(r.Path); !ok || got != r {
+			t.Errorf("RouteOf(%s) = %+v, %t", r.Path, got, ok)
 		}
 	}
 }

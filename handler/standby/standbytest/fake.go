@@ -26,6 +26,7 @@ type Fake struct {
 	activities []activity
 	pending    int // how many polls new activities stay InProgress
 	failures   []failure
+	before     []hook
 	calls      []Call
 }
 
@@ -50,6 +51,7 @@ type activity struct {
 
 type failure struct {
 	method string
+	skip   int   // calls let through first
 	times  int   // 0: every call
 	err    error // nil: answer zero values, as an answer missing its fields decodes
 }
@@ -72,10 +74,58 @@ var _ standby.AutoScaling = (*Fake)(nil)
 
 // Fail makes the next times calls of method fail with err (times 0: every
 // call from now on). Failures apply in the order they were added.
-func (f *Fake) Fail(method string, times int, err error) {
+func (f *Fake) Fail(method string, times int, err error) { f.FailAfter(method, 0, times, err) }
+
+// FailAfter is Fail, once after calls of method have gone through.
+func (f *Fake) FailAfter(method string, after, times int, err error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.failures = append(f.failures, failure{method: method, times: times, err: err})
+	f.failures = append(f.failures, failure{method: method, skip: after, times: times, err: err})
+}
+
+// Heal forgets every failure still to come: Auto Scaling is well again.
+func (f *Fake) Heal() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.failures = nil
+}
+
+// Move sets an instance's lifecycle state, as another process or an
+// operator would.
+func (f *Fake) Move(id, state string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.state[id] = state
+}
+
+// Before runs fn once, before the next call of method is served: the test
+// acts at that moment, as another process would.
+func (f *Fake) Before(method string, fn func()) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.before = append(f.before, hook{method: method, fn: fn})
+}
+
+type hook struct {
+	method string
+	fn     func()
+}
+
+// hook runs the hook waiting for method, if any. f.mu is not held.
+func (f *Fake) hook(method string) {
+	f.mu.Lock()
+	var fn func()
+	for i, h := range f.before {
+		if h.method == method {
+			fn = h.fn
+			f.before = append(f.before[:i:i], f.before[i+1:]...)
+			break
+		}
+	}
+	f.mu.Unlock()
+	if fn != nil {
+		fn()
+	}
 }
 
 // Blank makes the next times calls of method (times 0: every call) answer
@@ -126,6 +176,10 @@ func (f *Fake) record(c Call) (blank bool, err error) {
 		if fl.method != c.Method || fl.times < 0 {
 			continue
 		}
+		if fl.skip > 0 {
+			fl.skip--
+			continue
+		}
 		if fl.times > 0 {
 			if fl.times--; fl.times == 0 {
 				fl.times = -1 // used up
@@ -139,6 +193,7 @@ func (f *Fake) record(c Call) (blank bool, err error) {
 func (f *Fake) inRegion(s standby.Session) bool { return s.Region == f.Region }
 
 func (f *Fake) ScalingInstances(_ context.Context, s standby.Session, groupID string, ids []string) ([]standby.ScalingInstance, error) {
+	f.hook("ScalingInstances")
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	blank, err := f.record(Call{Method: "ScalingInstances", Session: s, GroupID: groupID, IDs: ids})
@@ -159,6 +214,7 @@ func (f *Fake) ScalingInstances(_ context.Context, s standby.Session, groupID st
 }
 
 func (f *Fake) CountInstances(_ context.Context, s standby.Session, groupID, state string) (int, error) {
+	f.hook("CountInstances")
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if blank, err := f.record(Call{Method: "CountInstances", Session: s, GroupID: groupID}); err != nil || blank {
@@ -174,6 +230,7 @@ func (f *Fake) CountInstances(_ context.Context, s standby.Session, groupID, sta
 }
 
 func (f *Fake) Standby(_ context.Context, s standby.Session, c standby.StandbyCall) (standby.Activity, error) {
+	f.hook("Standby")
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if blank, err := f.record(Call{Method: "Standby", Session: s, GroupID: c.ScalingGroupID, IDs: c.InstanceIDs, Standby: c}); err != nil || blank {
@@ -214,6 +271,7 @@ func (f *Fake) Standby(_ context.Context, s standby.Session, c standby.StandbyCa
 }
 
 func (f *Fake) ActivityStatuses(_ context.Context, s standby.Session, ids []string) ([]standby.ActivityStatus, error) {
+	f.hook("ActivityStatuses")
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if blank, err := f.record(Call{Method: "ActivityStatuses", Session: s, IDs: ids}); err != nil || blank {
