@@ -170,3 +170,39 @@ func TestFutureEventsAreIgnored(t *testing.T) {
 		})
 	}
 }
+
+// Success is claimed only for what Auto Scaling confirmed: EnterStandby
+// answered 200 without an activity is not done, and the invocation fails so
+// that it is tried again; a count answered without TotalCount is not zero,
+// and the guard it feeds makes no call. (Through the real SDK and adapter;
+// the rules are the core's and the adapter's, tested there.)
+func TestNothingIsTakenAsDone(t *testing.T) {
+	t.Run("EnterStandby answered {}", func(t *testing.T) {
+		w := newWorld(t, handler.Config{})
+		w.emu.Inject(essemu.Fault{Action: "EnterStandby", Answer: map[string]any{}})
+		out, a := w.invokeWithin(t, 1500*time.Millisecond, "blank", []byte(`{"InstanceIds":["i-bp1ecr7go2go9kq3m1a"]}`))
+		if out.Err == nil || a.Code != "ServiceUnavailable" || len(a.InstanceIDs) != 0 || a.Instances[0].Result != "Failed" {
+			t.Errorf("answered %s; want a failure, nothing reported done", out.Body)
+		}
+		if in, _ := w.emu.Instance("i-bp1ecr7go2go9kq3m1a"); in.LifecycleState != essemu.InService {
+			t.Errorf("the instance is %s", in.LifecycleState)
+		}
+	})
+	t.Run("counts without TotalCount", func(t *testing.T) {
+		g := essemu.Group{ID: "asg-bp1count00000000001", Region: essemu.SampleRegion}
+		var page []any
+		var ids []string
+		for i := range 4 {
+			id := fmt.Sprintf("i-bp1count%05d", i)
+			g.Instances = append(g.Instances, essemu.Instance{ID: id, LifecycleState: essemu.InService})
+			page = append(page, map[string]any{"InstanceId": id, "ScalingGroupId": g.ID, "LifecycleState": "InService"})
+			ids = append(ids, `"`+id+`"`)
+		}
+		w := newWorld(t, handler.Config{Standby: standby.Config{MinInService: standby.MinInService{Percent: 50}}}, g)
+		w.emu.Inject(essemu.Fault{Action: "DescribeScalingInstances", Answer: map[string]any{"ScalingInstances": map[string]any{"ScalingInstance": page}}})
+		out, a := w.invokeWithin(t, 1500*time.Millisecond, "no-count", []byte(`{"InstanceIds":[`+strings.Join(ids, ",")+`]}`))
+		if out.Err == nil || a.Code != "ServiceUnavailable" || len(w.calls("EnterStandby")) != 0 {
+			t.Errorf("answered %s after %d EnterStandby calls; want a failure and none", out.Body, len(w.calls("EnterStandby")))
+		}
+	})
+}

@@ -36,11 +36,18 @@ type function struct {
 
 func startFunction(t *testing.T, env ...string) *function {
 	t.Helper()
+	return startFunctionWith(t, essemu.SampleFleet(), env...)
+}
+
+// startFunctionWith runs the function with settings env, in front of an
+// emulator holding groups.
+func startFunctionWith(t *testing.T, groups []essemu.Group, env ...string) *function {
+	t.Helper()
 	fc, err := fctest.NewServer()
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &function{fc: fc, emu: essemu.NewServer([]essemu.Key{key}, essemu.SampleFleet()...), logs: &fctest.Output{}}
+	f := &function{fc: fc, emu: essemu.NewServer([]essemu.Key{key}, groups...), logs: &fctest.Output{}}
 	f.cmd = exec.Command(binary)
 	f.cmd.Env = append([]string{"FC_RUNTIME_API=" + fc.Addr, "ESS_ENDPOINT=" + f.emu.URL, "FC_REGION=" + essemu.SampleRegion, esstest.SampleMaxEventAge()}, env...)
 	f.cmd.Stdout = io.MultiWriter(f.logs, fctest.Logs())
@@ -61,10 +68,17 @@ func startFunction(t *testing.T, env ...string) *function {
 // answer as the caller of InvokeFunction (or the HTTP trigger) sees it.
 func (f *function) invoke(t *testing.T, requestID string, payload []byte, creds essemu.Key) esstest.Answer {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	return f.invokeAs(t, fctest.Invocation{RequestID: requestID, Payload: payload, Timeout: 15 * time.Second}, creds)
+}
+
+// invokeAs sends inv, in the sample region, with creds.
+func (f *function) invokeAs(t *testing.T, inv fctest.Invocation, creds essemu.Key) esstest.Answer {
+	t.Helper()
+	requestID := inv.RequestID
+	ctx, cancel := context.WithTimeout(context.Background(), inv.Timeout+5*time.Second)
 	defer cancel()
-	res, err := f.fc.Invoke(ctx, fctest.Invocation{RequestID: requestID, Payload: payload, Timeout: 15 * time.Second, Region: essemu.SampleRegion,
-		AccessKeyID: creds.ID, AccessKeySecret: creds.Secret, SecurityToken: creds.Token})
+	inv.Region, inv.AccessKeyID, inv.AccessKeySecret, inv.SecurityToken = essemu.SampleRegion, creds.ID, creds.Secret, creds.Token
+	res, err := f.fc.Invoke(ctx, inv)
 	if err != nil {
 		t.Fatalf("invoke %s: %v\nfunction output:\n%s", requestID, err, f.logs)
 	}

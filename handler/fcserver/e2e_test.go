@@ -42,13 +42,19 @@ type server struct {
 // startServer runs ./bootstrap on a free port with the emulator behind it.
 func startServer(t testing.TB, groups ...essemu.Group) *server {
 	t.Helper()
+	return startServerWith(t, nil, groups...)
+}
+
+// startServerWith is startServer with the settings env.
+func startServerWith(t testing.TB, env []string, groups ...essemu.Group) *server {
+	t.Helper()
 	if groups == nil {
 		groups = essemu.SampleFleet()
 	}
 	s := &server{emu: essemu.NewServer([]essemu.Key{key}, groups...), out: &fctest.Output{},
 		http: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: concurrent}}}
 	s.cmd = exec.Command(filepath.Join(filepath.Dir(binary), "bootstrap"))
-	s.cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "FC_CUSTOM_LISTEN_PORT=0", "ESS_ENDPOINT=" + s.emu.URL, "FC_REGION=" + essemu.SampleRegion, esstest.SampleMaxEventAge()}
+	s.cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "FC_CUSTOM_LISTEN_PORT=0", "ESS_ENDPOINT=" + s.emu.URL, "FC_REGION=" + essemu.SampleRegion, esstest.SampleMaxEventAge()}, env...)
 	s.cmd.Stdout = io.MultiWriter(s.out, fctest.Logs())
 	s.cmd.Stderr = s.cmd.Stdout
 	if err := s.cmd.Start(); err != nil {
