@@ -122,8 +122,8 @@ func TestREADMEShowsThePolicyFile(t *testing.T) {
 }
 
 // The deployer may do what deploying the templates takes, and no more than
-// that kind of thing: FC's function, trigger and async configuration calls
-// on the functions the templates name; passing the function's role, to FC
+// that kind of thing: FC's function, trigger, async and concurrency
+// configuration calls on the functions the templates name; passing the function's role, to FC
 // only; EventBridge's rule calls and the service-linked roles the fc3
 // component creates for an EventBridge trigger; and Log Service's project,
 // logstore and index for logConfig: auto.
@@ -146,6 +146,12 @@ func TestDeployerPolicyCoversTheTemplates(t *testing.T) {
 			}
 			if _, ok := p["asyncInvokeConfig"]; ok {
 				need["fc:PutAsyncInvokeConfig"] = "asyncInvokeConfig"
+			}
+			if _, ok := p["concurrencyConfig"]; ok {
+				// fc3 puts it on deploy; reads and deletes it on s remove.
+				for _, a := range []string{"fc:PutConcurrencyConfig", "fc:GetConcurrencyConfig", "fc:DeleteConcurrencyConfig"} {
+					need[a] = "concurrencyConfig"
+				}
 			}
 			if p["logConfig"] == "auto" {
 				for _, a := range []string{"log:CreateProject", "log:CreateLogStore", "log:CreateIndex"} {

@@ -26,8 +26,8 @@ import (
 )
 
 // templates are the Serverless Devs templates the project ships: the
-// default deploy, and the custom-runtime variant deployed with -t.
-var templates = []string{"../../s.yaml", "../../deploy/s.custom.yaml"}
+// default deploy (the custom runtime), and the go1 variant deployed with -t.
+var templates = []string{"../../s.yaml", "../../deploy/s.go1.yaml"}
 
 // resource is an fc3 resource of a template, with its variables resolved.
 type resource struct {
@@ -166,6 +166,8 @@ func TestStrictSchemaCatchesMistakes(t *testing.T) {
 			trigger("eventbridge")(p)["eventSinkConfig"].(map[string]any)["deliveryOption"].(map[string]any)["eventSchema"] = "RawJSON"
 		}},
 		{"methods: [post]", func(p map[string]any) { trigger("http")(p)["methods"] = []any{"post"} }},
+		{"reservedConcurency", func(p map[string]any) { p["concurrencyConfig"] = map[string]any{"reservedConcurency": 1} }},
+		{"instanceConcurrency: 500", func(p map[string]any) { p["instanceConcurrency"] = 500 }},
 	}
 	for _, m := range mutations {
 		t.Run(m.name, func(t *testing.T) {
@@ -233,17 +235,27 @@ func TestTemplatesAgreeWithTheCode(t *testing.T) {
 				t.Errorf("%s %s: the build %q; want -tags %s, which leaves out what FC never runs", path, name, cmd, tag)
 			}
 			switch {
-			case runtime == "go1" && path == templates[0]:
-				if p["handler"] != "main" || p["instanceConcurrency"] != 1 {
-					t.Errorf("%s: handler %v, instanceConcurrency %v; want main and 1", name, p["handler"], p["instanceConcurrency"])
-				}
-			case runtime == "custom.debian10" && path != templates[0]:
+			case runtime == "custom.debian10" && path == templates[0]:
 				crc, _ := p["customRuntimeConfig"].(map[string]any)
 				if fmt.Sprint(crc["command"]) != "[/code/bootstrap]" || crc["port"] != defaults.ListenPort || !strings.Contains(cmd, "cp bootstrap "+out[1]+"/bootstrap") {
 					t.Errorf("%s: customRuntimeConfig %v, build %q; want /code/bootstrap copied in, on port %d", name, crc, cmd, defaults.ListenPort)
 				}
+				// Every invocation of a storm in the one instance: FC's most.
+				if p["instanceConcurrency"] != 200 {
+					t.Errorf("%s: instanceConcurrency %v; want 200, so that a storm's invocations share one process", name, p["instanceConcurrency"])
+				}
+			case runtime == "go1" && path != templates[0]:
+				if p["handler"] != "main" || p["instanceConcurrency"] != 1 {
+					t.Errorf("%s: handler %v, instanceConcurrency %v; want main and 1", name, p["handler"], p["instanceConcurrency"])
+				}
 			default:
-				t.Errorf("%s %s: runtime %q; want go1 in s.yaml, and custom.debian10 (in every region) in the variant", path, name, runtime)
+				t.Errorf("%s %s: runtime %q; want custom.debian10 (in every region) in s.yaml, and go1 in the variant", path, name, runtime)
+			}
+			// One process acts on a group at a time, across invocations: FC
+			// runs at most one instance of the function, and both templates
+			// are that one function, so deploying both never makes two.
+			if cc, _ := p["concurrencyConfig"].(map[string]any); cc["reservedConcurrency"] != 1 || p["functionName"] != "ess-standby" {
+				t.Errorf("%s %s: concurrencyConfig %v, functionName %v; want reservedConcurrency 1, and the function ess-standby", path, name, p["concurrencyConfig"], p["functionName"])
 			}
 			env, _ := p["environmentVariables"].(map[string]any)
 			for k := range env {
@@ -263,8 +275,8 @@ func TestTemplatesAgreeWithTheCode(t *testing.T) {
 			checkTriggers(t, name, p["triggers"])
 		}
 	}
-	if !slices.Equal(runtimes, []string{"go1", "custom.debian10"}) {
-		t.Errorf("runtimes %v: want the go1 function alone in s.yaml, the custom runtime in its own template", runtimes)
+	if !slices.Equal(runtimes, []string{"custom.debian10", "go1"}) {
+		t.Errorf("runtimes %v: want the custom runtime in s.yaml, the go1 runtime in its own template", runtimes)
 	}
 	script, err := os.ReadFile("../../bootstrap")
 	if err != nil || !regexp.MustCompile(`(?m)^exec "\$\(dirname "\$0"\)/main" serve$`).Match(script) {
