@@ -232,7 +232,9 @@ func (g *groupPlan) room(eligible []*member) (int, *Error, error) {
 		return 0, nil, err
 	}
 	verified := 0
+	asked := map[string]bool{}
 	for _, mem := range eligible {
+		asked[mem.id] = true
 		if !mem.unverified {
 			verified++
 		}
@@ -244,6 +246,11 @@ func (g *groupPlan) room(eligible []*member) (int, *Error, error) {
 	if verified == 0 && total == 0 {
 		return len(eligible), nil, nil // nothing there to keep: the calls let Auto Scaling answer
 	}
+	leaving, err := g.leaving(asked)
+	if err != nil {
+		return 0, nil, err
+	}
+	inService -= leaving
 	keep, setting := m.Count, strconv.Itoa(m.Count)
 	if m.Percent > 0 {
 		keep, setting = (m.Percent*total+99)/100, strconv.Itoa(m.Percent)+"%"
@@ -252,6 +259,34 @@ func (g *groupPlan) room(eligible []*member) (int, *Error, error) {
 	return room, &Error{Kind: Forbidden, Code: "Forbidden.MinInService", Message: fmt.Sprintf(
 		"scaling group %s must keep %d of its %d instances InService (MIN_IN_SERVICE=%s): %d are, so %d of the %d asked for may enter Standby",
 		g.key.group, keep, total, setting, inService, room, len(eligible))}, nil
+}
+
+// leaving counts the instances this process put into Standby lately that
+// a read still shows InService (so the counts still do): they are on their
+// way out, and MIN_IN_SERVICE counts them gone. Those asked for now are
+// judged as what they are.
+func (g *groupPlan) leaving(asked map[string]bool) (int, error) {
+	var ids []string
+	for _, id := range g.s.moved.unseen(g.key.group) {
+		if !asked[id] {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	n := 0
+	for chunk := range slices.Chunk(ids, batchSize) {
+		found, st, err := g.s.readChunk(g.ctx, g.sess, g.key.group, chunk)
+		g.st.add(st)
+		if err != nil {
+			return 0, err
+		}
+		for _, in := range found {
+			if in.LifecycleState == "InService" {
+				n++
+			}
+		}
+	}
+	return n, nil
 }
 
 // count reads how many instances the group has in state ("": in all).

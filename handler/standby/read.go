@@ -204,6 +204,7 @@ func (s *Service) readChunk(ctx context.Context, sess Session, scope string, ids
 		}
 		found[in.InstanceID] = in
 	}
+	s.moved.saw(found)
 	return found, st, nil
 }
 

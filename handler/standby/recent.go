@@ -6,10 +6,13 @@ import (
 )
 
 // recent remembers, for a while, the activity that moved each instance this
-// process moved, so that a duplicate of a request (a re-delivery, or the
-// same alarm from another invocation) is answered with it, without calling
-// Auto Scaling again. It holds at most recentSize instances: the oldest
-// are forgotten first.
+// process moved. A duplicate of a request (a re-delivery, or the same alarm
+// from another invocation) is answered with it, without calling Auto
+// Scaling again. And until a read shows an instance it put into Standby out
+// of InService, MIN_IN_SERVICE counts it gone: whether Auto Scaling's
+// answer to EnterStandby comes before the instance leaves InService, and so
+// before the counts show it, is undocumented. It holds at most recentSize
+// instances: the oldest are forgotten first.
 type recent struct {
 	mu    sync.Mutex
 	by    map[string]movedBy
@@ -22,12 +25,17 @@ type movedBy struct {
 	action   Action
 	activity Activity
 	at       time.Time
+	seen     bool // a read has shown it where the action leads
 	slot     int
 }
 
 const (
 	recentSize = 4096
 	recentAge  = time.Hour // as long as MAX_EVENT_AGE's default: older duplicates are ignored anyway
+	// unseenAge is how long an instance put into Standby counts as gone
+	// before a read shows it: an activity that never moves it (Failed,
+	// Rejected) must not hold the group's room for good.
+	unseenAge = 5 * time.Minute
 )
 
 func newRecent() *recent { return &recent{by: map[string]movedBy{}, clock: time.Now} }
@@ -52,4 +60,31 @@ func (r *recent) get(id string, action Action) (Activity, bool) {
 		return Activity{}, false
 	}
 	return m.activity, true
+}
+
+// saw notes what a read showed of instances: one put into Standby that has
+// left InService no longer needs counting gone.
+func (r *recent) saw(found map[string]ScalingInstance) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for id, in := range found {
+		if m, ok := r.by[id]; ok && m.action == EnterStandby && in.LifecycleState != "InService" {
+			m.seen = true
+			r.by[id] = m
+		}
+	}
+}
+
+// unseen lists the instances of group this process put into Standby
+// lately that no read has shown out of InService yet.
+func (r *recent) unseen(group string) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var ids []string
+	for id, m := range r.by {
+		if m.action == EnterStandby && !m.seen && m.activity.ScalingGroupID == group && r.clock().Sub(m.at) <= unseenAge {
+			ids = append(ids, id)
+		}
+	}
+	return ids
 }

@@ -340,3 +340,41 @@ func TestTokens(t *testing.T) {
 		seen[tok] = name
 	}
 }
+
+// Whether Auto Scaling answers EnterStandby before the instances have left
+// InService is undocumented. Against one that does, the counts still show
+// them InService for a while: MIN_IN_SERVICE counts the instances this
+// process put into Standby gone until a read shows them so, and the floor
+// holds.
+func TestMinInServiceCountsWhatIsLeaving(t *testing.T) {
+	f, ids := group(4)
+	f.Lag()
+	svc := standby.New(standby.Config{MinInService: standby.MinInService{Percent: 50}}, f).WithoutBackoff()
+	var got []string
+	for i, id := range ids[:3] {
+		inv := inv
+		inv.RequestID = fmt.Sprint("lagging-", i)
+		answers, _ := svc.Run(context.Background(), inv, enter("", id))
+		got = append(got, answers[0].Instances[0].Result)
+	}
+	f.Settle()
+	if want := []string{"EnteredStandby", "EnteredStandby", "Refused"}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("three requests, one at a time, on a group of 4 at 50%%: %v, want %v", got, want)
+	}
+	inService := 0
+	for _, id := range ids {
+		if f.State(id) == "InService" {
+			inService++
+		}
+	}
+	if inService != 2 {
+		t.Errorf("%d left InService once the activities ran, want 2", inService)
+	}
+	// Once a read shows them gone, they are no longer read again.
+	before := len(f.Calls("ScalingInstances"))
+	svc.Run(context.Background(), inv, enter("", ids[3]))
+	svc.Run(context.Background(), inv, enter("", ids[3]))
+	if n := len(f.Calls("ScalingInstances")) - before; n != 3 {
+		t.Errorf("%d state reads for two requests, want 3: each its own, and one of those leaving", n)
+	}
+}

@@ -28,6 +28,8 @@ type Fake struct {
 	failures   []failure
 	before     []hook
 	calls      []Call
+	lag        bool              // Standby calls move nothing until Settle
+	unsettled  map[string]string // instance → the state a lagging call moves it to
 }
 
 // Call is one call the fake received.
@@ -96,6 +98,25 @@ func (f *Fake) Move(id, state string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.state[id] = state
+}
+
+// Lag makes Standby calls from now on answer with their activity but move
+// nothing until Settle, as an Auto Scaling would whose answer comes before
+// its activity has run.
+func (f *Fake) Lag() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.lag, f.unsettled = true, map[string]string{}
+}
+
+// Settle runs the activities lagging behind their answers, and ends Lag.
+func (f *Fake) Settle() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for id, st := range f.unsettled {
+		f.state[id] = st
+	}
+	f.lag, f.unsettled = false, nil
 }
 
 // Before runs fn once, before the next call of method is served: the test
@@ -259,6 +280,10 @@ func (f *Fake) Standby(_ context.Context, s standby.Session, c standby.StandbyCa
 		}
 	}
 	for _, id := range c.InstanceIDs {
+		if f.lag {
+			f.unsettled[id] = to
+			continue
+		}
 		f.state[id] = to
 	}
 	a := standby.Activity{ScalingGroupID: c.ScalingGroupID, ScalingActivityID: fmt.Sprintf("asa-fake%d", len(f.activities)+1),
