@@ -56,11 +56,12 @@ func (s *Service) planGroup(key groupKey, parts []*part) {
 	ctx, sess, cancel := lead(tickets)
 	defer cancel()
 	g := &groupPlan{s: s, key: key, ctx: ctx, sess: sess, state: map[string]ScalingInstance{}, out: map[*ticket]*share{}}
-	g.st.Merged = len(tickets) - 1
 	current := true
 	var verified []string
+	invocations := map[string]bool{}
 	for _, p := range parts {
 		g.out[p.t] = &share{}
+		invocations[p.t.inv] = true
 		current = current && !s.lines.changedSince(key, p.epoch)
 		for _, id := range p.ids {
 			if in, ok := p.found[id]; ok {
@@ -69,6 +70,7 @@ func (s *Service) planGroup(key groupKey, parts []*part) {
 			}
 		}
 	}
+	g.st.Merged = len(invocations) - 1
 	if !current {
 		// Another plan changed something since these were read.
 		if err := g.reread(verified); err != nil {
@@ -105,18 +107,16 @@ func (g *groupPlan) report(parts []*part) {
 // reread reads the state of the plan's instances again, in its group: an
 // instance no longer found there has left it.
 func (g *groupPlan) reread(ids []string) error {
-	for chunk := range slices.Chunk(ids, batchSize) {
-		found, st, err := g.s.readChunk(g.ctx, g.sess, g.key.group, chunk)
-		g.st.add(st)
-		if err != nil {
-			return err
-		}
-		for _, id := range chunk {
-			if in, ok := found[id]; ok {
-				g.state[id] = in
-			} else {
-				delete(g.state, id)
-			}
+	r := g.s.readAll(g.ctx, g.sess, g.key.group, ids)
+	g.st.add(r.st)
+	if err := r.err(); err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if in, ok := r.found[id]; ok {
+			g.state[id] = in
+		} else {
+			delete(g.state, id)
 		}
 	}
 	return nil
@@ -272,21 +272,15 @@ func (g *groupPlan) leaving(asked map[string]bool) (int, error) {
 			ids = append(ids, id)
 		}
 	}
-	slices.Sort(ids)
+	r := g.s.readAll(g.ctx, g.sess, g.key.group, ids)
+	g.st.add(r.st)
 	n := 0
-	for chunk := range slices.Chunk(ids, batchSize) {
-		found, st, err := g.s.readChunk(g.ctx, g.sess, g.key.group, chunk)
-		g.st.add(st)
-		if err != nil {
-			return 0, err
-		}
-		for _, in := range found {
-			if in.LifecycleState == "InService" {
-				n++
-			}
+	for _, in := range r.found {
+		if in.LifecycleState == "InService" {
+			n++
 		}
 	}
-	return n, nil
+	return n, r.err()
 }
 
 // count reads how many instances the group has in state ("": in all).

@@ -2,6 +2,7 @@ package standby
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"sync"
 )
@@ -31,18 +32,14 @@ func (s *Service) readStates(region string, tickets []*ticket) {
 	ctx, sess, cancel := lead(tickets)
 	defer cancel()
 	epoch := s.epoch.Load()
-	type chunk struct {
-		scope string
-		ids   []string
-	}
 	var scopes []string
 	named := map[string][]string{} // scope → its IDs, each once
 	seen := map[[2]string]bool{}
 	for _, t := range tickets {
 		if _, ok := named[t.group]; !ok {
 			scopes = append(scopes, t.group)
+			named[t.group] = nil
 		}
-		named[t.group] = append(named[t.group], nil...)
 		for _, id := range t.req.InstanceIDs {
 			if k := [2]string{t.group, id}; !seen[k] {
 				seen[k] = true
@@ -50,41 +47,26 @@ func (s *Service) readStates(region string, tickets []*ticket) {
 			}
 		}
 	}
-	var chunks []chunk
-	for _, scope := range scopes {
-		for c := range slices.Chunk(named[scope], batchSize) {
-			chunks = append(chunks, chunk{scope: scope, ids: c})
-		}
-	}
-	type read struct {
-		found map[string]ScalingInstance
-		err   error
-	}
-	reads := make([]read, len(chunks))
-	stats := make([]Stats, len(chunks))
+	reads := make([]read, len(scopes))
 	var wg sync.WaitGroup
-	for i, c := range chunks {
-		wg.Go(func() { reads[i].found, stats[i], reads[i].err = s.readChunk(ctx, sess, c.scope, c.ids) })
+	for i, scope := range scopes {
+		wg.Go(func() { reads[i] = s.readAll(ctx, sess, scope, named[scope]) })
 	}
 	wg.Wait()
 	var shared Stats
-	for _, st := range stats {
-		shared.add(st)
-	}
-	of := map[[2]string]*read{} // scope, ID → its read
-	for i, c := range chunks {
-		for _, id := range c.ids {
-			of[[2]string{c.scope, id}] = &reads[i]
-		}
+	of := map[string]*read{} // scope → its read
+	for i, scope := range scopes {
+		shared.add(reads[i].st)
+		of[scope] = &reads[i]
 	}
 	handed := map[groupKey][]*part{}
 	var keys []groupKey
 	for _, t := range tickets {
 		guard := ""
 		parts := s.split(t, region, epoch, func(id string) (ScalingInstance, bool, error) {
-			r := of[[2]string{t.group, id}]
+			r := of[t.group]
 			in, ok := r.found[id]
-			return in, ok, r.err
+			return in, ok, r.failed[id]
 		}, &guard)
 		for _, p := range parts {
 			k := groupKey{region, p.group()}
@@ -177,6 +159,47 @@ func (s *Service) split(t *ticket, region string, epoch uint64, state func(id st
 		parts = append(parts, &part{t: t, ids: absent, epoch: epoch, unverified: true})
 	}
 	return parts
+}
+
+// read is what a state read found: the instances found, and for those
+// whose read failed, why.
+type read struct {
+	found  map[string]ScalingInstance
+	failed map[string]error
+	st     Stats
+}
+
+// readAll reads the state of instances in scope ("": any group), each ID
+// once, 20 a call, the calls at once.
+func (s *Service) readAll(ctx context.Context, sess Session, scope string, ids []string) read {
+	chunks := slices.Collect(slices.Chunk(slices.Compact(slices.Sorted(slices.Values(ids))), batchSize))
+	found := make([]map[string]ScalingInstance, len(chunks))
+	errs := make([]error, len(chunks))
+	stats := make([]Stats, len(chunks))
+	var wg sync.WaitGroup
+	for i, c := range chunks {
+		wg.Go(func() { found[i], stats[i], errs[i] = s.readChunk(ctx, sess, scope, c) })
+	}
+	wg.Wait()
+	r := read{found: map[string]ScalingInstance{}, failed: map[string]error{}}
+	for i, c := range chunks {
+		r.st.add(stats[i])
+		maps.Copy(r.found, found[i])
+		for _, id := range c {
+			if errs[i] != nil {
+				r.failed[id] = errs[i]
+			}
+		}
+	}
+	return r
+}
+
+// err is the read's failure, if any of it failed.
+func (r read) err() error {
+	for _, err := range r.failed {
+		return err
+	}
+	return nil
 }
 
 // readChunk reads the state of at most 20 instances, in scope ("": any

@@ -101,7 +101,7 @@ type Stats struct {
 	Attempts int
 	Backoff  time.Duration // time spent waiting between attempts
 	Guard    string        // the guard rail that refused an instance, if any
-	Merged   int           // the most other requests that shared one of its plans
+	Merged   int           // the most other invocations that shared one of its plans
 }
 
 func (st *Stats) add(o Stats) {
@@ -188,6 +188,7 @@ func (s *Service) session(inv Invocation, req Request) (Session, error) {
 // groups' plans fill it in, concurrently.
 type ticket struct {
 	ctx    context.Context
+	inv    string // the invocation's request ID
 	sess   Session
 	req    Request
 	group  string // the group that scopes its state read: the request's, else SCALING_GROUP_ID
@@ -206,7 +207,7 @@ type ticket struct {
 }
 
 func (s *Service) newTicket(ctx context.Context, inv Invocation, req Request) *ticket {
-	t := &ticket{ctx: ctx, req: req, group: cmp.Or(req.ScalingGroupID, s.cfg.ScalingGroupID), root: req.root(inv),
+	t := &ticket{ctx: ctx, inv: inv.RequestID, req: req, group: cmp.Or(req.ScalingGroupID, s.cfg.ScalingGroupID), root: req.root(inv),
 		dryRun: req.DryRun || s.cfg.DryRun, index: map[string]int{}, done: make(chan struct{}), parts: 1}
 	for _, id := range req.InstanceIDs {
 		t.index[id] = len(t.lines)
