@@ -382,7 +382,7 @@ func TestOneFailedCallDoesNotHideTheOthers(t *testing.T) {
 	two := []byte(`{"InstanceIds":["i-bp1ecr7go2go9kq3m1a","i-bp1hh2ka9xr7wq4t5n0a"]}`)
 	t.Run("refused for good", func(t *testing.T) {
 		w := newWorld(t, handler.Config{})
-		w.emu.Inject(essemu.Fault{Action: "EnterStandby", Times: 1, Status: 403, Code: "Forbidden.Unauthorized", Message: "not this group"})
+		w.emu.Inject(essemu.Fault{Action: "EnterStandby", Group: essemu.WebGroup, Status: 403, Code: "Forbidden.Unauthorized", Message: "not this group"})
 		out, a := w.invoke(t, "two", two)
 		if out.Err != nil || out.Status != 200 || len(a.Activities) != 1 {
 			t.Fatalf("answered %d %s with %d activities, want 200 and the other group's activity", out.Status, out.Body, len(a.Activities))
@@ -396,7 +396,7 @@ func TestOneFailedCallDoesNotHideTheOthers(t *testing.T) {
 	})
 	t.Run("left to retry", func(t *testing.T) {
 		w := newWorld(t, handler.Config{})
-		w.emu.Inject(essemu.Fault{Action: "EnterStandby", After: 1, Status: 503, Code: "ServiceUnavailable", Message: "down"})
+		w.emu.Inject(essemu.Fault{Action: "EnterStandby", Group: essemu.APIGroup, Status: 503, Code: "ServiceUnavailable", Message: "down"})
 		out, a := w.invokeWithin(t, 1500*time.Millisecond, "two", two)
 		if out.Err == nil || a.Code != "ServiceUnavailable" || !strings.Contains(a.Message, "1 of 2 instances are left to retry") || len(a.Activities) != 1 {
 			t.Fatalf("answered %s %q with %d activities, want the failure, naming what is left", a.Code, a.Message, len(a.Activities))

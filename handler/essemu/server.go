@@ -113,6 +113,7 @@ type hold struct {
 // not, once their signature has passed.
 type Fault struct {
 	Action        string        // the action it applies to; "*" for every action
+	Group         string        // only calls naming this ScalingGroupId, if set
 	After         int           // let this many matching calls through first
 	Every         int           // only every Every-th matching call (0 or 1: each)
 	Times         int           // at most this many times (0: no limit)
@@ -130,11 +131,12 @@ type fault struct {
 	seen, applied int
 }
 
-// takeFault returns the fault that applies to the next call of action, if any.
-func (s *Server) takeFault(action string) *Fault {
+// takeFault returns the fault that applies to the next call of action, in
+// group, if any.
+func (s *Server) takeFault(action, group string) *Fault {
 	for i := range s.faults {
 		f := &s.faults[i]
-		if f.Action != "*" && f.Action != action || f.Times > 0 && f.applied >= f.Times {
+		if f.Action != "*" && f.Action != action || f.Group != "" && f.Group != group || f.Times > 0 && f.applied >= f.Times {
 			continue
 		}
 		f.seen++
@@ -284,11 +286,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	s.mu.Lock()
-	requestID := s.w.requestID()
+	requestID := s.w.requestID(params)
 	apiErr := s.authenticate(r.Method, params, &call)
 	var f *Fault
 	if apiErr == nil {
-		f = s.takeFault(call.Action)
+		f = s.takeFault(call.Action, params.Get("ScalingGroupId"))
 	}
 	s.mu.Unlock()
 	if f != nil && f.Delay > 0 {

@@ -1,6 +1,8 @@
 package essemu
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net/url"
 	"slices"
@@ -20,7 +22,7 @@ type world struct {
 	activities []*activity
 	tokens     map[string]tokenUse
 	nonces     map[string]bool
-	seq        int
+	seen       map[string]int // how often each request (or activity) content came
 }
 
 type group struct {
@@ -48,7 +50,7 @@ type tokenUse struct {
 }
 
 func newWorld(seed []Group) *world {
-	w := &world{tokens: map[string]tokenUse{}, nonces: map[string]bool{}}
+	w := &world{tokens: map[string]tokenUse{}, nonces: map[string]bool{}, seen: map[string]int{}}
 	for _, sg := range seed {
 		g := &group{Group: sg}
 		g.Instances = nil
@@ -68,10 +70,27 @@ func newWorld(seed []Group) *world {
 	return w
 }
 
-func (w *world) next() int { w.seq++; return w.seq }
+// requestID names a request by what it asks, not by when it came: calls
+// made at once, in any order, get the same IDs run after run, so that
+// answers can be compared exactly. The same request again gets another.
+func (w *world) requestID(params url.Values) string {
+	asked := url.Values{}
+	for k, v := range params {
+		switch k {
+		case "Signature", "SignatureNonce", "Timestamp", "AccessKeyId", "SecurityToken":
+		default:
+			asked[k] = v
+		}
+	}
+	return "473469C7-AA6F-4DC5-B3DB-" + strings.ToUpper(w.digest("request", asked.Encode())[:12])
+}
 
-func (w *world) requestID() string {
-	return fmt.Sprintf("473469C7-AA6F-4DC5-B3DB-%012X", w.next())
+// digest is a hex digest of content, told apart from its earlier comings.
+func (w *world) digest(content ...string) string {
+	key := strings.Join(content, "\x00")
+	w.seen[key]++
+	sum := sha256.Sum256([]byte(key + "\x00" + strconv.Itoa(w.seen[key])))
+	return hex.EncodeToString(sum[:])
 }
 
 func (w *world) group(id string) *group {
@@ -207,7 +226,7 @@ func (w *world) standby(params url.Values, enter bool, now time.Time) (map[strin
 			}
 		}
 	}
-	a := &activity{id: fmt.Sprintf("asa-emu%013d", w.next()), groupID: groupID, instances: ids, start: now,
+	a := &activity{id: "asa-emu" + w.digest("activity", action, fingerprint, token)[:13], groupID: groupID, instances: ids, start: now,
 		description: fmt.Sprintf("%s %d instance(s)", action, len(ids))}
 	if async == "true" {
 		a.pendingPolls = asyncPolls

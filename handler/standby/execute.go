@@ -89,22 +89,25 @@ func (g *groupPlan) call(k kind, members []*member) {
 		})
 		g.changed = true
 		if err == nil {
+			for _, m := range members {
+				g.s.moved.put(m.id, k.action, a, false)
+			}
 			g.took(k, members, a, "")
 			return
 		}
 		if narrowed < maxNarrowing && narrowable(err) && !members[0].unverified {
-			if rest, ok := g.narrow(k, members); ok {
-				if members = rest; len(members) == 0 {
-					return
-				}
+			rest, ok, readErr := g.narrow(k, members)
+			switch {
+			case readErr != nil:
+				err = readErr // the read again failed: what may be retried is not refused
+			case ok && len(rest) == 0:
+				return
+			case ok:
+				members = rest
 				continue
 			}
 		}
-		for _, m := range members {
-			line := g.line(m)
-			line.fail(err)
-			g.set(m, line)
-		}
+		g.failEach(members, err)
 		return
 	}
 }
@@ -119,13 +122,13 @@ func narrowable(err error) bool {
 // narrow reads a refused call's instances again and decides those that can
 // no longer move; it returns the others, and false when the read changes
 // nothing (the refusal stands).
-func (g *groupPlan) narrow(k kind, members []*member) ([]*member, bool) {
+func (g *groupPlan) narrow(k kind, members []*member) ([]*member, bool, error) {
 	ids := make([]string, len(members))
 	for i, m := range members {
 		ids[i] = m.id
 	}
 	if err := g.reread(ids); err != nil {
-		return nil, false
+		return nil, false, err
 	}
 	var rest, done []*member
 	for _, m := range members {
@@ -146,10 +149,10 @@ func (g *groupPlan) narrow(k kind, members []*member) ([]*member, bool) {
 		g.set(m, line)
 	}
 	if len(rest) == len(members) {
-		return nil, false
+		return nil, false, nil
 	}
 	g.already(k, done, members)
-	return rest, true
+	return rest, true, nil
 }
 
 // already reports members found in the state the action leads to. Those
@@ -179,7 +182,9 @@ func (g *groupPlan) already(k kind, done, eligible []*member) {
 		}
 		g.set(m, line)
 	}
-	// One replay per ticket: its own instances, with its own tokens.
+	// One replay per ticket: its own instances, with its own tokens; a call
+	// two tickets would both make, once.
+	replayed := map[string]Activity{}
 	for _, p := range partsOf(replay) {
 		var own []*member
 		for _, m := range replay {
@@ -189,8 +194,16 @@ func (g *groupPlan) already(k kind, done, eligible []*member) {
 		}
 		for chunk := range slices.Chunk(sortedByID(own), batchSize) {
 			c := g.standbyCall(k, chunk)
-			g.st.Attempts++
-			if a, err := g.s.scaling.Standby(g.ctx, g.sess, c); err == nil && a.ScalingActivityID != "" {
+			a, made := replayed[c.ClientToken]
+			if !made {
+				g.st.Attempts++
+				a, _ = g.s.scaling.Standby(g.ctx, g.sess, c) // a refusal leaves them as found
+				replayed[c.ClientToken] = a
+			}
+			if a.ScalingActivityID != "" {
+				for _, m := range chunk {
+					g.s.moved.put(m.id, k.action, a, true)
+				}
 				g.took(k, chunk, a, "an earlier delivery of this event did it")
 			}
 		}

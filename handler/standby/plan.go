@@ -75,12 +75,13 @@ func (s *Service) planGroup(key groupKey, parts []*part) {
 		// Another plan changed something since these were read.
 		if err := g.reread(verified); err != nil {
 			for _, p := range parts {
-				p.t.failAll(err)
+				p.t.fail(p.ids, err)
 			}
 			g.report(parts)
 			return
 		}
 	}
+	g.lastWins(parts)
 	var kinds []kind
 	for _, p := range parts {
 		if !slices.Contains(kinds, p.kind()) {
@@ -94,6 +95,34 @@ func (s *Service) planGroup(key groupKey, parts []*part) {
 		s.lines.change(key, s.epoch.Add(1))
 	}
 	g.report(parts)
+}
+
+// lastWins leaves each instance one action in the plan: that of the last
+// request naming it (an alarm and its recovery, waiting together, end
+// recovered). Dry runs change nothing, and keep theirs.
+func (g *groupPlan) lastWins(parts []*part) {
+	last := map[string]Action{}
+	for _, p := range parts {
+		if !p.t.dryRun {
+			for _, id := range p.ids {
+				last[id] = p.t.req.Action
+			}
+		}
+	}
+	for _, p := range parts {
+		if p.t.dryRun {
+			continue
+		}
+		p.ids = slices.DeleteFunc(p.ids, func(id string) bool {
+			if last[id] == p.t.req.Action {
+				return false
+			}
+			line := InstanceResult{InstanceID: id, ScalingGroupID: g.key.group, LifecycleState: g.state[id].LifecycleState, Result: skipped,
+				Reason: "a later request for it asks " + string(last[id])}
+			p.t.set(line)
+			return true
+		})
+	}
 }
 
 // report hands each ticket what the plan did for it.
@@ -132,16 +161,18 @@ func (g *groupPlan) decide(k kind, parts []*part) {
 		for _, id := range p.ids {
 			m := byID[id]
 			if m == nil {
-				m = &member{id: id, unverified: p.unverified}
+				m = &member{id: id}
 				byID[id] = m
 				members = append(members, m)
 			}
 			m.parts = append(m.parts, p)
+			m.unverified = m.unverified || p.unverified
 		}
 	}
 	var eligible, done []*member
 	for _, m := range members {
 		in, found := g.state[m.id]
+		m.unverified = m.unverified && !found // a read found it: it is what the read says
 		line := g.line(m)
 		switch {
 		case m.unverified:
@@ -161,14 +192,20 @@ func (g *groupPlan) decide(k kind, parts []*part) {
 		g.set(m, line)
 	}
 	if k.action == EnterStandby && len(eligible) > 0 {
-		eligible = g.keepInService(eligible)
+		eligible = g.keepInService(k, eligible)
 	}
 	switch {
 	case k.dryRun:
 		g.plan(k, eligible)
 	default:
-		for chunk := range slices.Chunk(sortedByID(eligible), batchSize) {
-			g.call(k, chunk)
+		// Members not found by the read call alone: Auto Scaling's refusal
+		// of them must not refuse the others.
+		verified := slices.DeleteFunc(slices.Clone(eligible), func(m *member) bool { return m.unverified })
+		unverified := slices.DeleteFunc(slices.Clone(eligible), func(m *member) bool { return !m.unverified })
+		for _, set := range [][]*member{verified, unverified} {
+			for chunk := range slices.Chunk(sortedByID(set), batchSize) {
+				g.call(k, chunk)
+			}
 		}
 	}
 	g.already(k, done, eligible)
@@ -192,36 +229,64 @@ func (g *groupPlan) set(m *member, line InstanceResult) {
 // others, so that a noisy alarm, or a storm of them, can never take a
 // whole group out of traffic. The counts are read within the group's plan,
 // so concurrent requests are judged together, never each blind to the
-// others. A count that cannot be read, or contradicts the state read,
-// refuses them all: nothing is assumed.
-func (g *groupPlan) keepInService(eligible []*member) []*member {
-	m := g.s.cfg.MinInService
-	if m.Count == 0 && m.Percent == 0 {
+// others; and what this process put into Standby that has not left
+// InService yet counts gone. A count that cannot be read, or contradicts
+// the state read, refuses them all: nothing is assumed.
+func (g *groupPlan) keepInService(k kind, eligible []*member) []*member {
+	if m := g.s.cfg.MinInService; m.Count == 0 && m.Percent == 0 {
 		return eligible
 	}
-	room, refusal, err := g.room(eligible)
+	underWay, unknown, err := g.leaving()
 	if err != nil {
-		room, refusal = 0, AsError(err)
+		g.failEach(eligible, err)
+		return nil
+	}
+	// Asked for again while on its way: answered with the activity taking it.
+	eligible = slices.DeleteFunc(eligible, func(mem *member) bool {
+		a, ok := underWay[mem.id]
+		switch {
+		case ok && k.dryRun:
+			line := g.line(mem)
+			line.Result, line.Reason = skipped, "on its way into Standby, by "+a.ScalingActivityID
+			g.set(mem, line)
+		case ok:
+			g.took(k, []*member{mem}, a, "on its way into Standby, by this activity")
+		}
+		return ok
+	})
+	if len(eligible) == 0 {
+		return nil
+	}
+	room, refusal, err := g.room(eligible, len(underWay)+unknown)
+	if err != nil {
+		g.failEach(eligible, err)
+		return nil
 	}
 	if room >= len(eligible) {
 		return eligible
 	}
 	for _, mem := range eligible[room:] {
-		line := g.line(mem)
-		line.fail(refusal)
-		if err == nil {
-			for _, p := range mem.parts {
-				g.out[p.t].guard = "MIN_IN_SERVICE"
-			}
+		for _, p := range mem.parts {
+			g.out[p.t].guard = "MIN_IN_SERVICE"
 		}
-		g.set(mem, line)
 	}
+	g.failEach(eligible[room:], refusal)
 	return eligible[:room]
 }
 
+// failEach records err as what became of members.
+func (g *groupPlan) failEach(members []*member, err error) {
+	for _, m := range members {
+		line := g.line(m)
+		line.fail(err)
+		g.set(m, line)
+	}
+}
+
 // room is how many of the eligible instances may leave InService, and the
-// refusal of the others.
-func (g *groupPlan) room(eligible []*member) (int, *Error, error) {
+// refusal of the others. leaving counts instances on their way out that the
+// counts may still show InService.
+func (g *groupPlan) room(eligible []*member, leaving int) (int, *Error, error) {
 	m := g.s.cfg.MinInService
 	inService, err := g.count("InService")
 	if err != nil {
@@ -232,9 +297,7 @@ func (g *groupPlan) room(eligible []*member) (int, *Error, error) {
 		return 0, nil, err
 	}
 	verified := 0
-	asked := map[string]bool{}
 	for _, mem := range eligible {
-		asked[mem.id] = true
 		if !mem.unverified {
 			verified++
 		}
@@ -245,10 +308,6 @@ func (g *groupPlan) room(eligible []*member) (int, *Error, error) {
 	}
 	if verified == 0 && total == 0 {
 		return len(eligible), nil, nil // nothing there to keep: the calls let Auto Scaling answer
-	}
-	leaving, err := g.leaving(asked)
-	if err != nil {
-		return 0, nil, err
 	}
 	inService -= leaving
 	keep, setting := m.Count, strconv.Itoa(m.Count)
@@ -261,26 +320,61 @@ func (g *groupPlan) room(eligible []*member) (int, *Error, error) {
 		g.key.group, keep, total, setting, inService, room, len(eligible))}, nil
 }
 
-// leaving counts the instances this process put into Standby lately that
-// a read still shows InService (so the counts still do): they are on their
-// way out, and MIN_IN_SERVICE counts them gone. Those asked for now are
-// judged as what they are.
-func (g *groupPlan) leaving(asked map[string]bool) (int, error) {
-	var ids []string
-	for _, id := range g.s.moved.unseen(g.key.group) {
-		if !asked[id] {
-			ids = append(ids, id)
-		}
+// leaving finds the instances of the group this process put into Standby
+// lately that a read still shows InService: on their way out, the counts
+// may still show them InService. Those whose activity Auto Scaling says is
+// under way are returned with it; those whose activity it does not know
+// are counted; one whose activity is over, though it reads InService, was
+// taken back, and is forgotten.
+func (g *groupPlan) leaving() (underWay map[string]Activity, unknown int, err error) {
+	ids := g.s.moved.unseen(g.key.group)
+	if len(ids) == 0 {
+		return nil, 0, nil
 	}
 	r := g.s.readAll(g.ctx, g.sess, g.key.group, ids)
 	g.st.add(r.st)
-	n := 0
-	for _, in := range r.found {
-		if in.LifecycleState == "InService" {
-			n++
+	if err := r.err(); err != nil {
+		return nil, 0, err
+	}
+	byActivity := map[string][]string{}
+	var activities []string
+	for _, id := range ids {
+		a, ok := g.s.moved.get(id, EnterStandby)
+		if !ok || r.found[id].LifecycleState != "InService" {
+			continue // out of InService now (readAll noted it), or gone
+		}
+		if byActivity[a.ScalingActivityID] == nil {
+			activities = append(activities, a.ScalingActivityID)
+		}
+		byActivity[a.ScalingActivityID] = append(byActivity[a.ScalingActivityID], id)
+	}
+	status := map[string]string{}
+	for chunk := range slices.Chunk(activities, batchSize) {
+		var statuses []ActivityStatus
+		if err := g.s.retry(g.ctx, &g.st, func(ctx context.Context) (err error) {
+			statuses, err = g.s.scaling.ActivityStatuses(ctx, g.sess, chunk)
+			return err
+		}); err != nil {
+			return nil, 0, err
+		}
+		for _, st := range statuses {
+			status[st.ScalingActivityID] = st.StatusCode
 		}
 	}
-	return n, r.err()
+	underWay = map[string]Activity{}
+	for _, id := range activities {
+		for _, instance := range byActivity[id] {
+			switch code, known := status[id]; {
+			case !known:
+				unknown++
+			case slices.Contains(terminal, code):
+				g.s.moved.forget(instance)
+			default:
+				underWay[instance], _ = g.s.moved.get(instance, EnterStandby)
+			}
+		}
+	}
+	return underWay, unknown, nil
 }
 
 // count reads how many instances the group has in state ("": in all).
@@ -356,7 +450,6 @@ func (g *groupPlan) took(k kind, members []*member, a Activity, reason string) {
 			in.InstanceID, in.ScalingGroupID, in.LifecycleState = m.id, g.key.group, k.action.to()
 			g.state[m.id] = in
 		}
-		g.s.moved.put(m.id, k.action, a)
 		for _, p := range m.parts {
 			if byTicket[p.t] == nil {
 				tickets = append(tickets, p.t)

@@ -38,7 +38,7 @@ func (s *Service) readStates(region string, tickets []*ticket) {
 	for _, t := range tickets {
 		if _, ok := named[t.group]; !ok {
 			scopes = append(scopes, t.group)
-			named[t.group] = nil
+			named[t.group] = []string{}
 		}
 		for _, id := range t.req.InstanceIDs {
 			if k := [2]string{t.group, id}; !seen[k] {
@@ -77,14 +77,9 @@ func (s *Service) readStates(region string, tickets []*ticket) {
 		}
 		t.report(nil, nil, &shared, guard, len(parts))
 	}
-	if len(keys) > 0 {
-		// The groups in the order the tickets named them, one after the
-		// other, while the next read goes ahead.
-		go func() {
-			for _, k := range keys {
-				s.lines.plan(k, handed[k], s.planGroup)
-			}
-		}()
+	for _, k := range keys {
+		// Each group its own line: one group's slow plan holds up no other.
+		go s.lines.plan(k, handed[k], s.planGroup)
 	}
 }
 

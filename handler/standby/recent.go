@@ -40,15 +40,24 @@ const (
 
 func newRecent() *recent { return &recent{by: map[string]movedBy{}, clock: time.Now} }
 
-func (r *recent) put(id string, action Action, a Activity) {
+// put notes that activity a took an instance where action leads; seen: a
+// read has shown it there already.
+func (r *recent) put(id string, action Action, a Activity, seen bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if old := r.ring[r.next]; old != "" && r.by[old].slot == r.next {
 		delete(r.by, old)
 	}
 	r.ring[r.next] = id
-	r.by[id] = movedBy{action: action, activity: a, at: r.clock(), slot: r.next}
+	r.by[id] = movedBy{action: action, activity: a, at: r.clock(), seen: seen, slot: r.next}
 	r.next = (r.next + 1) % recentSize
+}
+
+// forget drops what it knew of an instance: it was taken back.
+func (r *recent) forget(id string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.by, id)
 }
 
 // get returns the activity that last took the instance where action leads.

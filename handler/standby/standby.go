@@ -245,6 +245,17 @@ func (t *ticket) failAll(err error) {
 	}
 }
 
+// fail records err for instances not yet decided.
+func (t *ticket) fail(ids []string, err error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, id := range ids {
+		if i, ok := t.index[id]; ok && t.lines[i].Result == "" {
+			t.lines[i].fail(err)
+		}
+	}
+}
+
 // report adds what one stage did for the ticket (its activities, planned
 // calls, the stage's statistics, which it no longer writes, and a guard
 // that refused) and the plans it handed the ticket on to; the ticket is
@@ -273,7 +284,20 @@ func (t *ticket) result() (Answer, []*Stats, string) {
 			lines[i].fail(&Error{Kind: Timeout, Code: "Timeout", Message: "the invocation's time ran out before this instance's plan answered; a retry will find what it did"})
 		}
 	}
-	c := ticket{lines: lines, activities: slices.Clone(t.activities), planned: slices.Clone(t.planned), dryRun: t.dryRun}
+	// Groups are planned at once: their activities (and planned calls) are
+	// answered in the order the request named their instances.
+	first := func(ids []string) int {
+		n := len(t.lines)
+		for _, id := range ids {
+			if i, ok := t.index[id]; ok {
+				n = min(n, i)
+			}
+		}
+		return n
+	}
+	activities := slices.SortedStableFunc(slices.Values(t.activities), func(a, b Activity) int { return cmp.Compare(first(a.InstanceIDs), first(b.InstanceIDs)) })
+	planned := slices.SortedStableFunc(slices.Values(t.planned), func(a, b StandbyCall) int { return cmp.Compare(first(a.InstanceIDs), first(b.InstanceIDs)) })
+	c := ticket{lines: lines, activities: activities, planned: planned, dryRun: t.dryRun}
 	return c.answer(), slices.Clone(t.shared), t.guard
 }
 

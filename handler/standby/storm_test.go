@@ -106,7 +106,7 @@ func TestARetryFinishesWhatAPartialFailureLeft(t *testing.T) {
 	t.Run("two groups", func(t *testing.T) {
 		f := fleet(nil)
 		svc := standby.New(standby.Config{}, f).WithoutBackoff()
-		f.FailAfter("Standby", 1, 0, failures[0])
+		f.FailGroup("Standby", "asg-b", 0, failures[0])
 		req := enter("timer:nightly@2026-11-27T04:00:00Z", "i-a1", "i-b1")
 		answers, _ := svc.Run(context.Background(), inv, req)
 		if got := results(answers...); got["EnteredStandby"] != 1 || got["Failed"] != 1 {

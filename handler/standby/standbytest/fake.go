@@ -48,14 +48,16 @@ type token struct {
 
 type activity struct {
 	id      string
-	pending int // ActivityStatuses answers InProgress this many more times
+	pending int  // ActivityStatuses answers InProgress this many more times
+	lagging bool // InProgress until Settle
 }
 
 type failure struct {
 	method string
-	skip   int   // calls let through first
-	times  int   // 0: every call
-	err    error // nil: answer zero values, as an answer missing its fields decodes
+	group  string // only calls naming this group, if set
+	skip   int    // calls let through first
+	times  int    // 0: every call
+	err    error  // nil: answer zero values, as an answer missing its fields decodes
 }
 
 // NewFake returns a fake holding the given instances: group → instance →
@@ -83,6 +85,13 @@ func (f *Fake) FailAfter(method string, after, times int, err error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.failures = append(f.failures, failure{method: method, skip: after, times: times, err: err})
+}
+
+// FailGroup is Fail for the calls naming group alone.
+func (f *Fake) FailGroup(method, group string, times int, err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.failures = append(f.failures, failure{method: method, group: group, times: times, err: err})
 }
 
 // Heal forgets every failure still to come: Auto Scaling is well again.
@@ -115,6 +124,9 @@ func (f *Fake) Settle() {
 	defer f.mu.Unlock()
 	for id, st := range f.unsettled {
 		f.state[id] = st
+	}
+	for i := range f.activities {
+		f.activities[i].lagging = false
 	}
 	f.lag, f.unsettled = false, nil
 }
@@ -194,7 +206,7 @@ func (f *Fake) record(c Call) (blank bool, err error) {
 	f.calls = append(f.calls, c)
 	for i := range f.failures {
 		fl := &f.failures[i]
-		if fl.method != c.Method || fl.times < 0 {
+		if fl.method != c.Method || fl.group != "" && fl.group != c.GroupID || fl.times < 0 {
 			continue
 		}
 		if fl.skip > 0 {
@@ -288,7 +300,7 @@ func (f *Fake) Standby(_ context.Context, s standby.Session, c standby.StandbyCa
 	}
 	a := standby.Activity{ScalingGroupID: c.ScalingGroupID, ScalingActivityID: fmt.Sprintf("asa-fake%d", len(f.activities)+1),
 		RequestID: fmt.Sprintf("R-%d", len(f.calls)), InstanceIDs: c.InstanceIDs, ClientToken: c.ClientToken}
-	f.activities = append(f.activities, activity{id: a.ScalingActivityID, pending: f.pending})
+	f.activities = append(f.activities, activity{id: a.ScalingActivityID, pending: f.pending, lagging: f.lag})
 	if c.ClientToken != "" {
 		f.tokens[c.ClientToken] = token{fingerprint: fingerprint, activity: a}
 	}
@@ -309,6 +321,10 @@ func (f *Fake) ActivityStatuses(_ context.Context, s standby.Session, ids []stri
 			continue
 		}
 		status := "Successful"
+		if a.lagging {
+			out = append(out, standby.ActivityStatus{ScalingActivityID: a.id, StatusCode: "InProgress"})
+			continue
+		}
 		if a.pending > 0 {
 			a.pending--
 			status = "InProgress"
