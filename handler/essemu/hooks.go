@@ -90,6 +90,21 @@ func (s *Server) Instances() []InstanceState {
 	return out
 }
 
+// InState counts the instances in a lifecycle state, in every group.
+func (s *Server) InState(state string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, g := range s.w.groups {
+		for _, in := range g.instances {
+			if in.state == state {
+				n++
+			}
+		}
+	}
+	return n
+}
+
 // Instance reports one instance; false if it is in no group.
 func (s *Server) Instance(id string) (InstanceState, bool) {
 	s.mu.Lock()

@@ -50,12 +50,7 @@ func TestARetryFinishesAStormThroughTheGo1Runtime(t *testing.T) {
 	if json.Unmarshal(retry.Body, &a); retry.Code != "" || len(a.InstanceIds) != 40 {
 		t.Fatalf("the retry answered %s", retry.Body)
 	}
-	standby, tokens := 0, map[string]string{}
-	for _, in := range f.emu.Instances() {
-		if in.LifecycleState == essemu.Standby {
-			standby++
-		}
-	}
+	standby, tokens := f.emu.InState(essemu.Standby), map[string]string{}
 	for _, c := range f.emu.Calls() {
 		if c.Action != "EnterStandby" {
 			continue
@@ -122,12 +117,7 @@ func TestMinInServiceHoldsThroughTheGo1Runtime(t *testing.T) {
 				})
 			}
 			wg.Wait()
-			inService, refused := 0, 0
-			for _, in := range f.emu.Instances() {
-				if in.LifecycleState == essemu.InService {
-					inService++
-				}
-			}
+			inService, refused := f.emu.InState(essemu.InService), 0
 			for _, a := range answers {
 				if a.Code == "Forbidden.MinInService" {
 					refused++

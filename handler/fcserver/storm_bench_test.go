@@ -111,11 +111,7 @@ func storm(b *testing.B, g essemu.Group, n int, request func(i int) *http.Reques
 				failed++
 			}
 		}
-		for _, in := range s.emu.Instances() {
-			if in.LifecycleState == essemu.InService {
-				inService++
-			}
-		}
+		inService = s.emu.InState(essemu.InService)
 		status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
 		if err != nil {
 			b.Fatal(err)

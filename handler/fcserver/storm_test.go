@@ -44,12 +44,7 @@ func TestMinInServiceHoldsInServerMode(t *testing.T) {
 				})
 			}
 			wg.Wait()
-			inService, refused := 0, 0
-			for _, in := range s.emu.Instances() {
-				if in.LifecycleState == essemu.InService {
-					inService++
-				}
-			}
+			inService, refused := s.emu.InState(essemu.InService), 0
 			for _, code := range codes {
 				if code == "Forbidden.MinInService" {
 					refused++
@@ -134,12 +129,7 @@ func TestConcurrentDuplicatesAnswerSuccessInServerMode(t *testing.T) {
 	if failed := slices.DeleteFunc(codes, func(code string) bool { return code == "" }); len(failed) > 0 {
 		t.Errorf("deliveries failed with %v; want every one answered success", failed)
 	}
-	standby := 0
-	for _, in := range s.emu.Instances() {
-		if in.LifecycleState == essemu.Standby {
-			standby++
-		}
-	}
+	standby := s.emu.InState(essemu.Standby)
 	if standby != 20 {
 		t.Errorf("%d in Standby, want the 20 named (40 in the group, 50%% kept)", standby)
 	}
