@@ -16,7 +16,10 @@ type record struct {
 	alarm   *trigger.Alarm // a CloudMonitor alarm's rule, state and time
 	events  int            // a batch's size
 	viaHTTP bool           // answered as an HTTP response
-	stats   standby.Stats
+	// senderRetries: CloudMonitor sent it, and retries what is not 2xx.
+	senderRetries bool
+	undocumented  bool // an event was ignored for a value its documentation does not list
+	stats         standby.Stats
 }
 
 // errorBody is the failure answer; when some calls were made before the
@@ -76,6 +79,12 @@ func (c *invocation) answer(a answer, err error) Outcome {
 		if out.Status >= 500 {
 			level = slog.LevelError
 		}
+		if rec.viaHTTP && rec.senderRetries && !standby.Retryable(e) {
+			// CloudMonitor retries what is not 2xx, and a retry would change
+			// nothing: the refusal is answered, with its code, as received.
+			out.Status = 200
+			attrs = append(attrs, slog.Bool("final", true))
+		}
 	} else {
 		out.Body = mustJSON(a)
 		outcome := "standby"
@@ -83,6 +92,12 @@ func (c *invocation) answer(a answer, err error) Outcome {
 		case a.Ignored != "":
 			outcome = "ignored"
 			attrs = append(attrs, slog.String("ignored", a.Ignored))
+			if rec.undocumented {
+				// The documentation lists no such value: not acted on, but
+				// an operator should hear of it.
+				level = slog.LevelWarn
+				attrs = append(attrs, slog.Bool("undocumented", true))
+			}
 		case refused > 0:
 			// Done in part, refused in part: not failed (a retry would
 			// change nothing), but an operator must hear of it.

@@ -151,7 +151,10 @@ func ReadPayload(r io.Reader) ([]byte, error) {
 
 // handle acts on decoded events and answers.
 func (c *invocation) handle(events []trigger.Event, batch bool) Outcome {
-	c.rec.source, c.rec.alarm = events[0].Source, events[0].Alarm
+	c.rec.source, c.rec.alarm, c.rec.senderRetries = events[0].Source, events[0].Alarm, events[0].SenderRetries
+	for _, ev := range events {
+		c.rec.undocumented = c.rec.undocumented || ev.Undocumented
+	}
 	if batch {
 		c.rec.source, c.rec.alarm, c.rec.events = "eventbridge-batch", nil, len(events)
 	}

@@ -411,3 +411,28 @@ func TestOneFailedCallDoesNotHideTheOthers(t *testing.T) {
 		}
 	})
 }
+
+// Each notice of an event is its own: ECS gives the notices of one event
+// one top-level id (its own Scheduled and Avoided examples share one), so
+// the status is part of the identity the tokens derive from. A Scheduled
+// notice parks the instance; an operator takes it back; the Executing
+// notice that follows parks it anew, rather than having Auto Scaling
+// answer the Scheduled notice's token with its old activity while the
+// instance stays InService. The same notice delivered again still starts
+// nothing.
+func TestEachNoticeIsItsOwn(t *testing.T) {
+	w := newWorld(t, handler.Config{})
+	scheduled := sample(t, "cms-event-maintenance.json")
+	executing := []byte(strings.ReplaceAll(string(scheduled), "Scheduled", "Executing"))
+	if _, a := w.invoke(t, "scheduled", scheduled); a.Code != "" || len(w.emu.Activities()) != 1 {
+		t.Fatalf("the Scheduled notice answered %+v", a)
+	}
+	if _, a := w.invoke(t, "scheduled-again", scheduled); a.Code != "" || len(w.emu.Activities()) != 1 {
+		t.Errorf("the same notice again answered %+v after %d activities, want the first", a, len(w.emu.Activities()))
+	}
+	w.invoke(t, "operator", []byte(`{"Action":"ExitStandby","InstanceIds":["i-bp1ecr7go2go9kq3m1c"]}`))
+	_, a := w.invoke(t, "executing", executing)
+	if in, _ := w.emu.Instance("i-bp1ecr7go2go9kq3m1c"); in.LifecycleState != essemu.Standby || a.Code != "" || len(w.calls("EnterStandby")) != 2 {
+		t.Errorf("after the Executing notice the instance is %s (%d EnterStandby calls, %d activities); want Standby, parked anew", in.LifecycleState, len(w.calls("EnterStandby")), len(w.emu.Activities()))
+	}
+}

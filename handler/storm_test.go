@@ -23,9 +23,9 @@ func spot(id, instance string, at time.Time) string {
 // A batch is decided event by event: the ecs-events rule matches every
 // instance of the account, so a spot interruption for a group the function
 // must not touch, an event it does not read and an undocumented state come
-// beside the one it acts on. Each is refused for itself; the one it acts
-// on is acted on; the invocation succeeds (a retry would change nothing),
-// and the log line says, at ERROR, what was refused.
+// beside the one it acts on. Each is refused, or ignored, for itself; the
+// one it acts on is acted on; the invocation succeeds (a retry would change
+// nothing), and the log line says, at ERROR, what was refused.
 func TestABatchIsDecidedEventByEvent(t *testing.T) {
 	t0 := now.Add(-time.Minute)
 	batch := "[" + strings.Join([]string{
@@ -45,14 +45,14 @@ func TestABatchIsDecidedEventByEvent(t *testing.T) {
 	for _, ev := range a.Events {
 		results = append(results, ev.Result)
 	}
-	if want := []string{"Acted", "Refused", "Refused", "Refused"}; !slices.Equal(results, want) {
+	if want := []string{"Acted", "Refused", "Ignored", "Refused"}; !slices.Equal(results, want) {
 		t.Errorf("events %v, want %v: %+v", results, want, a.Events)
 	}
 	if !strings.Contains(a.Events[2].Reason, `"Hibernating" is not one of`) || !strings.Contains(a.Events[3].Reason, "not an event this function reads in a batch") {
 		t.Errorf("the refused events do not say why: %+v", a.Events[2:])
 	}
-	if line := logs.String(); !strings.Contains(line, `"level":"ERROR"`) || !strings.Contains(line, `"outcome":"partial"`) || !strings.Contains(line, `"refused":3`) {
-		t.Errorf("log %s; want ERROR, partial, 3 refused", line)
+	if line := logs.String(); !strings.Contains(line, `"level":"ERROR"`) || !strings.Contains(line, `"outcome":"partial"`) || !strings.Contains(line, `"refused":2`) {
+		t.Errorf("log %s; want ERROR, partial, 2 refused", line)
 	}
 	// The same events, each alone but for the one acted on, are refused:
 	// a request that can do nothing fails, as before.

@@ -55,6 +55,22 @@ var Samples = map[string]Expectation{
 	"cms-subscription-resolved.json":   {Trigger: "cms-subscription:Instance:InstanceFailure.Reboot:Executed", Status: 200, Ignored: true},
 	"cms-event-maintenance.json":       {Trigger: "cms-event:Instance:SystemMaintenance.Reboot:Scheduled", Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1ecr7go2go9kq3m1c"}},
 	"cms-event-rule-copy.json":         {Trigger: "cms-event:Instance:SystemFailure.Reboot:Executing", Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1hh2ka9xr7wq4t5n0a"}},
+	// ECS's own examples ("Instance event notification"): the Avoided
+	// notice keeps its Scheduled name; the content says it is over.
+	"cms-event-maintenance-avoided.json":        {Trigger: "cms-event:Instance:SystemMaintenance.Reboot:Scheduled", Status: 200, Ignored: true},
+	"cms-event-statechange-running.json":        {Trigger: "cms-event:Instance:StateChange", Status: 200, Ignored: true},
+	"cms-event-statechange-stopping.json":       {Trigger: "cms-event:Instance:StateChange", Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1ecr7go2go9kq3m1d"}},
+	"cms-event-preemptible.json":                {Trigger: "cms-event:Instance:PreemptibleInstanceInterruption", Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1ecr7go2go9kq3m1b"}},
+	"cms-event-livemigration-started.json":      {Trigger: "cms-event:Instance:LiveMigrationAcrossDDH", Status: 200, Ignored: true},
+	"cms-event-livemigration-accomplished.json": {Trigger: "cms-event:Instance:LiveMigrationAcrossDDH", Status: 200, Ignored: true},
+	"cms-event-livemigration-failed.json":       {Trigger: "cms-event:Instance:LiveMigrationAcrossDDH", Status: 200, Ignored: true},
+	"cms-event-performance-mode.json":           {Trigger: "cms-event:Instance:PerformanceModeChange", Status: 200, Ignored: true},
+	"cms-event-burstable-restricted.json":       {Trigger: "cms-event:Instance:BurstablePerformanceRestricted", Status: 200, Ignored: true},
+	"cms-event-disk-stalled.json":               {Trigger: "cms-event:Disk:Stalled:Executing", Status: 200, Ignored: true},
+	// The same notices as EventBridge's RawData: the content alone.
+	"eventbridge-ecs-livemigration-rawdata.json":    {Trigger: "eventbridge-rawdata:ecs:Instance:LiveMigrationAcrossDDH", Status: 200, Ignored: true},
+	"eventbridge-ecs-performance-mode-rawdata.json": {Trigger: "eventbridge-rawdata:ecs:Instance:PerformanceModeChange", Status: 200, Ignored: true},
+	"eventbridge-ecs-burstable-rawdata.json":        {Trigger: "eventbridge-rawdata:ecs:Instance:BurstablePerformanceRestricted", Status: 200, Ignored: true},
 
 	"eventbridge-ecs-statechange.json":          {Trigger: "eventbridge:ecs:Instance:StateChange", Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1ecr7go2go9kq3m1c"}},
 	"eventbridge-ecs-statechange-running.json":  {Trigger: "eventbridge:ecs:Instance:StateChange", Status: 200, Ignored: true},

@@ -1,9 +1,11 @@
 package trigger
 
 import (
+	"bytes"
 	"cmp"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -19,7 +21,18 @@ type alarmFields struct {
 	p    *standby.Problems
 }
 
-func jsonAlarm(f fields) alarmFields { return alarmFields{get: f.text, name: f.name, p: f.p} }
+// jsonAlarm reads an alarm's fields from JSON. dimensions may be the
+// callback's string, or JSON itself (an object, or an array of objects, as
+// CloudMonitor's older callback documentation prints it).
+func jsonAlarm(f fields) alarmFields {
+	get := func(field string) string {
+		if raw := bytes.TrimSpace(f.obj[field]); len(raw) > 0 && (raw[0] == '[' || raw[0] == '{') {
+			return string(raw)
+		}
+		return f.text(field)
+	}
+	return alarmFields{get: get, name: f.name, p: f.p}
+}
 
 // readAlarm reads a threshold alarm: an ALERT puts the instances of its
 // dimensions into Standby; OK is a recovery (with EXIT_ON_OK, they leave
@@ -57,10 +70,15 @@ func readAlarm(a alarmFields, ev *Event) {
 	if region := field("regionId"); region != "" {
 		ev.Draft.RegionID = standby.Param{Name: a.name("regionId"), Value: region}
 	}
-	ids, err := dimension(field("dimensions"), "instanceId")
+	named, err := dimension(field("dimensions"), "instanceId")
+	// Alarms on other products name their own resources (rm-… of RDS, …):
+	// nothing there for Auto Scaling to park.
+	ids := slices.DeleteFunc(slices.Clone(named), func(id string) bool { return !strings.HasPrefix(id, "i-") && !strings.HasPrefix(id, "eci-") })
 	switch {
 	case err != nil:
 		a.p.Invalid(a.name("dimensions"), "%v", err)
+	case len(ids) == 0 && len(named) > 0:
+		ev.Ignored, ev.Recovered = "the alarm is on "+standby.Quote(named[0])+", not an ECS instance", false
 	case len(ids) == 0 && ev.Recovered:
 		ev.Recovered = false // an OK of an alarm on no instance: nothing to take out of Standby
 	case len(ids) == 0:
@@ -130,13 +148,20 @@ var epoch = timeForm{"seconds or milliseconds since 1970", func(s string) (time.
 	}
 }}
 
-// cmsAlarmData is the data of a CloudMonitor alarm delivered by EventBridge
-// as RawData: the callback's fields, as JSON.
-type cmsAlarmData struct{}
+// cmsAlarmData is a CloudMonitor alarm's fields as JSON: the data of one
+// EventBridge delivers as RawData, or the callback's JSON body (as
+// integrations, and CloudMonitor's older documentation, post it), named
+// as the source it came from.
+type cmsAlarmData struct{ name string }
+
+var (
+	rawDataAlarm = cmsAlarmData{"eventbridge-rawdata:" + alarmType}
+	jsonCallback = cmsAlarmData{"cms-alarm-callback:json"}
+)
 
 func (cmsAlarmData) recognises(o object) bool { return o.has("alertState") }
 
-func (cmsAlarmData) decode(f fields, ev *Event) {
-	ev.Source = "eventbridge-rawdata:" + alarmType
+func (a cmsAlarmData) decode(f fields, ev *Event) {
+	ev.Source = a.name
 	readAlarm(jsonAlarm(f), ev)
 }

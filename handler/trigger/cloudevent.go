@@ -25,7 +25,7 @@ func (cloudEvent) decode(f fields, ev *Event) {
 	switch {
 	case src == "acs.ecs" && strings.HasPrefix(typ, "ecs:Instance:"):
 		ie := readInstanceEvent(strings.TrimPrefix(typ, "ecs:Instance:"), f.object("data"))
-		ie.agree(f.p, standby.Param{})
+		ie.agree(standby.Param{})
 		ie.decide(ev)
 	case src == "acs.cms" && typ == alarmType:
 		readAlarm(jsonAlarm(f.object("data")), ev)

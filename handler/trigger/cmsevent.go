@@ -1,6 +1,7 @@
 package trigger
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -31,7 +32,7 @@ func (cmsEvent) decode(f fields, ev *Event) {
 	if id := f.str("id"); id != "" {
 		ev.Identity = "cms-event:" + id
 	} else if eventID := content.str("eventId"); eventID != "" {
-		ev.Identity = "ecs:" + eventID + "/" + content.str("eventStatus")
+		ev.Identity = "ecs:" + eventID
 	}
 	resource, typ, status := splitEventName(name)
 	if product != "ECS" || resource != "Instance" {
@@ -39,7 +40,7 @@ func (cmsEvent) decode(f fields, ev *Event) {
 		return
 	}
 	ie := readInstanceEvent(typ, content)
-	ie.agree(f.p, standby.Param{Name: "name", Value: status})
+	ie.agree(standby.Param{Name: "name", Value: status})
 	if ie.instance.Value == "" {
 		ie.instance = f.instanceID("resourceId")
 	}
@@ -58,18 +59,16 @@ func splitEventName(name string) (resource, event, status string) {
 }
 
 // agree takes a system event's status from its name when its content has
-// none, and refuses an event whose name and content disagree on its type or
-// its status.
-func (ie *instanceEvent) agree(p *standby.Problems, fromName standby.Param) {
+// none. Where they disagree on the status, the content is the notice: ECS's
+// own Avoided notice keeps the name ...:Scheduled while its content says
+// Avoided. Where they disagree on the event itself, which it is cannot be
+// told, and it is not acted on.
+func (ie *instanceEvent) agree(fromName standby.Param) {
 	if ie.named.Value != "" && ie.named.Value != ie.typ {
-		p.Invalid(ie.named.Name, "%s, where the event's name says %s", standby.Quote(ie.named.Value), standby.Quote(ie.typ))
+		ie.contradiction = fmt.Sprintf("the notice is named for %s, its content for %s: not acted on", standby.Quote(ie.typ), standby.Quote(ie.named.Value))
 	}
-	switch {
-	case fromName.Value == "" || ie.typ == "StateChange" || ie.typ == Preemptible:
-	case ie.status.Value == "":
+	if fromName.Value != "" && ie.status.Value == "" && ie.typ != "StateChange" && ie.typ != Preemptible {
 		ie.status = fromName
-	case ie.status.Value != fromName.Value:
-		p.Invalid(ie.status.Name, "%s, where the event's name says %s", standby.Quote(ie.status.Value), standby.Quote(fromName.Value))
 	}
 }
 

@@ -13,7 +13,7 @@ import (
 // "meta":{"sysEventMeta":{"regionId","resourceId","name",…}},…},
 // "severity","strategyName","userId","time"}. Only system events (source
 // SYS_EVENT) are read: the shape of a threshold alert in this format is not
-// documented, so such an alert is refused.
+// documented, so such an alert is ignored, with the reason.
 type cmsSubscription struct{}
 
 func (cmsSubscription) recognises(o object) bool { return o.has("alert") && o.has("subscription") }
@@ -24,12 +24,12 @@ func (cmsSubscription) decode(f fields, ev *Event) {
 	name := cmp.Or(alert.str("eventName"), meta.str("name"))
 	ev.Source = "cms-subscription:" + name
 	ev.Time = f.time("time", epoch)
-	if batch := f.str("batchId"); batch != "" {
-		ev.Identity = "cms-subscription:" + batch
-	}
 	status := alert.param("alertStatus")
+	if batch := f.str("batchId"); batch != "" {
+		ev.Identity = "cms-subscription:" + batch + "/" + status.Value
+	}
 	if source := alert.param("source"); source.Value != "SYS_EVENT" {
-		f.p.Invalid(source.Name, "%s: only system events (SYS_EVENT) are read in this format; for threshold alerts use the alarm callback (README)", standby.Quote(source.Value))
+		ev.Ignored, ev.Undocumented = "alert source "+standby.Quote(source.Value)+": only system events (SYS_EVENT) have a documented shape in this format; for threshold alerts use the alarm callback (README)", true
 		return
 	}
 	resource, typ, nameStatus := splitEventName(name)
@@ -42,7 +42,7 @@ func (cmsSubscription) decode(f fields, ev *Event) {
 		content = alert.jsonString("eventRawContent")
 	}
 	ie := readInstanceEvent(typ, content)
-	ie.agree(f.p, standby.Param{Name: alert.name("eventName"), Value: nameStatus})
+	ie.agree(standby.Param{Name: alert.name("eventName"), Value: nameStatus})
 	if ie.instance.Value == "" {
 		ie.instance = meta.instanceID("resourceId")
 	}
@@ -59,6 +59,6 @@ func (cmsSubscription) decode(f fields, ev *Event) {
 			ev.Draft.AddInstance(ie.instance.Name, ie.instance.Value)
 		}
 	default:
-		expect(f.p, status, []string{"TRIGGERED"}, []string{"RESOLVED"})
+		ev.Ignored, ev.Undocumented = "alert status "+standby.Quote(status.Value)+" is not TRIGGERED or RESOLVED, which the documentation lists: not acted on", true
 	}
 }

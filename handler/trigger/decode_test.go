@@ -256,12 +256,13 @@ func TestECSEvents(t *testing.T) {
 		{"StateChange", map[string]string{"resourceId": "acs:ecs:cn-hangzhou:1:instance/i-a", "state": "Stopped"}, false, "i-a", ""},
 		{"StateChange", map[string]string{"resourceId": "i-a", "state": "Starting"}, true, "", ""},
 		{"StateChange", map[string]string{"resourceId": "i-a", "state": "Deleted"}, true, "", ""},
-		{"StateChange", map[string]string{"resourceId": "i-a", "state": "Hibernating"}, false, "", "InvalidParameter"},
+		{"StateChange", map[string]string{"resourceId": "i-a", "state": "Created"}, true, "", ""},
+		{"StateChange", map[string]string{"resourceId": "i-a", "state": "Hibernating"}, true, "", ""}, // undocumented: not acted on
 		{"StateChange", map[string]string{"resourceId": "i-a"}, false, "", "MissingParameter"},
 		{Preemptible, map[string]string{"instanceId": "i-a", "action": "delete"}, false, "i-a", ""},
-		{Preemptible, map[string]string{"instanceId": "i-a", "action": "stop"}, false, "", "InvalidParameter"},
+		{Preemptible, map[string]string{"instanceId": "i-a", "action": "stop"}, true, "", ""},
 		{"SystemMaintenance.Reboot", map[string]string{"instanceId": "i-a", "eventStatus": "Executed"}, true, "", ""},
-		{"SystemMaintenance.Reboot", map[string]string{"instanceId": "i-a", "eventStatus": "Rescheduled"}, false, "", "InvalidParameter"},
+		{"SystemMaintenance.Reboot", map[string]string{"instanceId": "i-a", "eventStatus": "Rescheduled"}, true, "", ""},
 		{"SystemMaintenance.Reboot", map[string]string{"instanceId": "i-a"}, false, "", "MissingParameter"},
 		{"SystemMaintenance.Reboot", map[string]string{"eventStatus": "Scheduled"}, false, "", "MissingParameter"},
 		{"SystemMaintenance.Frobnicate", map[string]string{"instanceId": "i-a", "eventStatus": "Scheduled"}, true, "", ""},
@@ -281,6 +282,11 @@ func TestECSEvents(t *testing.T) {
 			t.Errorf("%s %v: ignored %q, want ignored %t", tt.typ, tt.data, ev.Ignored, tt.wantIgnored)
 			continue
 		}
+		// A value the documentation does not list is ignored, and said so.
+		undocumented := slices.Contains([]string{"Hibernating", "stop", "Rescheduled"}, tt.data["state"]+tt.data["action"]+tt.data["eventStatus"])
+		if ev.Undocumented != undocumented || undocumented && !strings.Contains(ev.Ignored, "which the documentation lists: not acted on") {
+			t.Errorf("%s %v: undocumented %t, %q", tt.typ, tt.data, ev.Undocumented, ev.Ignored)
+		}
 		if tt.wantIgnored {
 			continue
 		}
@@ -292,8 +298,10 @@ func TestECSEvents(t *testing.T) {
 }
 
 // CloudMonitor's own push: the type and status from the name, the instance
-// from the content, else from the resource's ARN; a name and content that
-// disagree are refused.
+// from the content, else from the resource's ARN. Where name and content
+// disagree on the status, the content is the notice (ECS's own Avoided
+// notice keeps the name ...:Scheduled); on the event itself, it is not
+// acted on.
 func TestCloudMonitorEventPush(t *testing.T) {
 	push := func(name, content string) string {
 		return `{"ver":"1.0","id":"X1","product":"ECS","resourceId":"acs:ecs:cn-hangzhou:1:instance/i-arn","level":"CRITICAL","name":"` + name +
@@ -308,7 +316,9 @@ func TestCloudMonitorEventPush(t *testing.T) {
 		{"Instance:SystemMaintenance.Reboot:Scheduled", `{"instanceId":"i-a","eventType":"SystemMaintenance.Reboot","eventStatus":"Scheduled"}`, []string{"i-a"}, false, ""},
 		{"Instance:SystemMaintenance.Reboot:Scheduled", `{"eventType":"SystemMaintenance.Reboot"}`, []string{"i-arn"}, false, ""},
 		{"Instance:SystemMaintenance.Reboot:Executed", `{"instanceId":"i-a"}`, nil, true, ""},
-		{"Instance:SystemMaintenance.Reboot:Executed", `{"instanceId":"i-a","eventStatus":"Executing"}`, nil, false, "InvalidParameter"},
+		{"Instance:SystemMaintenance.Reboot:Executed", `{"instanceId":"i-a","eventStatus":"Executing"}`, []string{"i-a"}, false, ""},
+		{"Instance:SystemMaintenance.Reboot:Scheduled", `{"instanceId":"i-a","eventStatus":"Avoided"}`, nil, true, ""},
+		{"Instance:SystemMaintenance.Reboot:Scheduled", `{"instanceId":"i-a","eventType":"SystemFailure.Reboot","eventStatus":"Scheduled"}`, nil, true, ""},
 		{"Instance:StateChange", `{"resourceId":"i-a","resourceType":"ALIYUN::ECS::Instance","state":"Stopping"}`, []string{"i-a"}, false, ""},
 		{"Disk:Stalled:Executing", `{}`, nil, true, ""},
 	}
@@ -325,7 +335,7 @@ func TestCloudMonitorEventPush(t *testing.T) {
 		if code != tt.wantCode || !slices.Equal(ids, tt.wantIDs) {
 			t.Errorf("%s %s: %v %q, want %v %q", tt.name, tt.content, ids, code, tt.wantIDs, tt.wantCode)
 		}
-		if code == "" && (ev.Draft.RegionID.Value != "cn-shanghai" || ev.Identity != "cms-event:X1" || !ev.Time.Equal(time.Date(2026, 11, 27, 4, 18, 26, 922e6, time.UTC))) {
+		if code == "" && (ev.Draft.RegionID.Value != "cn-shanghai" || !strings.HasPrefix(ev.Identity, "cms-event:X1/") || !ev.Time.Equal(time.Date(2026, 11, 27, 4, 18, 26, 922e6, time.UTC))) {
 			t.Errorf("%s: region %q, identity %q, time %v", tt.name, ev.Draft.RegionID.Value, ev.Identity, ev.Time)
 		}
 	}
@@ -351,7 +361,7 @@ func subscription(status, source string, content map[string]string, raw bool) st
 func TestCloudMonitorSubscription(t *testing.T) {
 	executing := map[string]string{"instanceId": "i-a", "eventType": "SystemFailure.Reboot", "eventStatus": "Executing"}
 	ev := decodeOnly(t, subscription("TRIGGERED", "SYS_EVENT", executing, false))
-	if ids, code := instances(t, ev); code != "" || !slices.Equal(ids, []string{"i-a"}) || ev.Draft.RegionID.Value != "cn-beijing" || ev.Identity != "cms-subscription:B1" || ev.Time.IsZero() {
+	if ids, code := instances(t, ev); code != "" || !slices.Equal(ids, []string{"i-a"}) || ev.Draft.RegionID.Value != "cn-beijing" || ev.Identity != "cms-subscription:B1/TRIGGERED/SystemFailure.Reboot:Executing" || ev.Time.IsZero() {
 		t.Errorf("TRIGGERED: %v %q %+v", ids, code, ev)
 	}
 	// The content as a JSON string, when the map is absent.
@@ -362,12 +372,12 @@ func TestCloudMonitorSubscription(t *testing.T) {
 	if ev := decodeOnly(t, subscription("RESOLVED", "SYS_EVENT", map[string]string{"instanceId": "i-a", "eventStatus": "Executed"}, false)); ev.Ignored == "" || !ev.Recovered || ev.Draft.Named != 1 {
 		t.Errorf("RESOLVED: %+v", ev)
 	}
-	// A threshold alert in this format is undocumented: refused, not guessed.
-	if _, code := instances(t, decodeOnly(t, subscription("TRIGGERED", "METRIC", executing, false))); code != "InvalidParameter" {
-		t.Errorf("a threshold alert: %q", code)
-	}
-	if _, code := instances(t, decodeOnly(t, subscription("FIRING", "SYS_EVENT", executing, false))); code != "InvalidParameter" {
-		t.Errorf("an unknown alert status: %q", code)
+	// A threshold alert in this format is undocumented, as is an alert
+	// status beside TRIGGERED and RESOLVED: ignored, said so, not guessed at.
+	for _, ev := range []Event{decodeOnly(t, subscription("TRIGGERED", "METRIC", executing, false)), decodeOnly(t, subscription("FIRING", "SYS_EVENT", executing, false))} {
+		if ev.Ignored == "" || !ev.Undocumented || ev.Draft.Named != 0 {
+			t.Errorf("%+v; want ignored as undocumented", ev)
+		}
 	}
 	// Its form variant: the same fields, the objects as JSON strings.
 	var fields map[string]json.RawMessage
@@ -412,6 +422,56 @@ func TestBatch(t *testing.T) {
 		}
 		if !d.Batch || !invalid {
 			t.Errorf("%s: Decode = %+v, want the batch refused", name, d)
+		}
+	}
+}
+
+// The notices of one event share its top-level id (ECS's own Scheduled and
+// Avoided examples do): the identity names the notice, by its status, and
+// is the same for the same notice again.
+func TestEachNoticeHasItsOwnIdentity(t *testing.T) {
+	notice := func(status string) string {
+		return `{"ver":"1.0","id":"X1","product":"ECS","name":"Instance:SystemMaintenance.Reboot:Scheduled","eventTime":"20261127T121826.922+0800",` +
+			`"content":{"eventId":"e-1","instanceId":"i-a","eventType":"SystemMaintenance.Reboot","eventStatus":"` + status + `"}}`
+	}
+	seen := map[string]string{}
+	for _, status := range []string{"Scheduled", "Executing", "Avoided", "Executed"} {
+		a, b := decodeOnly(t, notice(status)), decodeOnly(t, notice(status))
+		if a.Identity == "" || a.Identity != b.Identity {
+			t.Errorf("%s: identities %q and %q for the same notice", status, a.Identity, b.Identity)
+		}
+		if prev, dup := seen[a.Identity]; dup {
+			t.Errorf("%s and %s share the identity %q", prev, status, a.Identity)
+		}
+		seen[a.Identity] = status
+	}
+	// So do RawData's and CloudEvents' notices.
+	raw := func(status string) string {
+		return `{"eventId":"e-1","instanceId":"i-a","eventType":"SystemMaintenance.Reboot","eventStatus":"` + status + `"}`
+	}
+	if a, b := decodeOnly(t, raw("Scheduled")), decodeOnly(t, raw("Executing")); a.Identity == b.Identity {
+		t.Errorf("RawData notices share %q", a.Identity)
+	}
+	ce := func(status string) string {
+		return cloudEventOf("SystemMaintenance.Reboot", map[string]string{"instanceId": "i-a", "eventStatus": status})
+	}
+	if a, b := decodeOnly(t, ce("Scheduled")), decodeOnly(t, ce("Executing")); a.Identity == b.Identity {
+		t.Errorf("CloudEvents notices share %q", a.Identity)
+	}
+}
+
+// ECS's notices that call for nothing are recognised as RawData by their
+// documented fields, and ignored with the reason, as the same notices are
+// when CloudMonitor pushes them.
+func TestNoticesThatCallForNothingAsRawData(t *testing.T) {
+	for _, payload := range []string{
+		`{"instanceId":"i-a","sourceDedicatedHostId":"dh-1","destinationDedicatedHostId":"dh-2","startTime":"2026-11-27T04:25:37Z","status":"started"}`,
+		`{"instanceId":"i-a","creditSpecification":"Unlimited","operator":"System"}`,
+		`{"instanceId":"i-a","intervalStart":"2026-11-27T04:00Z","intervalEnd":"2026-11-27T05:00Z"}`,
+	} {
+		ev := decodeOnly(t, payload)
+		if ev.Ignored == "" || !ev.Draft.Empty() || !strings.HasPrefix(ev.Source, "eventbridge-rawdata:ecs:Instance:") {
+			t.Errorf("%s: %+v; want ignored, with the reason", payload, ev)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package trigger
 
 import (
+	"fmt"
 	"slices"
 
 	"ess-standby/handler/standby"
@@ -25,10 +26,11 @@ var (
 	// traffic for no reason.
 	ActingStatuses = []string{"Inquiring", "Scheduled", "Executing"}
 	OverStatuses   = []string{"Executed", "Avoided", "Canceled", "Failed"}
-	// StoppingStates are the StateChange states that act; OtherStates those
-	// that do not (acting on Running would park every new instance).
+	// StoppingStates are the StateChange states that act; OtherStates the
+	// other states ECS documents, which do not (acting on Running would park
+	// every new instance).
 	StoppingStates = []string{"Stopping", "Stopped"}
-	OtherStates    = []string{"Pending", "Starting", "Running", "Deleted"}
+	OtherStates    = []string{"Created", "Starting", "Running", "Deleted"}
 )
 
 // Preemptible is the type of a spot instance's interruption notice, the
@@ -46,6 +48,9 @@ type instanceEvent struct {
 	action   standby.Param // action, of PreemptibleInstanceInterruption
 	instance standby.Param
 	named    standby.Param // the type the content itself names (eventType), if any
+	// contradiction: the notice's name and content name different events,
+	// so which it is cannot be told.
+	contradiction string
 }
 
 // readInstanceEvent reads the fields ECS gives an instance event's content.
@@ -66,27 +71,45 @@ func readInstanceEvent(typ string, f fields) instanceEvent {
 }
 
 // decide sets what the event calls for: its instance into the draft, or
-// why it is ignored. A status or state the documentation does not list is
-// refused, never guessed at.
+// why it is ignored. A status, state or action the documentation does not
+// list is ignored with the reason, never guessed at; a notice missing the
+// fields an acting event has is refused. The event's identity gains the
+// notice's status (or state), so that each notice of one event (Scheduled,
+// then Executing; LiveMigration started, then done) is its own.
 func (ie instanceEvent) decide(ev *Event) {
 	p := &ev.Draft.Problems
+	if ev.Identity != "" {
+		ev.Identity += "/" + ie.typ + ":" + ie.status.Value + ie.state.Value + ie.action.Value
+	}
+	var value standby.Param
+	var acting, other []string
 	switch {
+	case ie.contradiction != "":
+		ev.Ignored = ie.contradiction
+		return
 	case ie.typ == "StateChange":
-		if slices.Contains(OtherStates, ie.state.Value) {
-			ev.Ignored = "instance state " + standby.Quote(ie.state.Value) + " does not call for Standby"
-			return
-		}
-		expect(p, ie.state, StoppingStates, OtherStates)
+		value, acting, other = ie.state, StoppingStates, OtherStates
 	case ie.typ == Preemptible:
-		expect(p, ie.action, []string{"delete"}, nil)
+		value, acting = ie.action, []string{"delete"}
 	case slices.Contains(SystemEventTypes, ie.typ):
-		if slices.Contains(OverStatuses, ie.status.Value) {
-			ev.Ignored = ie.typ + " is over (" + ie.status.Value + "): nothing to take out of traffic"
-			return
-		}
-		expect(p, ie.status, ActingStatuses, OverStatuses)
+		value, acting, other = ie.status, ActingStatuses, OverStatuses
 	default:
 		ev.Ignored = "ECS event " + standby.Quote(ie.typ) + " does not call for Standby"
+		return
+	}
+	switch {
+	case value.Value == "":
+		p.Missing(value.Name, "the event has none")
+		return
+	case slices.Contains(other, value.Value) && ie.typ == "StateChange":
+		ev.Ignored = "instance state " + standby.Quote(value.Value) + " does not call for Standby"
+		return
+	case slices.Contains(other, value.Value):
+		ev.Ignored = ie.typ + " is over (" + value.Value + "): nothing to take out of traffic"
+		return
+	case !slices.Contains(acting, value.Value):
+		ev.Ignored = fmt.Sprintf("%s %s is not one of %v, which the documentation lists: not acted on", ie.typ, standby.Quote(value.Value), append(slices.Clip(acting), other...))
+		ev.Undocumented = true
 		return
 	}
 	if ie.instance.Value == "" {

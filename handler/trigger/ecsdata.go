@@ -21,7 +21,7 @@ func (ecsSystemEventData) decode(f fields, ev *Event) {
 	typ := f.str("eventType")
 	ev.Source = "eventbridge-rawdata:ecs:Instance:" + typ
 	if id := f.str("eventId"); id != "" {
-		ev.Identity = "ecs:" + id + "/" + f.str("eventStatus")
+		ev.Identity = "ecs:" + id
 	}
 	readInstanceEvent(typ, f).decide(ev)
 }
@@ -54,4 +54,28 @@ func (ecsPreemptibleData) recognises(o object) bool {
 func (ecsPreemptibleData) decode(f fields, ev *Event) {
 	ev.Source = "eventbridge-rawdata:ecs:Instance:" + Preemptible
 	readInstanceEvent(Preemptible, f).decide(ev)
+}
+
+// ecsNoticeData is the data of an ECS instance notice that calls for
+// nothing, as RawData: each is recognised by a field its documentation
+// gives it alone (ECS, "Instance event notification"), and is ignored with
+// the reason, as the same notice is as a CloudEvent.
+type ecsNoticeData struct {
+	field string // a field only this notice has
+	typ   string // its event type
+	why   string
+}
+
+var ecsNotices = []source{
+	ecsNoticeData{"sourceDedicatedHostId", "LiveMigrationAcrossDDH", "a live migration between dedicated hosts keeps the instance running"},
+	ecsNoticeData{"creditSpecification", "PerformanceModeChange", "a burstable instance's performance mode changed"},
+	ecsNoticeData{"intervalStart", "BurstablePerformanceRestricted", "a burstable instance's performance is limited for a while"},
+}
+
+func (n ecsNoticeData) recognises(o object) bool { return o.has(n.field) && o.has("instanceId") }
+
+func (n ecsNoticeData) decode(f fields, ev *Event) {
+	ev.Source = "eventbridge-rawdata:ecs:Instance:" + n.typ
+	f.instanceID("instanceId")
+	ev.Ignored = "ECS event " + standby.Quote(n.typ) + " does not call for Standby: " + n.why
 }

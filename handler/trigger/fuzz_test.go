@@ -118,7 +118,7 @@ func FuzzAlarm(f *testing.F) {
 		if err != nil || !form.Has("alertState") {
 			return
 		}
-		ev := fromForm([]byte(body))
+		ev := fromForm([]byte(body), "http-form")
 		checkEvent(t, ev)
 		if _, err := ev.Draft.Validate(100); err == nil && ev.Ignored == "" && form.Get("alertState") != "ALERT" {
 			t.Fatalf("a %q alarm acts", form.Get("alertState"))

@@ -93,16 +93,18 @@ func (f fields) boolean(field string) bool {
 
 func sortedKeys(o object) []string { return slices.Sorted(maps.Keys(o)) }
 
-// bodySources are the events that arrive as an HTTP request's JSON body:
-// CloudMonitor's pushes to a webhook.
-var bodySources = []source{cmsEvent{}, cmsSubscription{}}
+// pushes are what CloudMonitor posts to a URL as JSON: its event push, its
+// subscription's alert, a threshold alarm's callback as JSON.
+var pushes = []source{cmsEvent{}, cmsSubscription{}, jsonCallback}
 
 // FromHTTP reads an HTTP-trigger request, once its caller is authenticated.
 // The Content-Type decides: JSON is the request JSON, or a CloudMonitor
 // push; a form is a CloudMonitor alarm callback (it has alertState), a
 // CloudMonitor subscription's form, or API-style parameters; no body means
-// the parameters are in the query string. The path is a route (Routes),
-// which says the action.
+// the query string carries it: a subscription's GET JSON (data=<the
+// JSON>) or GET FORM, or API-style parameters. The path is a route
+// (Routes), which says the action. What CloudMonitor sent is marked: it
+// retries whatever is not answered 2xx.
 func FromHTTP(r HTTPRequest) Event {
 	var ev Event
 	body := bytes.TrimSpace(r.Body)
@@ -113,20 +115,13 @@ func FromHTTP(r HTTPRequest) Event {
 		ev.Source = "http"
 		ev.Draft.Invalid("Content-Type", "given twice")
 	case len(body) == 0:
-		ev.Source, ev.Draft = "http-query", readParams(r.Query)
-		return route(r, ev)
+		return route(r, fromQuery(r.Query))
 	case media == "application/x-www-form-urlencoded":
-		ev = fromForm(body)
+		ev = fromForm(body, "http-form")
 	case media == "application/json" || strings.HasSuffix(media, "+json") ||
 		// Callers such as `s invoke` send JSON as octet-stream or with no type.
 		(media == "" || media == "application/octet-stream" || media == "text/plain") && body[0] == '{':
-		o, err := parseObject(body)
-		ev = decodeOne(o, err, bodySources, direct{})
-		if ev.Source == "direct" {
-			ev.Source = "http-json"
-		} else {
-			ev.Source = "http:" + ev.Source
-		}
+		ev = fromJSON(body, "http")
 	default:
 		ev.Source = "http"
 		ev.Draft.Invalid("Content-Type", "%s is not accepted; send application/json or application/x-www-form-urlencoded", standby.Quote(media))
@@ -137,17 +132,49 @@ func FromHTTP(r HTTPRequest) Event {
 	return route(r, ev)
 }
 
-// fromForm reads a form body: a CloudMonitor alarm callback, a CloudMonitor
-// subscription's form (its fields hold JSON), or API-style parameters.
-func fromForm(body []byte) Event {
+// fromJSON reads a JSON body (or a GET's data parameter): a CloudMonitor
+// push, or the request JSON.
+func fromJSON(body []byte, via string) Event {
+	o, err := parseObject(body)
+	ev := decodeOne(o, err, pushes, direct{})
+	switch {
+	case ev.Source == "direct":
+		ev.Source = via + "-json"
+	case ev.Source == jsonCallback.name:
+		ev.SenderRetries = true
+	default:
+		ev.Source, ev.SenderRetries = via+":"+ev.Source, true
+	}
+	return ev
+}
+
+// fromQuery reads a request carried by its query string: a CloudMonitor
+// subscription's GET JSON, one parameter data holding the alert's JSON; its
+// GET FORM, the POST FORM's fields as parameters; or API-style parameters.
+func fromQuery(q url.Values) Event {
+	switch {
+	case q.Has("data") && len(q) == 1:
+		ev := fromJSON([]byte(q.Get("data")), "http-get")
+		once(q, &ev.Draft.Problems)
+		return ev
+	case q.Has("alert") && q.Has("subscription"):
+		return fromForm([]byte(q.Encode()), "http-get-form")
+	}
+	return Event{Source: "http-query", Draft: readParams(q)}
+}
+
+// fromForm reads a form (a body, or a GET's parameters): a CloudMonitor
+// alarm callback, a CloudMonitor subscription's form (its fields hold JSON),
+// or API-style parameters.
+func fromForm(body []byte, via string) Event {
 	var ev Event
 	form, err := ParseQuery(string(body))
 	switch {
 	case err != nil:
-		ev.Source = "http-form"
+		ev.Source = via
 		ev.Draft.Invalid("body", "not a valid form: %v", err)
 	case form.Has("alertState"):
-		ev.Source = "cms-alarm-callback"
+		ev.Source, ev.SenderRetries = "cms-alarm-callback", true
 		once(form, &ev.Draft.Problems)
 		readAlarm(alarmFields{get: form.Get, name: func(f string) string { return f }, p: &ev.Draft.Problems}, &ev)
 	case form.Has("alert") && form.Has("subscription"):
@@ -162,9 +189,9 @@ func fromForm(body []byte) Event {
 			}
 		}
 		cmsSubscription{}.decode(fields{obj: o, p: &ev.Draft.Problems}, &ev)
-		ev.Source = "http-form:" + ev.Source
+		ev.Source, ev.SenderRetries = via+":"+ev.Source, true
 	default:
-		ev.Source, ev.Draft = "http-form", readParams(form)
+		ev.Source, ev.Draft = via, readParams(form)
 	}
 	return ev
 }

@@ -21,13 +21,19 @@ import (
 
 // Event is one event as its decoder read it.
 type Event struct {
-	Source    string        // what delivered it, for the log and the answer: "timer", "eventbridge:ecs:Instance:StateChange", ...
-	Draft     standby.Draft // the request it carries, not yet validated
-	Identity  string        // names the event across re-deliveries; "": it carries nothing that does
-	Time      time.Time     // when it happened, by its own account; zero: it carries no time
-	Ignored   string        // non-empty: it calls for nothing, and why
-	Recovered bool          // an alarm back to normal: with EXIT_ON_OK, its instances leave Standby
-	Alarm     *Alarm        // set for CloudMonitor alarms, for the log
+	Source   string        // what delivered it, for the log and the answer: "timer", "eventbridge:ecs:Instance:StateChange", ...
+	Draft    standby.Draft // the request it carries, not yet validated
+	Identity string        // names the event across re-deliveries; "": it carries nothing that does
+	Time     time.Time     // when it happened, by its own account; zero: it carries no time
+	Ignored  string        // non-empty: it calls for nothing, and why
+	// Undocumented: it is ignored for a value the documentation does not
+	// list, which an operator should hear of.
+	Undocumented bool
+	Recovered    bool // an alarm back to normal: with EXIT_ON_OK, its instances leave Standby
+	// SenderRetries: its sender (a CloudMonitor callback) retries what is not
+	// answered 2xx, and cannot be told that a refusal is final.
+	SenderRetries bool
+	Alarm         *Alarm // set for CloudMonitor alarms, for the log
 }
 
 // Alarm is what the log needs of a CloudMonitor alarm.
@@ -62,7 +68,7 @@ type source interface {
 // trigger's event is told apart before them, in Decode). Each recognises
 // its payloads by field names the others never carry together; RawData,
 // which has no envelope, comes last.
-var sources = []source{
+var sources = slices.Concat([]source{
 	cloudEvent{},
 	timer{},
 	cmsEvent{},
@@ -70,8 +76,7 @@ var sources = []source{
 	ecsSystemEventData{},
 	ecsStateChangeData{},
 	ecsPreemptibleData{},
-	cmsAlarmData{},
-}
+}, ecsNotices, []source{rawDataAlarm})
 
 // Decode reads an event invocation's payload: an HTTP trigger's request, one
 // event, or a JSON array of events (EventBridge batches them so).
