@@ -49,6 +49,15 @@ var Samples = map[string]Expectation{
 	"http-invalid.json":         {Trigger: "http-json", HTTP: true, Status: 400, Code: "InvalidParameter"},
 	"http-cms-alarm-alert.json": {Trigger: "cms-alarm-callback", HTTP: true, Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1ecr7go2go9kq3m1a"}},
 	"http-cms-alarm-ok.json":    {Trigger: "cms-alarm-callback", HTTP: true, Status: 200, Ignored: true},
+	// The callback as a JSON body, as CloudMonitor's older documentation
+	// prints it (ALARM, dimensions a JSON array); the form, base64-encoded.
+	"http-cms-alarm-json.json":   {Trigger: "cms-alarm-callback:json", HTTP: true, Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1ecr7go2go9kq3m1a"}},
+	"http-cms-alarm-base64.json": {Trigger: "cms-alarm-callback", HTTP: true, Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1ecr7go2go9kq3m1c"}},
+	// The subscription's other documented deliveries: POST FORM, GET JSON
+	// (data=<the JSON>), GET FORM.
+	"http-cms-subscription-form.json":     {Trigger: "http-form:cms-subscription:Instance:InstanceFailure.Reboot:Executing", HTTP: true, Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1hh2ka9xr7wq4t5n0b"}},
+	"http-cms-subscription-get-json.json": {Trigger: "http-get:cms-subscription:Instance:InstanceFailure.Reboot:Executing", HTTP: true, Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1hh2ka9xr7wq4t5n0b"}},
+	"http-cms-subscription-get-form.json": {Trigger: "http-get-form:cms-subscription:Instance:InstanceFailure.Reboot:Executing", HTTP: true, Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1hh2ka9xr7wq4t5n0b"}},
 
 	"http-cms-subscription-alert.json": {Trigger: "http:cms-subscription:Instance:InstanceFailure.Reboot:Executing", HTTP: true, Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1hh2ka9xr7wq4t5n0b"}},
 	"cms-subscription-alert.json":      {Trigger: "cms-subscription:Instance:InstanceFailure.Reboot:Executing", Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1ecr7go2go9kq3m1b"}},

@@ -34,7 +34,9 @@ func jsonAlarm(f fields) alarmFields {
 	return alarmFields{get: get, name: f.name, p: f.p}
 }
 
-// readAlarm reads a threshold alarm: an ALERT puts the instances of its
+// readAlarm reads a threshold alarm: an ALERT (ALARM in CloudMonitor's
+// older documentation, whose table and JSON example both name it so) puts
+// the instances of its
 // dimensions into Standby; OK is a recovery (with EXIT_ON_OK, they leave
 // Standby); INSUFFICIENT_DATA calls for nothing.
 func readAlarm(a alarmFields, ev *Event) {
@@ -57,14 +59,17 @@ func readAlarm(a alarmFields, ev *Event) {
 	// transId names one delivery of one alarm; older callbacks lack it.
 	ev.Identity = "cms:" + cmp.Or(field("transId"), ev.Alarm.Rule+"/"+ev.Alarm.State+"/"+stamp)
 	switch ev.Alarm.State {
-	case "ALERT":
+	case "ALERT", "ALARM": // ALARM: the state's name in CloudMonitor's older pages, table and examples alike
 	case "OK":
 		ev.Ignored, ev.Recovered = "alarm state is OK (EXIT_ON_OK is off)", true
 	case "INSUFFICIENT_DATA":
 		ev.Ignored = "alarm state is INSUFFICIENT_DATA"
 		return
+	case "":
+		a.p.Missing(a.name("alertState"), "the alarm has none")
+		return
 	default:
-		a.p.Invalid(a.name("alertState"), "%s is not ALERT, OK or INSUFFICIENT_DATA", standby.Quote(ev.Alarm.State))
+		ev.Ignored, ev.Undocumented = "alarm state "+standby.Quote(ev.Alarm.State)+" is not ALERT (ALARM), OK or INSUFFICIENT_DATA, which the documentation lists: not acted on", true
 		return
 	}
 	if region := field("regionId"); region != "" {

@@ -95,7 +95,10 @@ func TestCloudMonitorCallback(t *testing.T) {
 		{"alert on two instances", map[string]string{"alertState": "ALERT", "dimensions": `[{"instanceId":"i-bp1a"},{"instanceId":"i-bp1b"}]`}, false, []string{"i-bp1a", "i-bp1b"}, "", ""},
 		{"ok", map[string]string{"alertState": "OK", "dimensions": "{instanceId=i-bp1a}"}, true, nil, "", ""},
 		{"insufficient data", map[string]string{"alertState": "INSUFFICIENT_DATA"}, true, nil, "", ""},
-		{"unknown state", map[string]string{"alertState": "FIRING", "dimensions": "{instanceId=i-bp1a}"}, false, nil, "", "InvalidParameter"},
+		{"an undocumented state", map[string]string{"alertState": "FIRING", "dimensions": "{instanceId=i-bp1a}"}, true, nil, "", ""},
+		{"ALARM, as the older pages name it", map[string]string{"alertState": "ALARM", "dimensions": "{instanceId=i-bp1a}"}, false, []string{"i-bp1a"}, "", ""},
+		{"no state", map[string]string{"alertState": "", "dimensions": "{instanceId=i-bp1a}"}, false, nil, "", "MissingParameter"},
+		{"an alarm on RDS", map[string]string{"alertState": "ALERT", "dimensions": "{userId=1, instanceId=rm-bp1a}"}, true, nil, "", ""},
 		{"alarm on no instance", map[string]string{"alertState": "ALERT", "dimensions": "{userId=1, bucket=b}"}, false, nil, "", "MissingParameter"},
 		{"alarm on a bad instance ID", map[string]string{"alertState": "ALERT", "dimensions": "{instanceId=i-x;y}"}, false, nil, "", "InvalidParameter"},
 		{"unreadable timestamp", map[string]string{"alertState": "ALERT", "dimensions": "{instanceId=i-bp1a}", "timestamp": "yesterday"}, false, nil, "", "InvalidParameter"},
@@ -103,7 +106,7 @@ func TestCloudMonitorCallback(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ev := FromHTTP(alarmForm(tt.fields))
-			if ev.Source != "cms-alarm-callback" || (ev.Ignored != "") != tt.wantIgnored {
+			if ev.Source != "cms-alarm-callback" || !ev.SenderRetries || (ev.Ignored != "") != tt.wantIgnored {
 				t.Fatalf("decoded %q, ignored %q; want the callback, ignored %t", ev.Source, ev.Ignored, tt.wantIgnored)
 			}
 			if tt.wantIgnored {
