@@ -76,6 +76,7 @@ var Samples = map[string]Expectation{
 	"cms-event-performance-mode.json":           {Trigger: "cms-event:Instance:PerformanceModeChange", Status: 200, Ignored: true},
 	"cms-event-burstable-restricted.json":       {Trigger: "cms-event:Instance:BurstablePerformanceRestricted", Status: 200, Ignored: true},
 	"cms-event-disk-stalled.json":               {Trigger: "cms-event:Disk:Stalled:Executing", Status: 200, Ignored: true},
+	"cms-event-disk-stalled-finished.json":      {Trigger: "cms-event:Disk:Stalled:Executing", Status: 200, Ignored: true},
 	// The same notices as EventBridge's RawData: the content alone.
 	"eventbridge-ecs-livemigration-rawdata.json":    {Trigger: "eventbridge-rawdata:ecs:Instance:LiveMigrationAcrossDDH", Status: 200, Ignored: true},
 	"eventbridge-ecs-performance-mode-rawdata.json": {Trigger: "eventbridge-rawdata:ecs:Instance:PerformanceModeChange", Status: 200, Ignored: true},
