@@ -53,10 +53,10 @@ func (h *Handler) act(ctx context.Context, inv standby.Invocation, events []trig
 		}
 		reports[i] = EventReport{Event: i, Source: ev.Source}
 		switch why := h.stale(ev, now); {
+		case ev.Ignored != "" && ev.Draft.Empty(): // what it is says more than when it was
+			reports[i].Result, reports[i].Reason = "Ignored", ev.Ignored
 		case why != "":
 			reports[i].Result, reports[i].Reason = "Ignored", why
-		case ev.Ignored != "" && ev.Draft.Empty():
-			reports[i].Result, reports[i].Reason = "Ignored", ev.Ignored
 		default:
 			// Validation adds its problems to decoding's: all are reported.
 			req := ev.Draft.Check(h.svc.MaxInstances())
@@ -154,10 +154,10 @@ func verdict(all []standby.InstanceResult, problems standby.Problems) error {
 		return summary(left, len(lines), "are left to retry")
 	case len(refused) < len(lines):
 		return nil
-	case !problems.Empty():
-		return problems.Err() // names every problem of every event
+	case len(lines) == 0:
+		return problems.Err() // nothing reached Auto Scaling: every problem of every event
 	}
-	return summary(refused, len(lines), "were refused")
+	return summary(refused, len(lines), "were refused") // the invalid events' problems are in Events
 }
 
 // summary is the failure of lines: the first one's, counting the others.

@@ -54,11 +54,11 @@ func TestABatchIsDecidedEventByEvent(t *testing.T) {
 	if line := logs.String(); !strings.Contains(line, `"level":"ERROR"`) || !strings.Contains(line, `"outcome":"partial"`) || !strings.Contains(line, `"refused":2`) {
 		t.Errorf("log %s; want ERROR, partial, 2 refused", line)
 	}
-	// The same events, each alone but for the one acted on, are refused:
-	// a request that can do nothing fails, as before.
+	// The same events without the one acted on: everything refused, so the
+	// invocation fails, with the first refusal (the others in Events).
 	f = newFake()
 	h, _ = newHandler(handler.Config{Standby: standby.Config{AllowedGroups: []string{"asg-a"}}}, f)
-	if out := invokeFake(h, "["+spot("e2", "i-b1", t0)+`,{"InstanceIds":["i-a2"]}]`); out.Err == nil || out.Status != 400 || len(f.Calls("Standby")) != 0 {
+	if out := invokeFake(h, "["+spot("e2", "i-b1", t0)+`,{"InstanceIds":["i-a2"]}]`); out.Err == nil || out.Err.Code != "Forbidden.ScalingGroupNotAllowed" || len(f.Calls("Standby")) != 0 {
 		t.Errorf("a batch with nothing to act on answered %d %s", out.Status, out.Body)
 	}
 }

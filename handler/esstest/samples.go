@@ -101,6 +101,18 @@ var Samples = map[string]Expectation{
 	"eventbridge-cms-alert.json":      {Trigger: "eventbridge:cms:CloudMonitor:AlertWebHook", Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1hh2ka9xr7wq4t5n0a"}},
 
 	"timer.json": {Trigger: "timer", Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1hh2ka9xr7wq4t5n0b"}},
+
+	// Other triggers' events, as fc-runtime-go-sdk's events/ READMEs print
+	// them (their dates as printed): nothing to act on, each ignored with
+	// the reason.
+	"fc-mns-queue.json":      {Trigger: "eventbridge:mns:Queue:SendMessage", Status: 200, Ignored: true},
+	"fc-rocketmq.json":       {Trigger: "eventbridge:mq:Topic:SendMessage", Status: 200, Ignored: true},
+	"fc-rocketmq-batch.json": {Trigger: "eventbridge-batch", Status: 200, Ignored: true},
+	"fc-kafka-batch.json":    {Trigger: "eventbridge-batch", Status: 200, Ignored: true},
+	"fc-mns-topic.json":      {Trigger: "foreign", Status: 200, Ignored: true},
+	"fc-oss.json":            {Trigger: "foreign", Status: 200, Ignored: true},
+	"fc-sls.json":            {Trigger: "foreign", Status: 200, Ignored: true},
+	"fc-timer-readme.json":   {Trigger: "timer", Status: 200, Ignored: true},
 }
 
 // Answer is a function's answer to a sample, however it travelled.

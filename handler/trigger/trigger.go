@@ -13,6 +13,7 @@ package trigger
 
 import (
 	"bytes"
+	"encoding/json"
 	"slices"
 	"time"
 
@@ -76,7 +77,7 @@ var sources = slices.Concat([]source{
 	ecsSystemEventData{},
 	ecsStateChangeData{},
 	ecsPreemptibleData{},
-}, ecsNotices, []source{rawDataAlarm})
+}, ecsNotices, []source{rawDataAlarm}, foreigns)
 
 // Decode reads an event invocation's payload: an HTTP trigger's request, one
 // event, or a JSON array of events (EventBridge batches them so).
@@ -140,6 +141,12 @@ func decodeBatch(raw []byte) []Event {
 	}
 	events := make([]Event, len(elems))
 	for i, elem := range elems {
+		// EventBridge's Kafka deliveries batch their CloudEvents as JSON
+		// strings (fc-runtime-go-sdk, README_KAFKA_EVENTBRIDGE).
+		var inner string
+		if bytes.HasPrefix(elem, []byte(`"`)) && json.Unmarshal(elem, &inner) == nil {
+			elem = []byte(inner)
+		}
 		o, err := parseObject(elem)
 		events[i] = decodeOne(o, err, batchSources, notBatchable{})
 		if err != nil {
