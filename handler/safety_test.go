@@ -144,8 +144,7 @@ func TestCallerTokenMakesRetriedRequestsIdempotent(t *testing.T) {
 // every invocation succeeds in its time, no activity is started twice, and
 // every retry of a call carries its token.
 func TestFaultsAreRetriedWithTheSameToken(t *testing.T) {
-	var fleet essemu.Group
-	fleet = essemu.Group{ID: "asg-bp1faults00000000001", Region: essemu.SampleRegion}
+	fleet := essemu.Group{ID: "asg-bp1faults00000000001", Region: essemu.SampleRegion}
 	for i := range 30 {
 		fleet.Instances = append(fleet.Instances, essemu.Instance{ID: fmt.Sprintf("i-bp1fault%05d", i), LifecycleState: essemu.InService})
 	}

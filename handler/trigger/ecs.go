@@ -118,14 +118,3 @@ func (ie instanceEvent) decide(ev *Event) {
 	}
 	ev.Draft.AddInstance(ie.instance.Name, ie.instance.Value)
 }
-
-// expect records a problem unless p holds one of the values that act.
-func expect(problems *standby.Problems, p standby.Param, acting, ignored []string) {
-	switch {
-	case slices.Contains(acting, p.Value):
-	case p.Value == "":
-		problems.Missing(p.Name, "the event has none")
-	default:
-		problems.Invalid(p.Name, "%s is not one of %v: undocumented, so not acted on", standby.Quote(p.Value), append(slices.Clip(acting), ignored...))
-	}
-}
