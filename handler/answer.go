@@ -69,7 +69,7 @@ func (c *invocation) answer(a answer, err error) Outcome {
 	level := slog.LevelInfo
 	if err != nil {
 		e := standby.AsError(err)
-		out.Err, out.Status = e, e.Kind.Status()
+		out.Err, out.Status = e, statusByKind[e.Kind]
 		out.Body = mustJSON(errorBody{Code: e.Code, Message: e.Message, RequestID: inv.RequestID, Activities: a.Activities, Instances: a.Instances, Events: a.Events})
 		attrs = append(attrs, slog.String("outcome", e.Code), slog.String("message", e.Message))
 		if e.Cause != nil {

@@ -163,7 +163,7 @@ func TestREADMEEventBridgeByHand(t *testing.T) {
 // Scaling's SDK.
 func TestLayers(t *testing.T) {
 	for pkg, forbidden := range map[string][]string{
-		"ess-standby/handler/standby": {"github.com/aliyun/", "ess-standby/handler/trigger", "ess-standby/handler/ess"},
+		"ess-standby/handler/standby": {"github.com/aliyun/", "ess-standby/handler/trigger", "ess-standby/handler/ess", "net/http"},
 		"ess-standby/handler/trigger": {"github.com/aliyun/", "ess-standby/handler/ess"},
 		"ess-standby/handler":         {"github.com/aliyun/"},
 	} {

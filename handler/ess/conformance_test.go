@@ -17,6 +17,11 @@ import (
 var emulatorActions = map[string]string{"ScalingInstances": "DescribeScalingInstances", "CountInstances": "DescribeScalingInstances",
 	"Standby": "EnterStandby", "ActivityStatuses": "DescribeScalingActivities"}
 
+// essStatus is the HTTP status Auto Scaling answers an error of each kind
+// with (ess-api.md: most refusals, throttling included, are 400).
+var essStatus = map[standby.Kind]int{standby.Invalid: 400, standby.Forbidden: 403, standby.NotFound: 404, standby.Conflict: 400,
+	standby.Throttled: 400, standby.Unavailable: 503, standby.Internal: 500}
+
 // The SDK client, over the real protocol to the emulator, keeps the
 // contract the core's fake keeps.
 func TestClientConforms(t *testing.T) {
@@ -38,7 +43,7 @@ func TestClientConforms(t *testing.T) {
 			AutoScaling: client,
 			Session:     session(),
 			Fail: func(method string, n int, err *standby.Error) {
-				emu.Fail(emulatorActions[method], n, err.Kind.Status(), err.Code, err.Message)
+				emu.Fail(emulatorActions[method], n, essStatus[err.Kind], err.Code, err.Message)
 			},
 			State: func(id string) string {
 				in, _ := emu.Instance(id)

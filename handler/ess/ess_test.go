@@ -80,41 +80,41 @@ func TestScalingInstancesLooksUpGroups(t *testing.T) {
 	}
 }
 
-// Every ESS error code the handler may meet, and the status it answers.
-func TestErrorCodesMapToStatuses(t *testing.T) {
+// Every ESS error code the handler may meet, and the kind it is.
+func TestErrorCodesMapToKinds(t *testing.T) {
 	tests := []struct {
 		httpStatus int
 		code       string
-		wantStatus int
+		wantKind   standby.Kind
 	}{
-		{400, "InvalidParameter", 400},
-		{400, "MissingParameter", 400},
-		{400, "UnsupportedOperation", 400},
-		{403, "Forbidden.Unauthorized", 403},
-		{403, "Forbidden", 403},
-		{403, "Forbidden.RiskControl", 403},
-		{403, "Forbidden.Unsubscribed", 403},
-		{403, "SignatureDoesNotMatch", 403},
-		{400, "InvalidAccessKeyId.NotFound", 403},
-		{400, "InvalidSecurityToken.Expired", 403},
-		{400, "MissingSecurityToken", 403},
-		{404, "InvalidInstanceId.NotFound", 404},
-		{404, "InvalidScalingGroupId.NotFound", 404},
-		{400, "IncorrectScalingGroupStatus", 409},
-		{400, "IncorrectInstanceStatus", 409},
-		{400, "ScalingActivityInProgress", 409},
-		{400, "OperationDenied", 409},
-		{400, "IdempotentParameterMismatch", 409},
-		{400, "Throttling", 429},
-		{400, "Throttling.User", 429},
-		{400, "Throttling.Api", 429},
-		{500, "InternalError", 502},
-		{503, "ServiceUnavailable", 502},
-		{400, "InvalidTimeStamp.Expired", 500},
-		{400, "SignatureNonceUsed", 500},
-		{404, "InvalidApi.NotFound", 404},
-		{502, "SomethingNew", 502},
-		{400, "SomethingNew", 400},
+		{400, "InvalidParameter", standby.Invalid},
+		{400, "MissingParameter", standby.Invalid},
+		{400, "UnsupportedOperation", standby.Invalid},
+		{403, "Forbidden.Unauthorized", standby.Forbidden},
+		{403, "Forbidden", standby.Forbidden},
+		{403, "Forbidden.RiskControl", standby.Forbidden},
+		{403, "Forbidden.Unsubscribed", standby.Forbidden},
+		{403, "SignatureDoesNotMatch", standby.Forbidden},
+		{400, "InvalidAccessKeyId.NotFound", standby.Forbidden},
+		{400, "InvalidSecurityToken.Expired", standby.Forbidden},
+		{400, "MissingSecurityToken", standby.Forbidden},
+		{404, "InvalidInstanceId.NotFound", standby.NotFound},
+		{404, "InvalidScalingGroupId.NotFound", standby.NotFound},
+		{400, "IncorrectScalingGroupStatus", standby.Conflict},
+		{400, "IncorrectInstanceStatus", standby.Conflict},
+		{400, "ScalingActivityInProgress", standby.Conflict},
+		{400, "OperationDenied", standby.Conflict},
+		{400, "IdempotentParameterMismatch", standby.Conflict},
+		{400, "Throttling", standby.Throttled},
+		{400, "Throttling.User", standby.Throttled},
+		{400, "Throttling.Api", standby.Throttled},
+		{500, "InternalError", standby.Unavailable},
+		{503, "ServiceUnavailable", standby.Unavailable},
+		{400, "InvalidTimeStamp.Expired", standby.Internal},
+		{400, "SignatureNonceUsed", standby.Internal},
+		{404, "InvalidApi.NotFound", standby.NotFound},
+		{502, "SomethingNew", standby.Unavailable},
+		{400, "SomethingNew", standby.Invalid},
 	}
 	c, emu := newClient(t)
 	for _, tt := range tests {
@@ -126,8 +126,8 @@ func TestErrorCodesMapToStatuses(t *testing.T) {
 			if !errors.As(err, &e) {
 				t.Fatalf("EnterStandby error = %v, want *standby.Error", err)
 			}
-			if e.Code != tt.code || e.Kind.Status() != tt.wantStatus {
-				t.Errorf("EnterStandby error = %s (status %d), want code %s, status %d", e.Code, e.Kind.Status(), tt.code, tt.wantStatus)
+			if e.Code != tt.code || e.Kind != tt.wantKind {
+				t.Errorf("EnterStandby error = %s (kind %d), want code %s, kind %d", e.Code, e.Kind, tt.code, tt.wantKind)
 			}
 		})
 	}
@@ -157,7 +157,7 @@ func TestUnreachableAndOutOfTime(t *testing.T) {
 	emu.Close() // nothing listens there any more
 	_, err := c.Standby(context.Background(), session(), standby.StandbyCall{ScalingGroupID: essemu.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
 	var e *standby.Error
-	if !errors.As(err, &e) || e.Code != "ServiceUnavailable" || e.Kind.Status() != 502 {
+	if !errors.As(err, &e) || e.Code != "ServiceUnavailable" || e.Kind != standby.Unavailable {
 		t.Fatalf("EnterStandby to a closed port = %v, want 502 ServiceUnavailable", err)
 	}
 	if strings.Contains(e.Cause.Error(), "SecurityToken") || strings.Contains(e.Cause.Error(), "CAIS") {
@@ -167,7 +167,7 @@ func TestUnreachableAndOutOfTime(t *testing.T) {
 	ctx, cancel := context.WithDeadline(context.Background(), time.Now().Add(100*time.Millisecond))
 	defer cancel()
 	_, err = c.Standby(ctx, session(), standby.StandbyCall{ScalingGroupID: essemu.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
-	if !errors.As(err, &e) || e.Code != "Timeout" || e.Kind.Status() != 504 {
+	if !errors.As(err, &e) || e.Code != "Timeout" || e.Kind != standby.Timeout {
 		t.Fatalf("EnterStandby with no time left = %v, want 504 Timeout", err)
 	}
 }
@@ -184,7 +184,7 @@ func TestOddErrorBodiesAreUnavailable(t *testing.T) {
 		_, err := ess.New(ess.Config{Endpoint: u}).Standby(context.Background(), session(), standby.StandbyCall{ScalingGroupID: essemu.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
 		srv.Close()
 		var e *standby.Error
-		if !errors.As(err, &e) || e.Code != "ServiceUnavailable" || e.Kind.Status() != 502 {
+		if !errors.As(err, &e) || e.Code != "ServiceUnavailable" || e.Kind != standby.Unavailable {
 			t.Errorf("error body %q: got %v, want 502 ServiceUnavailable", body, err)
 		}
 	}
@@ -296,7 +296,7 @@ func TestUnreadableAnswersAreUnavailable(t *testing.T) {
 		u, _ := url.Parse(srv.URL)
 		for name, call := range calls {
 			var e *standby.Error
-			if err := call(ess.New(ess.Config{Endpoint: u})); !errors.As(err, &e) || e.Code != "ServiceUnavailable" || e.Kind.Status() != 502 {
+			if err := call(ess.New(ess.Config{Endpoint: u})); !errors.As(err, &e) || e.Code != "ServiceUnavailable" || e.Kind != standby.Unavailable {
 				t.Errorf("%s answered %q: got %v, want 502 ServiceUnavailable", name, body, err)
 			}
 		}

@@ -156,7 +156,7 @@ func TestInstancesInNoGroup(t *testing.T) {
 	f := fleet(nil)
 	a, _ := run(t, standby.Config{}, f, inv, standby.Request{InstanceIDs: []string{"i-orphan1", "i-orphan2"}})
 	for _, line := range a.Instances {
-		if !line.Refusal() || line.Code != "InvalidInstanceId.NotFound" || line.Err.Kind.Status() != 404 || line.Reason != "in no scaling group of region cn-hangzhou" {
+		if !line.Refusal() || line.Code != "InvalidInstanceId.NotFound" || line.Err.Kind != standby.NotFound || line.Reason != "in no scaling group of region cn-hangzhou" {
 			t.Errorf("%s: %+v, want refused, 404 InvalidInstanceId.NotFound", line.InstanceID, line)
 		}
 	}
