@@ -18,6 +18,7 @@ import (
 	"ess-standby/handler/ess"
 	"ess-standby/handler/fcgo"
 	"ess-standby/handler/settings"
+	"ess-standby/handler/standby"
 )
 
 // defaultEvent is what `local` runs when given no file: a CloudMonitor alarm.
@@ -108,7 +109,8 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 	if mode == "" {
 		if getenv("FC_RUNTIME_API") != "" {
 			// FC ships stdout to Log Service: one JSON line per invocation.
-			fc.Start(fcgo.Handler(handler.New(cfg.Handler, client, logger(stdout)))) // never returns
+			svc := standby.New(cfg.Standby, client)
+			fc.Start(fcgo.Handler(handler.New(cfg.Handler, svc, logger(stdout)))) // never returns
 		}
 	} else if code, ok := console.Run(mode, args, console.Env{Settings: cfg, Client: client, Logger: logger,
 		Stdin: stdin, Stdout: stdout, Stderr: stderr, DefaultEvent: defaultEvent}); ok {

@@ -53,20 +53,20 @@ func (h *Handler) act(ctx context.Context, inv standby.Invocation, events []trig
 		}
 		reports[i] = EventReport{Event: i, Source: ev.Source}
 		switch why := h.stale(ev, now); {
-		case ev.Ignored != "" && ev.Draft.Empty(): // what it is says more than when it was
+		case ev.Ignored != "" && ev.Draft.Problems.Empty(): // what it is says more than when it was
 			reports[i].Result, reports[i].Reason = "Ignored", ev.Ignored
 		case why != "":
 			reports[i].Result, reports[i].Reason = "Ignored", why
 		default:
 			// Validation adds its problems to decoding's: all are reported.
-			req := ev.Draft.Check(h.svc.MaxInstances())
-			if !ev.Draft.Empty() {
+			req, err := h.svc.Check(&ev.Draft)
+			if err != nil {
 				prefix := ""
 				if batch {
 					prefix = "[" + strconv.Itoa(i) + "]."
 				}
 				problems.Include(prefix, ev.Draft.Problems)
-				reports[i].Result, reports[i].Reason = "Refused", standby.AsError(ev.Draft.Err()).Message
+				reports[i].Result, reports[i].Reason = "Refused", standby.AsError(err).Message
 				continue
 			}
 			req.Identity = ev.Identity
@@ -80,10 +80,7 @@ func (h *Handler) act(ctx context.Context, inv standby.Invocation, events []trig
 		return ignoredAnswer(reports, batch), standby.Stats{}, nil
 	}
 	if batch {
-		var err error
-		if members, err = h.lastWins(members, reports); err != nil {
-			return answer{}, standby.Stats{}, err
-		}
+		members = lastWins(members, reports)
 	}
 	reqs := make([]standby.Request, len(members))
 	for i, m := range members {
@@ -198,9 +195,8 @@ func ignoredAnswer(reports []EventReport, batch bool) answer {
 
 // lastWins leaves each instance of a batch to the last event that names it
 // (an alarm that fired and recovered within one batch ends recovered); an
-// event left with no instance of its own is reported superseded. The batch
-// may name at most MAX_INSTANCES instances in all.
-func (h *Handler) lastWins(members []member, reports []EventReport) ([]member, error) {
+// event left with no instance of its own is reported superseded.
+func lastWins(members []member, reports []EventReport) []member {
 	last := map[string]int{} // instance → the last member naming it
 	for i, m := range members {
 		for _, id := range m.req.InstanceIDs {
@@ -208,7 +204,6 @@ func (h *Handler) lastWins(members []member, reports []EventReport) ([]member, e
 		}
 	}
 	var kept []member
-	total := 0
 	for i, m := range members {
 		var own []string
 		for _, id := range m.req.InstanceIDs {
@@ -224,11 +219,6 @@ func (h *Handler) lastWins(members []member, reports []EventReport) ([]member, e
 		reports[m.index].InstanceIDs = own
 		m.req.InstanceIDs = own
 		kept = append(kept, m)
-		total += len(own)
 	}
-	if limit := h.svc.MaxInstances(); total > limit {
-		return nil, &standby.Error{Kind: standby.Invalid, Code: "InvalidParameter",
-			Message: fmt.Sprintf("InstanceId: at most %d instances per invocation (MAX_INSTANCES), the batch names %d", limit, total)}
-	}
-	return kept, nil
+	return kept
 }

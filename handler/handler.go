@@ -6,7 +6,7 @@
 // console call it; it knows neither FC's answer shapes nor the SDK.
 //
 // The way of a payload: runtime adapter → Invoke → trigger.Decode →
-// Draft.Check → standby.Service.Run (plan, execute) → Outcome.
+// Service.Check → Service.Run (plan, execute) → Outcome.
 package handler
 
 import (
@@ -24,9 +24,9 @@ import (
 	"ess-standby/handler/trigger"
 )
 
-// Config is the function's settings, parsed once at start.
+// Config is the handler's share of the settings, parsed once at start; the
+// core's are in the Service it is given.
 type Config struct {
-	Standby     standby.Config
 	AuthToken   Secret        // AUTH_TOKEN: what an HTTP-trigger caller must present
 	MaxEventAge time.Duration // MAX_EVENT_AGE: older events are ignored; 0: no limit
 	ExitOnOK    bool          // EXIT_ON_OK: an alarm back to OK takes its instances out of Standby
@@ -47,8 +47,10 @@ type Handler struct {
 	now func() time.Time
 }
 
-func New(cfg Config, scaling standby.AutoScaling, log *slog.Logger) *Handler {
-	h := &Handler{cfg: cfg, svc: standby.New(cfg.Standby, scaling), log: log, now: cfg.Now}
+// New returns the function: it answers invocations with svc, the core main
+// built, and writes one line per invocation to log.
+func New(cfg Config, svc *standby.Service, log *slog.Logger) *Handler {
+	h := &Handler{cfg: cfg, svc: svc, log: log, now: cfg.Now}
 	if h.now == nil {
 		h.now = time.Now
 	}

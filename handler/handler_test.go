@@ -36,10 +36,23 @@ func newFake() *standbytest.Fake {
 		"asg-a": {"i-a1": "InService", "i-a2": "InService"}, "asg-b": {"i-b1": "InService"}})
 }
 
-func newHandler(cfg handler.Config, f *standbytest.Fake) (*handler.Handler, *bytes.Buffer) {
+// config is what a test sets: the handler's settings, and the core's.
+type config struct {
+	handler.Config
+	core standby.Config
+}
+
+// newService is the core over scaling, as main builds it, but without real
+// backoff: the tests decide what Auto Scaling answers.
+func newService(core standby.Config, scaling standby.AutoScaling) *standby.Service {
+	core.Sleep = standbytest.NoWait
+	return standby.New(core, scaling)
+}
+
+func newHandler(cfg config, f *standbytest.Fake) (*handler.Handler, *bytes.Buffer) {
 	var logs bytes.Buffer
 	cfg.Now = func() time.Time { return now }
-	return handler.New(cfg, f, slog.New(slog.NewJSONHandler(io.MultiWriter(&logs, fctest.Logs()), nil))), &logs
+	return handler.New(cfg.Config, newService(cfg.core, f), slog.New(slog.NewJSONHandler(io.MultiWriter(&logs, fctest.Logs()), nil))), &logs
 }
 
 func invokeFake(h *handler.Handler, payload string) handler.Outcome {
@@ -72,7 +85,7 @@ func TestInvalidInputMakesNoCall(t *testing.T) {
 		`[{"InstanceIds":["i-a2"]},{"instanceId":"i-bad id","action":"delete"}]`,
 	} {
 		f := newFake()
-		h, _ := newHandler(handler.Config{}, f)
+		h, _ := newHandler(config{}, f)
 		out := invokeFake(h, payload)
 		if out.Err == nil || out.Err.Kind != standby.Invalid || out.Status != 400 || len(f.Calls("")) != 0 {
 			t.Errorf("Invoke(%s) = %v (status %d) after %d calls, want 400 and no call", payload, out.Err, out.Status, len(f.Calls("")))
@@ -85,7 +98,7 @@ func TestInvalidInputMakesNoCall(t *testing.T) {
 func TestErrorAnswers(t *testing.T) {
 	f := newFake()
 	f.Fail("Standby", 0, &standby.Error{Kind: standby.Conflict, Code: "IncorrectInstanceStatus", Message: "The current status of the instance does not support this action.", Cause: errors.New("EnterStandby: HTTP 400")})
-	h, logs := newHandler(handler.Config{Standby: standby.Config{ScalingGroupID: "asg-a"}}, f)
+	h, logs := newHandler(config{core: standby.Config{ScalingGroupID: "asg-a"}}, f)
 	out := invokeFake(h, `{"InstanceId":"i-a1"}`)
 	want := `{"Code":"IncorrectInstanceStatus","Message":"The current status of the instance does not support this action.","RequestId":"fc-req-1",` +
 		`"Instances":[{"InstanceId":"i-a1","ScalingGroupId":"asg-a","LifecycleState":"InService","Result":"Refused","Code":"IncorrectInstanceStatus","Reason":"The current status of the instance does not support this action."}]}`
@@ -98,7 +111,7 @@ func TestErrorAnswers(t *testing.T) {
 
 	f = newFake()
 	f.Fail("Standby", 0, errors.New("dial tcp 10.0.0.1:443: secret internals"))
-	h, _ = newHandler(handler.Config{}, f)
+	h, _ = newHandler(config{}, f)
 	if out := invokeFake(h, `{"InstanceId":"i-a1"}`); out.Status != 500 || out.Err.Code != "InternalError" || strings.Contains(string(out.Body), "secret") {
 		t.Errorf("an unclassified error answered %d %s, want 500 InternalError revealing nothing", out.Status, out.Body)
 	}
@@ -127,7 +140,7 @@ func TestAuthToken(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFake()
-			h, logs := newHandler(handler.Config{AuthToken: token}, f)
+			h, logs := newHandler(config{Config: handler.Config{AuthToken: token}}, f)
 			q, _ := url.ParseQuery(tt.query)
 			header := http.Header{"Content-Type": {"application/json"}}
 			for k, v := range tt.headers {
@@ -178,7 +191,7 @@ func TestStaleEvents(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFake()
-			h, logs := newHandler(handler.Config{MaxEventAge: tt.maxAge}, f)
+			h, logs := newHandler(config{Config: handler.Config{MaxEventAge: tt.maxAge}}, f)
 			out := invokeFake(h, tt.payload)
 			a := decodeAnswer(t, out)
 			if out.Err != nil || (len(f.Calls("Standby")) == 1) != tt.wantActs {
@@ -204,7 +217,7 @@ func TestBatches(t *testing.T) {
 		`{"instanceId":"i-a2","action":"delete"}`,
 	}
 	f := newFake()
-	h, logs := newHandler(handler.Config{MaxEventAge: time.Hour}, f)
+	h, logs := newHandler(config{Config: handler.Config{MaxEventAge: time.Hour}}, f)
 	out := invokeFake(h, "["+strings.Join(events, ",")+"]")
 	a := decodeAnswer(t, out)
 	if out.Err != nil {
@@ -248,7 +261,7 @@ func TestBatches(t *testing.T) {
 func tokensOf(t *testing.T, events []string) []string {
 	t.Helper()
 	f := newFake()
-	h, _ := newHandler(handler.Config{MaxEventAge: time.Hour}, f)
+	h, _ := newHandler(config{Config: handler.Config{MaxEventAge: time.Hour}}, f)
 	if out := invokeFake(h, "["+strings.Join(events, ",")+"]"); out.Err != nil {
 		t.Fatalf("batch = %s", out.Body)
 	}
@@ -271,7 +284,7 @@ func TestBatchOfManyInstances(t *testing.T) {
 		events = append(events, fmt.Sprintf(`{"instanceId":%q,"action":"delete"}`, id))
 	}
 	f := standbytest.NewFake("cn-hangzhou", map[string]map[string]string{"asg-many": group})
-	h, _ := newHandler(handler.Config{}, f)
+	h, _ := newHandler(config{}, f)
 	out := invokeFake(h, "["+strings.Join(events, ",")+"]")
 	var sizes []int
 	for _, c := range f.Calls("Standby") {
@@ -282,8 +295,8 @@ func TestBatchOfManyInstances(t *testing.T) {
 	}
 
 	f = standbytest.NewFake("cn-hangzhou", map[string]map[string]string{"asg-many": group})
-	h, _ = newHandler(handler.Config{Standby: standby.Config{MaxInstances: 40}}, f)
-	if out := invokeFake(h, "["+strings.Join(events, ",")+"]"); out.Err == nil || !strings.Contains(out.Err.Message, "the batch names 45") || len(f.Calls("")) != 0 {
+	h, _ = newHandler(config{core: standby.Config{MaxInstances: 40}}, f)
+	if out := invokeFake(h, "["+strings.Join(events, ",")+"]"); out.Err == nil || !strings.HasSuffix(out.Err.Message, "at most 40 instances per invocation (MAX_INSTANCES), the invocation names 45") || len(f.Calls("")) != 0 {
 		t.Errorf("over MAX_INSTANCES: %v after %d calls", out.Err, len(f.Calls("")))
 	}
 }
@@ -296,7 +309,7 @@ func TestBatchLastEventWins(t *testing.T) {
 		return `{"alertState":"` + state + `","dimensions":"{instanceId=i-a1}","transId":"` + trans + `","timestamp":"1795753000000"}`
 	}
 	f := newFake()
-	h, _ := newHandler(handler.Config{ExitOnOK: true}, f)
+	h, _ := newHandler(config{Config: handler.Config{ExitOnOK: true}}, f)
 	out := invokeFake(h, "["+alarm("ALERT", "t1")+","+alarm("OK", "t2")+"]")
 	a := decodeAnswer(t, out)
 	for _, c := range f.Calls("Standby") {
@@ -318,7 +331,7 @@ func TestRecoveries(t *testing.T) {
 	resolved := `{"subscription":{},"batchId":"B2","time":1795753000000,"alert":{"alertStatus":"RESOLVED","source":"SYS_EVENT","eventName":"Instance:SystemFailure.Reboot:Executed","eventContentMap":{"instanceId":"i-a1","eventStatus":"Executed"}}}`
 	// A recovery that names no instance is ignored, with EXIT_ON_OK or not.
 	for _, payload := range []string{strings.Replace(resolved, `"instanceId":"i-a1",`, "", 1), `{"alertState":"OK","dimensions":"{userId=1}"}`} {
-		h, _ := newHandler(handler.Config{ExitOnOK: true}, newFake())
+		h, _ := newHandler(config{Config: handler.Config{ExitOnOK: true}}, newFake())
 		if out := invokeFake(h, payload); out.Err != nil || decodeAnswer(t, out).Ignored == "" {
 			t.Errorf("a recovery of no instance: %s", out.Body)
 		}
@@ -326,12 +339,12 @@ func TestRecoveries(t *testing.T) {
 	ok := `{"alertState":"OK","dimensions":"{instanceId=i-a1}","timestamp":"1795753000000"}`
 	for _, payload := range []string{resolved, ok} {
 		f := standbytest.NewFake("cn-hangzhou", map[string]map[string]string{"asg-a": {"i-a1": "Standby"}})
-		h, _ := newHandler(handler.Config{ExitOnOK: true}, f)
+		h, _ := newHandler(config{Config: handler.Config{ExitOnOK: true}}, f)
 		if out := invokeFake(h, payload); out.Err != nil || f.State("i-a1") != "InService" {
 			t.Errorf("EXIT_ON_OK: %s left i-a1 %s", out.Body, f.State("i-a1"))
 		}
 		f = standbytest.NewFake("cn-hangzhou", map[string]map[string]string{"asg-a": {"i-a1": "Standby"}})
-		h, _ = newHandler(handler.Config{}, f)
+		h, _ = newHandler(config{}, f)
 		if out := invokeFake(h, payload); decodeAnswer(t, out).Ignored == "" || len(f.Calls("")) != 0 {
 			t.Errorf("without EXIT_ON_OK: %s after %d calls", out.Body, len(f.Calls("")))
 		}

@@ -44,7 +44,7 @@ func TestOneConnectionForManyInvocations(t *testing.T) {
 			}
 			client := ess.New(cfg)
 			defer client.Close()
-			h := handler.New(handler.Config{}, client, slog.New(slog.NewJSONHandler(fctest.Logs(), nil)))
+			h := handler.New(handler.Config{}, newService(standby.Config{}, client), slog.New(slog.NewJSONHandler(fctest.Logs(), nil)))
 			for i := range 100 {
 				k := essemu.Key{ID: "STS.fresh" + rand.Text()[:12], Secret: fctest.Secret(rand.Text()), Token: fctest.Secret("CAIS" + rand.Text())}
 				emu.AddKey(k)
@@ -74,7 +74,7 @@ func TestOneConnectionForManyInvocations(t *testing.T) {
 // and the emulator on loopback: a pre-check and a Standby call, entering and
 // leaving Standby in turn so every invocation has work to do.
 func BenchmarkInvoke(b *testing.B) {
-	w := newQuietWorld(b, io.Discard, handler.Config{})
+	w := newQuietWorld(b, io.Discard, config{})
 	inv := standby.Invocation{Region: essemu.SampleRegion, Credentials: creds}
 	enter := []byte(`{"ScalingGroupId":"asg-bp1fo0dbtsbmqa9h5dl3","InstanceIds":["i-bp1ecr7go2go9kq3m1a"]}`)
 	exit := []byte(`{"ScalingGroupId":"asg-bp1fo0dbtsbmqa9h5dl3","InstanceIds":["i-bp1ecr7go2go9kq3m1a"],"Action":"ExitStandby"}`)
@@ -97,7 +97,7 @@ func BenchmarkInvoke(b *testing.B) {
 // Nothing is kept per invocation: after a warm-up, 2000 more invocations
 // leave the live heap where it was (the emulator forgets its calls each time).
 func TestNothingKeptPerInvocation(t *testing.T) {
-	w := newQuietWorld(t, io.Discard, handler.Config{})
+	w := newQuietWorld(t, io.Discard, config{})
 	inv := standby.Invocation{Region: essemu.SampleRegion, Credentials: creds}
 	invoke := func(n int) {
 		for i := range n {

@@ -29,7 +29,7 @@ type world struct {
 	logs *fctest.Output
 }
 
-func newWorld(t testing.TB, cfg handler.Config, groups ...essemu.Group) *world {
+func newWorld(t testing.TB, cfg config, groups ...essemu.Group) *world {
 	logs := &fctest.Output{}
 	w := newQuietWorld(t, io.MultiWriter(logs, fctest.Logs()), cfg, groups...)
 	w.logs = logs
@@ -37,7 +37,7 @@ func newWorld(t testing.TB, cfg handler.Config, groups ...essemu.Group) *world {
 }
 
 // newQuietWorld logs to log alone (io.Discard where nothing may be kept).
-func newQuietWorld(t testing.TB, log io.Writer, cfg handler.Config, groups ...essemu.Group) *world {
+func newQuietWorld(t testing.TB, log io.Writer, cfg config, groups ...essemu.Group) *world {
 	t.Helper()
 	if groups == nil {
 		groups = essemu.SampleFleet()
@@ -50,7 +50,7 @@ func newQuietWorld(t testing.TB, log io.Writer, cfg handler.Config, groups ...es
 	if cfg.Now == nil {
 		cfg.Now = func() time.Time { return essemu.SampleTime } // the samples' day
 	}
-	w.h = handler.New(cfg, client, slog.New(slog.NewJSONHandler(log, nil)))
+	w.h = handler.New(cfg.Config, newService(cfg.core, client), slog.New(slog.NewJSONHandler(log, nil)))
 	return w
 }
 
@@ -108,7 +108,7 @@ func sample(t *testing.T, name string) []byte {
 func TestReplayedEventsStartOneActivity(t *testing.T) {
 	for _, name := range []string{"http-cms-alarm-alert.json", "eventbridge-ecs-maintenance.json", "timer.json", "eventbridge-ecs-maintenance-rawdata.json"} {
 		t.Run(name, func(t *testing.T) {
-			w := newWorld(t, handler.Config{})
+			w := newWorld(t, config{})
 			var answered []string
 			for i := range 3 {
 				// FC gives a retried async invocation the same request ID; a
@@ -131,7 +131,7 @@ func TestReplayedEventsStartOneActivity(t *testing.T) {
 
 // A caller's own ClientToken makes a re-sent HTTP request idempotent too.
 func TestCallerTokenMakesRetriedRequestsIdempotent(t *testing.T) {
-	w := newWorld(t, handler.Config{})
+	w := newWorld(t, config{})
 	req := []byte(`{"ScalingGroupId":"asg-bp1fo0dbtsbmqa9h5dl3","InstanceIds":["i-bp1ecr7go2go9kq3m1a","i-bp1ecr7go2go9kq3m1b"],"ClientToken":"oncall-42"}`)
 	_, first := w.invoke(t, "try-1", req)
 	_, again := w.invoke(t, "try-2", req)
@@ -158,7 +158,7 @@ func TestFaultsAreRetriedWithTheSameToken(t *testing.T) {
 		{"latency spikes", []essemu.Fault{{Action: "*", Every: 2, Delay: 300 * time.Millisecond}}},
 		{"group busy", []essemu.Fault{{Action: "EnterStandby", Times: 2, Status: 400, Code: "ScalingActivityInProgress", Message: "busy"}}},
 	}
-	w := newWorld(t, handler.Config{}, fleet)
+	w := newWorld(t, config{}, fleet)
 	next := 0
 	for _, phase := range phases {
 		t.Run(phase.name, func(t *testing.T) {
@@ -198,7 +198,7 @@ func TestFaultsAreRetriedWithTheSameToken(t *testing.T) {
 }
 
 func TestThrottledUntilOutOfTimeFails(t *testing.T) {
-	w := newWorld(t, handler.Config{})
+	w := newWorld(t, config{})
 	w.emu.Inject(essemu.Fault{Action: "EnterStandby", Status: 400, Code: "Throttling", Message: "always"})
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
@@ -231,7 +231,7 @@ func TestBatchesAndPreCheck(t *testing.T) {
 		ids = append(ids, `"`+id+`"`)
 		g.Instances = append(g.Instances, essemu.Instance{ID: id, LifecycleState: state})
 	}
-	w := newWorld(t, handler.Config{}, g)
+	w := newWorld(t, config{}, g)
 	out, a := w.invoke(t, "batch", []byte(`{"InstanceIds":[`+strings.Join(ids, ",")+`]}`))
 	if out.Err != nil {
 		t.Fatalf("Invoke = %v", out.Err)
@@ -271,20 +271,20 @@ func TestBatchesAndPreCheck(t *testing.T) {
 func TestGuardRailsRefuseBeforeAnyChange(t *testing.T) {
 	tests := []struct {
 		name      string
-		cfg       handler.Config
+		cfg       config
 		payload   string
 		wantCode  string
 		wantGuard string
 	}{
-		{"group not allowed", handler.Config{Standby: standby.Config{AllowedGroups: []string{essemu.APIGroup}}},
+		{"group not allowed", config{core: standby.Config{AllowedGroups: []string{essemu.APIGroup}}},
 			`{"InstanceIds":["i-bp1ecr7go2go9kq3m1a"]}`, "Forbidden.ScalingGroupNotAllowed", "ALLOWED_SCALING_GROUP_IDS"},
-		{"group not allowed, named in the request", handler.Config{Standby: standby.Config{AllowedGroups: []string{essemu.APIGroup}}},
+		{"group not allowed, named in the request", config{core: standby.Config{AllowedGroups: []string{essemu.APIGroup}}},
 			`{"ScalingGroupId":"asg-bp1fo0dbtsbmqa9h5dl3","InstanceIds":["i-bp1ecr7go2go9kq3m1a"]}`, "Forbidden.ScalingGroupNotAllowed", "ALLOWED_SCALING_GROUP_IDS"},
-		{"too few left InService, by count", handler.Config{Standby: standby.Config{MinInService: standby.MinInService{Count: 4}}},
+		{"too few left InService, by count", config{core: standby.Config{MinInService: standby.MinInService{Count: 4}}},
 			`{"InstanceIds":["i-bp1ecr7go2go9kq3m1a","i-bp1ecr7go2go9kq3m1b"]}`, "Forbidden.MinInService", "MIN_IN_SERVICE"},
-		{"too few left InService, by percent", handler.Config{Standby: standby.Config{MinInService: standby.MinInService{Percent: 70}}},
+		{"too few left InService, by percent", config{core: standby.Config{MinInService: standby.MinInService{Percent: 70}}},
 			`{"InstanceIds":["i-bp1ecr7go2go9kq3m1a","i-bp1ecr7go2go9kq3m1b"]}`, "Forbidden.MinInService", "MIN_IN_SERVICE"},
-		{"too many instances", handler.Config{Standby: standby.Config{MaxInstances: 2}},
+		{"too many instances", config{core: standby.Config{MaxInstances: 2}},
 			`{"InstanceIds":["i-bp1ecr7go2go9kq3m1a","i-bp1ecr7go2go9kq3m1b","i-bp1ecr7go2go9kq3m1c"]}`, "InvalidParameter", ""},
 	}
 	for _, tt := range tests {
@@ -305,7 +305,7 @@ func TestGuardRailsRefuseBeforeAnyChange(t *testing.T) {
 		})
 	}
 	t.Run("enough left InService", func(t *testing.T) {
-		w := newWorld(t, handler.Config{Standby: standby.Config{MinInService: standby.MinInService{Percent: 50}, AllowedGroups: []string{essemu.WebGroup}}})
+		w := newWorld(t, config{core: standby.Config{MinInService: standby.MinInService{Percent: 50}, AllowedGroups: []string{essemu.WebGroup}}})
 		if _, a := w.invoke(t, "ok", []byte(`{"InstanceIds":["i-bp1ecr7go2go9kq3m1a"]}`)); a.Code != "" {
 			t.Errorf("one of four InService instances (keeping 3 of 6) was refused: %s %s", a.Code, a.Message)
 		}
@@ -313,7 +313,7 @@ func TestGuardRailsRefuseBeforeAnyChange(t *testing.T) {
 }
 
 func TestDryRunChecksEverythingAndChangesNothing(t *testing.T) {
-	w := newWorld(t, handler.Config{Standby: standby.Config{DryRun: true, MinInService: standby.MinInService{Count: 1}}})
+	w := newWorld(t, config{core: standby.Config{DryRun: true, MinInService: standby.MinInService{Count: 1}}})
 	_, a := w.invoke(t, "dry", []byte(`{"InstanceIds":["i-bp1ecr7go2go9kq3m1a","i-bp1ecr7go2go9kq3m1e","i-bp1ecr7go2go9kq3m1f"]}`))
 	if !a.DryRun || len(a.Planned) != 1 || len(a.Skipped) != 2 || a.Code != "" {
 		t.Errorf("dry run answered %+v, want one call planned, two instances skipped", a)
@@ -323,14 +323,14 @@ func TestDryRunChecksEverythingAndChangesNothing(t *testing.T) {
 			t.Errorf("a dry run made a %s call", c.Action)
 		}
 	}
-	w = newWorld(t, handler.Config{Standby: standby.Config{DryRun: true, MinInService: standby.MinInService{Count: 4}}})
+	w = newWorld(t, config{core: standby.Config{DryRun: true, MinInService: standby.MinInService{Count: 4}}})
 	if _, a := w.invoke(t, "dry-guard", []byte(`{"InstanceIds":["i-bp1ecr7go2go9kq3m1a"]}`)); a.Code != "Forbidden.MinInService" {
 		t.Errorf("a dry run past a guard answered %s; it must say the guard would refuse", a.Code)
 	}
 }
 
 func TestWaitReportsFinalStatuses(t *testing.T) {
-	w := newWorld(t, handler.Config{Standby: standby.Config{Wait: true}})
+	w := newWorld(t, config{core: standby.Config{Wait: true}})
 	_, a := w.invoke(t, "wait", []byte(`{"InstanceIds":["i-bp1ecr7go2go9kq3m1a"],"Async":true}`))
 	if len(a.Activities) != 1 || a.Activities[0].StatusCode != "Successful" {
 		t.Errorf("answered %+v, want the activity Successful", a.Activities)
@@ -342,7 +342,7 @@ func TestWaitReportsFinalStatuses(t *testing.T) {
 
 func TestTheWayBack(t *testing.T) {
 	t.Run("Action ExitStandby", func(t *testing.T) {
-		w := newWorld(t, handler.Config{})
+		w := newWorld(t, config{})
 		_, a := w.invoke(t, "exit", []byte(`{"Action":"ExitStandby","InstanceIds":["i-bp1ecr7go2go9kq3m1e","i-bp1ecr7go2go9kq3m1a"]}`))
 		if in, _ := w.emu.Instance("i-bp1ecr7go2go9kq3m1e"); in.LifecycleState != essemu.InService || in.Weight != 50 || len(w.calls("ExitStandby")) != 1 {
 			t.Errorf("after ExitStandby: %+v, %d calls", in, len(w.calls("ExitStandby")))
@@ -352,7 +352,7 @@ func TestTheWayBack(t *testing.T) {
 		}
 	})
 	t.Run("the /exit route", func(t *testing.T) {
-		w := newWorld(t, handler.Config{})
+		w := newWorld(t, config{})
 		out := w.h.InvokeHTTP(context.Background(), standby.Invocation{RequestID: "r", Region: essemu.SampleRegion, Credentials: creds},
 			trigger.HTTPRequest{Method: "GET", Path: "/standby/exit", Query: url.Values{"InstanceId.1": {"i-bp1ecr7go2go9kq3m1e"}}}, http.NoBody)
 		if out.Status != 200 || len(w.calls("ExitStandby")) != 1 {
@@ -360,13 +360,13 @@ func TestTheWayBack(t *testing.T) {
 		}
 	})
 	t.Run("EXIT_ON_OK", func(t *testing.T) {
-		w := newWorld(t, handler.Config{ExitOnOK: true})
+		w := newWorld(t, config{Config: handler.Config{ExitOnOK: true}})
 		w.invoke(t, "alert", sample(t, "http-cms-alarm-alert.json"))
 		w.invoke(t, "ok", sample(t, "http-cms-alarm-ok.json"))
 		if in, _ := w.emu.Instance("i-bp1ecr7go2go9kq3m1a"); in.LifecycleState != essemu.InService || len(w.calls("ExitStandby")) != 1 {
 			t.Errorf("after ALERT then OK: %+v", in)
 		}
-		w = newWorld(t, handler.Config{})
+		w = newWorld(t, config{})
 		if _, a := w.invoke(t, "ok", sample(t, "http-cms-alarm-ok.json")); a.Ignored == "" || len(w.emu.Calls()) != 0 {
 			t.Errorf("without EXIT_ON_OK an OK alarm answered %+v after %d calls", a, len(w.emu.Calls()))
 		}
@@ -380,7 +380,7 @@ func TestTheWayBack(t *testing.T) {
 func TestOneFailedCallDoesNotHideTheOthers(t *testing.T) {
 	two := []byte(`{"InstanceIds":["i-bp1ecr7go2go9kq3m1a","i-bp1hh2ka9xr7wq4t5n0a"]}`)
 	t.Run("refused for good", func(t *testing.T) {
-		w := newWorld(t, handler.Config{})
+		w := newWorld(t, config{})
 		w.emu.Inject(essemu.Fault{Action: "EnterStandby", Group: essemu.WebGroup, Status: 403, Code: "Forbidden.Unauthorized", Message: "not this group"})
 		out, a := w.invoke(t, "two", two)
 		if out.Err != nil || out.Status != 200 || len(a.Activities) != 1 {
@@ -394,7 +394,7 @@ func TestOneFailedCallDoesNotHideTheOthers(t *testing.T) {
 		}
 	})
 	t.Run("left to retry", func(t *testing.T) {
-		w := newWorld(t, handler.Config{})
+		w := newWorld(t, config{})
 		w.emu.Inject(essemu.Fault{Action: "EnterStandby", Group: essemu.APIGroup, Status: 503, Code: "ServiceUnavailable", Message: "down"})
 		out, a := w.invokeWithin(t, 1500*time.Millisecond, "two", two)
 		if out.Err == nil || a.Code != "ServiceUnavailable" || !strings.Contains(a.Message, "1 of 2 instances are left to retry") || len(a.Activities) != 1 {
@@ -420,7 +420,7 @@ func TestOneFailedCallDoesNotHideTheOthers(t *testing.T) {
 // instance stays InService. The same notice delivered again still starts
 // nothing.
 func TestEachNoticeIsItsOwn(t *testing.T) {
-	w := newWorld(t, handler.Config{})
+	w := newWorld(t, config{})
 	scheduled := sample(t, "cms-event-maintenance.json")
 	executing := []byte(strings.ReplaceAll(string(scheduled), "Scheduled", "Executing"))
 	if _, a := w.invoke(t, "scheduled", scheduled); a.Code != "" || len(w.emu.Activities()) != 1 {

@@ -50,7 +50,7 @@ func TestCloudMonitorsRefusalsAreFinal(t *testing.T) {
 			if tt.fail {
 				f.Fail("Standby", 0, &standby.Error{Kind: standby.Throttled, Code: "Throttling", Message: "throttled"})
 			}
-			h, logs := newHandler(handler.Config{}, f)
+			h, logs := newHandler(config{}, f)
 			ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
 			defer cancel()
 			out := h.InvokeHTTP(ctx, fakeInv, trigger.HTTPRequest{Method: "POST", Path: "/alarm", Header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}},
@@ -66,7 +66,7 @@ func TestCloudMonitorsRefusalsAreFinal(t *testing.T) {
 		})
 	}
 	// A request of an operator, refused, keeps its status: it is told.
-	h, _ := newHandler(handler.Config{}, newFake())
+	h, _ := newHandler(config{}, newFake())
 	if out := invokeHTTP(h, "POST", "/standby", "application/json", nil, `{"InstanceIds":["i-nowhere"]}`); out.Status != 404 {
 		t.Errorf("an operator's refused request answered %d", out.Status)
 	}
@@ -106,7 +106,7 @@ func TestCloudMonitorsEncodings(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFake()
-			h, logs := newHandler(handler.Config{}, f)
+			h, logs := newHandler(config{}, f)
 			out := invokeHTTP(h, tt.method, "/cms", tt.contentType, tt.query, tt.body)
 			if out.Status != 200 || out.Err != nil || f.State("i-a1") != "Standby" || !strings.Contains(logs.String(), `"trigger":"`+tt.wantSource+`"`) {
 				t.Errorf("answered %d %s; i-a1 is %s; log %s", out.Status, out.Body, f.State("i-a1"), logs)
@@ -119,7 +119,7 @@ func TestCloudMonitorsEncodings(t *testing.T) {
 // calls for nothing, and is ignored with the reason, not refused.
 func TestAnAlarmOnAnotherProductIsIgnored(t *testing.T) {
 	f := newFake()
-	h, _ := newHandler(handler.Config{}, f)
+	h, _ := newHandler(config{}, f)
 	body := url.Values{"alertState": {"ALERT"}, "namespace": {"acs_rds_dashboard"}, "dimensions": {"{userId=1, instanceId=rm-bp1abc}"}}.Encode()
 	out := invokeHTTP(h, "POST", "/alarm", "application/x-www-form-urlencoded", nil, body)
 	if a := decodeAnswer(t, out); out.Status != 200 || !strings.Contains(a.Ignored, `"rm-bp1abc", not an ECS instance`) || len(f.Calls("")) != 0 {

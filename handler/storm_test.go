@@ -35,7 +35,7 @@ func TestABatchIsDecidedEventByEvent(t *testing.T) {
 		`{"InstanceIds":["i-a2"]}`,
 	}, ",") + "]"
 	f := newFake()
-	h, logs := newHandler(handler.Config{Standby: standby.Config{AllowedGroups: []string{"asg-a"}}}, f)
+	h, logs := newHandler(config{core: standby.Config{AllowedGroups: []string{"asg-a"}}}, f)
 	out := invokeFake(h, batch)
 	a := decodeAnswer(t, out)
 	if out.Err != nil || out.Status != 200 || f.State("i-a1") != "Standby" || f.State("i-b1") != "InService" {
@@ -57,7 +57,7 @@ func TestABatchIsDecidedEventByEvent(t *testing.T) {
 	// The same events without the one acted on: everything refused, so the
 	// invocation fails, with the first refusal (the others in Events).
 	f = newFake()
-	h, _ = newHandler(handler.Config{Standby: standby.Config{AllowedGroups: []string{"asg-a"}}}, f)
+	h, _ = newHandler(config{core: standby.Config{AllowedGroups: []string{"asg-a"}}}, f)
 	if out := invokeFake(h, "["+spot("e2", "i-b1", t0)+`,{"InstanceIds":["i-a2"]}]`); out.Err == nil || out.Err.Code != "Forbidden.ScalingGroupNotAllowed" || len(f.Calls("Standby")) != 0 {
 		t.Errorf("a batch with nothing to act on answered %d %s", out.Status, out.Body)
 	}
@@ -77,7 +77,7 @@ func TestABatchLeftHalfDoneIsFinishedByItsRetry(t *testing.T) {
 		g.Instances = append(g.Instances, essemu.Instance{ID: id, LifecycleState: essemu.InService})
 		events = append(events, spot(fmt.Sprint("spot-", i), id, essemu.SampleTime.Add(-time.Minute)))
 	}
-	w := newWorld(t, handler.Config{}, g)
+	w := newWorld(t, config{}, g)
 	w.emu.Inject(essemu.Fault{Action: "EnterStandby", After: 1, Status: 400, Code: "Throttling.User", Message: "Request was denied due to user flow control."})
 	batch := []byte("[" + strings.Join(events, ",") + "]")
 	out, a := w.invokeWithin(t, 1500*time.Millisecond, "wave", batch)
@@ -123,7 +123,7 @@ func TestRoutesAreExact(t *testing.T) {
 	query := func(id string) map[string][]string { return map[string][]string{"InstanceId.1": {id}} }
 	for _, path := range []string{"/Exit", "/EXIT", "/exit.json", "/exit/", "/standby/", "/standby/exit/x", "/anything", ""} {
 		f := newFake()
-		h, _ := newHandler(handler.Config{}, f)
+		h, _ := newHandler(config{}, f)
 		out := h.InvokeHTTP(context.Background(), fakeInv, trigger.HTTPRequest{Method: "GET", Path: path, Query: query("i-a1")}, http.NoBody)
 		if out.Status != 404 || out.Err.Code != "InvalidPath.NotFound" || !strings.Contains(out.Err.Message, "/standby/exit") || len(f.Calls("")) != 0 {
 			t.Errorf("GET %q answered %d %s after %d calls; want 404 naming the routes, no call", path, out.Status, out.Body, len(f.Calls("")))
@@ -131,7 +131,7 @@ func TestRoutesAreExact(t *testing.T) {
 	}
 	for _, r := range trigger.Routes {
 		f := standbytest.NewFake("cn-hangzhou", map[string]map[string]string{"asg-a": {"i-in": "InService", "i-out": "Standby"}})
-		h, _ := newHandler(handler.Config{}, f)
+		h, _ := newHandler(config{}, f)
 		id, want := "i-in", "Standby"
 		if r.Exit {
 			id, want = "i-out", "InService"
@@ -158,7 +158,7 @@ func TestFutureEventsAreIgnored(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFake()
-			h, logs := newHandler(handler.Config{MaxEventAge: time.Hour}, f)
+			h, logs := newHandler(config{Config: handler.Config{MaxEventAge: time.Hour}}, f)
 			out := invokeFake(h, tt.payload)
 			a := decodeAnswer(t, out)
 			if out.Err != nil || (len(f.Calls("Standby")) == 1) != tt.wantActs {
@@ -178,7 +178,7 @@ func TestFutureEventsAreIgnored(t *testing.T) {
 // the rules are the core's and the adapter's, tested there.)
 func TestNothingIsTakenAsDone(t *testing.T) {
 	t.Run("EnterStandby answered {}", func(t *testing.T) {
-		w := newWorld(t, handler.Config{})
+		w := newWorld(t, config{})
 		w.emu.Inject(essemu.Fault{Action: "EnterStandby", Answer: map[string]any{}})
 		out, a := w.invokeWithin(t, 1500*time.Millisecond, "blank", []byte(`{"InstanceIds":["i-bp1ecr7go2go9kq3m1a"]}`))
 		if out.Err == nil || a.Code != "ServiceUnavailable" || len(a.InstanceIDs) != 0 || a.Instances[0].Result != "Failed" {
@@ -198,7 +198,7 @@ func TestNothingIsTakenAsDone(t *testing.T) {
 			page = append(page, map[string]any{"InstanceId": id, "ScalingGroupId": g.ID, "LifecycleState": "InService"})
 			ids = append(ids, `"`+id+`"`)
 		}
-		w := newWorld(t, handler.Config{Standby: standby.Config{MinInService: standby.MinInService{Percent: 50}}}, g)
+		w := newWorld(t, config{core: standby.Config{MinInService: standby.MinInService{Percent: 50}}}, g)
 		w.emu.Inject(essemu.Fault{Action: "DescribeScalingInstances", Answer: map[string]any{"ScalingInstances": map[string]any{"ScalingInstance": page}}})
 		out, a := w.invokeWithin(t, 1500*time.Millisecond, "no-count", []byte(`{"InstanceIds":[`+strings.Join(ids, ",")+`]}`))
 		if out.Err == nil || a.Code != "ServiceUnavailable" || len(w.calls("EnterStandby")) != 0 {

@@ -26,8 +26,8 @@ func invoke(args []string, env Env) int {
 	settings := env.Settings
 	flags := flag.NewFlagSet("invoke", flag.ContinueOnError)
 	flags.SetOutput(env.Stderr)
-	region := flags.String("region", settings.Handler.Standby.Region, "region of the scaling group (default ALIBABA_CLOUD_REGION_ID)")
-	dryRun := flags.Bool("dry-run", settings.Handler.Standby.DryRun, "decide and report, call nothing that changes state")
+	region := flags.String("region", settings.Standby.Region, "region of the scaling group (default ALIBABA_CLOUD_REGION_ID)")
+	dryRun := flags.Bool("dry-run", settings.Standby.DryRun, "decide and report, call nothing that changes state")
 	timeout := flags.Duration("timeout", time.Minute, "give up after this long")
 	if flags.Parse(args) != nil {
 		return 2
@@ -37,12 +37,12 @@ func invoke(args []string, env Env) int {
 		fmt.Fprintln(env.Stderr, "ess-standby invoke:", err)
 		return 2
 	}
-	settings.Handler.Standby.Region, settings.Handler.Standby.DryRun = *region, *dryRun
+	settings.Standby.Region, settings.Standby.DryRun = *region, *dryRun
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	h := handler.New(settings.Handler, env.Client, env.Logger(env.Stderr))
+	h := handler.New(settings.Handler, standby.New(settings.Standby, env.Client), env.Logger(env.Stderr))
 	return exitCode(Invoke(ctx, h, event, env.Stdout))
 }
 

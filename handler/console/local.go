@@ -19,6 +19,7 @@ import (
 	"ess-standby/handler"
 	"ess-standby/handler/ess"
 	"ess-standby/handler/essemu"
+	"ess-standby/handler/settings"
 	"ess-standby/handler/standby"
 )
 
@@ -45,7 +46,7 @@ func local(args []string, env Env) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return exitCode(Local(ctx, env.Settings.Handler, clock, event, env.Stdout, env.Logger(env.Stderr)))
+	return exitCode(Local(ctx, env.Settings, clock, event, env.Stdout, env.Logger(env.Stderr)))
 }
 
 // Local runs event against an emulator seeded with the sample fleet that
@@ -56,7 +57,7 @@ func local(args []string, env Env) int {
 //
 // Events' ages (MAX_EVENT_AGE) are measured at now: the samples' own time
 // by default, so that they act as they would on the day they were sent.
-func Local(ctx context.Context, cfg handler.Config, now time.Time, event []byte, out io.Writer, log *slog.Logger) error {
+func Local(ctx context.Context, s settings.Settings, now time.Time, event []byte, out io.Writer, log *slog.Logger) error {
 	creds := standby.Credentials{AccessKeyID: "STS.LocalEmulator", AccessKeySecret: rand.Text(), SecurityToken: "local-" + rand.Text()}
 	emu := essemu.NewServer([]essemu.Key{{ID: creds.AccessKeyID, Secret: creds.AccessKeySecret, Token: creds.SecurityToken}}, essemu.SampleFleet()...)
 	defer emu.Close()
@@ -64,9 +65,9 @@ func Local(ctx context.Context, cfg handler.Config, now time.Time, event []byte,
 	if err != nil {
 		return err
 	}
-	cfg.Standby.Credentials = standby.Credentials{} // the invocation brings them, as in FC
-	cfg.Now = func() time.Time { return now }
-	h := handler.New(cfg, ess.New(ess.Config{Endpoint: endpoint}), log)
+	s.Standby.Credentials = standby.Credentials{} // the invocation brings them, as in FC
+	s.Handler.Now = func() time.Time { return now }
+	h := handler.New(s.Handler, standby.New(s.Standby, ess.New(ess.Config{Endpoint: endpoint})), log)
 
 	before := emu.Instances()
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)

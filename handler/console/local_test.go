@@ -12,6 +12,7 @@ import (
 
 	"ess-standby/handler"
 	"ess-standby/handler/essemu"
+	"ess-standby/handler/settings"
 )
 
 func TestRunShowsTheInstanceInStandby(t *testing.T) {
@@ -20,7 +21,7 @@ func TestRunShowsTheInstanceInStandby(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out, logs bytes.Buffer
-	if err := Local(t.Context(), handler.Config{MaxEventAge: handler.DefaultMaxEventAge}, essemu.SampleTime, event, &out, slog.New(slog.NewJSONHandler(&logs, nil))); err != nil {
+	if err := Local(t.Context(), settings.Settings{Handler: handler.Config{MaxEventAge: handler.DefaultMaxEventAge}}, essemu.SampleTime, event, &out, slog.New(slog.NewJSONHandler(&logs, nil))); err != nil {
 		t.Fatalf("Run = %v\n%s", err, out.String())
 	}
 	report := out.String()
@@ -40,7 +41,7 @@ func TestRunShowsTheInstanceInStandby(t *testing.T) {
 
 func TestRunReportsAFailure(t *testing.T) {
 	var out, logs bytes.Buffer
-	err := Local(t.Context(), handler.Config{}, essemu.SampleTime, []byte(`{"InstanceIds":["i-x y"]}`), &out, slog.New(slog.NewJSONHandler(&logs, nil)))
+	err := Local(t.Context(), settings.Settings{}, essemu.SampleTime, []byte(`{"InstanceIds":["i-x y"]}`), &out, slog.New(slog.NewJSONHandler(&logs, nil)))
 	if err == nil || !strings.Contains(out.String(), "invocation failed: InvalidParameter") || !strings.Contains(out.String(), "none") {
 		t.Errorf("Run = %v\n%s", err, out.String())
 	}

@@ -37,9 +37,9 @@ func serve(_ []string, env Env) int {
 	defer stop()
 	// Many invocations share this process: a storm's requests wait for each
 	// other a moment, to share their reads and their groups' plans.
-	cfg := env.Settings.Handler
-	cfg.Standby.MergeWindow = standby.ServerMergeWindow
-	srv := fcserver.New(handler.New(cfg, env.Client, log), log, env.Stdout)
+	core := env.Settings.Standby
+	core.MergeWindow = standby.ServerMergeWindow
+	srv := fcserver.New(handler.New(env.Settings.Handler, standby.New(core, env.Client), log), log, env.Stdout)
 	if err := fcserver.Serve(ctx, force, ln, srv, fcserver.Options{Grace: shutdownGrace}); err != nil {
 		log.Error("server stopped", "err", err.Error())
 		return 1

@@ -21,6 +21,7 @@ import (
 	"ess-standby/handler/essemu"
 	"ess-standby/handler/fcserver"
 	"ess-standby/handler/fctest"
+	"ess-standby/handler/standby"
 )
 
 var key = essemu.Key{ID: fctest.Secret("STS.NServerKey0000001"), Secret: fctest.Secret("server-secret+/="), Token: fctest.Secret("CAIS-server-token+/=")}
@@ -74,7 +75,7 @@ func serveInProcess(tb testing.TB, log io.Writer, callers int) *inProcess {
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
 	go func() {
-		served <- fcserver.Serve(ctx, context.Background(), ln, fcserver.New(handler.New(handler.Config{}, s.client, logger), logger, io.Discard), fcserver.Options{})
+		served <- fcserver.Serve(ctx, context.Background(), ln, fcserver.New(handler.New(handler.Config{}, standby.New(standby.Config{}, s.client), logger), logger, io.Discard), fcserver.Options{})
 	}()
 	s.base = "http://" + ln.Addr().String()
 	s.caller = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: callers}}
@@ -163,7 +164,7 @@ func TestLifecycleHooksAndRouting(t *testing.T) {
 	emu := essemu.NewServer([]essemu.Key{key}, essemu.SampleFleet()...)
 	defer emu.Close()
 	endpoint, _ := url.Parse(emu.URL)
-	srv := fcserver.New(handler.New(handler.Config{}, ess.New(ess.Config{Endpoint: endpoint}), slog.New(slog.NewJSONHandler(fctest.Logs(), nil))), slog.New(slog.NewJSONHandler(fctest.Logs(), nil)), io.Discard)
+	srv := fcserver.New(handler.New(handler.Config{}, standby.New(standby.Config{}, ess.New(ess.Config{Endpoint: endpoint})), slog.New(slog.NewJSONHandler(fctest.Logs(), nil))), slog.New(slog.NewJSONHandler(fctest.Logs(), nil)), io.Discard)
 	tests := []struct {
 		method, path, controlPath string
 		wantStatus                int
@@ -204,7 +205,7 @@ func TestOversizedBodyIsRefusedUnread(t *testing.T) {
 	emu := essemu.NewServer([]essemu.Key{key}, essemu.SampleFleet()...)
 	defer emu.Close()
 	endpoint, _ := url.Parse(emu.URL)
-	srv := fcserver.New(handler.New(handler.Config{}, ess.New(ess.Config{Endpoint: endpoint}), slog.New(slog.NewJSONHandler(fctest.Logs(), nil))), slog.New(slog.NewJSONHandler(fctest.Logs(), nil)), io.Discard)
+	srv := fcserver.New(handler.New(handler.Config{}, standby.New(standby.Config{}, ess.New(ess.Config{Endpoint: endpoint})), slog.New(slog.NewJSONHandler(fctest.Logs(), nil))), slog.New(slog.NewJSONHandler(fctest.Logs(), nil)), io.Discard)
 	huge := `{"InstanceIds":["i-bp1ecr7go2go9kq3m1a"],"ClientToken":"` + strings.Repeat("x", handler.MaxPayload) + `"}`
 	for _, path := range []string{"/invoke", "/standby"} {
 		r := invokeRequest(t, "http://fc", "big", huge)

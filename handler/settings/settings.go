@@ -20,6 +20,7 @@ import (
 
 // Settings are the function's environment variables, parsed.
 type Settings struct {
+	Standby     standby.Config // the core's
 	Handler     handler.Config
 	ESSEndpoint *url.URL // nil: the SDK's endpoint for the region, over HTTPS
 	LogLevel    slog.Level
@@ -152,7 +153,7 @@ func Load(getenv func(string) string) (Settings, error) {
 	if slices.Contains(strings.Split(getenv("DEBUG"), ","), "sdk") {
 		bad("DEBUG=sdk makes the Alibaba Cloud SDK print every request with its security token: remove it")
 	}
-	s.Handler.Standby = core
+	s.Standby = core
 	return s, errors.Join(problems...)
 }
 

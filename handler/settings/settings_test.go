@@ -21,13 +21,13 @@ func TestLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	core := s.Handler.Standby
+	core := s.Standby
 	if s.ESSEndpoint.String() != "http://127.0.0.1:8080" || core.Region != "cn-shanghai" || core.ScalingGroupID != "asg-bp1x" ||
 		s.LogLevel != slog.LevelDebug || core.FCRegion != "cn-hangzhou" || !core.Credentials.Complete() {
 		t.Errorf("Load = %+v", s)
 	}
 	s, err = Load(env(nil))
-	if err != nil || s.ESSEndpoint != nil || s.LogLevel != slog.LevelInfo || s.Handler.MaxEventAge != handler.DefaultMaxEventAge || s.Handler.Standby.MaxInstances != 100 || s.ListenPort != 9000 {
+	if err != nil || s.ESSEndpoint != nil || s.LogLevel != slog.LevelInfo || s.Handler.MaxEventAge != handler.DefaultMaxEventAge || s.Standby.MaxInstances != 100 || s.ListenPort != 9000 {
 		t.Errorf("defaults = %+v, %v", s, err)
 	}
 }

@@ -19,7 +19,7 @@ type Param struct {
 const MaxNamed = 1000
 
 // Draft is a request as a decoder found it: every value still a string, plus
-// the problems decoding met. Validate turns it into a Request.
+// the problems decoding met. Service.Check turns it into a Request.
 type Draft struct {
 	ScalingGroupID Param
 	InstanceIDs    []Param // at most MaxNamed; Named counts them all
@@ -30,7 +30,7 @@ type Draft struct {
 	Wait           Param
 	Action         Param
 	RegionID       Param
-	Problems
+	Problems       Problems // what decoding (and then checking) found wrong
 }
 
 // AddInstance records one instance ID the input names, as the parameter
@@ -129,43 +129,32 @@ type Skipped struct {
 	Reason     string `json:"Reason"`
 }
 
-// Validate checks every field, reports every problem in one error, and
-// removes duplicate instance IDs, which the answer reports as skipped. A request may
-// name at most limit instances (MAX_INSTANCES); more are refused on the count
-// alone, before any of them is looked at.
-func (d Draft) Validate(limit int) (Request, error) {
-	req := d.Check(limit)
-	if err := d.Err(); err != nil {
-		return Request{}, err
-	}
-	return req, nil
-}
-
-// Check is Validate that records the problems it finds into the draft,
-// for a caller that reports several drafts' problems together.
-func (d *Draft) Check(limit int) Request {
+// check reads every field, records each problem into d.Problems, and
+// moves duplicate instance IDs aside, which the answer reports as skipped.
+// Service.Check gives it the limit.
+func (d *Draft) check(limit int) Request {
 	req := Request{Action: EnterStandby, ScalingGroupID: d.ScalingGroupID.Value, ClientToken: d.ClientToken.Value, RegionID: d.RegionID.Value}
 	switch Action(d.Action.Value) {
 	case "", EnterStandby:
 	case ExitStandby:
 		req.Action = ExitStandby
 	default:
-		d.Invalid(d.Action.Name, "%s is not EnterStandby or ExitStandby", Quote(d.Action.Value))
+		d.Problems.Invalid(d.Action.Name, "%s is not EnterStandby or ExitStandby", Quote(d.Action.Value))
 	}
 	if v := d.ScalingGroupID.Value; v != "" && !ValidGroupID(v) {
-		d.Invalid(d.ScalingGroupID.Name, "%s is not a scaling group ID (asg- and letters or digits)", Quote(v))
+		d.Problems.Invalid(d.ScalingGroupID.Name, "%s is not a scaling group ID (asg- and letters or digits)", Quote(v))
 	}
 	switch {
 	case d.Named == 0:
-		d.Missing("InstanceId", "at least one instance ID is required")
+		d.Problems.Missing("InstanceId", "at least one instance ID is required")
 	case d.Named > limit:
-		d.Invalid("InstanceId", "at most %d instances per invocation (MAX_INSTANCES), got %d", limit, d.Named)
+		d.Problems.Invalid("InstanceId", "at most %d instances per invocation (MAX_INSTANCES), got %d", limit, d.Named)
 	default:
 		firstName := map[string]string{}
 		for _, p := range d.InstanceIDs {
 			switch {
 			case !ValidInstanceID(p.Value):
-				d.Invalid(p.Name, "%s is not an instance ID (i- or eci- and letters or digits)", Quote(p.Value))
+				d.Problems.Invalid(p.Name, "%s is not an instance ID (i- or eci- and letters or digits)", Quote(p.Value))
 			case firstName[p.Value] != "":
 				req.Duplicates = append(req.Duplicates, Skipped{InstanceID: p.Value, Reason: "duplicate of " + firstName[p.Value]})
 			default:
@@ -175,13 +164,13 @@ func (d *Draft) Check(limit int) Request {
 		}
 	}
 	if v := d.ClientToken.Value; len(v) > 64 || !PrintableASCII(v) {
-		d.Invalid(d.ClientToken.Name, "must be printable ASCII of at most 64 characters")
+		d.Problems.Invalid(d.ClientToken.Name, "must be printable ASCII of at most 64 characters")
 	}
 	req.Async = d.boolean(d.Async)
 	req.DryRun = d.boolean(d.DryRun)
 	req.Wait = d.boolean(d.Wait)
 	if v := d.RegionID.Value; v != "" && !ValidRegionID(v) {
-		d.Invalid(d.RegionID.Name, "%s is not a region ID", Quote(v))
+		d.Problems.Invalid(d.RegionID.Name, "%s is not a region ID", Quote(v))
 	}
 	return req
 }
@@ -193,7 +182,7 @@ func (d *Draft) boolean(p Param) bool {
 	case "true":
 		return true
 	default:
-		d.Invalid(p.Name, "%s is not a boolean (true or false)", Quote(p.Value))
+		d.Problems.Invalid(p.Name, "%s is not a boolean (true or false)", Quote(p.Value))
 	}
 	return false
 }

@@ -39,10 +39,10 @@ func TestProblemsAreBounded(t *testing.T) {
 	for i := range 5000 {
 		d.AddInstanceN(i+1, "")
 	}
-	_, err := d.Validate(100)
+	_, err := New(Config{}, nil).Check(&d)
 	e := AsError(err)
 	if e.Code != "InvalidParameter" || !strings.Contains(e.Message, "at most 100 instances per invocation (MAX_INSTANCES), got 5000") || strings.Contains(e.Message, "InstanceId.1:") {
-		t.Errorf("Validate = %v; want the count alone", err)
+		t.Errorf("Check = %v; want the count alone", err)
 	}
 	if len(d.InstanceIDs) != MaxNamed || d.Named != 5000 {
 		t.Errorf("the draft kept %d IDs and counted %d, want %d and 5000", len(d.InstanceIDs), d.Named, MaxNamed)
@@ -52,7 +52,7 @@ func TestProblemsAreBounded(t *testing.T) {
 	for i := range 60 {
 		many.AddInstanceN(i+1, strings.Repeat("x", 10000))
 	}
-	_, err = many.Validate(100)
+	_, err = New(Config{}, nil).Check(&many)
 	e = AsError(err)
 	if strings.Count(e.Message, "is not an instance ID") != maxProblems || !strings.Contains(e.Message, "and 40 more problems") || len(e.Message) > maxProblems*(maxProblemText+2)+40 {
 		t.Errorf("message of %d bytes: %.300s…", len(e.Message), e.Message)

@@ -22,6 +22,7 @@ package standby
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -44,6 +45,10 @@ type Config struct {
 	// so that their state reads and their groups' plans are shared. Zero
 	// (one invocation per process, as on FC's go1 runtime): no wait.
 	MergeWindow time.Duration
+	// Sleep is how the core waits between attempts and polls; nil waits on
+	// a timer. A test that decides what Auto Scaling answers passes one
+	// that returns at once (standbytest.NoWait).
+	Sleep func(context.Context, time.Duration) error
 }
 
 // MinInService is how many InService instances a group must keep: Count, or
@@ -79,20 +84,32 @@ type Service struct {
 // groupKey names a scaling group's line.
 type groupKey struct{ region, group string }
 
-// New returns a Service over scaling.
+// New returns a Service that runs requests against scaling as cfg says.
+// main builds one and hands it to the handler.
 func New(cfg Config, scaling AutoScaling) *Service {
 	if cfg.MaxInstances == 0 {
 		cfg.MaxInstances = DefaultMaxInstances
 	}
-	s := &Service{cfg: cfg, scaling: scaling, sleep: sleep, moved: newRecent(),
+	s := &Service{cfg: cfg, scaling: scaling, sleep: cfg.Sleep, moved: newRecent(),
 		jitter: func(ceiling time.Duration) time.Duration { return time.Duration(rand.Int64N(int64(ceiling) + 1)) }}
+	if s.sleep == nil {
+		s.sleep = sleep
+	}
 	s.reads = newQueue(cfg.MergeWindow, s.readStates)
 	s.lines.by, s.lines.changed = map[groupKey]*line{}, map[groupKey]uint64{}
 	return s
 }
 
-// MaxInstances is the most instances one invocation may name.
-func (s *Service) MaxInstances() int { return s.cfg.MaxInstances }
+// Check validates a draft against the settings and returns the request it
+// makes. Every problem is recorded into d.Problems, so that a caller can
+// report several drafts' problems together, and returned as one error; the
+// request means something only when there is none. A request may name at
+// most MAX_INSTANCES instances: more are refused on the count alone,
+// before any of them is looked at.
+func (s *Service) Check(d *Draft) (Request, error) {
+	req := d.check(s.cfg.MaxInstances)
+	return req, d.Problems.Err()
+}
 
 // Stats is what one request did, for its log line.
 type Stats struct {
@@ -116,13 +133,26 @@ func (st *Stats) add(o Stats) {
 // cost. The requests of one call are read and planned together: a batch's
 // events are one storm. A request's tokens derive from its root
 // (Request.root), so a re-delivered event makes the same calls, and a
-// different set of instances never reuses a token.
+// different set of instances never reuses a token. Together the requests
+// may name at most MAX_INSTANCES instances: over that, every one is
+// refused before anything is read.
 func (s *Service) Run(ctx context.Context, inv Invocation, reqs ...Request) ([]Answer, Stats) {
 	tickets := make([]*ticket, len(reqs))
 	byRegion := map[string][]*ticket{}
 	var regions []string
+	var total Stats
+	named := 0
+	for _, req := range reqs {
+		named += len(req.InstanceIDs)
+	}
+	var tooMany error
+	if limit := s.cfg.MaxInstances; named > limit {
+		tooMany = &Error{Kind: Invalid, Code: "InvalidParameter",
+			Message: fmt.Sprintf("InstanceId: at most %d instances per invocation (MAX_INSTANCES), the invocation names %d", limit, named)}
+		total.Guard = "MAX_INSTANCES"
+	}
 	for i, req := range reqs {
-		t := s.newTicket(ctx, inv, req)
+		t := s.newTicket(ctx, inv, req, tooMany)
 		tickets[i] = t
 		if t.parts == 0 {
 			continue // refused at once
@@ -136,7 +166,6 @@ func (s *Service) Run(ctx context.Context, inv Invocation, reqs ...Request) ([]A
 		s.reads.add(region, byRegion[region]...)
 	}
 	answers := make([]Answer, len(reqs))
-	var total Stats
 	counted := map[*Stats]bool{} // a read or a plan shared by several requests counts once
 	for i, t := range tickets {
 		select {
@@ -206,7 +235,9 @@ type ticket struct {
 	done       chan struct{}
 }
 
-func (s *Service) newTicket(ctx context.Context, inv Invocation, req Request) *ticket {
+// newTicket starts req on its way; refused (or a session it cannot have)
+// refuses it at once.
+func (s *Service) newTicket(ctx context.Context, inv Invocation, req Request, refused error) *ticket {
 	t := &ticket{ctx: ctx, inv: inv.RequestID, req: req, group: cmp.Or(req.ScalingGroupID, s.cfg.ScalingGroupID), root: req.root(inv),
 		dryRun: req.DryRun || s.cfg.DryRun, index: map[string]int{}, done: make(chan struct{}), parts: 1}
 	for _, id := range req.InstanceIDs {
@@ -217,8 +248,8 @@ func (s *Service) newTicket(ctx context.Context, inv Invocation, req Request) *t
 		t.lines = append(t.lines, InstanceResult{InstanceID: d.InstanceID, Result: skipped, Reason: d.Reason})
 	}
 	var err error
-	if t.sess, err = s.session(inv, req); err != nil {
-		t.failAll(err)
+	if t.sess, err = s.session(inv, req); refused != nil || err != nil {
+		t.failAll(cmp.Or(refused, err))
 		t.parts = 0
 		close(t.done)
 	}

@@ -23,7 +23,7 @@ func readHostile(name string, payload []byte) error {
 	}
 	var all standby.Problems
 	for _, ev := range events {
-		ev.Draft.Check(standby.MaxNamed)
+		check(&ev.Draft, standby.MaxNamed)
 		all.Include("", ev.Draft.Problems)
 	}
 	return all.Err()

@@ -12,10 +12,16 @@ import (
 	"ess-standby/handler/standby"
 )
 
+// check validates a decoded draft as the core does, with MAX_INSTANCES at
+// limit.
+func check(d *standby.Draft, limit int) (standby.Request, error) {
+	return standby.New(standby.Config{MaxInstances: limit}, nil).Check(d)
+}
+
 // instances is what a draft names, or its error code.
 func instances(t *testing.T, ev Event) ([]string, string) {
 	t.Helper()
-	req, err := ev.Draft.Validate(100)
+	req, err := check(&ev.Draft, 100)
 	if err != nil {
 		return nil, standby.AsError(err).Code
 	}
@@ -168,7 +174,7 @@ func TestFCHTTPEvent(t *testing.T) {
 	} {
 		// A key given twice keeps the payload from being read as any source:
 		// it is refused as what it is not, a request.
-		if d := Decode([]byte(payload)); d.HTTP != nil || d.ViaHTTP != (name != "a key given twice") || d.Events[0].Draft.Empty() {
+		if d := Decode([]byte(payload)); d.HTTP != nil || d.ViaHTTP != (name != "a key given twice") || d.Events[0].Draft.Problems.Empty() {
 			t.Errorf("%s: Decode = %+v, want the HTTP event refused", name, d)
 		}
 	}
@@ -421,7 +427,7 @@ func TestBatch(t *testing.T) {
 		d := Decode([]byte(payload))
 		invalid := false
 		for _, ev := range d.Events {
-			invalid = invalid || !ev.Draft.Empty()
+			invalid = invalid || !ev.Draft.Problems.Empty()
 		}
 		if !d.Batch || !invalid {
 			t.Errorf("%s: Decode = %+v, want the batch refused", name, d)
@@ -473,7 +479,7 @@ func TestNoticesThatCallForNothingAsRawData(t *testing.T) {
 		`{"instanceId":"i-a","intervalStart":"2026-11-27T04:00Z","intervalEnd":"2026-11-27T05:00Z"}`,
 	} {
 		ev := decodeOnly(t, payload)
-		if ev.Ignored == "" || !ev.Draft.Empty() || !strings.HasPrefix(ev.Source, "eventbridge-rawdata:ecs:Instance:") {
+		if ev.Ignored == "" || !ev.Draft.Problems.Empty() || !strings.HasPrefix(ev.Source, "eventbridge-rawdata:ecs:Instance:") {
 			t.Errorf("%s: %+v; want ignored, with the reason", payload, ev)
 		}
 	}

@@ -43,7 +43,7 @@ func readRequest(raw []byte, what string) standby.Draft {
 	var d standby.Draft
 	o, err := parseObject(raw)
 	if err != nil {
-		d.Invalid(what, "%v: want the request JSON, {\"ScalingGroupId\": …, \"InstanceIds\": […]}", err)
+		d.Problems.Invalid(what, "%v: want the request JSON, {\"ScalingGroupId\": …, \"InstanceIds\": […]}", err)
 		return d
 	}
 	readRequestFields(fields{obj: o, p: &d.Problems}, &d)
@@ -60,11 +60,11 @@ func readRequestFields(f fields, d *standby.Draft) {
 	for _, key := range keys {
 		name, ok := apiName[key]
 		if !ok {
-			d.Invalid(standby.Quote(key), "unknown field")
+			d.Problems.Invalid(standby.Quote(key), "unknown field")
 			continue
 		}
 		if prev, dup := usedAs[name]; dup {
-			d.Invalid(key, "given twice, also as %s", prev)
+			d.Problems.Invalid(key, "given twice, also as %s", prev)
 			continue
 		}
 		usedAs[name] = key
@@ -119,19 +119,19 @@ func readInstanceIDs(d *standby.Draft, raw json.RawMessage) {
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
-		d.Invalid("InstanceIds", "must be an array of instance IDs or one instance ID")
+		d.Problems.Invalid("InstanceIds", "must be an array of instance IDs or one instance ID")
 		return
 	}
 	for n := 1; dec.More(); n++ {
 		var elem json.RawMessage
 		if dec.Decode(&elem) != nil {
-			d.Invalid("InstanceIds", "is not valid JSON")
+			d.Problems.Invalid("InstanceIds", "is not valid JSON")
 			return
 		}
 		var id string
 		if json.Unmarshal(elem, &id) != nil {
 			d.Named++
-			d.Invalid("InstanceId."+strconv.Itoa(n), "must be a string")
+			d.Problems.Invalid("InstanceId."+strconv.Itoa(n), "must be a string")
 			continue
 		}
 		d.AddInstanceN(n, id)
@@ -151,7 +151,7 @@ func readBool(d *standby.Draft, name string, raw json.RawMessage) standby.Param 
 		return p
 	}
 	if json.Unmarshal(raw, &p.Value) != nil {
-		d.Invalid(name, "must be true or false")
+		d.Problems.Invalid(name, "must be true or false")
 	}
 	return p
 }

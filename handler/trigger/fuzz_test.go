@@ -34,7 +34,7 @@ func checkEvent(t *testing.T, ev Event) {
 	if ev.Source == "" {
 		t.Fatalf("an event without a source: %+v", ev)
 	}
-	req, err := ev.Draft.Validate(100)
+	req, err := check(&ev.Draft, 100)
 	if err != nil {
 		if e := standby.AsError(err); e.Kind != standby.Invalid || len(e.Message) > 8000 {
 			t.Fatalf("Validate = %v (%d bytes)", e, len(e.Message))
@@ -120,7 +120,7 @@ func FuzzAlarm(f *testing.F) {
 		}
 		ev := fromForm([]byte(body), "http-form")
 		checkEvent(t, ev)
-		if _, err := ev.Draft.Validate(100); err == nil && ev.Ignored == "" && form.Get("alertState") != "ALERT" {
+		if _, err := check(&ev.Draft, 100); err == nil && ev.Ignored == "" && form.Get("alertState") != "ALERT" {
 			t.Fatalf("a %q alarm acts", form.Get("alertState"))
 		}
 	})
@@ -172,7 +172,7 @@ func FuzzSystemEvents(f *testing.F) {
 		}
 		ev := d.Events[0]
 		checkEvent(t, ev)
-		if _, err := ev.Draft.Validate(100); err == nil && ev.Ignored == "" {
+		if _, err := check(&ev.Draft, 100); err == nil && ev.Ignored == "" {
 			acting := slices.Contains(SystemEventTypes, typ) && slices.Contains(ActingStatuses, status) || typ == Preemptible || typ == "StateChange"
 			if !acting {
 				t.Fatalf("%s %q acts", typ, status)

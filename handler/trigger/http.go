@@ -75,7 +75,7 @@ func decodeHTTPEvent(o object) (*HTTPRequest, Event) {
 		}
 		req.Body = decoded
 	}
-	if !ev.Draft.Empty() {
+	if !ev.Draft.Problems.Empty() {
 		return nil, ev
 	}
 	return req, ev
@@ -113,7 +113,7 @@ func FromHTTP(r HTTPRequest) Event {
 	switch {
 	case !ok:
 		ev.Source = "http"
-		ev.Draft.Invalid("Content-Type", "given twice")
+		ev.Draft.Problems.Invalid("Content-Type", "given twice")
 	case len(body) == 0:
 		return route(r, fromQuery(r.Query))
 	case media == "application/x-www-form-urlencoded":
@@ -124,10 +124,10 @@ func FromHTTP(r HTTPRequest) Event {
 		ev = fromJSON(body, "http")
 	default:
 		ev.Source = "http"
-		ev.Draft.Invalid("Content-Type", "%s is not accepted; send application/json or application/x-www-form-urlencoded", standby.Quote(media))
+		ev.Draft.Problems.Invalid("Content-Type", "%s is not accepted; send application/json or application/x-www-form-urlencoded", standby.Quote(media))
 	}
 	for _, key := range slices.Sorted(maps.Keys(r.Query)) {
-		ev.Draft.Invalid(standby.Quote(key), "query parameters are not accepted when the body carries the request")
+		ev.Draft.Problems.Invalid(standby.Quote(key), "query parameters are not accepted when the body carries the request")
 	}
 	return route(r, ev)
 }
@@ -172,7 +172,7 @@ func fromForm(body []byte, via string) Event {
 	switch {
 	case err != nil:
 		ev.Source = via
-		ev.Draft.Invalid("body", "not a valid form: %v", err)
+		ev.Draft.Problems.Invalid("body", "not a valid form: %v", err)
 	case form.Has("alertState"):
 		ev.Source, ev.SenderRetries = "cms-alarm-callback", true
 		once(form, &ev.Draft.Problems)
@@ -239,12 +239,12 @@ func route(r HTTPRequest, ev Event) Event {
 	rt, ok := RouteOf(r.Path)
 	switch action := standby.Action(ev.Draft.Action.Value); {
 	case !ok:
-		ev.Draft.Invalid("path", "%s is not a route of this function", standby.Quote(r.Path))
+		ev.Draft.Problems.Invalid("path", "%s is not a route of this function", standby.Quote(r.Path))
 	case !rt.Exit:
 	case action == "":
 		ev.Draft.Action = standby.Param{Name: "path", Value: string(standby.ExitStandby)}
 	case action != standby.ExitStandby:
-		ev.Draft.Invalid(ev.Draft.Action.Name, "%s contradicts the %s route", standby.Quote(ev.Draft.Action.Value), r.Path)
+		ev.Draft.Problems.Invalid(ev.Draft.Action.Name, "%s contradicts the %s route", standby.Quote(ev.Draft.Action.Value), r.Path)
 	}
 	return ev
 }

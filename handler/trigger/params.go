@@ -41,13 +41,13 @@ func readParams(values url.Values) standby.Draft {
 	var instances []numbered
 	for _, key := range keys {
 		if len(values[key]) != 1 {
-			d.Invalid(standby.Quote(key), "given %d times", len(values[key]))
+			d.Problems.Invalid(standby.Quote(key), "given %d times", len(values[key]))
 			continue
 		}
 		value := values[key][0]
 		if n, ok := instanceIndex(key); ok {
 			if n < 1 {
-				d.Invalid(standby.Quote(key), "N in InstanceId.N counts from 1")
+				d.Problems.Invalid(standby.Quote(key), "N in InstanceId.N counts from 1")
 				continue
 			}
 			instances = append(instances, numbered{n, standby.Param{Name: "InstanceId." + strconv.Itoa(n), Value: value}})
@@ -55,7 +55,7 @@ func readParams(values url.Values) standby.Draft {
 		}
 		name, ok := apiName[key]
 		if !ok {
-			d.Invalid(standby.Quote(key), "unknown parameter")
+			d.Problems.Invalid(standby.Quote(key), "unknown parameter")
 			continue
 		}
 		p := standby.Param{Name: name, Value: value}
@@ -68,7 +68,7 @@ func readParams(values url.Values) standby.Draft {
 	slices.SortStableFunc(instances, func(a, b numbered) int { return cmp.Compare(a.n, b.n) })
 	for i, in := range instances {
 		if i > 0 && in.n == instances[i-1].n {
-			d.Invalid(in.p.Name, "given twice")
+			d.Problems.Invalid(in.p.Name, "given twice")
 			continue
 		}
 		d.AddInstance(in.p.Name, in.p.Value)

@@ -94,7 +94,7 @@ func TestDirectRequest(t *testing.T) {
 			if ev.Source != "direct" {
 				t.Errorf("decoded as %q, want direct", ev.Source)
 			}
-			req, err := ev.Draft.Validate(20)
+			req, err := check(&ev.Draft, 20)
 			skipped := req.Duplicates
 			if tt.wantCode == "" {
 				if err != nil {
@@ -147,7 +147,8 @@ func TestParams(t *testing.T) {
 	}
 	for _, tt := range tests {
 		values, _ := url.ParseQuery(tt.query)
-		req, err := readParams(values).Validate(20)
+		d := readParams(values)
+		req, err := check(&d, 20)
 		if tt.wantCode == "" {
 			if err != nil || fmt.Sprint(req.InstanceIDs) != fmt.Sprint(tt.wantIDs) {
 				t.Errorf("%q: got %v, %v; want %v", tt.query, req.InstanceIDs, err, tt.wantIDs)
@@ -181,7 +182,7 @@ func TestRoutes(t *testing.T) {
 		{"/exit/", `{"InstanceId":"i-a"}`, "", `path: "/exit/" is not a route of this function`},
 	} {
 		ev := FromHTTP(HTTPRequest{Method: "POST", Path: tt.path, Header: json, Body: []byte(tt.body)})
-		req, err := ev.Draft.Validate(10)
+		req, err := check(&ev.Draft, 10)
 		switch {
 		case tt.problem != "":
 			if err == nil || !strings.Contains(err.Error(), tt.problem) {

@@ -18,5 +18,5 @@ func (timer) decode(f fields, ev *Event) {
 	}
 	envelope := ev.Draft.Problems
 	ev.Draft = readRequest([]byte(payload), "payload")
-	ev.Draft.Include("", envelope)
+	ev.Draft.Problems.Include("", envelope)
 }

@@ -103,7 +103,7 @@ func decodeOne(o object, err error, candidates []source, fallback source) Event 
 	var ev Event
 	if err != nil {
 		ev.Source = "direct"
-		ev.Draft.Invalid("request", "%v: send the request JSON, or an event this function reads (see README)", err)
+		ev.Draft.Problems.Invalid("request", "%v: send the request JSON, or an event this function reads (see README)", err)
 		return ev
 	}
 	f := fields{obj: o, p: &ev.Draft.Problems}
@@ -131,12 +131,12 @@ func decodeBatch(raw []byte) []Event {
 	elems, err := parseArray(raw, MaxBatch)
 	if err == nil && len(elems) == 0 {
 		ev := Event{Source: "eventbridge-batch"}
-		ev.Draft.Missing("batch", "the array holds no event")
+		ev.Draft.Problems.Missing("batch", "the array holds no event")
 		return []Event{ev}
 	}
 	if err != nil {
 		ev := Event{Source: "eventbridge-batch"}
-		ev.Draft.Invalid("batch", "%v (a batch holds at most %d events)", err, MaxBatch)
+		ev.Draft.Problems.Invalid("batch", "%v (a batch holds at most %d events)", err, MaxBatch)
 		return []Event{ev}
 	}
 	events := make([]Event, len(elems))

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"time"
 
 	"ess-standby/handler/standby"
 )
@@ -333,3 +334,7 @@ func (f *Fake) ActivityStatuses(_ context.Context, s standby.Session, ids []stri
 	}
 	return out, nil
 }
+
+// NoWait is standby.Config.Sleep for tests that decide what Auto Scaling
+// answers: retries and polls go at once, unless the context is done.
+func NoWait(ctx context.Context, _ time.Duration) error { return ctx.Err() }
