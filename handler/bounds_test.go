@@ -12,7 +12,6 @@ import (
 	"ess-standby/handler"
 	"ess-standby/handler/fctest"
 	"ess-standby/handler/standby"
-	"ess-standby/handler/trigger"
 )
 
 // Every hostile input of at most 1 MiB, through the whole function: a
@@ -28,10 +27,9 @@ func TestHostileInputsThroughTheFunction(t *testing.T) {
 			invoke := func() {
 				logs.Reset()
 				if strings.HasPrefix(name, "form:") {
-					req := trigger.HTTPRequest{Method: "POST", Path: "/", Header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}}
-					out = h.InvokeHTTP(context.Background(), fakeInv, req, bytes.NewReader(payload))
+					out = h.InvokeHTTP(context.Background(), fakeInv, handler.HTTPRequest{Method: "POST", Path: "/", Header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}, Body: bytes.NewReader(payload)})
 				} else {
-					out = h.Invoke(context.Background(), fakeInv, payload)
+					out = h.Invoke(context.Background(), fakeInv, bytes.NewReader(payload))
 				}
 			}
 			var before, after runtime.MemStats

@@ -70,7 +70,7 @@ func TestEverySampleEvent(t *testing.T) {
 			emu.Reset()
 			want := esstest.Samples[name]
 			inv := standby.Invocation{RequestID: "req-" + name, Region: essemu.SampleRegion, Credentials: creds}
-			out := h.Invoke(context.Background(), inv, payload)
+			out := h.Invoke(context.Background(), inv, bytes.NewReader(payload))
 			got := esstest.Answer{HTTP: out.HTTP, Status: out.Status, Body: out.Body}
 			if out.Err != nil {
 				got.Code = out.Err.Code

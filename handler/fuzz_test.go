@@ -1,11 +1,11 @@
 package handler_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -61,7 +61,7 @@ func FuzzInvoke(f *testing.F) {
 	f.Fuzz(func(t *testing.T, payload []byte) {
 		h, fake := fuzzHandler()
 		start := time.Now()
-		out := h.Invoke(context.Background(), fuzzInvocation, payload)
+		out := h.Invoke(context.Background(), fuzzInvocation, bytes.NewReader(payload))
 		checkOutcome(t, out, fake, time.Since(start))
 	})
 }
@@ -77,9 +77,8 @@ func FuzzInvokeHTTP(f *testing.F) {
 	})
 	f.Fuzz(func(t *testing.T, method, path, contentType, query, body string) {
 		h, fake := fuzzHandler()
-		q, _ := url.ParseQuery(query)
 		start := time.Now()
-		out := h.InvokeHTTP(context.Background(), fuzzInvocation, trigger.HTTPRequest{Method: method, Path: path, Header: http.Header{"Content-Type": {contentType}}, Query: q}, strings.NewReader(body))
+		out := h.InvokeHTTP(context.Background(), fuzzInvocation, handler.HTTPRequest{Method: method, Path: path, RawQuery: query, Header: http.Header{"Content-Type": {contentType}}, Body: strings.NewReader(body)})
 		checkOutcome(t, out, fake, time.Since(start))
 		if out.Status != 401 && !strings.Contains(query, "0123456789abcdef") {
 			t.Fatalf("answered %d without the token", out.Status)

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -66,45 +67,79 @@ type Outcome struct {
 	Err    *standby.Error // non-nil: the invocation failed (non-HTTP sources report it as such)
 }
 
+// EventReply is what an event invocation answers, and whether it failed.
+// An HTTP trigger's request, which FC delivers as an event to the go1
+// runtime (and to the custom runtime's /invoke), is answered with an HTTP
+// response in FC's shape, whatever its status.
+func (o Outcome) EventReply() (body []byte, failed bool) {
+	if !o.HTTP {
+		return o.Body, o.Err != nil
+	}
+	return mustJSON(httpTriggerResponse{StatusCode: o.Status, Headers: map[string]string{"Content-Type": "application/json"}, Body: string(o.Body)}), false
+}
+
+// httpTriggerResponse is FC's answer to an HTTP trigger's event: exactly
+// the four keys of fc-runtime-go-sdk's events.HTTPTriggerResponse (fcgo's
+// tests hold the two to each other).
+type httpTriggerResponse struct {
+	StatusCode      int               `json:"statusCode"`
+	Headers         map[string]string `json:"headers"`
+	IsBase64Encoded bool              `json:"isBase64Encoded"`
+	Body            string            `json:"body"`
+}
+
 // MaxPayload is the largest event accepted; a larger one is refused before
 // parsing. FC's own limits are 128 KB for async and 32 MB for sync events;
 // a real request is a few hundred bytes.
 const MaxPayload = 1 << 20
 
-// ErrTooLarge refuses an event over MaxPayload.
-var ErrTooLarge = &standby.Error{Kind: standby.Invalid, Code: "InvalidParameter", Message: "the event is larger than 1 MiB"}
-
-// Refuse answers an invocation the runtime adapter could not even read.
-func (h *Handler) Refuse(ctx context.Context, inv standby.Invocation, viaHTTP bool, err error) Outcome {
-	c := h.begin(ctx, inv, "unread")
-	c.rec.viaHTTP = viaHTTP
-	return c.fail(err)
-}
+var errTooLarge = &standby.Error{Kind: standby.Invalid, Code: "InvalidParameter", Message: "the event is larger than 1 MiB"}
 
 // Invoke answers an event invocation: the payload is whatever the trigger
-// sent, and its source is told apart by its fields.
-func (h *Handler) Invoke(ctx context.Context, inv standby.Invocation, payload []byte) Outcome {
+// sent, read up to MaxPayload bytes, and its source is told apart by its
+// fields. An HTTP trigger's request arrives so on the go1 runtime.
+func (h *Handler) Invoke(ctx context.Context, inv standby.Invocation, payload io.Reader) Outcome {
 	c := h.begin(ctx, inv, "unread")
-	if len(payload) > MaxPayload {
-		return c.fail(ErrTooLarge)
+	b, err := ReadPayload(payload)
+	if err != nil {
+		return c.fail(err)
 	}
-	d := trigger.Decode(payload)
+	d := trigger.Decode(b)
 	if d.HTTP != nil {
-		return h.InvokeHTTP(ctx, inv, *d.HTTP, bytes.NewReader(d.HTTP.Body))
+		return c.http(*d.HTTP, nil)
 	}
 	c.rec.viaHTTP = d.ViaHTTP
 	return c.handle(d.Events, d.Batch)
 }
 
+// HTTPRequest is an HTTP-trigger request as a runtime adapter receives it:
+// the caller's own, without the runtime's headers.
+type HTTPRequest struct {
+	Method, Path string
+	RawQuery     string      // as sent, not yet parsed
+	Header       http.Header // canonical names; a header sent twice has two values
+	Body         io.Reader   // read only once the caller is authenticated
+}
+
 // InvokeHTTP answers an HTTP-trigger request; failures are HTTP answers too.
-// The caller is authenticated before its body is read: a request without
-// the token costs nothing beyond its headers.
-func (h *Handler) InvokeHTTP(ctx context.Context, inv standby.Invocation, req trigger.HTTPRequest, body io.Reader) Outcome {
+func (h *Handler) InvokeHTTP(ctx context.Context, inv standby.Invocation, r HTTPRequest) Outcome {
 	c := h.begin(ctx, inv, "http")
 	c.rec.viaHTTP = true
-	if h.cfg.AuthToken != "" {
+	query, err := trigger.ParseQuery(r.RawQuery)
+	if err != nil {
+		return c.fail(&standby.Error{Kind: standby.Invalid, Code: "InvalidParameter", Message: "query string: " + err.Error()})
+	}
+	return c.http(trigger.HTTPRequest{Method: r.Method, Path: r.Path, Header: r.Header, Query: query}, r.Body)
+}
+
+// http answers an HTTP-trigger request whose body is body, or, when body is
+// nil, already in req. The caller is authenticated before its body is
+// read: a request without the token costs nothing beyond its headers.
+func (c *invocation) http(req trigger.HTTPRequest, body io.Reader) Outcome {
+	c.rec.source, c.rec.viaHTTP = "http", true
+	if token := c.h.cfg.AuthToken; token != "" {
 		var ok bool
-		if req, ok = authenticate(req, h.cfg.AuthToken); !ok {
+		if req, ok = authenticate(req, token); !ok {
 			c.rec.stats.Guard = "AUTH_TOKEN"
 			return c.fail(errUnauthorized)
 		}
@@ -112,9 +147,11 @@ func (h *Handler) InvokeHTTP(ctx context.Context, inv standby.Invocation, req tr
 	if _, ok := trigger.RouteOf(req.Path); !ok {
 		return c.fail(errNoRoute(req.Path))
 	}
-	var err error
-	if req.Body, err = ReadPayload(body); err != nil {
-		return c.fail(err)
+	if body != nil {
+		var err error
+		if req.Body, err = ReadPayload(body); err != nil {
+			return c.fail(err)
+		}
 	}
 	return c.handle([]trigger.Event{trigger.FromHTTP(req)}, false)
 }
@@ -139,14 +176,21 @@ func errNoRoute(path string) error {
 // it: a larger one is refused once that much has arrived, and one that
 // stops arriving fails when the reader's deadline passes.
 func ReadPayload(r io.Reader) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r, MaxPayload+1))
+	var buf bytes.Buffer
+	if sized, ok := r.(interface{ Len() int }); ok {
+		// A payload already in memory (the go1 runtime's) is copied once,
+		// not grown into.
+		buf.Grow(min(sized.Len(), MaxPayload) + bytes.MinRead)
+	}
+	_, err := buf.ReadFrom(io.LimitReader(r, MaxPayload+1))
+	b := buf.Bytes()
 	switch {
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		return nil, &standby.Error{Kind: standby.Timeout, Code: "Timeout", Message: "the request body did not arrive within the invocation's time", Cause: err}
 	case err != nil:
 		return nil, &standby.Error{Kind: standby.Invalid, Code: "InvalidParameter", Message: "the request body could not be read", Cause: err}
 	case len(b) > MaxPayload:
-		return nil, ErrTooLarge
+		return nil, errTooLarge
 	}
 	return b, nil
 }

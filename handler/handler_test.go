@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -21,7 +20,6 @@ import (
 	"ess-standby/handler/fctest"
 	"ess-standby/handler/standby"
 	"ess-standby/handler/standby/standbytest"
-	"ess-standby/handler/trigger"
 )
 
 var (
@@ -56,7 +54,7 @@ func newHandler(cfg config, f *standbytest.Fake) (*handler.Handler, *bytes.Buffe
 }
 
 func invokeFake(h *handler.Handler, payload string) handler.Outcome {
-	return h.Invoke(context.Background(), fakeInv, []byte(payload))
+	return h.Invoke(context.Background(), fakeInv, strings.NewReader(payload))
 }
 
 type fakeAnswer struct {
@@ -141,12 +139,11 @@ func TestAuthToken(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFake()
 			h, logs := newHandler(config{Config: handler.Config{AuthToken: token}}, f)
-			q, _ := url.ParseQuery(tt.query)
 			header := http.Header{"Content-Type": {"application/json"}}
 			for k, v := range tt.headers {
 				header[k] = v
 			}
-			out := h.InvokeHTTP(context.Background(), fakeInv, trigger.HTTPRequest{Method: "POST", Path: "/standby", Header: header, Query: q}, bytes.NewReader(body))
+			out := h.InvokeHTTP(context.Background(), fakeInv, handler.HTTPRequest{Method: "POST", Path: "/standby", Header: header, RawQuery: tt.query, Body: bytes.NewReader(body)})
 			if out.Status != tt.wantStatus {
 				t.Errorf("status %d %s, want %d", out.Status, out.Body, tt.wantStatus)
 			}

@@ -1,6 +1,7 @@
 package handler_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
@@ -10,6 +11,7 @@ import (
 	"log/slog"
 	"net/url"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -51,7 +53,7 @@ func TestOneConnectionForManyInvocations(t *testing.T) {
 				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 				out := h.Invoke(ctx, standby.Invocation{RequestID: fmt.Sprint("reuse-", i), Region: essemu.SampleRegion,
 					Credentials: standby.Credentials{AccessKeyID: k.ID, AccessKeySecret: k.Secret, SecurityToken: k.Token}},
-					fmt.Appendf(nil, `{"InstanceIds":["i-bp1reuse%05d"]}`, i))
+					bytes.NewReader(fmt.Appendf(nil, `{"InstanceIds":["i-bp1reuse%05d"]}`, i)))
 				cancel()
 				if out.Err != nil {
 					t.Fatalf("invocation %d: %v", i, out.Err)
@@ -87,7 +89,7 @@ func BenchmarkInvoke(b *testing.B) {
 		}
 		i++
 		inv.RequestID = fmt.Sprint("bench-", i)
-		if out := w.h.Invoke(context.Background(), inv, payload); out.Err != nil {
+		if out := w.h.Invoke(context.Background(), inv, bytes.NewReader(payload)); out.Err != nil {
 			b.Fatal(out.Err)
 		}
 	}
@@ -103,7 +105,7 @@ func TestNothingKeptPerInvocation(t *testing.T) {
 		for i := range n {
 			w.emu.Reset()
 			inv.RequestID = fmt.Sprint("heap-", i)
-			if out := w.h.Invoke(context.Background(), inv, []byte(`{"InstanceIds":["i-bp1ecr7go2go9kq3m1a"]}`)); out.Err != nil {
+			if out := w.h.Invoke(context.Background(), inv, strings.NewReader(`{"InstanceIds":["i-bp1ecr7go2go9kq3m1a"]}`)); out.Err != nil {
 				t.Fatal(out.Err)
 			}
 		}

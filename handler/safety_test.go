@@ -1,6 +1,7 @@
 package handler_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -19,7 +20,6 @@ import (
 	"ess-standby/handler/essemu"
 	"ess-standby/handler/fctest"
 	"ess-standby/handler/standby"
-	"ess-standby/handler/trigger"
 )
 
 // world is a handler in front of the emulator, through the real SDK.
@@ -76,7 +76,7 @@ func (w *world) invokeWithin(t *testing.T, timeout time.Duration, requestID stri
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	out := w.h.Invoke(ctx, standby.Invocation{RequestID: requestID, Region: essemu.SampleRegion, Credentials: creds}, payload)
+	out := w.h.Invoke(ctx, standby.Invocation{RequestID: requestID, Region: essemu.SampleRegion, Credentials: creds}, bytes.NewReader(payload))
 	var a answer
 	if err := json.Unmarshal(out.Body, &a); err != nil {
 		t.Fatalf("answer %s: %v", out.Body, err)
@@ -202,7 +202,7 @@ func TestThrottledUntilOutOfTimeFails(t *testing.T) {
 	w.emu.Inject(essemu.Fault{Action: "EnterStandby", Status: 400, Code: "Throttling", Message: "always"})
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	out := w.h.Invoke(ctx, standby.Invocation{RequestID: "busy", Region: essemu.SampleRegion, Credentials: creds}, []byte(`{"InstanceIds":["i-bp1ecr7go2go9kq3m1a"]}`))
+	out := w.h.Invoke(ctx, standby.Invocation{RequestID: "busy", Region: essemu.SampleRegion, Credentials: creds}, strings.NewReader(`{"InstanceIds":["i-bp1ecr7go2go9kq3m1a"]}`))
 	if out.Err == nil || out.Err.Code != "Throttling" || out.Status != 429 {
 		t.Fatalf("Invoke = %v, want 429 Throttling once the time is spent", out.Err)
 	}
@@ -354,7 +354,7 @@ func TestTheWayBack(t *testing.T) {
 	t.Run("the /exit route", func(t *testing.T) {
 		w := newWorld(t, config{})
 		out := w.h.InvokeHTTP(context.Background(), standby.Invocation{RequestID: "r", Region: essemu.SampleRegion, Credentials: creds},
-			trigger.HTTPRequest{Method: "GET", Path: "/standby/exit", Query: url.Values{"InstanceId.1": {"i-bp1ecr7go2go9kq3m1e"}}}, http.NoBody)
+			handler.HTTPRequest{Method: "GET", Path: "/standby/exit", RawQuery: "InstanceId.1=i-bp1ecr7go2go9kq3m1e", Body: http.NoBody})
 		if out.Status != 200 || len(w.calls("ExitStandby")) != 1 {
 			t.Errorf("GET /standby/exit = %d %s", out.Status, out.Body)
 		}

@@ -11,7 +11,6 @@ import (
 
 	"ess-standby/handler"
 	"ess-standby/handler/standby"
-	"ess-standby/handler/trigger"
 )
 
 // invokeHTTP sends one HTTP-trigger request to a handler over the fake.
@@ -20,7 +19,7 @@ func invokeHTTP(h *handler.Handler, method, path, contentType string, query url.
 	if contentType != "" {
 		header.Set("Content-Type", contentType)
 	}
-	return h.InvokeHTTP(context.Background(), fakeInv, trigger.HTTPRequest{Method: method, Path: path, Header: header, Query: query}, strings.NewReader(body))
+	return h.InvokeHTTP(context.Background(), fakeInv, handler.HTTPRequest{Method: method, Path: path, Header: header, RawQuery: query.Encode(), Body: strings.NewReader(body)})
 }
 
 func alarmForm(instance string) string {
@@ -53,8 +52,8 @@ func TestCloudMonitorsRefusalsAreFinal(t *testing.T) {
 			h, logs := newHandler(config{}, f)
 			ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
 			defer cancel()
-			out := h.InvokeHTTP(ctx, fakeInv, trigger.HTTPRequest{Method: "POST", Path: "/alarm", Header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}},
-				strings.NewReader(tt.body))
+			out := h.InvokeHTTP(ctx, fakeInv, handler.HTTPRequest{Method: "POST", Path: "/alarm", Header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}},
+				Body: strings.NewReader(tt.body)})
 			var a struct{ Code string }
 			json.Unmarshal(out.Body, &a)
 			if out.Status != tt.wantStatus || a.Code != tt.wantCode {

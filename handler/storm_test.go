@@ -120,11 +120,11 @@ func TestABatchLeftHalfDoneIsFinishedByItsRetry(t *testing.T) {
 // answered 404 naming them, with no call, and never does the opposite of
 // what was asked.
 func TestRoutesAreExact(t *testing.T) {
-	query := func(id string) map[string][]string { return map[string][]string{"InstanceId.1": {id}} }
+	query := func(id string) string { return "InstanceId.1=" + id }
 	for _, path := range []string{"/Exit", "/EXIT", "/exit.json", "/exit/", "/standby/", "/standby/exit/x", "/anything", ""} {
 		f := newFake()
 		h, _ := newHandler(config{}, f)
-		out := h.InvokeHTTP(context.Background(), fakeInv, trigger.HTTPRequest{Method: "GET", Path: path, Query: query("i-a1")}, http.NoBody)
+		out := h.InvokeHTTP(context.Background(), fakeInv, handler.HTTPRequest{Method: "GET", Path: path, RawQuery: query("i-a1"), Body: http.NoBody})
 		if out.Status != 404 || out.Err.Code != "InvalidPath.NotFound" || !strings.Contains(out.Err.Message, "/standby/exit") || len(f.Calls("")) != 0 {
 			t.Errorf("GET %q answered %d %s after %d calls; want 404 naming the routes, no call", path, out.Status, out.Body, len(f.Calls("")))
 		}
@@ -136,7 +136,7 @@ func TestRoutesAreExact(t *testing.T) {
 		if r.Exit {
 			id, want = "i-out", "InService"
 		}
-		if out := h.InvokeHTTP(context.Background(), fakeInv, trigger.HTTPRequest{Method: "GET", Path: r.Path, Query: query(id)}, http.NoBody); out.Status != 200 || f.State(id) != want {
+		if out := h.InvokeHTTP(context.Background(), fakeInv, handler.HTTPRequest{Method: "GET", Path: r.Path, RawQuery: query(id), Body: http.NoBody}); out.Status != 200 || f.State(id) != want {
 			t.Errorf("GET %s answered %d %s; %s is %s, want %s", r.Path, out.Status, out.Body, id, f.State(id), want)
 		}
 	}

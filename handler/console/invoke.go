@@ -78,7 +78,7 @@ func readEvent(args []string, stdin io.Reader, fallback []byte) ([]byte, error) 
 // returns the outcome's error, if any.
 func Invoke(ctx context.Context, h *handler.Handler, event []byte, out io.Writer) error {
 	inv := standby.Invocation{RequestID: "cli-" + time.Now().UTC().Format("20060102T150405.000")}
-	outcome := h.Invoke(ctx, inv, event)
+	outcome := h.Invoke(ctx, inv, bytes.NewReader(event))
 	printOutcome(out, outcome)
 	return failure(outcome)
 }

@@ -3,6 +3,7 @@
 package console
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"flag"
@@ -73,7 +74,7 @@ func Local(ctx context.Context, s settings.Settings, now time.Time, event []byte
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	inv := standby.Invocation{RequestID: "local-" + time.Now().UTC().Format("20060102T150405.000"), Region: essemu.SampleRegion, Credentials: creds}
-	outcome := h.Invoke(ctx, inv, event)
+	outcome := h.Invoke(ctx, inv, bytes.NewReader(event))
 
 	printOutcome(out, outcome)
 

@@ -40,7 +40,7 @@ func serve(_ []string, env Env) int {
 	core := env.Settings.Standby
 	core.MergeWindow = standby.ServerMergeWindow
 	srv := fcserver.New(handler.New(env.Settings.Handler, standby.New(core, env.Client), log), log, env.Stdout)
-	if err := fcserver.Serve(ctx, force, ln, srv, fcserver.Options{Grace: shutdownGrace}); err != nil {
+	if err := srv.Serve(ctx, force, ln, fcserver.Options{Grace: shutdownGrace}); err != nil {
 		log.Error("server stopped", "err", err.Error())
 		return 1
 	}

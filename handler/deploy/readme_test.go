@@ -160,7 +160,9 @@ func TestREADMEEventBridgeByHand(t *testing.T) {
 
 // The layout holds: the core and the decoders import neither cloud SDK,
 // the function layer no FC package; only handler/ess imports Auto
-// Scaling's SDK.
+// Scaling's SDK. The path runs down once: a runtime adapter imports the
+// handler, never the decoders or its sibling adapter; only the wiring
+// (main, console) builds the core.
 func TestLayers(t *testing.T) {
 	for pkg, forbidden := range map[string][]string{
 		"ess-standby/handler/standby": {"github.com/aliyun/", "ess-standby/handler/trigger", "ess-standby/handler/ess", "net/http"},
@@ -179,10 +181,37 @@ func TestLayers(t *testing.T) {
 			}
 		}
 	}
-	out, _ := exec.Command("go", "list", "-f", `{{.ImportPath}} {{join .Imports " "}}`, "ess-standby/...").Output()
-	for line := range strings.Lines(string(out)) {
-		if pkg, _, _ := strings.Cut(line, " "); strings.Contains(line, "alibaba-cloud-sdk-go") && pkg != "ess-standby/handler/ess" {
-			t.Errorf("%s imports Auto Scaling's SDK; only handler/ess may", pkg)
+	direct := map[string][]string{ // imports no build may make
+		"ess-standby/handler/fcserver": {"ess-standby/handler/trigger", "ess-standby/handler/fcgo", "ess-standby/handler/ess"},
+		"ess-standby/handler/fcgo":     {"ess-standby/handler/trigger", "ess-standby/handler/fcserver", "ess-standby/handler/ess"},
+		"ess-standby/handler":          {"ess-standby/handler/ess", "ess-standby/handler/fcgo", "ess-standby/handler/fcserver"},
+	}
+	for _, tags := range []string{"", "fcgo1", "fccustom"} {
+		out, err := exec.Command("go", "list", "-tags", tags, "-f", `{{.ImportPath}} {{join .Imports " "}}`, "ess-standby/...").CombinedOutput()
+		if err != nil {
+			t.Fatalf("go list: %v\n%s", err, out)
+		}
+		for line := range strings.Lines(string(out)) {
+			fields := strings.Fields(line)
+			pkg, imports := fields[0], fields[1:]
+			if strings.Contains(line, "alibaba-cloud-sdk-go") && pkg != "ess-standby/handler/ess" {
+				t.Errorf("%s imports Auto Scaling's SDK; only handler/ess may", pkg)
+			}
+			for _, f := range direct[pkg] {
+				if slices.Contains(imports, f) {
+					t.Errorf("%s (tags %q) imports %s", pkg, tags, f)
+				}
+			}
+		}
+	}
+	// The core is built where the settings are: never below the wiring.
+	out, err := exec.Command("grep", "-rln", "--include=*.go", "--exclude=*_test.go", `standby\.New(`, "..").CombinedOutput()
+	if err != nil && len(out) > 0 {
+		t.Fatalf("grep: %v\n%s", err, out)
+	}
+	for file := range strings.Lines(string(out)) {
+		if file = strings.TrimSpace(file); !strings.HasPrefix(file, "../console/") {
+			t.Errorf("%s builds the core; only main and the console's modes may", file)
 		}
 	}
 }

@@ -297,7 +297,7 @@ func dryRun(t *testing.T, event any) handler.Outcome {
 			t.Errorf("a dry run made %d Standby calls", len(calls))
 		}
 	}()
-	return h.Invoke(context.Background(), standby.Invocation{Region: "cn-hangzhou", Credentials: standby.Credentials{AccessKeyID: "a", AccessKeySecret: "b"}}, payload)
+	return h.Invoke(context.Background(), standby.Invocation{Region: "cn-hangzhou", Credentials: standby.Credentials{AccessKeyID: "a", AccessKeySecret: "b"}}, bytes.NewReader(payload))
 }
 
 // actingTypes are the ECS event types the function acts on.

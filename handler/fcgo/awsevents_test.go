@@ -1,14 +1,19 @@
 package fcgo_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"slices"
 	"strings"
 	"testing"
 
+	"ess-standby/handler"
+	"ess-standby/handler/standby"
+
 	fcevents "github.com/aliyun/fc-runtime-go-sdk/events"
 	awsevents "github.com/aws/aws-lambda-go/events"
+	"github.com/google/go-cmp/cmp"
 )
 
 // The design card names aws-lambda-go for event types "where they fit FC's
@@ -48,5 +53,30 @@ func TestAWSLambdaEventTypesDoNotFitFC(t *testing.T) {
 	}
 	if got := keys(awsevents.LambdaFunctionURLResponse{}); got == "body,headers,isBase64Encoded,statusCode" {
 		t.Errorf("LambdaFunctionURLResponse now marshals exactly FC's keys: reconsider using it")
+	}
+}
+
+// The handler shapes an HTTP trigger's answer itself (it imports no SDK):
+// what it writes is exactly fc-runtime-go-sdk's HTTPTriggerResponse, every
+// key of it and no other.
+func TestEventReplyIsFCsHTTPTriggerResponse(t *testing.T) {
+	out := handler.Outcome{HTTP: true, Status: 409, Body: []byte(`{"Code":"IncorrectInstanceStatus"}`)}
+	body, failed := out.EventReply()
+	var got fcevents.HTTPTriggerResponse
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&got); err != nil || failed {
+		t.Fatalf("EventReply = %s, failed %t: %v", body, failed, err)
+	}
+	want := fcevents.HTTPTriggerResponse{StatusCode: 409, Headers: map[string]string{"Content-Type": "application/json"}, Body: string(out.Body)}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("EventReply (-want +got):\n%s", diff)
+	}
+	if sdk, _ := json.Marshal(want); string(sdk) != string(body) {
+		t.Errorf("EventReply = %s, the SDK marshals %s", body, sdk)
+	}
+	refused := handler.Outcome{Body: []byte(`{"Code":"x"}`), Err: &standby.Error{Code: "x"}}
+	if body, failed := refused.EventReply(); !failed || string(body) != `{"Code":"x"}` {
+		t.Errorf("a failed event answers %s, failed %t; want its body, failed", body, failed)
 	}
 }

@@ -5,10 +5,10 @@
 package fcgo
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 
-	fcevents "github.com/aliyun/fc-runtime-go-sdk/events"
 	"github.com/aliyun/fc-runtime-go-sdk/fc/messages"
 	"github.com/aliyun/fc-runtime-go-sdk/fccontext"
 
@@ -24,32 +24,12 @@ import (
 // failure destinations apply.
 func Handler(h *handler.Handler) func(context.Context, []byte) (json.RawMessage, error) {
 	return func(ctx context.Context, payload []byte) (json.RawMessage, error) {
-		out := h.Invoke(ctx, Invocation(ctx), payload)
-		if body, failed := EventAnswer(out); !failed {
+		out := h.Invoke(ctx, Invocation(ctx), bytes.NewReader(payload))
+		if body, failed := out.EventReply(); !failed {
 			return body, nil
 		}
 		return nil, messages.InvokeResponse_Error{Message: out.Err.Error(), Type: out.Err.Code}
 	}
-}
-
-// EventAnswer is what an event invocation answers, and whether it failed.
-// An HTTP trigger's request, which FC delivers to the go1 runtime as an
-// event, is answered with an HTTP response in FC's shape, whatever its
-// status: fc-runtime-go-sdk's events.HTTPTriggerResponse has exactly FC's
-// four keys.
-func EventAnswer(out handler.Outcome) (body []byte, failed bool) {
-	if !out.HTTP {
-		return out.Body, out.Err != nil
-	}
-	b, err := json.Marshal(fcevents.HTTPTriggerResponse{
-		StatusCode: out.Status,
-		Headers:    map[string]string{"Content-Type": "application/json"},
-		Body:       string(out.Body),
-	})
-	if err != nil {
-		panic("fcgo: an HTTP response does not marshal: " + err.Error()) // a struct of strings always does
-	}
-	return b, false
 }
 
 // Invocation reads what FC tells about the invocation from its context.

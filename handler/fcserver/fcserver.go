@@ -27,22 +27,22 @@ import (
 	"time"
 
 	"ess-standby/handler"
-	"ess-standby/handler/fcgo"
 	"ess-standby/handler/standby"
-	"ess-standby/handler/trigger"
 )
 
 // Server answers FC's custom runtime requests with a handler.
 type Server struct {
 	h       *handler.Handler
-	log     *slog.Logger
-	markers io.Writer // FC's per-invocation log markers go to stdout
+	log     *slog.Logger // the server's own troubles: a connection it could not serve
+	markers io.Writer    // FC's per-invocation log markers go to stdout
 
 	mu      sync.Mutex
 	reading map[*http.ResponseController]struct{} // requests whose body is still arriving
 	closing bool
 }
 
+// New returns a server that answers with h: it logs its own troubles to
+// log, and writes FC's per-invocation markers to markers (stdout in FC).
 func New(h *handler.Handler, log *slog.Logger, markers io.Writer) *Server {
 	return &Server{h: h, log: log, markers: markers, reading: map[*http.ResponseController]struct{}{}}
 }
@@ -92,13 +92,7 @@ func (s *Server) invoke(w http.ResponseWriter, r *http.Request) {
 	defer fmt.Fprintf(s.markers, "FC Invoke End RequestId: %s\n", inv.RequestID)
 	reader, done := s.body(ctx, w, r.Body)
 	defer done()
-	var out handler.Outcome
-	if body, err := handler.ReadPayload(reader); err != nil {
-		out = s.h.Refuse(ctx, inv, false, err)
-	} else {
-		out = s.h.Invoke(ctx, inv, body)
-	}
-	body, failed := fcgo.EventAnswer(out)
+	body, failed := s.h.Invoke(ctx, inv, reader).EventReply()
 	w.Header().Set("Content-Type", "application/json")
 	if failed {
 		w.Header().Set("x-fc-status", "404")
@@ -114,16 +108,9 @@ func (s *Server) httpTrigger(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	fmt.Fprintf(s.markers, "FC Invoke Start RequestId: %s\n", inv.RequestID)
 	defer fmt.Fprintf(s.markers, "FC Invoke End RequestId: %s\n", inv.RequestID)
-	var out handler.Outcome
-	query, err := trigger.ParseQuery(r.URL.RawQuery)
-	if err != nil {
-		out = s.h.Refuse(ctx, inv, true, &standby.Error{Kind: standby.Invalid, Code: "InvalidParameter", Message: "query string: " + err.Error()})
-	} else {
-		req := trigger.HTTPRequest{Method: r.Method, Path: r.URL.Path, Header: callerHeaders(r.Header), Query: query}
-		reader, done := s.body(ctx, w, r.Body)
-		defer done()
-		out = s.h.InvokeHTTP(ctx, inv, req, reader)
-	}
+	reader, done := s.body(ctx, w, r.Body)
+	defer done()
+	out := s.h.InvokeHTTP(ctx, inv, handler.HTTPRequest{Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery, Header: callerHeaders(r.Header), Body: reader})
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(out.Status)
 	w.Write(out.Body)
@@ -244,8 +231,9 @@ const (
 // the bodies still arriving, and lets the invocations in flight finish, for
 // at most opts.Grace; past it, or when force ends, it closes every
 // connection and says which were cut off.
-func Serve(ctx, force context.Context, ln net.Listener, h http.Handler, opts Options) error {
-	srv := &http.Server{Handler: h, MaxHeaderBytes: maxHeaderBytes, ReadTimeout: readTimeout,
+func (s *Server) Serve(ctx, force context.Context, ln net.Listener, opts Options) error {
+	srv := &http.Server{Handler: s, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn), // one JSON line each, not plain stderr
+		MaxHeaderBytes: maxHeaderBytes, ReadTimeout: readTimeout,
 		ReadHeaderTimeout: cmp.Or(opts.Header, 10*time.Second), IdleTimeout: cmp.Or(opts.Idle, 2*time.Minute)}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -254,9 +242,7 @@ func Serve(ctx, force context.Context, ln net.Listener, h http.Handler, opts Opt
 		return err
 	case <-ctx.Done():
 	}
-	if s, ok := h.(*Server); ok {
-		s.cutOffReaders()
-	}
+	s.cutOffReaders()
 	shutdownCtx, cancel := context.WithTimeout(force, cmp.Or(opts.Grace, time.Minute))
 	defer cancel()
 	err := srv.Shutdown(shutdownCtx)

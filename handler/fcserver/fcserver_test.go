@@ -75,7 +75,7 @@ func serveInProcess(tb testing.TB, log io.Writer, callers int) *inProcess {
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
 	go func() {
-		served <- fcserver.Serve(ctx, context.Background(), ln, fcserver.New(handler.New(handler.Config{}, standby.New(standby.Config{}, s.client), logger), logger, io.Discard), fcserver.Options{})
+		served <- fcserver.New(handler.New(handler.Config{}, standby.New(standby.Config{}, s.client), logger), logger, io.Discard).Serve(ctx, context.Background(), ln, fcserver.Options{})
 	}()
 	s.base = "http://" + ln.Addr().String()
 	s.caller = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: callers}}

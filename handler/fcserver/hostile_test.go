@@ -118,7 +118,7 @@ func serveWith(t *testing.T, cfg handler.Config, opts fcserver.Options) *serving
 	ctx, cancel := context.WithCancel(context.Background())
 	s.stop = cancel
 	srv := fcserver.New(handler.New(cfg, standby.New(standby.Config{}, ess.New(ess.Config{Endpoint: endpoint})), log), log, s.markers)
-	go func() { s.done <- fcserver.Serve(ctx, context.Background(), ln, srv, opts) }()
+	go func() { s.done <- srv.Serve(ctx, context.Background(), ln, opts) }()
 	t.Cleanup(func() {
 		cancel()
 		<-s.done
