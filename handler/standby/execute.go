@@ -30,25 +30,33 @@ func Retryable(err error) bool {
 
 // retry makes a call until it succeeds, fails for good, or the invocation's
 // remaining time would not cover another attempt. The call is the same each
-// time: a Standby call keeps its ClientToken.
-func (s *Service) retry(ctx context.Context, st *Stats, do func(context.Context) error) error {
+// time: a Standby call keeps its ClientToken. It says what the attempts
+// cost.
+func (s *Service) retry(ctx context.Context, do func(context.Context) error) (st Stats, err error) {
 	delay := retryBase
 	for attempt := 1; ; attempt++ {
 		st.Attempts++
-		err := do(ctx)
+		err = do(ctx)
 		if err == nil || !Retryable(err) || attempt == maxAttempts {
-			return err
+			return st, err
 		}
 		wait := s.jitter(delay)
 		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait+retryReserve {
-			return err
+			return st, err
 		}
 		if s.sleep(ctx, wait) != nil {
-			return err
+			return st, err
 		}
 		st.Backoff += wait
 		delay = min(2*delay, retryCap)
 	}
+}
+
+// retry is Service.retry under the plan's context, counted in its stats.
+func (g *groupPlan) retry(do func(context.Context) error) error {
+	st, err := g.s.retry(g.ctx, do)
+	g.st.add(st)
+	return err
 }
 
 func sleep(ctx context.Context, d time.Duration) error {
@@ -81,7 +89,7 @@ func (g *groupPlan) call(k kind, members []*member) {
 	for narrowed := 0; ; narrowed++ {
 		c := g.standbyCall(k, members)
 		var a Activity
-		err := g.s.retry(g.ctx, &g.st, func(ctx context.Context) (err error) {
+		err := g.retry(func(ctx context.Context) (err error) {
 			if a, err = g.s.scaling.Standby(ctx, g.sess, c); err == nil && a.ScalingActivityID == "" {
 				err = errNoActivity
 			}
@@ -243,10 +251,12 @@ func (s *Service) wait(ctx context.Context, sess Session, activities []Activity)
 		}
 		for chunk := range slices.Chunk(pending, batchSize) {
 			var statuses []ActivityStatus
-			if s.retry(ctx, &st, func(ctx context.Context) (err error) {
+			polled, err := s.retry(ctx, func(ctx context.Context) (err error) {
 				statuses, err = s.scaling.ActivityStatuses(ctx, sess, chunk)
 				return err
-			}) != nil {
+			})
+			st.add(polled)
+			if err != nil {
 				return st // the activities keep the status last seen
 			}
 			for _, status := range statuses {

@@ -351,7 +351,7 @@ func (g *groupPlan) leaving() (underWay map[string]Activity, unknown int, err er
 	status := map[string]string{}
 	for chunk := range slices.Chunk(activities, batchSize) {
 		var statuses []ActivityStatus
-		if err := g.s.retry(g.ctx, &g.st, func(ctx context.Context) (err error) {
+		if err := g.retry(func(ctx context.Context) (err error) {
 			statuses, err = g.s.scaling.ActivityStatuses(ctx, g.sess, chunk)
 			return err
 		}); err != nil {
@@ -379,7 +379,7 @@ func (g *groupPlan) leaving() (underWay map[string]Activity, unknown int, err er
 
 // count reads how many instances the group has in state ("": in all).
 func (g *groupPlan) count(state string) (n int, err error) {
-	err = g.s.retry(g.ctx, &g.st, func(ctx context.Context) (err error) {
+	err = g.retry(func(ctx context.Context) (err error) {
 		n, err = g.s.scaling.CountInstances(ctx, g.sess, g.key.group, state)
 		return err
 	})

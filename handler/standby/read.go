@@ -202,9 +202,8 @@ func (r read) err() error {
 // instance without its group or state, or in another group than asked, is
 // an answer that cannot be trusted, and no instance of it is acted on.
 func (s *Service) readChunk(ctx context.Context, sess Session, scope string, ids []string) (map[string]ScalingInstance, Stats, error) {
-	var st Stats
 	var got []ScalingInstance
-	err := s.retry(ctx, &st, func(ctx context.Context) (err error) {
+	st, err := s.retry(ctx, func(ctx context.Context) (err error) {
 		got, err = s.scaling.ScalingInstances(ctx, sess, scope, ids)
 		return err
 	})
