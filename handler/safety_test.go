@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"net/url"
 	"os"
 	"slices"
@@ -20,6 +19,7 @@ import (
 	"ess-standby/handler/essemu"
 	"ess-standby/handler/fctest"
 	"ess-standby/handler/standby"
+	"ess-standby/handler/standby/standbytest"
 )
 
 // world is a handler in front of the emulator, through the real SDK.
@@ -267,110 +267,60 @@ func TestBatchesAndPreCheck(t *testing.T) {
 	}
 }
 
-// Each guard rail refuses with no state-changing call.
-func TestGuardRailsRefuseBeforeAnyChange(t *testing.T) {
+// A guard rail's refusal (the core's rule: see standby's guard tests) is
+// answered with its status and code, and the log line names the guard.
+func TestGuardRailsAreAnsweredAndLogged(t *testing.T) {
 	tests := []struct {
-		name      string
-		cfg       config
-		payload   string
-		wantCode  string
-		wantGuard string
+		name       string
+		core       standby.Config
+		payload    string
+		wantStatus int
+		wantCode   string
+		wantGuard  string
 	}{
-		{"group not allowed", config{core: standby.Config{AllowedGroups: []string{essemu.APIGroup}}},
-			`{"InstanceIds":["i-bp1ecr7go2go9kq3m1a"]}`, "Forbidden.ScalingGroupNotAllowed", "ALLOWED_SCALING_GROUP_IDS"},
-		{"group not allowed, named in the request", config{core: standby.Config{AllowedGroups: []string{essemu.APIGroup}}},
-			`{"ScalingGroupId":"asg-bp1fo0dbtsbmqa9h5dl3","InstanceIds":["i-bp1ecr7go2go9kq3m1a"]}`, "Forbidden.ScalingGroupNotAllowed", "ALLOWED_SCALING_GROUP_IDS"},
-		{"too few left InService, by count", config{core: standby.Config{MinInService: standby.MinInService{Count: 4}}},
-			`{"InstanceIds":["i-bp1ecr7go2go9kq3m1a","i-bp1ecr7go2go9kq3m1b"]}`, "Forbidden.MinInService", "MIN_IN_SERVICE"},
-		{"too few left InService, by percent", config{core: standby.Config{MinInService: standby.MinInService{Percent: 70}}},
-			`{"InstanceIds":["i-bp1ecr7go2go9kq3m1a","i-bp1ecr7go2go9kq3m1b"]}`, "Forbidden.MinInService", "MIN_IN_SERVICE"},
-		{"too many instances", config{core: standby.Config{MaxInstances: 2}},
-			`{"InstanceIds":["i-bp1ecr7go2go9kq3m1a","i-bp1ecr7go2go9kq3m1b","i-bp1ecr7go2go9kq3m1c"]}`, "InvalidParameter", ""},
+		{"group not allowed", standby.Config{AllowedGroups: []string{"asg-b"}},
+			`{"InstanceIds":["i-a1"]}`, 403, "Forbidden.ScalingGroupNotAllowed", "ALLOWED_SCALING_GROUP_IDS"},
+		{"too few left InService", standby.Config{MinInService: standby.MinInService{Count: 2}},
+			`{"InstanceIds":["i-a1"]}`, 403, "Forbidden.MinInService", "MIN_IN_SERVICE"},
+		{"too many instances", standby.Config{MaxInstances: 1},
+			`{"InstanceIds":["i-a1","i-a2"]}`, 400, "InvalidParameter", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := newWorld(t, tt.cfg)
-			out, a := w.invoke(t, "guard", []byte(tt.payload))
-			if a.Code != tt.wantCode || out.Status >= 500 || out.Status < 400 {
-				t.Errorf("answered %d %s: %s; want %s", out.Status, a.Code, a.Message, tt.wantCode)
+			f := newFake()
+			h, logs := newHandler(config{core: tt.core}, f)
+			out := invokeFake(h, tt.payload)
+			if out.Err == nil || out.Err.Code != tt.wantCode || out.Status != tt.wantStatus || len(f.Calls("Standby")) != 0 {
+				t.Errorf("answered %d %s after %d Standby calls; want %d %s, none", out.Status, out.Body, len(f.Calls("Standby")), tt.wantStatus, tt.wantCode)
 			}
-			for _, c := range w.emu.Calls() {
-				if !strings.HasPrefix(c.Action, "Describe") {
-					t.Errorf("a refused request made a %s call", c.Action)
-				}
-			}
-			if tt.wantGuard != "" && !strings.Contains(w.logs.String(), `"guard":"`+tt.wantGuard+`"`) {
-				t.Errorf("the log does not name the guard %s: %s", tt.wantGuard, w.logs)
+			if tt.wantGuard != "" && !strings.Contains(logs.String(), `"guard":"`+tt.wantGuard+`"`) {
+				t.Errorf("the log does not name the guard %s: %s", tt.wantGuard, logs)
 			}
 		})
 	}
-	t.Run("enough left InService", func(t *testing.T) {
-		w := newWorld(t, config{core: standby.Config{MinInService: standby.MinInService{Percent: 50}, AllowedGroups: []string{essemu.WebGroup}}})
-		if _, a := w.invoke(t, "ok", []byte(`{"InstanceIds":["i-bp1ecr7go2go9kq3m1a"]}`)); a.Code != "" {
-			t.Errorf("one of four InService instances (keeping 3 of 6) was refused: %s %s", a.Code, a.Message)
-		}
-	})
 }
 
-func TestDryRunChecksEverythingAndChangesNothing(t *testing.T) {
-	w := newWorld(t, config{core: standby.Config{DryRun: true, MinInService: standby.MinInService{Count: 1}}})
-	_, a := w.invoke(t, "dry", []byte(`{"InstanceIds":["i-bp1ecr7go2go9kq3m1a","i-bp1ecr7go2go9kq3m1e","i-bp1ecr7go2go9kq3m1f"]}`))
-	if !a.DryRun || len(a.Planned) != 1 || len(a.Skipped) != 2 || a.Code != "" {
-		t.Errorf("dry run answered %+v, want one call planned, two instances skipped", a)
+// EXIT_ON_OK, on the samples: the alarm parks the instance, its recovery
+// takes it back; without the setting the recovery is ignored.
+func TestExitOnOK(t *testing.T) {
+	sampleFake := func() *standbytest.Fake {
+		return standbytest.NewFake(essemu.SampleRegion, map[string]map[string]string{essemu.WebGroup: {"i-bp1ecr7go2go9kq3m1a": "InService"}})
 	}
-	for _, c := range w.emu.Calls() {
-		if !strings.HasPrefix(c.Action, "Describe") {
-			t.Errorf("a dry run made a %s call", c.Action)
-		}
+	f := sampleFake()
+	h, _ := newHandler(config{Config: handler.Config{ExitOnOK: true}}, f)
+	invokeSample := func(h *handler.Handler, name string) handler.Outcome {
+		return h.Invoke(context.Background(), standby.Invocation{RequestID: name, Region: essemu.SampleRegion, Credentials: creds}, bytes.NewReader(sample(t, name)))
 	}
-	w = newWorld(t, config{core: standby.Config{DryRun: true, MinInService: standby.MinInService{Count: 4}}})
-	if _, a := w.invoke(t, "dry-guard", []byte(`{"InstanceIds":["i-bp1ecr7go2go9kq3m1a"]}`)); a.Code != "Forbidden.MinInService" {
-		t.Errorf("a dry run past a guard answered %s; it must say the guard would refuse", a.Code)
+	invokeSample(h, "http-cms-alarm-alert.json")
+	invokeSample(h, "http-cms-alarm-ok.json")
+	if calls := f.Calls("Standby"); f.State("i-bp1ecr7go2go9kq3m1a") != "InService" || len(calls) != 2 || calls[1].Standby.Action != standby.ExitStandby {
+		t.Errorf("after ALERT then OK: %s, calls %+v", f.State("i-bp1ecr7go2go9kq3m1a"), calls)
 	}
-}
-
-func TestWaitReportsFinalStatuses(t *testing.T) {
-	w := newWorld(t, config{core: standby.Config{Wait: true}})
-	_, a := w.invoke(t, "wait", []byte(`{"InstanceIds":["i-bp1ecr7go2go9kq3m1a"],"Async":true}`))
-	if len(a.Activities) != 1 || a.Activities[0].StatusCode != "Successful" {
-		t.Errorf("answered %+v, want the activity Successful", a.Activities)
+	f = sampleFake()
+	h, _ = newHandler(config{}, f)
+	if out := invokeSample(h, "http-cms-alarm-ok.json"); decodeAnswer(t, out).Ignored == "" || len(f.Calls("")) != 0 {
+		t.Errorf("without EXIT_ON_OK an OK alarm answered %s after %d calls", out.Body, len(f.Calls("")))
 	}
-	if n := len(w.calls("DescribeScalingActivities")); n != 2 {
-		t.Errorf("%d polls, want 2 (the emulator shows an async activity InProgress once)", n)
-	}
-}
-
-func TestTheWayBack(t *testing.T) {
-	t.Run("Action ExitStandby", func(t *testing.T) {
-		w := newWorld(t, config{})
-		_, a := w.invoke(t, "exit", []byte(`{"Action":"ExitStandby","InstanceIds":["i-bp1ecr7go2go9kq3m1e","i-bp1ecr7go2go9kq3m1a"]}`))
-		if in, _ := w.emu.Instance("i-bp1ecr7go2go9kq3m1e"); in.LifecycleState != essemu.InService || in.Weight != 50 || len(w.calls("ExitStandby")) != 1 {
-			t.Errorf("after ExitStandby: %+v, %d calls", in, len(w.calls("ExitStandby")))
-		}
-		if len(a.Skipped) != 1 || a.Skipped[0].Reason != "already InService" {
-			t.Errorf("skipped %+v, want the InService instance reported", a.Skipped)
-		}
-	})
-	t.Run("the /exit route", func(t *testing.T) {
-		w := newWorld(t, config{})
-		out := w.h.InvokeHTTP(context.Background(), standby.Invocation{RequestID: "r", Region: essemu.SampleRegion, Credentials: creds},
-			handler.HTTPRequest{Method: "GET", Path: "/standby/exit", RawQuery: "InstanceId.1=i-bp1ecr7go2go9kq3m1e", Body: http.NoBody})
-		if out.Status != 200 || len(w.calls("ExitStandby")) != 1 {
-			t.Errorf("GET /standby/exit = %d %s", out.Status, out.Body)
-		}
-	})
-	t.Run("EXIT_ON_OK", func(t *testing.T) {
-		w := newWorld(t, config{Config: handler.Config{ExitOnOK: true}})
-		w.invoke(t, "alert", sample(t, "http-cms-alarm-alert.json"))
-		w.invoke(t, "ok", sample(t, "http-cms-alarm-ok.json"))
-		if in, _ := w.emu.Instance("i-bp1ecr7go2go9kq3m1a"); in.LifecycleState != essemu.InService || len(w.calls("ExitStandby")) != 1 {
-			t.Errorf("after ALERT then OK: %+v", in)
-		}
-		w = newWorld(t, config{})
-		if _, a := w.invoke(t, "ok", sample(t, "http-cms-alarm-ok.json")); a.Ignored == "" || len(w.emu.Calls()) != 0 {
-			t.Errorf("without EXIT_ON_OK an OK alarm answered %+v after %d calls", a, len(w.emu.Calls()))
-		}
-	})
 }
 
 // A failed call does not hide the others: they are made, and reported. A

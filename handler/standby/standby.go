@@ -149,7 +149,6 @@ func (s *Service) Run(ctx context.Context, inv Invocation, reqs ...Request) ([]A
 	if limit := s.cfg.MaxInstances; named > limit {
 		tooMany = &Error{Kind: Invalid, Code: "InvalidParameter",
 			Message: fmt.Sprintf("InstanceId: at most %d instances per invocation (MAX_INSTANCES), the invocation names %d", limit, named)}
-		total.Guard = "MAX_INSTANCES"
 	}
 	for i, req := range reqs {
 		t := s.newTicket(ctx, inv, req, tooMany)
@@ -235,9 +234,10 @@ type ticket struct {
 	done       chan struct{}
 }
 
-// newTicket starts req on its way; refused (or a session it cannot have)
-// refuses it at once.
-func (s *Service) newTicket(ctx context.Context, inv Invocation, req Request, refused error) *ticket {
+// newTicket starts req on its way. It is refused at once when it names
+// too many instances (tooMany), or a group outside ALLOWED_SCALING_GROUP_IDS
+// (not even its state is read), or has no session.
+func (s *Service) newTicket(ctx context.Context, inv Invocation, req Request, tooMany error) *ticket {
 	t := &ticket{ctx: ctx, inv: inv.RequestID, req: req, group: cmp.Or(req.ScalingGroupID, s.cfg.ScalingGroupID), root: req.root(inv),
 		dryRun: req.DryRun || s.cfg.DryRun, index: map[string]int{}, done: make(chan struct{}), parts: 1}
 	for _, id := range req.InstanceIDs {
@@ -246,6 +246,13 @@ func (s *Service) newTicket(ctx context.Context, inv Invocation, req Request, re
 	}
 	for _, d := range req.Duplicates {
 		t.lines = append(t.lines, InstanceResult{InstanceID: d.InstanceID, Result: skipped, Reason: d.Reason})
+	}
+	var refused error
+	switch {
+	case tooMany != nil:
+		refused, t.guard = tooMany, "MAX_INSTANCES"
+	case t.group != "" && !s.allowed(t.group):
+		refused, t.guard = notAllowed(t.group), "ALLOWED_SCALING_GROUP_IDS"
 	}
 	var err error
 	if t.sess, err = s.session(inv, req); refused != nil || err != nil {

@@ -1,0 +1,118 @@
+package standby_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"ess-standby/handler/standby"
+	"ess-standby/handler/standby/standbytest"
+)
+
+// sampleFleet is the sample fleet's shape (essemu.SampleFleet): asg-web
+// with w1 to w4 InService, w5 in Standby and w6 Pending; asg-api with p1
+// to p3 InService.
+func sampleFleet() *standbytest.Fake {
+	return standbytest.NewFake("cn-hangzhou", map[string]map[string]string{
+		"asg-web": {"i-w1": "InService", "i-w2": "InService", "i-w3": "InService", "i-w4": "InService", "i-w5": "Standby", "i-w6": "Pending"},
+		"asg-api": {"i-p1": "InService", "i-p2": "InService", "i-p3": "InService"},
+	})
+}
+
+// Each guard rail refuses what it must before any change: no Standby call
+// is made for a refused instance, each refused line says which rule, and
+// the run's stats name the guard for the log line.
+func TestGuardRailsRefuseBeforeAnyChange(t *testing.T) {
+	tests := []struct {
+		name      string
+		cfg       standby.Config
+		req       standby.Request
+		wantCode  string // of every line
+		wantGuard string
+		wantReads int // state reads made before the refusal
+	}{
+		{"group not allowed", standby.Config{AllowedGroups: []string{"asg-api"}},
+			enter("e", "i-w1"), "Forbidden.ScalingGroupNotAllowed", "ALLOWED_SCALING_GROUP_IDS", 1},
+		{"group not allowed, named in the request", standby.Config{AllowedGroups: []string{"asg-api"}},
+			standby.Request{Action: standby.EnterStandby, ScalingGroupID: "asg-web", InstanceIDs: []string{"i-w1"}, Identity: "e"},
+			"Forbidden.ScalingGroupNotAllowed", "ALLOWED_SCALING_GROUP_IDS", 0},
+		{"too few left InService, by count", standby.Config{MinInService: standby.MinInService{Count: 4}},
+			enter("e", "i-w1", "i-w2"), "Forbidden.MinInService", "MIN_IN_SERVICE", 1},
+		{"too few left InService, by percent", standby.Config{MinInService: standby.MinInService{Percent: 70}},
+			enter("e", "i-w1", "i-w2"), "Forbidden.MinInService", "MIN_IN_SERVICE", 1},
+		{"too many instances", standby.Config{MaxInstances: 2},
+			enter("e", "i-w1", "i-w2", "i-w3"), "InvalidParameter", "MAX_INSTANCES", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := sampleFleet()
+			answers, st := standby.New(tt.cfg, f).WithoutBackoff().Run(context.Background(), inv, tt.req)
+			for _, line := range answers[0].Instances {
+				if line.Result != "Refused" || line.Code != tt.wantCode || line.Err == nil || line.Err.Kind == standby.Internal {
+					t.Errorf("%s: %+v; want Refused %s", line.InstanceID, line, tt.wantCode)
+				}
+			}
+			if len(answers[0].Instances) != len(tt.req.InstanceIDs) || st.Guard != tt.wantGuard {
+				t.Errorf("%d lines, guard %q; want %d, %q", len(answers[0].Instances), st.Guard, len(tt.req.InstanceIDs), tt.wantGuard)
+			}
+			if n := len(f.Calls("Standby")); n != 0 {
+				t.Errorf("a refused request made %d Standby calls", n)
+			}
+			if n := len(f.Calls("ScalingInstances")); n != tt.wantReads {
+				t.Errorf("%d state reads, want %d", n, tt.wantReads)
+			}
+		})
+	}
+	t.Run("enough left InService", func(t *testing.T) {
+		f := sampleFleet()
+		answers, st := standby.New(standby.Config{MinInService: standby.MinInService{Percent: 50}, AllowedGroups: []string{"asg-web"}}, f).
+			WithoutBackoff().Run(context.Background(), inv, enter("e", "i-w1"))
+		if line := answers[0].Instances[0]; line.Result != "EnteredStandby" || st.Guard != "" || f.State("i-w1") != "Standby" {
+			t.Errorf("one of four InService instances (keeping 3 of 6) answered %+v, guard %q", line, st.Guard)
+		}
+	})
+}
+
+// A dry run reads and judges as a run does, and changes nothing: what it
+// would call is planned, what it would skip is skipped, and a guard that
+// would refuse refuses.
+func TestDryRunPastAGuard(t *testing.T) {
+	f := sampleFleet()
+	answers, _ := standby.New(standby.Config{DryRun: true, MinInService: standby.MinInService{Count: 1}}, f).
+		WithoutBackoff().Run(context.Background(), inv, enter("e", "i-w1", "i-w5", "i-w6"))
+	a := answers[0]
+	want := []standby.Skipped{{InstanceID: "i-w5", Reason: "already Standby"}, {InstanceID: "i-w6", Reason: "Pending: only InService instances can enter Standby"}}
+	if !a.DryRun || len(a.Planned) != 1 || a.Instances[0].Result != "Planned" || firstFailure(a) != nil {
+		t.Errorf("dry run answered %+v; want one call planned", a)
+	}
+	if diff := cmp.Diff(want, a.Skipped); diff != "" {
+		t.Errorf("skipped (-want +got):\n%s", diff)
+	}
+	if n := len(f.Calls("Standby")); n != 0 || f.State("i-w1") != "InService" {
+		t.Errorf("a dry run made %d Standby calls", n)
+	}
+
+	f = sampleFleet()
+	answers, st := standby.New(standby.Config{DryRun: true, MinInService: standby.MinInService{Count: 4}}, f).
+		WithoutBackoff().Run(context.Background(), inv, enter("e", "i-w1"))
+	if line := answers[0].Instances[0]; line.Result != "Refused" || line.Code != "Forbidden.MinInService" || st.Guard != "MIN_IN_SERVICE" || len(f.Calls("Standby")) != 0 {
+		t.Errorf("a dry run past a guard answered %+v, guard %q; it must say the guard would refuse", line, st.Guard)
+	}
+}
+
+// ExitStandby is the way back: an instance in Standby goes InService, one
+// already InService is skipped, and the call names ExitStandby.
+func TestExitStandby(t *testing.T) {
+	f := sampleFleet()
+	answers, _ := standby.New(standby.Config{}, f).WithoutBackoff().Run(context.Background(), inv,
+		standby.Request{Action: standby.ExitStandby, InstanceIDs: []string{"i-w5", "i-w1"}, Identity: "exit"})
+	a := answers[0]
+	calls := f.Calls("Standby")
+	if f.State("i-w5") != "InService" || len(calls) != 1 || calls[0].Standby.Action != standby.ExitStandby || a.Instances[0].Result != "ExitedStandby" {
+		t.Errorf("after ExitStandby: i-w5 %s, calls %+v, lines %+v", f.State("i-w5"), calls, a.Instances)
+	}
+	if diff := cmp.Diff([]standby.Skipped{{InstanceID: "i-w1", Reason: "already InService"}}, a.Skipped); diff != "" {
+		t.Errorf("skipped (-want +got):\n%s", diff)
+	}
+}
