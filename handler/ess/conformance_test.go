@@ -1,6 +1,7 @@
 package ess_test
 
 import (
+	"context"
 	"maps"
 	"net/url"
 	"slices"
@@ -51,4 +52,48 @@ func TestClientConforms(t *testing.T) {
 			},
 		}
 	})
+}
+
+// Every call, not EnterStandby alone (TestErrorCodesMapToKinds), answers
+// Auto Scaling's errors with their code and kind: each family, as Auto
+// Scaling sends it, through each method.
+func TestEveryCallMapsErrorFamilies(t *testing.T) {
+	families := []*standby.Error{
+		{Kind: standby.Throttled, Code: "Throttling", Message: "Request was denied due to request throttling."},
+		{Kind: standby.Throttled, Code: "Throttling.User", Message: "Request was denied due to user flow control."},
+		{Kind: standby.Unavailable, Code: "ServiceUnavailable", Message: "The request has failed due to a temporary failure of the server."},
+		{Kind: standby.Unavailable, Code: "InternalError", Message: "The request processing has failed due to some unknown error."},
+		{Kind: standby.Forbidden, Code: "Forbidden.Unauthorized", Message: "A required authorization for the specified action is not supplied."},
+		{Kind: standby.Conflict, Code: "IncorrectScalingGroupStatus", Message: "The current status of the specified scaling group does not support this action."},
+		{Kind: standby.Invalid, Code: "InvalidParameter", Message: "The specified parameter is not valid."},
+	}
+	c, emu := newClient(t)
+	ctx := context.Background()
+	calls := map[string]func() error{
+		"ScalingInstances": func() error {
+			_, err := c.ScalingInstances(ctx, session(), "", []string{"i-bp1ecr7go2go9kq3m1a"})
+			return err
+		},
+		"CountInstances": func() error {
+			_, err := c.CountInstances(ctx, session(), essemu.WebGroup, "")
+			return err
+		},
+		"Standby": func() error {
+			_, err := c.Standby(ctx, session(), standby.StandbyCall{Action: standby.EnterStandby, ScalingGroupID: essemu.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
+			return err
+		},
+		"ActivityStatuses": func() error {
+			_, err := c.ActivityStatuses(ctx, session(), []string{"asa-1"})
+			return err
+		},
+	}
+	for _, method := range slices.Sorted(maps.Keys(calls)) {
+		for _, want := range families {
+			emu.Reset()
+			emu.Fail(emulatorActions[method], 1, essStatus[want.Kind], want.Code, want.Message)
+			if e := standby.AsError(calls[method]()); e.Code != want.Code || e.Kind != want.Kind {
+				t.Errorf("%s answered %s: %s (kind %d), want kind %d", method, want.Code, e.Code, e.Kind, want.Kind)
+			}
+		}
+	}
 }

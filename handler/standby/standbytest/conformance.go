@@ -34,149 +34,223 @@ type Harness func(t *testing.T, groups map[string]map[string]string) Subject
 // Conformance runs the contract of standby.AutoScaling against an
 // implementation: every one (the fake the core's tests use, the SDK client
 // over the emulator) must pass it, so that what the core's tests learn from
-// one holds of the other.
+// one holds of the other. Each case is its own subtest, on its own subject,
+// and checks what an implementation could get wrong.
 func Conformance(t *testing.T, newSubject Harness) {
-	fleet := func() map[string]map[string]string {
-		many := map[string]string{}
-		for i := range 120 {
-			many[fmt.Sprintf("i-many%03d", i)] = "InService"
-		}
-		return map[string]map[string]string{
-			"asg-a":    {"i-a1": "InService", "i-a2": "InService", "i-a3": "Standby", "i-a4": "Pending"},
-			"asg-b":    {"i-b1": "InService"},
-			"asg-many": many,
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) { c.run(t, newSubject(t, fleet())) })
+	}
+}
+
+var cases = []struct {
+	name string
+	run  func(*testing.T, Subject)
+}{
+	{"LookUpLeavesOutUnknownIDs", testLookUp},
+	{"ScopedReadKeepsToItsGroup", testScopedRead},
+	{"AnotherRegionHoldsNone", testAnotherRegion},
+	{"ReadOfAGroupThatDoesNotExist", testGroupGone},
+	{"TwentyOfALargeGroup", testTwentyOfMany},
+	{"CountInstances", testCount},
+	{"EnterAndExitStandby", testEnterAndExit},
+	{"SameTokenSameCallSameActivity", testSameToken},
+	{"SameTokenOtherCallRefused", testTokenMismatch},
+	{"StandbyRefusals", testRefusals},
+	{"ActivityStatuses", testActivityStatuses},
+	{"AFailureIsOneCallsAndChangesNothing", testFailureIsOneCall},
+}
+
+// fleet is the suite's groups: asg-a holds every lifecycle state a
+// decision meets; asg-many is larger than a page.
+func fleet() map[string]map[string]string {
+	many := map[string]string{}
+	for i := range 120 {
+		many[fmt.Sprintf("i-many%03d", i)] = "InService"
+	}
+	return map[string]map[string]string{
+		"asg-a":    {"i-a1": "InService", "i-a2": "InService", "i-a3": "Standby", "i-a4": "Pending"},
+		"asg-b":    {"i-b1": "InService"},
+		"asg-many": many,
+	}
+}
+
+var (
+	a1 = standby.ScalingInstance{InstanceID: "i-a1", ScalingGroupID: "asg-a", LifecycleState: "InService"}
+	a3 = standby.ScalingInstance{InstanceID: "i-a3", ScalingGroupID: "asg-a", LifecycleState: "Standby"}
+	b1 = standby.ScalingInstance{InstanceID: "i-b1", ScalingGroupID: "asg-b", LifecycleState: "InService"}
+)
+
+func testLookUp(t *testing.T, s Subject) {
+	got, err := s.AutoScaling.ScalingInstances(context.Background(), s.Session, "", []string{"i-a1", "i-b1", "i-a3", "i-nowhere"})
+	if want := []standby.ScalingInstance{a1, b1, a3}; err != nil || !sameInstances(got, want) {
+		t.Errorf("looked up = %+v, %v; want %+v (an unknown ID is left out)", got, err, want)
+	}
+}
+
+func testScopedRead(t *testing.T, s Subject) {
+	got, err := s.AutoScaling.ScalingInstances(context.Background(), s.Session, "asg-a", []string{"i-a1", "i-b1"})
+	if err != nil || !sameInstances(got, []standby.ScalingInstance{a1}) {
+		t.Errorf("scoped to asg-a = %+v, %v; want i-a1 alone", got, err)
+	}
+}
+
+func testAnotherRegion(t *testing.T, s Subject) {
+	other := s.Session
+	other.Region = "cn-beijing"
+	if got, err := s.AutoScaling.ScalingInstances(context.Background(), other, "", []string{"i-a1"}); err != nil || len(got) != 0 {
+		t.Errorf("in another region = %+v, %v; want none", got, err)
+	}
+}
+
+// Undocumented: an empty answer, or InvalidScalingGroupId.NotFound; never
+// an instance.
+func testGroupGone(t *testing.T, s Subject) {
+	got, err := s.AutoScaling.ScalingInstances(context.Background(), s.Session, "asg-gone", []string{"i-a1"})
+	if len(got) != 0 || err != nil && standby.AsError(err).Code != "InvalidScalingGroupId.NotFound" {
+		t.Errorf("scoped to a group that does not exist = %+v, %v", got, err)
+	}
+}
+
+func testTwentyOfMany(t *testing.T, s Subject) {
+	var twenty []string
+	for i := range 20 {
+		twenty = append(twenty, fmt.Sprintf("i-many%03d", i*5))
+	}
+	got, err := s.AutoScaling.ScalingInstances(context.Background(), s.Session, "asg-many", twenty)
+	var ids []string
+	for _, in := range got {
+		ids = append(ids, in.InstanceID)
+	}
+	if slices.Sort(ids); err != nil || !slices.Equal(ids, twenty) {
+		t.Errorf("20 of a group of 120 = %v, %v; want exactly those asked", ids, err)
+	}
+}
+
+func testCount(t *testing.T, s Subject) {
+	for _, c := range []struct {
+		group, state string
+		want         int
+	}{{"asg-many", "", 120}, {"asg-many", "InService", 120}, {"asg-a", "", 4}, {"asg-a", "InService", 2}, {"asg-a", "Standby", 1}, {"asg-b", "Pending", 0}} {
+		if n, err := s.AutoScaling.CountInstances(context.Background(), s.Session, c.group, c.state); err != nil || n != c.want {
+			t.Errorf("CountInstances(%s, %q) = %d, %v; want %d", c.group, c.state, n, err, c.want)
 		}
 	}
+}
+
+var enterA = standby.StandbyCall{Action: standby.EnterStandby, ScalingGroupID: "asg-a", InstanceIDs: []string{"i-a1", "i-a2"}, ClientToken: "conformance-1"}
+
+func testEnterAndExit(t *testing.T, s Subject) {
 	ctx := context.Background()
-	t.Run("ScalingInstances", func(t *testing.T) {
-		s := newSubject(t, fleet())
-		got, err := s.AutoScaling.ScalingInstances(ctx, s.Session, "", []string{"i-a1", "i-b1", "i-a3", "i-nowhere"})
-		want := []standby.ScalingInstance{{InstanceID: "i-a1", ScalingGroupID: "asg-a", LifecycleState: "InService"},
-			{InstanceID: "i-b1", ScalingGroupID: "asg-b", LifecycleState: "InService"}, {InstanceID: "i-a3", ScalingGroupID: "asg-a", LifecycleState: "Standby"}}
-		if err != nil || !sameInstances(got, want) {
-			t.Errorf("looked up = %+v, %v; want %+v (an unknown ID is left out)", got, err, want)
+	a, err := s.AutoScaling.Standby(ctx, s.Session, enterA)
+	if err != nil || a.ScalingActivityID == "" || a.ScalingGroupID != "asg-a" || !slices.Equal(a.InstanceIDs, enterA.InstanceIDs) || s.State("i-a1") != "Standby" || s.State("i-a2") != "Standby" {
+		t.Fatalf("EnterStandby = %+v, %v; i-a1 is %s, i-a2 %s", a, err, s.State("i-a1"), s.State("i-a2"))
+	}
+	exit := standby.StandbyCall{Action: standby.ExitStandby, ScalingGroupID: "asg-a", InstanceIDs: []string{"i-a1"}, ClientToken: "conformance-2"}
+	if b, err := s.AutoScaling.Standby(ctx, s.Session, exit); err != nil || b.ScalingActivityID == "" || b.ScalingActivityID == a.ScalingActivityID || s.State("i-a1") != "InService" || s.State("i-a2") != "Standby" {
+		t.Errorf("ExitStandby = %+v, %v; i-a1 is %s, i-a2 %s", b, err, s.State("i-a1"), s.State("i-a2"))
+	}
+}
+
+// The same token and call: the same activity, nothing started.
+func testSameToken(t *testing.T, s Subject) {
+	ctx := context.Background()
+	a, err := s.AutoScaling.Standby(ctx, s.Session, enterA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.AutoScaling.Standby(ctx, s.Session, standby.StandbyCall{Action: standby.ExitStandby, ScalingGroupID: "asg-a", InstanceIDs: []string{"i-a1"}, ClientToken: "conformance-2"})
+	again, err := s.AutoScaling.Standby(ctx, s.Session, enterA)
+	if err != nil || again.ScalingActivityID != a.ScalingActivityID || s.State("i-a1") != "InService" {
+		t.Errorf("the same call again = %+v, %v, i-a1 %s; want activity %s, nothing moved", again, err, s.State("i-a1"), a.ScalingActivityID)
+	}
+}
+
+// The same token for another call: refused, and nothing moved.
+func testTokenMismatch(t *testing.T, s Subject) {
+	ctx := context.Background()
+	if _, err := s.AutoScaling.Standby(ctx, s.Session, enterA); err != nil {
+		t.Fatal(err)
+	}
+	other := standby.StandbyCall{Action: standby.EnterStandby, ScalingGroupID: "asg-b", InstanceIDs: []string{"i-b1"}, ClientToken: enterA.ClientToken}
+	expectCode(t, "the token of another call", "IdempotentParameterMismatch", standby.Conflict)(s.AutoScaling.Standby(ctx, s.Session, other))
+	if s.State("i-b1") != "InService" {
+		t.Errorf("a refused token moved i-b1 to %s", s.State("i-b1"))
+	}
+}
+
+func testRefusals(t *testing.T, s Subject) {
+	ctx := context.Background()
+	call := func(group string, ids ...string) standby.StandbyCall {
+		return standby.StandbyCall{Action: standby.EnterStandby, ScalingGroupID: group, InstanceIDs: ids}
+	}
+	expectCode(t, "a Pending instance", "IncorrectInstanceStatus", standby.Conflict)(s.AutoScaling.Standby(ctx, s.Session, call("asg-a", "i-a4")))
+	expectCode(t, "an instance in Standby", "IncorrectInstanceStatus", standby.Conflict)(s.AutoScaling.Standby(ctx, s.Session, call("asg-a", "i-a3")))
+	expectCode(t, "an instance of another group", "InvalidInstanceId.NotFound", standby.NotFound)(s.AutoScaling.Standby(ctx, s.Session, call("asg-a", "i-b1")))
+	expectCode(t, "a group that does not exist", "InvalidScalingGroupId.NotFound", standby.NotFound)(s.AutoScaling.Standby(ctx, s.Session, call("asg-gone", "i-a1")))
+	expectCode(t, "one of two not InService", "IncorrectInstanceStatus", standby.Conflict)(s.AutoScaling.Standby(ctx, s.Session, call("asg-a", "i-a1", "i-a3")))
+	if s.State("i-a1") != "InService" || s.State("i-a4") != "Pending" || s.State("i-b1") != "InService" {
+		t.Errorf("a refused call changed something: i-a1 %s, i-a4 %s, i-b1 %s", s.State("i-a1"), s.State("i-a4"), s.State("i-b1"))
+	}
+}
+
+func testActivityStatuses(t *testing.T, s Subject) {
+	ctx := context.Background()
+	a, err := s.AutoScaling.Standby(ctx, s.Session, standby.StandbyCall{Action: standby.EnterStandby, ScalingGroupID: "asg-b", InstanceIDs: []string{"i-b1"}, Async: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	final := ""
+	for poll := 0; poll < 5 && final != "Successful"; poll++ {
+		statuses, err := s.AutoScaling.ActivityStatuses(ctx, s.Session, []string{a.ScalingActivityID, "asa-nowhere"})
+		if err != nil || len(statuses) != 1 || statuses[0].ScalingActivityID != a.ScalingActivityID || !slices.Contains([]string{"InProgress", "Successful"}, statuses[0].StatusCode) {
+			t.Fatalf("poll %d = %+v, %v; want the activity alone, InProgress or Successful", poll, statuses, err)
 		}
-		got, err = s.AutoScaling.ScalingInstances(ctx, s.Session, "asg-a", []string{"i-a1", "i-b1"})
-		if err != nil || !sameInstances(got, want[:1]) {
-			t.Errorf("scoped to asg-a = %+v, %v; want i-a1 alone", got, err)
+		final = statuses[0].StatusCode
+	}
+	if final != "Successful" {
+		t.Errorf("the activity is %s after 5 polls", final)
+	}
+}
+
+// A failure Auto Scaling answers comes back with its code, for the call it
+// answered alone: it changes nothing, and the next call succeeds.
+func testFailureIsOneCall(t *testing.T, s Subject) {
+	ctx := context.Background()
+	calls := []struct {
+		method string
+		call   func() error
+	}{
+		{"ScalingInstances", func() error {
+			_, err := s.AutoScaling.ScalingInstances(ctx, s.Session, "", []string{"i-a1"})
+			return err
+		}},
+		{"CountInstances", func() error {
+			_, err := s.AutoScaling.CountInstances(ctx, s.Session, "asg-a", "")
+			return err
+		}},
+		{"Standby", func() error {
+			_, err := s.AutoScaling.Standby(ctx, s.Session, standby.StandbyCall{Action: standby.EnterStandby, ScalingGroupID: "asg-b", InstanceIDs: []string{"i-b1"}})
+			return err
+		}},
+		{"ActivityStatuses", func() error {
+			_, err := s.AutoScaling.ActivityStatuses(ctx, s.Session, []string{"asa-1"})
+			return err
+		}},
+	}
+	throttled := &standby.Error{Kind: standby.Throttled, Code: "Throttling", Message: "Request was denied due to request throttling."}
+	for _, c := range calls {
+		s.Fail(c.method, 1, throttled)
+		expectCode(t, c.method+" told to fail", throttled.Code, throttled.Kind)(nil, c.call())
+		if c.method == "Standby" && s.State("i-b1") != "InService" {
+			t.Errorf("a failed Standby call moved i-b1 to %s", s.State("i-b1"))
 		}
-		other := s.Session
-		other.Region = "cn-beijing"
-		if got, err := s.AutoScaling.ScalingInstances(ctx, other, "", []string{"i-a1"}); err != nil || len(got) != 0 {
-			t.Errorf("in another region = %+v, %v; want none", got, err)
+		if err := c.call(); err != nil {
+			t.Errorf("after one failure of %s, the next call failed: %v", c.method, err)
 		}
-		// Undocumented: an empty answer, or InvalidScalingGroupId.NotFound.
-		got, err = s.AutoScaling.ScalingInstances(ctx, s.Session, "asg-gone", []string{"i-a1"})
-		if len(got) != 0 || err != nil && standby.AsError(err).Code != "InvalidScalingGroupId.NotFound" {
-			t.Errorf("scoped to a group that does not exist = %+v, %v", got, err)
+		if c.method == "Standby" && s.State("i-b1") != "Standby" {
+			t.Errorf("the Standby call after its failure left i-b1 %s", s.State("i-b1"))
 		}
-		var twenty []string
-		for i := range 20 {
-			twenty = append(twenty, fmt.Sprintf("i-many%03d", i*5))
-		}
-		if got, err := s.AutoScaling.ScalingInstances(ctx, s.Session, "asg-many", twenty); err != nil || len(got) != 20 {
-			t.Errorf("20 of a group of 120 = %d, %v", len(got), err)
-		}
-	})
-	t.Run("CountInstances", func(t *testing.T) {
-		s := newSubject(t, fleet())
-		for _, c := range []struct {
-			group, state string
-			want         int
-		}{{"asg-many", "", 120}, {"asg-many", "InService", 120}, {"asg-a", "", 4}, {"asg-a", "InService", 2}, {"asg-a", "Standby", 1}, {"asg-b", "Pending", 0}} {
-			if n, err := s.AutoScaling.CountInstances(ctx, s.Session, c.group, c.state); err != nil || n != c.want {
-				t.Errorf("CountInstances(%s, %q) = %d, %v; want %d", c.group, c.state, n, err, c.want)
-			}
-		}
-	})
-	t.Run("Standby and back", func(t *testing.T) {
-		s := newSubject(t, fleet())
-		enter := standby.StandbyCall{Action: standby.EnterStandby, ScalingGroupID: "asg-a", InstanceIDs: []string{"i-a1", "i-a2"}, ClientToken: "conformance-1"}
-		a, err := s.AutoScaling.Standby(ctx, s.Session, enter)
-		if err != nil || a.ScalingActivityID == "" || a.ScalingGroupID != "asg-a" || !slices.Equal(a.InstanceIDs, enter.InstanceIDs) || s.State("i-a1") != "Standby" {
-			t.Fatalf("EnterStandby = %+v, %v; i-a1 is %s", a, err, s.State("i-a1"))
-		}
-		// The same token and call: the same activity, nothing started.
-		again, err := s.AutoScaling.Standby(ctx, s.Session, enter)
-		if err != nil || again.ScalingActivityID != a.ScalingActivityID {
-			t.Errorf("the same call again = %+v, %v; want activity %s", again, err, a.ScalingActivityID)
-		}
-		// The same token for another call: refused.
-		other := enter
-		other.InstanceIDs = []string{"i-a1"}
-		expectCode(t, "the token of another call", "IdempotentParameterMismatch", standby.Conflict)(s.AutoScaling.Standby(ctx, s.Session, other))
-		exit := standby.StandbyCall{Action: standby.ExitStandby, ScalingGroupID: "asg-a", InstanceIDs: []string{"i-a1"}, ClientToken: "conformance-2"}
-		if _, err := s.AutoScaling.Standby(ctx, s.Session, exit); err != nil || s.State("i-a1") != "InService" {
-			t.Errorf("ExitStandby = %v; i-a1 is %s", err, s.State("i-a1"))
-		}
-	})
-	t.Run("Standby refusals", func(t *testing.T) {
-		s := newSubject(t, fleet())
-		call := func(group string, ids ...string) standby.StandbyCall {
-			return standby.StandbyCall{Action: standby.EnterStandby, ScalingGroupID: group, InstanceIDs: ids}
-		}
-		expectCode(t, "a Pending instance", "IncorrectInstanceStatus", standby.Conflict)(s.AutoScaling.Standby(ctx, s.Session, call("asg-a", "i-a4")))
-		expectCode(t, "an instance in Standby", "IncorrectInstanceStatus", standby.Conflict)(s.AutoScaling.Standby(ctx, s.Session, call("asg-a", "i-a3")))
-		expectCode(t, "an instance of another group", "InvalidInstanceId.NotFound", standby.NotFound)(s.AutoScaling.Standby(ctx, s.Session, call("asg-a", "i-b1")))
-		expectCode(t, "a group that does not exist", "InvalidScalingGroupId.NotFound", standby.NotFound)(s.AutoScaling.Standby(ctx, s.Session, call("asg-gone", "i-a1")))
-		if s.State("i-a1") != "InService" || s.State("i-a4") != "Pending" {
-			t.Errorf("a refused call changed something: i-a1 %s, i-a4 %s", s.State("i-a1"), s.State("i-a4"))
-		}
-	})
-	t.Run("ActivityStatuses", func(t *testing.T) {
-		s := newSubject(t, fleet())
-		a, err := s.AutoScaling.Standby(ctx, s.Session, standby.StandbyCall{Action: standby.EnterStandby, ScalingGroupID: "asg-b", InstanceIDs: []string{"i-b1"}, Async: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		final := ""
-		for poll := 0; poll < 5 && final != "Successful"; poll++ {
-			statuses, err := s.AutoScaling.ActivityStatuses(ctx, s.Session, []string{a.ScalingActivityID, "asa-nowhere"})
-			if err != nil || len(statuses) != 1 || statuses[0].ScalingActivityID != a.ScalingActivityID || !slices.Contains([]string{"InProgress", "Successful"}, statuses[0].StatusCode) {
-				t.Fatalf("poll %d = %+v, %v; want the activity alone, InProgress or Successful", poll, statuses, err)
-			}
-			final = statuses[0].StatusCode
-		}
-		if final != "Successful" {
-			t.Errorf("the activity is %s after 5 polls", final)
-		}
-	})
-	t.Run("error families", func(t *testing.T) {
-		errs := []*standby.Error{
-			{Kind: standby.Throttled, Code: "Throttling", Message: "Request was denied due to request throttling."},
-			{Kind: standby.Throttled, Code: "Throttling.User", Message: "Request was denied due to user flow control."},
-			{Kind: standby.Unavailable, Code: "ServiceUnavailable", Message: "The request has failed due to a temporary failure of the server."},
-			{Kind: standby.Unavailable, Code: "InternalError", Message: "The request processing has failed due to some unknown error."},
-			{Kind: standby.Forbidden, Code: "Forbidden.Unauthorized", Message: "A required authorization for the specified action is not supplied."},
-			{Kind: standby.Conflict, Code: "IncorrectScalingGroupStatus", Message: "The current status of the specified scaling group does not support this action."},
-			{Kind: standby.Invalid, Code: "InvalidParameter", Message: "The specified parameter is not valid."},
-		}
-		for _, method := range []string{"ScalingInstances", "CountInstances", "Standby", "ActivityStatuses"} {
-			for _, want := range errs {
-				s := newSubject(t, fleet())
-				s.Fail(method, 1, want)
-				var err error
-				switch method {
-				case "ScalingInstances":
-					_, err = s.AutoScaling.ScalingInstances(ctx, s.Session, "", []string{"i-a1"})
-				case "CountInstances":
-					_, err = s.AutoScaling.CountInstances(ctx, s.Session, "asg-a", "")
-				case "Standby":
-					_, err = s.AutoScaling.Standby(ctx, s.Session, standby.StandbyCall{Action: standby.EnterStandby, ScalingGroupID: "asg-a", InstanceIDs: []string{"i-a1"}})
-				case "ActivityStatuses":
-					_, err = s.AutoScaling.ActivityStatuses(ctx, s.Session, []string{"asa-1"})
-				}
-				expectCode(t, method+" answered "+want.Code, want.Code, want.Kind)(nil, err)
-				if method == "Standby" && s.State("i-a1") != "InService" {
-					t.Errorf("a failed EnterStandby changed i-a1 to %s", s.State("i-a1"))
-				}
-				// The failure was once: the next call succeeds.
-				if _, err := s.AutoScaling.CountInstances(ctx, s.Session, "asg-a", ""); err != nil {
-					t.Errorf("after one failure of %s, a call failed: %v", method, err)
-				}
-			}
-		}
-	})
+	}
 }
 
 // expectCode checks that a call failed with code, of kind.
