@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -20,8 +19,8 @@ import (
 	"ess-standby/handler"
 	"ess-standby/handler/ess"
 	"ess-standby/handler/essemu"
-	"ess-standby/handler/esstest"
 	"ess-standby/handler/fctest"
+	"ess-standby/handler/samples"
 	"ess-standby/handler/standby"
 )
 
@@ -29,31 +28,6 @@ var key = essemu.Key{ID: fctest.Secret("STS.NSampleAccessKey01"), Secret: fctest
 
 // TestMain checks, after every test, that no invocation logged a credential.
 func TestMain(m *testing.M) { os.Exit(fctest.CheckSecrets(m.Run())) }
-
-func sampleFiles(t *testing.T) map[string][]byte {
-	t.Helper()
-	paths, err := filepath.Glob("../events/*.json")
-	if err != nil || len(paths) == 0 {
-		t.Fatalf("no samples in ../events: %v", err)
-	}
-	files := map[string][]byte{}
-	for _, p := range paths {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		files[filepath.Base(p)] = b
-		if _, ok := esstest.Samples[filepath.Base(p)]; !ok {
-			t.Errorf("events/%s has no expectation in esstest.Samples", filepath.Base(p))
-		}
-	}
-	for name := range esstest.Samples {
-		if files[name] == nil {
-			t.Errorf("esstest.Samples expects events/%s, which does not exist", name)
-		}
-	}
-	return files
-}
 
 // Every sample in events/ through the handler, the real SDK and the
 // emulator: the answer, the calls, the resulting state and the log line.
@@ -65,13 +39,13 @@ func TestEverySampleEvent(t *testing.T) {
 	h := handler.New(handler.Config{MaxEventAge: handler.DefaultMaxEventAge, Now: func() time.Time { return essemu.SampleTime }}, newService(standby.Config{}, ess.New(ess.Config{Endpoint: endpoint})), slog.New(slog.NewJSONHandler(io.MultiWriter(logs, fctest.Logs()), nil)))
 	creds := standby.Credentials{AccessKeyID: key.ID, AccessKeySecret: key.Secret, SecurityToken: key.Token}
 
-	for name, payload := range sampleFiles(t) {
+	for _, sample := range samples.All(t) {
+		name, want := sample.Name, sample.Expect
 		t.Run(name, func(t *testing.T) {
 			emu.Reset()
-			want := esstest.Samples[name]
 			inv := standby.Invocation{RequestID: "req-" + name, Region: essemu.SampleRegion, Credentials: creds}
-			out := h.Invoke(context.Background(), inv, bytes.NewReader(payload))
-			got := esstest.Answer{HTTP: out.HTTP, Status: out.Status, Body: out.Body}
+			out := h.Invoke(context.Background(), inv, bytes.NewReader(sample.Payload))
+			got := samples.Response{HTTP: out.HTTP, Status: out.Status, Body: out.Body}
 			if out.Err != nil {
 				got.Code = out.Err.Code
 			}

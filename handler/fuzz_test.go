@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"ess-standby/handler"
-	"ess-standby/handler/fctest"
+	"ess-standby/handler/samples"
 	"ess-standby/handler/standby"
 	"ess-standby/handler/standby/standbytest"
 	"ess-standby/handler/trigger"
@@ -19,7 +19,7 @@ import (
 
 // fuzzSeeds adds every sample in events/ to a fuzz corpus, through add.
 func fuzzSeeds(f *testing.F, add func(raw []byte)) {
-	for _, s := range fctest.Samples(f, "../events") {
+	for _, s := range samples.Match(f, "*.json") {
 		add(s.Payload)
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -18,6 +17,7 @@ import (
 	"ess-standby/handler/ess"
 	"ess-standby/handler/essemu"
 	"ess-standby/handler/fctest"
+	"ess-standby/handler/samples"
 	"ess-standby/handler/standby"
 	"ess-standby/handler/standby/standbytest"
 )
@@ -96,11 +96,7 @@ func (w *world) calls(action string) []essemu.Call {
 
 func sample(t *testing.T, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile("../events/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return samples.Read(t, name)
 }
 
 // The same alarm, CloudEvent and timer event, each delivered three times,

@@ -5,21 +5,18 @@ package console
 import (
 	"bytes"
 	"log/slog"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
 
 	"ess-standby/handler"
 	"ess-standby/handler/essemu"
+	"ess-standby/handler/samples"
 	"ess-standby/handler/settings"
 )
 
 func TestRunShowsTheInstanceInStandby(t *testing.T) {
-	event, err := os.ReadFile("../../events/http-cms-alarm-alert.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	event := samples.Read(t, "http-cms-alarm-alert.json")
 	var out, logs bytes.Buffer
 	if err := Local(t.Context(), settings.Settings{Handler: handler.Config{MaxEventAge: handler.DefaultMaxEventAge}}, essemu.SampleTime, event, &out, slog.New(slog.NewJSONHandler(&logs, nil))); err != nil {
 		t.Fatalf("Run = %v\n%s", err, out.String())

@@ -3,12 +3,12 @@ package fcgo_test
 import (
 	"bytes"
 	"encoding/json"
-	"os"
 	"slices"
 	"strings"
 	"testing"
 
 	"ess-standby/handler"
+	"ess-standby/handler/samples"
 	"ess-standby/handler/standby"
 
 	fcevents "github.com/aliyun/fc-runtime-go-sdk/events"
@@ -25,10 +25,7 @@ import (
 //     multiValueHeaders), where fc-runtime-go-sdk's HTTPTriggerResponse has
 //     exactly FC's four.
 func TestAWSLambdaEventTypesDoNotFitFC(t *testing.T) {
-	event, err := os.ReadFile("../../events/http-query.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	event := samples.Read(t, "http-query.json")
 	var url awsevents.LambdaFunctionURLRequest
 	if err := json.Unmarshal(event, &url); err == nil || !strings.Contains(err.Error(), "timeEpoch") {
 		t.Errorf("LambdaFunctionURLRequest took FC's HTTP event (err %v): reconsider using it", err)

@@ -5,9 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/url"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
@@ -15,8 +13,8 @@ import (
 	"time"
 
 	"ess-standby/handler/essemu"
-	"ess-standby/handler/esstest"
 	"ess-standby/handler/fctest"
+	"ess-standby/handler/samples"
 )
 
 // binary is the real ess-standby, built once by TestMain.
@@ -49,7 +47,7 @@ func startFunctionWith(t *testing.T, groups []essemu.Group, env ...string) *func
 	}
 	f := &function{fc: fc, emu: essemu.NewServer([]essemu.Key{key}, groups...), logs: &fctest.Output{}}
 	f.cmd = exec.Command(binary)
-	f.cmd.Env = append([]string{"FC_RUNTIME_API=" + fc.Addr, "ESS_ENDPOINT=" + f.emu.URL, "FC_REGION=" + essemu.SampleRegion, esstest.SampleMaxEventAge()}, env...)
+	f.cmd.Env = append([]string{"FC_RUNTIME_API=" + fc.Addr, "ESS_ENDPOINT=" + f.emu.URL, "FC_REGION=" + essemu.SampleRegion, samples.MaxEventAgeSetting()}, env...)
 	f.cmd.Stdout = io.MultiWriter(f.logs, fctest.Logs())
 	f.cmd.Stderr = f.cmd.Stdout
 	if err := f.cmd.Start(); err != nil {
@@ -66,13 +64,13 @@ func startFunctionWith(t *testing.T, groups []essemu.Group, env ...string) *func
 
 // invoke sends one invocation with the role's credentials and returns the
 // answer as the caller of InvokeFunction (or the HTTP trigger) sees it.
-func (f *function) invoke(t *testing.T, requestID string, payload []byte, creds essemu.Key) esstest.Answer {
+func (f *function) invoke(t *testing.T, requestID string, payload []byte, creds essemu.Key) samples.Response {
 	t.Helper()
 	return f.invokeAs(t, fctest.Invocation{RequestID: requestID, Payload: payload, Timeout: 15 * time.Second}, creds)
 }
 
 // invokeAs sends inv, in the sample region, with creds.
-func (f *function) invokeAs(t *testing.T, inv fctest.Invocation, creds essemu.Key) esstest.Answer {
+func (f *function) invokeAs(t *testing.T, inv fctest.Invocation, creds essemu.Key) samples.Response {
 	t.Helper()
 	requestID := inv.RequestID
 	ctx, cancel := context.WithTimeout(context.Background(), inv.Timeout+5*time.Second)
@@ -88,7 +86,7 @@ func (f *function) invokeAs(t *testing.T, inv fctest.Invocation, creds essemu.Ke
 			t.Errorf("failed invocation says %q of type %q; want a message starting with the code", msg, code)
 		}
 		body, _ := json.Marshal(map[string]string{"Code": code, "Message": strings.TrimPrefix(msg, code+": ")})
-		return esstest.Answer{Code: code, Body: body}
+		return samples.Response{Code: code, Body: body}
 	}
 	var httpResp struct {
 		StatusCode int               `json:"statusCode"`
@@ -99,36 +97,23 @@ func (f *function) invokeAs(t *testing.T, inv fctest.Invocation, creds essemu.Ke
 		if httpResp.Headers["Content-Type"] != "application/json" {
 			t.Errorf("HTTP answer headers %v, want JSON", httpResp.Headers)
 		}
-		return esstest.Answer{HTTP: true, Status: httpResp.StatusCode, Body: []byte(httpResp.Body)}
+		return samples.Response{HTTP: true, Status: httpResp.StatusCode, Body: []byte(httpResp.Body)}
 	}
-	return esstest.Answer{Status: 200, Body: res.Body}
+	return samples.Response{Status: 200, Body: res.Body}
 }
 
 // The acceptance test of the go1 runtime: the built binary, started by FC's
-// runtime API, answers every file in events/ as esstest.Samples says, with
+// runtime API, answers every file in events/ as package samples says, with
 // exactly the expected calls, signed with the invocation's STS credentials.
 func TestEverySampleThroughTheGo1Runtime(t *testing.T) {
 	f := startFunction(t)
-	paths, _ := filepath.Glob("../../events/*.json")
-	if len(paths) != len(esstest.Samples) {
-		t.Errorf("%d files in events/, %d expectations in esstest.Samples", len(paths), len(esstest.Samples))
-	}
 	var ids []string
-	for _, path := range paths {
-		name := filepath.Base(path)
-		t.Run(name, func(t *testing.T) {
-			want, ok := esstest.Samples[name]
-			if !ok {
-				t.Fatalf("no expectation for events/%s", name)
-			}
-			payload, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
+	for _, sample := range samples.All(t) {
+		t.Run(sample.Name, func(t *testing.T) {
 			f.emu.Reset()
-			id := "e2e-" + strings.TrimSuffix(name, ".json")
+			id := "e2e-" + strings.TrimSuffix(sample.Name, ".json")
 			ids = append(ids, id)
-			for _, diff := range want.Check(f.invoke(t, id, payload, key), f.emu, key) {
+			for _, diff := range sample.Expect.Check(f.invoke(t, id, sample.Payload, key), f.emu, key) {
 				t.Error(diff)
 			}
 		})

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"ess-standby/handler/essemu"
-	"ess-standby/handler/esstest"
 	"ess-standby/handler/fctest"
+	"ess-standby/handler/samples"
 )
 
 // wave is a group of n InService instances, and a spot interruption for
@@ -108,7 +108,7 @@ func TestMinInServiceHoldsThroughTheGo1Runtime(t *testing.T) {
 			if tt.slowReads > 0 {
 				f.emu.Inject(essemu.Fault{Action: "DescribeScalingInstances", Delay: tt.slowReads})
 			}
-			answers := make([]esstest.Answer, tt.requests)
+			answers := make([]samples.Response, tt.requests)
 			var wg sync.WaitGroup
 			for i := range tt.requests {
 				wg.Go(func() {

@@ -20,8 +20,8 @@ import (
 	"time"
 
 	"ess-standby/handler/essemu"
-	"ess-standby/handler/esstest"
 	"ess-standby/handler/fctest"
+	"ess-standby/handler/samples"
 )
 
 // binary is the real ess-standby, with bootstrap beside it, built by TestMain.
@@ -54,7 +54,7 @@ func startServerWith(t testing.TB, env []string, groups ...essemu.Group) *server
 	s := &server{emu: essemu.NewServer([]essemu.Key{key}, groups...), out: &fctest.Output{},
 		http: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: concurrent}}}
 	s.cmd = exec.Command(filepath.Join(filepath.Dir(binary), "bootstrap"))
-	s.cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "FC_CUSTOM_LISTEN_PORT=0", "ESS_ENDPOINT=" + s.emu.URL, "FC_REGION=" + essemu.SampleRegion, esstest.SampleMaxEventAge()}, env...)
+	s.cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "FC_CUSTOM_LISTEN_PORT=0", "ESS_ENDPOINT=" + s.emu.URL, "FC_REGION=" + essemu.SampleRegion, samples.MaxEventAgeSetting()}, env...)
 	s.cmd.Stdout = io.MultiWriter(s.out, fctest.Logs())
 	s.cmd.Stderr = s.cmd.Stdout
 	if err := s.cmd.Start(); err != nil {
@@ -106,7 +106,7 @@ func (s *server) do(t *testing.T, r *http.Request) (*http.Response, []byte) {
 }
 
 // invokeAnswer reads /invoke's answer as the caller of InvokeFunction sees it.
-func invokeAnswer(t *testing.T, resp *http.Response, body []byte) esstest.Answer {
+func invokeAnswer(t *testing.T, resp *http.Response, body []byte) samples.Response {
 	t.Helper()
 	if resp.StatusCode != 200 {
 		var e struct{ Code string }
@@ -114,34 +114,25 @@ func invokeAnswer(t *testing.T, resp *http.Response, body []byte) esstest.Answer
 		if resp.StatusCode != 404 || resp.Header.Get("x-fc-status") != "404" {
 			t.Errorf("a failed invocation answered %d, x-fc-status %q; want 404 and x-fc-status: 404", resp.StatusCode, resp.Header.Get("x-fc-status"))
 		}
-		return esstest.Answer{Code: e.Code, Body: body}
+		return samples.Response{Code: e.Code, Body: body}
 	}
 	var httpResp struct {
 		StatusCode int    `json:"statusCode"`
 		Body       string `json:"body"`
 	}
 	if json.Unmarshal(body, &httpResp) == nil && httpResp.StatusCode != 0 {
-		return esstest.Answer{HTTP: true, Status: httpResp.StatusCode, Body: []byte(httpResp.Body)}
+		return samples.Response{HTTP: true, Status: httpResp.StatusCode, Body: []byte(httpResp.Body)}
 	}
-	return esstest.Answer{Status: 200, Body: body}
+	return samples.Response{Status: 200, Body: body}
 }
 
 func TestEverySampleThroughPostInvoke(t *testing.T) {
 	s := startServer(t)
-	paths, _ := filepath.Glob("../../events/*.json")
-	if len(paths) != len(esstest.Samples) {
-		t.Errorf("%d files in events/, %d expectations", len(paths), len(esstest.Samples))
-	}
-	for _, path := range paths {
-		name := filepath.Base(path)
-		t.Run(name, func(t *testing.T) {
-			payload, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
+	for _, sample := range samples.All(t) {
+		t.Run(sample.Name, func(t *testing.T) {
 			s.emu.Reset()
-			resp, body := s.do(t, invokeRequest(t, s.base, "serve-"+name, string(payload)))
-			for _, diff := range esstest.Samples[name].Check(invokeAnswer(t, resp, body), s.emu, key) {
+			resp, body := s.do(t, invokeRequest(t, s.base, "serve-"+sample.Name, string(sample.Payload)))
+			for _, diff := range sample.Expect.Check(invokeAnswer(t, resp, body), s.emu, key) {
 				t.Error(diff)
 			}
 		})
@@ -153,14 +144,9 @@ func TestEverySampleThroughPostInvoke(t *testing.T) {
 // custom runtime passes them through unchanged.
 func TestHTTPTriggerRequestsPassedThrough(t *testing.T) {
 	s := startServer(t)
-	paths, _ := filepath.Glob("../../events/http-*.json")
-	for _, path := range paths {
-		name := filepath.Base(path)
+	for _, sample := range samples.Match(t, "http-*.json") {
+		name := sample.Name
 		t.Run(name, func(t *testing.T) {
-			raw, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
 			var ev struct {
 				Headers         map[string]string
 				QueryParameters map[string]string
@@ -168,7 +154,7 @@ func TestHTTPTriggerRequestsPassedThrough(t *testing.T) {
 				IsBase64Encoded bool
 				RequestContext  struct{ HTTP struct{ Method, Path string } }
 			}
-			if err := json.Unmarshal(raw, &ev); err != nil {
+			if err := json.Unmarshal(sample.Payload, &ev); err != nil {
 				t.Fatal(err)
 			}
 			body := []byte(ev.Body)
@@ -195,8 +181,8 @@ func TestHTTPTriggerRequestsPassedThrough(t *testing.T) {
 			if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
 				t.Errorf("Content-Type %q", ct)
 			}
-			got := esstest.Answer{HTTP: true, Status: resp.StatusCode, Body: answer}
-			for _, diff := range esstest.Samples[name].Check(got, s.emu, key) {
+			got := samples.Response{HTTP: true, Status: resp.StatusCode, Body: answer}
+			for _, diff := range sample.Expect.Check(got, s.emu, key) {
 				t.Error(diff)
 			}
 		})
@@ -286,10 +272,7 @@ func TestConcurrentRedeliveriesStartOneActivity(t *testing.T) {
 	s := startServer(t)
 	for _, name := range []string{"http-cms-alarm-alert.json", "eventbridge-ecs-statechange.json", "timer.json"} {
 		t.Run(name, func(t *testing.T) {
-			payload, err := os.ReadFile("../../events/" + name)
-			if err != nil {
-				t.Fatal(err)
-			}
+			payload := samples.Read(t, name)
 			s.emu.Reset()
 			answers := make([]string, 3)
 			var wg sync.WaitGroup

@@ -1,10 +1,9 @@
 package trigger
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
 
+	"ess-standby/handler/samples"
 	"ess-standby/handler/standby"
 )
 
@@ -12,13 +11,9 @@ import (
 // own work on an event, before any call.
 func BenchmarkDecode(b *testing.B) {
 	svc := standby.New(standby.Config{}, nil)
-	paths, _ := filepath.Glob("../../events/*.json")
-	for _, path := range paths {
-		payload, err := os.ReadFile(path)
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Run(filepath.Base(path), func(b *testing.B) {
+	for _, sample := range samples.Match(b, "*.json") {
+		payload := sample.Payload
+		b.Run(sample.Name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				d := Decode(payload)

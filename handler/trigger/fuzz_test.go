@@ -7,13 +7,13 @@ import (
 	"strings"
 	"testing"
 
-	"ess-standby/handler/fctest"
+	"ess-standby/handler/samples"
 	"ess-standby/handler/standby"
 )
 
 // seeds adds every sample in events/ to a fuzz corpus, through add.
 func seeds(f *testing.F, add func(raw []byte)) {
-	for _, s := range fctest.Samples(f, "../../events") {
+	for _, s := range samples.Match(f, "*.json") {
 		add(s.Payload)
 	}
 }

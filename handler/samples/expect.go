@@ -1,7 +1,9 @@
-// Package esstest says what each file in events/ must lead to when the
-// function runs it against the Auto Scaling emulator's sample fleet, for
-// the in-process tests and the end-to-end tests of the built binary alike.
-package esstest
+// Package samples reads the files of events/, the payloads the cloud's
+// documentation prints, and says what each must lead to when the function
+// runs it against the Auto Scaling emulator's sample fleet: the in-process
+// tests and the end-to-end tests of the built binary check every file
+// against one table.
+package samples
 
 import (
 	"cmp"
@@ -31,8 +33,8 @@ type Expectation struct {
 // Every request reads its instances' state before it acts.
 var lookupAndEnter = []string{"DescribeScalingInstances", "EnterStandby"}
 
-// Samples maps each file name in events/ to its expectation.
-var Samples = map[string]Expectation{
+// expected maps each file name in events/ to its expectation.
+var expected = map[string]Expectation{
 	"direct-request.json":              {Trigger: "direct", Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1ecr7go2go9kq3m1a", "i-bp1ecr7go2go9kq3m1b"}},
 	"direct-request-lookup.json":       {Trigger: "direct", Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1hh2ka9xr7wq4t5n0a"}},
 	"direct-request-two-groups.json":   {Trigger: "direct", Status: 200, Calls: []string{"DescribeScalingInstances", "EnterStandby", "EnterStandby"}, Standby: []string{"i-bp1ecr7go2go9kq3m1c", "i-bp1hh2ka9xr7wq4t5n0b", "eci-bp1hh2ka9xr7wq4t5n0c"}, Skipped: []string{"i-bp1ecr7go2go9kq3m1c"}},
@@ -115,17 +117,18 @@ var Samples = map[string]Expectation{
 	"fc-timer-readme.json":   {Trigger: "timer", Status: 200, Ignored: true},
 }
 
-// Answer is a function's answer to a sample, however it travelled.
-type Answer struct {
+// Response is what the function's caller received for a sample, however
+// it travelled.
+type Response struct {
 	HTTP   bool   // an HTTP response
 	Status int    // its status; 0 for a failed event invocation, which has none
 	Code   string // the error code, for a failed event invocation
 	Body   []byte // the JSON answer
 }
 
-// Check compares an answer, and what the emulator saw, with the
+// Check compares a response, and what the emulator saw, with the
 // expectation. It returns every difference; none means the sample passed.
-func (e Expectation) Check(got Answer, s *essemu.Server, key essemu.Key) []string {
+func (e Expectation) Check(got Response, s *essemu.Server, key essemu.Key) []string {
 	var diffs []string
 	bad := func(format string, args ...any) { diffs = append(diffs, fmt.Sprintf(format, args...)) }
 	var body struct {
@@ -191,10 +194,10 @@ func (e Expectation) Check(got Answer, s *essemu.Server, key essemu.Key) []strin
 	return diffs
 }
 
-// SampleMaxEventAge is the MAX_EVENT_AGE setting with which a process on
+// MaxEventAgeSetting is the MAX_EVENT_AGE setting with which a process on
 // the real clock judges the samples' ages as if it were SampleTime, under
 // the default hour: a sample's age now, less the time since SampleTime, is
 // its age then.
-func SampleMaxEventAge() string {
+func MaxEventAgeSetting() string {
 	return "MAX_EVENT_AGE=" + (time.Since(essemu.SampleTime) + time.Hour).Round(time.Second).String()
 }
