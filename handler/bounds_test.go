@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"ess-standby/handler"
-	"ess-standby/handler/fctest"
+	"ess-standby/handler/samples"
 	"ess-standby/handler/standby"
 )
 
@@ -18,7 +18,7 @@ import (
 // refusal, no call, a small answer and log line, and a bounded cost.
 func TestHostileInputsThroughTheFunction(t *testing.T) {
 	const limit = 10 << 20
-	for name, payload := range fctest.Hostile() {
+	for name, payload := range samples.Hostile() {
 		t.Run(name, func(t *testing.T) {
 			f := newFake()
 			var logs bytes.Buffer

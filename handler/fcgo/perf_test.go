@@ -72,7 +72,7 @@ func BenchmarkFunctions(b *testing.B) {
 		p.size = st.Size()
 	}
 
-	emu := essemu.NewTLSServer([]essemu.Key{key}, essemu.SampleFleet()...)
+	emu := essemu.NewTLSServer([]essemu.Key{fctest.Key}, essemu.SampleFleet()...)
 	defer emu.Close()
 	certFile := filepath.Join(dir, "emulator.pem")
 	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: emu.Certificate().Raw}), 0o644); err != nil {
@@ -178,7 +178,7 @@ func (r *running) invoke(b testing.TB, id string, payload []byte) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	res, err := r.fc.Invoke(ctx, fctest.Invocation{RequestID: id + "-" + strconv.Itoa(r.cmd.Process.Pid), Payload: payload, Region: essemu.SampleRegion,
-		AccessKeyID: key.ID, AccessKeySecret: key.Secret, SecurityToken: key.Token})
+		AccessKeyID: fctest.Key.ID, AccessKeySecret: fctest.Key.Secret, SecurityToken: fctest.Key.Token})
 	if err != nil || !res.OK {
 		b.Fatalf("%s: %v %s", r.cmd.Path, err, res.Body)
 	}
@@ -217,7 +217,7 @@ func serveUnderLoad(b *testing.B, binary string, env []string) (rssKiB, errors i
 	for i := range 200 {
 		fleet.Instances = append(fleet.Instances, essemu.Instance{ID: fmt.Sprintf("i-bp1bulk%06d", i), LifecycleState: essemu.InService})
 	}
-	emu := essemu.NewServer([]essemu.Key{key}, fleet)
+	emu := essemu.NewServer([]essemu.Key{fctest.Key}, fleet)
 	defer emu.Close()
 	out := &fctest.Output{}
 	cmd := exec.Command(binary, "serve")
@@ -263,7 +263,7 @@ func newCaller(conns int) caller {
 func (c caller) invoke(base, requestID, body string) bool {
 	req, _ := http.NewRequest(http.MethodPost, base+"/invoke", strings.NewReader(body))
 	for k, v := range map[string]string{"x-fc-request-id": requestID, "x-fc-region": essemu.SampleRegion, "x-fc-control-path": "/invoke",
-		"x-fc-access-key-id": key.ID, "x-fc-access-key-secret": key.Secret, "x-fc-security-token": key.Token, "x-fc-function-timeout": "30"} {
+		"x-fc-access-key-id": fctest.Key.ID, "x-fc-access-key-secret": fctest.Key.Secret, "x-fc-security-token": fctest.Key.Token, "x-fc-function-timeout": "30"} {
 		req.Header.Set(k, v)
 	}
 	resp, err := c.http.Do(req)

@@ -78,8 +78,8 @@ func BenchmarkServer(b *testing.B) {
 // multiplies memory: go test -run '^$' -bench SlowClients ./handler/fcserver/
 func BenchmarkSlowClients(b *testing.B) {
 	const clients = 2000
-	s := startServer(b)
-	addr := strings.TrimPrefix(s.base, "http://")
+	s := startServer(b, nil)
+	addr := strings.TrimPrefix(s.URL, "http://")
 	for i := range clients {
 		conn, err := net.Dial("tcp", addr)
 		if err != nil {
@@ -89,13 +89,13 @@ func BenchmarkSlowClients(b *testing.B) {
 		fmt.Fprintf(conn, "POST /standby HTTP/1.1\r\nHost: fc\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n"+
 			"x-fc-request-id: slow-%d\r\nx-fc-function-timeout: 600\r\n\r\n{\"InstanceIds\":", i)
 	}
-	for deadline := time.Now().Add(time.Minute); strings.Count(s.out.String(), "FC Invoke Start RequestId: slow-") < clients; {
+	for deadline := time.Now().Add(time.Minute); strings.Count(s.Logs.String(), "FC Invoke Start RequestId: slow-") < clients; {
 		if time.Now().After(deadline) {
-			b.Fatalf("only %d of %d requests reached the server", strings.Count(s.out.String(), "FC Invoke Start RequestId: slow-"), clients)
+			b.Fatalf("only %d of %d requests reached the server", strings.Count(s.Logs.String(), "FC Invoke Start RequestId: slow-"), clients)
 		}
 		time.Sleep(50 * time.Millisecond) // polling a count of log lines; nothing else to wait on
 	}
-	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.Cmd.Process.Pid))
 	if err != nil {
 		b.Fatalf("no /proc here: %v", err)
 	}
@@ -120,13 +120,13 @@ func BenchmarkConcurrentInvocations(b *testing.B) {
 	for i := range n {
 		g.Instances = append(g.Instances, essemu.Instance{ID: fmt.Sprintf("i-bp1many%06d", i), LifecycleState: essemu.InService})
 	}
-	s := startServer(b, g)
+	s := startServer(b, nil, g)
 	caller := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: n, MaxConnsPerHost: n}}
 	var wg sync.WaitGroup
 	var failed atomic.Int64
 	for i := range n {
 		wg.Go(func() {
-			r := invokeRequest(b, s.base, fmt.Sprint("many-", i), fmt.Sprintf(`{"ScalingGroupId":%q,"InstanceIds":["i-bp1many%06d"]}`, g.ID, i))
+			r := invokeRequest(b, s.URL, fmt.Sprint("many-", i), fmt.Sprintf(`{"ScalingGroupId":%q,"InstanceIds":["i-bp1many%06d"]}`, g.ID, i))
 			r.Header.Set("x-fc-function-timeout", "120")
 			resp, err := caller.Do(r)
 			if err != nil {
@@ -141,14 +141,14 @@ func BenchmarkConcurrentInvocations(b *testing.B) {
 		})
 	}
 	wg.Wait()
-	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.Cmd.Process.Pid))
 	if err != nil {
 		b.Fatal(err)
 	}
 	m := regexp.MustCompile(`VmHWM:\s+(\d+) kB`).FindSubmatch(status)
 	kib, _ := strconv.Atoi(string(m[1]))
 	b.ReportMetric(float64(kib)/1024, "VmHWM-MiB")
-	b.ReportMetric(float64(s.emu.NewConnections()), "ESS-conns")
-	b.ReportMetric(float64(s.emu.MostAtOnce()), "ESS-calls-at-once")
+	b.ReportMetric(float64(s.Emu.NewConnections()), "ESS-conns")
+	b.ReportMetric(float64(s.Emu.MostAtOnce()), "ESS-calls-at-once")
 	b.ReportMetric(float64(failed.Load()), "failed")
 }

@@ -24,7 +24,7 @@ import (
 	"ess-standby/handler/standby"
 )
 
-var key = essemu.Key{ID: fctest.Secret("STS.NServerKey0000001"), Secret: fctest.Secret("server-secret+/="), Token: fctest.Secret("CAIS-server-token+/=")}
+var key = fctest.Key
 
 const concurrent = 200
 
@@ -37,19 +37,12 @@ func bulkFleet() essemu.Group {
 	return g
 }
 
-// invokeRequest is an event invocation as FC's custom runtime sends it.
+// invokeRequest is an event invocation as FC's custom runtime sends it,
+// with the role's credentials.
 func invokeRequest(t testing.TB, base, requestID, payload string) *http.Request {
 	t.Helper()
-	r, err := http.NewRequest(http.MethodPost, base+"/invoke", strings.NewReader(payload))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range map[string]string{"x-fc-request-id": requestID, "x-fc-region": essemu.SampleRegion, "x-fc-access-key-id": key.ID,
-		"x-fc-access-key-secret": key.Secret, "x-fc-security-token": key.Token, "x-fc-function-timeout": "30", "x-fc-control-path": "/invoke",
-		"Content-Type": "application/octet-stream"} {
-		r.Header.Set(k, v)
-	}
-	return r
+	return fctest.InvokeRequest(t, base, fctest.Invocation{RequestID: requestID, Payload: []byte(payload), Region: essemu.SampleRegion,
+		AccessKeyID: key.ID, AccessKeySecret: key.Secret, SecurityToken: key.Token})
 }
 
 // inProcess is server mode served in this process, with the emulator

@@ -17,6 +17,15 @@ import (
 	"ess-standby/handler/essemu"
 )
 
+// group is a group of n InService instances i-<name>0000, i-<name>0001, ...
+func group(name string, n int) essemu.Group {
+	g := essemu.Group{ID: "asg-" + name, Region: essemu.SampleRegion}
+	for i := range n {
+		g.Instances = append(g.Instances, essemu.Instance{ID: fmt.Sprintf("i-%s%04d", name, i), LifecycleState: essemu.InService})
+	}
+	return g
+}
+
 // BenchmarkStorm drives the built server (the custom runtime's build, as
 // s.yaml deploys it, MIN_IN_SERVICE=50%) with storms, against the emulator
 // answering every Auto Scaling call 50 ms late:
@@ -72,16 +81,16 @@ func storm(b *testing.B, g essemu.Group, n int, request func(i int) *http.Reques
 	var enter, reads, calls, failed, inService, peak int
 	for b.Loop() {
 		b.StopTimer()
-		s := startServerWith(b, []string{"MIN_IN_SERVICE=50%", "MAX_INSTANCES=100"}, g)
+		s := startServer(b, []string{"MIN_IN_SERVICE=50%", "MAX_INSTANCES=100"}, g)
 		caller := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: n, MaxConnsPerHost: n}}
-		s.emu.Inject(essemu.Fault{Action: "*", Delay: 50 * time.Millisecond})
+		s.Emu.Inject(essemu.Fault{Action: "*", Delay: 50 * time.Millisecond})
 		b.StartTimer()
 		took := make([]time.Duration, n)
 		statuses := make([]int, n)
 		var wg sync.WaitGroup
 		for i := range n {
 			r := request(i)
-			r.URL, _ = url.Parse(s.base + r.URL.Path)
+			r.URL, _ = url.Parse(s.URL + r.URL.Path)
 			r.Host = r.URL.Host
 			wg.Go(func() {
 				t0 := time.Now()
@@ -97,7 +106,7 @@ func storm(b *testing.B, g essemu.Group, n int, request func(i int) *http.Reques
 		wg.Wait()
 		latencies = append(latencies, took...)
 		enter, reads, calls, failed, inService = 0, 0, 0, 0, 0
-		for _, c := range s.emu.Calls() {
+		for _, c := range s.Emu.Calls() {
 			calls++
 			switch c.Action {
 			case "EnterStandby":
@@ -111,8 +120,8 @@ func storm(b *testing.B, g essemu.Group, n int, request func(i int) *http.Reques
 				failed++
 			}
 		}
-		inService = s.emu.InState(essemu.InService)
-		status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+		inService = s.Emu.InState(essemu.InService)
+		status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.Cmd.Process.Pid))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -120,8 +129,8 @@ func storm(b *testing.B, g essemu.Group, n int, request func(i int) *http.Reques
 		kib, _ := strconv.Atoi(string(m[1]))
 		peak = max(peak, kib)
 		caller.CloseIdleConnections()
-		s.cmd.Process.Kill()
-		s.cmd.Wait()
+		s.Cmd.Process.Kill()
+		s.Cmd.Wait()
 	}
 	slices.Sort(latencies)
 	b.ReportMetric(float64(enter), "EnterStandby-calls")

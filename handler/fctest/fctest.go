@@ -1,7 +1,13 @@
-// Package fctest emulates FC's runtime API (the go1 runtime's
-// /2020-11-11/runtime/invocation endpoints), so tests can drive the real
-// fc.Start loop of fc-runtime-go-sdk, in-process or in a built binary.
+// Package fctest stands in for FC in tests: it builds the function's code
+// directory as FC runs it (Build, Main), runs the binary in either runtime
+// in front of the Auto Scaling emulator and delivers invocations as FC does
+// (Start, Function: the one harness of both end-to-end suites, whose shared
+// scenarios are Scenarios), and reads the logs as Log Service would, which
+// must never hold a credential (Output, Secret, CheckSecrets).
 //
+// For the go1 runtime it emulates FC's runtime API (the
+// /2020-11-11/runtime/invocation endpoints), so tests drive the real
+// fc.Start loop of fc-runtime-go-sdk, in-process or in a built binary.
 // The SDK polls /next again as soon as it receives an invocation and spins
 // without backoff if /next fails, so /next blocks until an invocation is
 // queued, and the server must outlive the function process it serves.

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"ess-standby/handler/fctest"
+	"ess-standby/handler/samples"
 	"ess-standby/handler/standby"
 )
 
@@ -51,7 +51,7 @@ func allocated(f func()) uint64 {
 // before any is kept or reported.
 func TestHostileInputsAreCheap(t *testing.T) {
 	const limit = 10 << 20
-	for name, payload := range fctest.Hostile() {
+	for name, payload := range samples.Hostile() {
 		t.Run(name, func(t *testing.T) {
 			var err error
 			n := allocated(func() { err = readHostile(name, payload) })
@@ -72,7 +72,7 @@ func TestHostileInputsAreCheap(t *testing.T) {
 // each decoder, the bytes it allocates (B/op): an upper bound of its peak
 // memory above idle.
 func BenchmarkHostileInputs(b *testing.B) {
-	for name, payload := range fctest.Hostile() {
+	for name, payload := range samples.Hostile() {
 		b.Run(strings.NewReplacer(" ", "_", ":", "").Replace(name), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {

@@ -1,0 +1,310 @@
+package fctest
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"ess-standby/handler/essemu"
+	"ess-standby/handler/samples"
+)
+
+// Scenarios run the built binary in rt through what both runtimes must do
+// alike: every sample, the failures of a call, and the storms. Each is its
+// own subtest, on its own process. The runtime's own suite (handler/fcgo,
+// handler/fcserver) runs them, beside what only its runtime does.
+func Scenarios(t *testing.T, binary string, rt Runtime) {
+	for _, s := range scenarios {
+		t.Run(s.name, func(t *testing.T) { s.run(t, binary, rt) })
+	}
+}
+
+var scenarios = []struct {
+	name string
+	run  func(t *testing.T, binary string, rt Runtime)
+}{
+	{"EverySample", everySample},
+	{"Failures", failures},
+	{"ARetryFinishesAStorm", retryFinishesAStorm},
+	{"OneEventDoesNotBlockABatch", oneEventDoesNotBlockABatch},
+	{"MinInServiceHolds", minInServiceHolds},
+	{"ConcurrentRedeliveriesStartOneActivity", concurrentRedeliveries},
+	{"ConcurrentDuplicatesAnswerSuccess", concurrentDuplicates},
+}
+
+// everySample: the built binary answers every file in events/ as package
+// samples says, with exactly the expected calls, signed with the
+// invocation's STS credentials, and one log line each.
+func everySample(t *testing.T, binary string, rt Runtime) {
+	f := Start(t, binary, rt, nil)
+	var ids []string
+	for _, sample := range samples.All(t) {
+		t.Run(sample.Name, func(t *testing.T) {
+			f.Emu.Reset()
+			id := "e2e-" + strings.TrimSuffix(sample.Name, ".json")
+			ids = append(ids, id)
+			for _, diff := range sample.Expect.Check(f.Invoke(t, Invocation{RequestID: id, Payload: sample.Payload}, Key), f.Emu, Key) {
+				t.Error(diff)
+			}
+		})
+	}
+	f.Stop(t)
+	checkInvocations(t, f, ids)
+}
+
+// failures: what the role, RAM and Auto Scaling may answer, each with its
+// code and the calls it costs.
+func failures(t *testing.T, binary string, rt Runtime) {
+	f := Start(t, binary, rt, nil)
+	payload := []byte(`{"ScalingGroupId":"asg-bp1fo0dbtsbmqa9h5dl3","InstanceIds":["i-bp1ecr7go2go9kq3m1a"]}`)
+	tests := []struct {
+		name      string
+		creds     essemu.Key
+		inject    func()
+		wantCode  string // empty: the invocation succeeds
+		wantCalls int
+	}{
+		{"no role attached", essemu.Key{}, nil, "MissingCredentials", 0},
+		{"wrong secret", essemu.Key{ID: Key.ID, Secret: "not-the-secret", Token: Key.Token}, nil, "SignatureDoesNotMatch", 1},
+		{"RAM says no: final, never retried", Key, func() { f.Emu.Fail("EnterStandby", 1, 403, "Forbidden.Unauthorized", "no") }, "Forbidden.Unauthorized", 2},
+		// Read again: still InService, so the refusal stands.
+		{"instance busy: final", Key, func() { f.Emu.Fail("EnterStandby", 1, 400, "IncorrectInstanceStatus", "busy") }, "IncorrectInstanceStatus", 3},
+		{"throttled once, then through", Key, func() {
+			f.Emu.Fail("EnterStandby", 1, 400, "Throttling", "Request was denied due to request throttling.")
+		}, "", 3},
+	}
+	var ids []string
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f.Emu.Reset()
+			if tt.inject != nil {
+				tt.inject()
+			}
+			id := "e2e-fail-" + strings.ReplaceAll(strings.Fields(tt.name)[0]+"-"+strings.Fields(tt.name)[1], ":", "")
+			ids = append(ids, id)
+			got := f.Invoke(t, Invocation{RequestID: id, Payload: payload}, tt.creds)
+			if got.Code != tt.wantCode {
+				t.Errorf("answer %s, want code %q", got.Body, tt.wantCode)
+			}
+			if n := len(f.Emu.Calls()); n != tt.wantCalls {
+				t.Errorf("%d calls reached Auto Scaling, want %d", n, tt.wantCalls)
+			}
+			want := essemu.InService
+			if tt.wantCode == "" {
+				want = essemu.Standby
+			}
+			if in, _ := f.Emu.Instance("i-bp1ecr7go2go9kq3m1a"); in.LifecycleState != want {
+				t.Errorf("the instance is %s, want %s", in.LifecycleState, want)
+			}
+		})
+	}
+	f.Stop(t)
+	if strings.Contains(f.Logs.String(), "not-the-secret") {
+		t.Error("the function printed the wrong secret it was given")
+	}
+	checkInvocations(t, f, ids)
+}
+
+// checkInvocations: one invocation log line for each request, no other.
+func checkInvocations(t *testing.T, f *Function, requestIDs []string) {
+	t.Helper()
+	seen := f.Invocations()
+	slices.Sort(seen)
+	slices.Sort(requestIDs)
+	if !slices.Equal(seen, requestIDs) {
+		t.Errorf("invocation log lines for %v, want one for each of %v", seen, requestIDs)
+	}
+}
+
+// wave is a group of n InService instances, and a spot interruption for
+// each, as EventBridge delivers them, dated at the samples' time.
+func wave(id string, n int) (essemu.Group, []string) {
+	g := essemu.Group{ID: id, Region: essemu.SampleRegion}
+	var events []string
+	for i := range n {
+		instance := fmt.Sprintf("i-%s%04d", strings.TrimPrefix(id, "asg-")[:8], i)
+		g.Instances = append(g.Instances, essemu.Instance{ID: instance, LifecycleState: essemu.InService})
+		events = append(events, spotEvent(fmt.Sprintf("%s-%d", id, i), instance))
+	}
+	return g, events
+}
+
+func spotEvent(id, instance string) string {
+	return fmt.Sprintf(`{"specversion":"1.0","id":%q,"source":"acs.ecs","type":"ecs:Instance:PreemptibleInstanceInterruption","time":%q,"aliyunregionid":"cn-hangzhou","data":{"instanceId":%q,"action":"delete"}}`,
+		id, essemu.SampleTime.Add(-time.Minute).Format(time.RFC3339), instance)
+}
+
+// retryFinishesAStorm: a storm's batch of 40 spot interruptions, the
+// second call throttled until the invocation gives up. The invocation
+// fails, naming what is left; FC's retry of it finishes the job, and no
+// token names two sets.
+func retryFinishesAStorm(t *testing.T, binary string, rt Runtime) {
+	g, events := wave("asg-bp1wave0000000001", 40)
+	f := Start(t, binary, rt, []essemu.Group{g})
+	f.Emu.Inject(essemu.Fault{Action: "EnterStandby", After: 1, Status: 400, Code: "Throttling.User", Message: "Request was denied due to user flow control."})
+	batch := []byte("[" + strings.Join(events, ",") + "]")
+	first := f.Invoke(t, Invocation{RequestID: "wave", Payload: batch, Timeout: 2 * time.Second}, Key)
+	if first.Code != "Throttling.User" || !strings.Contains(string(first.Body), "20 of 40 instances are left to retry") {
+		t.Fatalf("the first delivery answered %s", first.Body)
+	}
+	f.Emu.ClearFaults()
+	retry := f.Invoke(t, Invocation{RequestID: "wave", RetryCount: 1, Payload: batch, Timeout: 10 * time.Second}, Key)
+	var a struct{ InstanceIds []string }
+	if json.Unmarshal(retry.Body, &a); retry.Code != "" || len(a.InstanceIds) != 40 {
+		t.Fatalf("the retry answered %s", retry.Body)
+	}
+	tokens := map[string]string{}
+	for _, c := range f.Emu.Calls() {
+		if c.Action != "EnterStandby" {
+			continue
+		}
+		set := fmt.Sprint(c.Params["InstanceId.1"], c.Params["InstanceId.20"])
+		if prev, ok := tokens[c.Params.Get("ClientToken")]; ok && prev != set || c.Code == "IdempotentParameterMismatch" {
+			t.Errorf("token %s named %s and %s (%s)", c.Params.Get("ClientToken"), prev, set, c.Code)
+		}
+		tokens[c.Params.Get("ClientToken")] = set
+	}
+	if standby := f.Emu.InState(essemu.Standby); standby != 40 {
+		t.Errorf("%d of 40 in Standby after the retry", standby)
+	}
+	f.Stop(t)
+}
+
+// oneEventDoesNotBlockABatch: a batch as the ecs-events rule delivers it:
+// one event for a group the function must not touch, one it does not
+// read, one of an undocumented state, beside one it acts on. That one
+// drains; the invocation succeeds; the log line says, at ERROR, what was
+// refused (the undocumented state is ignored).
+func oneEventDoesNotBlockABatch(t *testing.T, binary string, rt Runtime) {
+	f := Start(t, binary, rt, nil, "ALLOWED_SCALING_GROUP_IDS="+essemu.WebGroup)
+	batch := "[" + strings.Join([]string{
+		spotEvent("allowed", "i-bp1ecr7go2go9kq3m1a"),
+		spotEvent("not-allowed", "i-bp1hh2ka9xr7wq4t5n0a"),
+		strings.Replace(strings.Replace(spotEvent("hibernating", "i-bp1ecr7go2go9kq3m1b"), "PreemptibleInstanceInterruption", "StateChange", 1), `"instanceId":"i-bp1ecr7go2go9kq3m1b","action":"delete"`, `"resourceId":"i-bp1ecr7go2go9kq3m1b","state":"Hibernating"`, 1),
+		`{"InstanceIds":["i-bp1ecr7go2go9kq3m1c"]}`,
+	}, ",") + "]"
+	if got := f.Invoke(t, Invocation{RequestID: "mixed", Payload: []byte(batch)}, Key); got.Code != "" {
+		t.Fatalf("answered %s", got.Body)
+	}
+	for id, want := range map[string]string{"i-bp1ecr7go2go9kq3m1a": essemu.Standby, "i-bp1hh2ka9xr7wq4t5n0a": essemu.InService, "i-bp1ecr7go2go9kq3m1b": essemu.InService, "i-bp1ecr7go2go9kq3m1c": essemu.InService} {
+		if in, _ := f.Emu.Instance(id); in.LifecycleState != want {
+			t.Errorf("%s is %s, want %s", id, in.LifecycleState, want)
+		}
+	}
+	if _, err := f.Logs.Await(regexp.MustCompile(`"level":"ERROR".*"refused":2,"outcome":"partial"`), 10*time.Second); err != nil {
+		t.Errorf("%v:\n%s", err, f.Logs)
+	}
+	f.Stop(t)
+}
+
+// minInServiceHolds: MIN_IN_SERVICE holds when invocations run at once
+// (the go1 SDK's loop runs each in its own goroutine; server mode serves
+// them together): six requests for six of a group of eight at 50% leave
+// four InService, and four for a group of four, with each read taking
+// 100 ms, leave two; the others are refused.
+func minInServiceHolds(t *testing.T, binary string, rt Runtime) {
+	for _, tt := range []struct {
+		size, requests, left int
+		slowReads            time.Duration
+	}{{8, 6, 4, 0}, {4, 4, 2, 100 * time.Millisecond}} {
+		t.Run(fmt.Sprintf("%d on %d", tt.requests, tt.size), func(t *testing.T) {
+			g, _ := wave("asg-bp1floor000000000"+fmt.Sprint(tt.size), tt.size)
+			f := Start(t, binary, rt, []essemu.Group{g}, "MIN_IN_SERVICE=50%")
+			if tt.slowReads > 0 {
+				f.Emu.Inject(essemu.Fault{Action: "DescribeScalingInstances", Delay: tt.slowReads})
+			}
+			codes := make([]string, tt.requests)
+			var wg sync.WaitGroup
+			for i := range tt.requests {
+				wg.Go(func() {
+					payload := fmt.Sprintf(`{"InstanceIds":[%q]}`, g.Instances[i].ID)
+					codes[i] = f.Invoke(t, Invocation{RequestID: fmt.Sprint("floor-", i), Payload: []byte(payload)}, Key).Code
+				})
+			}
+			wg.Wait()
+			inService, refused := f.Emu.InState(essemu.InService), 0
+			for _, code := range codes {
+				if code == "Forbidden.MinInService" {
+					refused++
+				}
+			}
+			if inService != tt.left || refused != tt.requests-(tt.size-tt.left) {
+				t.Errorf("%d left InService, answers %v; want %d left, %d refused", inService, codes, tt.left, tt.requests-(tt.size-tt.left))
+			}
+			f.Stop(t)
+		})
+	}
+}
+
+// concurrentRedeliveries: the same alarm, CloudEvent and timer event,
+// delivered three times at once: one activity each, and every delivery
+// answers with it.
+func concurrentRedeliveries(t *testing.T, binary string, rt Runtime) {
+	f := Start(t, binary, rt, nil)
+	for _, name := range []string{"http-cms-alarm-alert.json", "eventbridge-ecs-statechange.json", "timer.json"} {
+		t.Run(name, func(t *testing.T) {
+			payload := samples.Read(t, name)
+			f.Emu.Reset()
+			answers := make([]string, 3)
+			var wg sync.WaitGroup
+			for i := range answers {
+				wg.Go(func() {
+					a := f.Invoke(t, Invocation{RequestID: fmt.Sprintf("%s-%d", name, i), Payload: payload}, Key)
+					var parsed struct{ ScalingActivityId string }
+					json.Unmarshal(a.Body, &parsed)
+					answers[i] = parsed.ScalingActivityId
+				})
+			}
+			wg.Wait()
+			if n := len(f.Emu.Activities()); n != 1 {
+				t.Errorf("%d activities, want 1", n)
+			}
+			if answers[0] == "" || answers[1] != answers[0] || answers[2] != answers[0] {
+				t.Errorf("deliveries answered %v, want one activity", answers)
+			}
+		})
+	}
+	f.Stop(t)
+}
+
+// concurrentDuplicates: duplicates answer success: 50 requests at once for
+// one instance, without a token, make one activity, and every one answers
+// success; a batch delivered 20 times at once moves its instances once,
+// and no delivery is refused by MIN_IN_SERVICE for counting them twice.
+func concurrentDuplicates(t *testing.T, binary string, rt Runtime) {
+	g, spots := wave("asg-bp1dup00000000001", 40)
+	f := Start(t, binary, rt, []essemu.Group{g}, "MIN_IN_SERVICE=50%")
+	codes := make([]string, 50)
+	var wg sync.WaitGroup
+	for i := range codes {
+		wg.Go(func() {
+			payload := fmt.Sprintf(`{"InstanceIds":[%q]}`, g.Instances[0].ID)
+			codes[i] = f.Invoke(t, Invocation{RequestID: fmt.Sprint("dup-", i), Payload: []byte(payload)}, Key).Code
+		})
+	}
+	wg.Wait()
+	if failed := slices.DeleteFunc(slices.Clone(codes), func(code string) bool { return code == "" }); len(failed) > 0 || len(f.Emu.Activities()) != 1 {
+		t.Errorf("%d of 50 failed (%v), %d activities; want every one answered success, one activity", len(failed), failed, len(f.Emu.Activities()))
+	}
+
+	batch := []byte("[" + strings.Join(spots[1:20], ",") + "]")
+	codes = make([]string, 20)
+	for i := range codes {
+		wg.Go(func() {
+			codes[i] = f.Invoke(t, Invocation{RequestID: fmt.Sprint("batch-", i), Payload: batch}, Key).Code
+		})
+	}
+	wg.Wait()
+	if failed := slices.DeleteFunc(codes, func(code string) bool { return code == "" }); len(failed) > 0 {
+		t.Errorf("deliveries failed with %v; want every one answered success", failed)
+	}
+	if standby := f.Emu.InState(essemu.Standby); standby != 20 {
+		t.Errorf("%d in Standby, want the 20 named (40 in the group, 50%% kept)", standby)
+	}
+	f.Stop(t)
+}
