@@ -14,7 +14,7 @@ import (
 	"github.com/aliyun/fc-runtime-go-sdk/fc"
 
 	"ess-standby/handler"
-	"ess-standby/handler/console"
+	"ess-standby/handler/modes"
 	"ess-standby/handler/ess"
 	"ess-standby/handler/fcgo"
 	"ess-standby/handler/settings"
@@ -112,7 +112,7 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 			svc := standby.New(cfg.Standby, client)
 			fc.Start(fcgo.Handler(handler.New(cfg.Handler, svc, logger(stdout)))) // never returns
 		}
-	} else if code, ok := console.Run(mode, args, console.Env{Settings: cfg, Client: client, Logger: logger,
+	} else if code, ok := modes.Run(mode, args, modes.Env{Settings: cfg, Client: client, Logger: logger,
 		Stdin: stdin, Stdout: stdout, Stderr: stderr, DefaultEvent: defaultEvent}); ok {
 		return code
 	}

@@ -10,10 +10,10 @@ import (
 	"ess-standby/handler/trigger"
 )
 
-// answer is the function's answer: the core's, and what it says of the
-// events themselves.
-type answer struct {
-	standby.Answer
+// report is what a successful invocation answers: the core's result, and
+// what the function says of the events themselves.
+type report struct {
+	standby.Result
 	Ignored string        `json:"Ignored,omitempty"` // nothing was done, and why
 	Events  []EventReport `json:"Events,omitempty"`  // a batch: what became of each event
 }
@@ -42,7 +42,7 @@ const MaxClockSkew = 5 * time.Minute
 // together, so that one event's refusal never stops another's action and a
 // batch makes one plan per group. For a batch, each instance is acted on
 // as the last event naming it asks.
-func (h *Handler) act(ctx context.Context, inv standby.Invocation, events []trigger.Event, batch bool) (answer, standby.Stats, error) {
+func (h *Handler) act(ctx context.Context, inv standby.Invocation, events []trigger.Event, batch bool) (report, standby.Stats, error) {
 	now := h.now()
 	var problems standby.Problems // of the invalid events, each named
 	var members []member
@@ -75,7 +75,7 @@ func (h *Handler) act(ctx context.Context, inv standby.Invocation, events []trig
 	}
 	if len(members) == 0 {
 		if err := problems.Err(); err != nil {
-			return answer{Events: batchOnly(batch, reports)}, standby.Stats{}, err
+			return report{Events: batchOnly(batch, reports)}, standby.Stats{}, err
 		}
 		return ignoredAnswer(reports, batch), standby.Stats{}, nil
 	}
@@ -87,9 +87,9 @@ func (h *Handler) act(ctx context.Context, inv standby.Invocation, events []trig
 		reqs[i] = m.req
 	}
 	answers, st := h.svc.Run(ctx, inv, reqs...)
-	var a answer
+	var a report
 	for i, got := range answers {
-		a.Answer = a.Answer.Merge(got)
+		a.Result = a.Result.Merge(got)
 		if batch {
 			reports[members[i].index].Result = eventResult(got)
 		}
@@ -106,7 +106,7 @@ func batchOnly(batch bool, reports []EventReport) []EventReport {
 }
 
 // eventResult sums up what became of an event's instances.
-func eventResult(a standby.Answer) string {
+func eventResult(a standby.Result) string {
 	left, refused := 0, 0
 	for _, line := range a.Instances {
 		switch {
@@ -186,11 +186,11 @@ func (h *Handler) stale(ev trigger.Event, now time.Time) string {
 }
 
 // ignoredAnswer answers events none of which calls for anything.
-func ignoredAnswer(reports []EventReport, batch bool) answer {
+func ignoredAnswer(reports []EventReport, batch bool) report {
 	if !batch {
-		return answer{Ignored: reports[0].Reason}
+		return report{Ignored: reports[0].Reason}
 	}
-	return answer{Ignored: fmt.Sprintf("none of the %d events calls for Standby", len(reports)), Events: reports}
+	return report{Ignored: fmt.Sprintf("none of the %d events calls for Standby", len(reports)), Events: reports}
 }
 
 // lastWins leaves each instance of a batch to the last event that names it

@@ -48,11 +48,11 @@ func (h *Handler) begin(ctx context.Context, inv standby.Invocation, source stri
 }
 
 // fail answers a failure before anything was done.
-func (c *invocation) fail(err error) Outcome { return c.answer(answer{}, err) }
+func (c *invocation) fail(err error) Outcome { return c.answer(report{}, err) }
 
 // answer renders the answer, or the failure with what was done before it,
 // and writes the invocation's one log line.
-func (c *invocation) answer(a answer, err error) Outcome {
+func (c *invocation) answer(a report, err error) Outcome {
 	h, ctx, inv, start, rec := c.h, c.ctx, c.inv, c.start, c.rec
 	out := Outcome{HTTP: rec.viaHTTP, Status: 200}
 	attrs := []slog.Attr{
@@ -134,7 +134,7 @@ func (c *invocation) answer(a answer, err error) Outcome {
 }
 
 // refusals counts what an answer refused: its instances and its events.
-func refusals(a answer) int {
+func refusals(a report) int {
 	n := 0
 	for _, line := range a.Instances {
 		if line.Refusal() {

@@ -27,7 +27,7 @@ var errUnauthorized = &standby.Error{Kind: standby.Unauthorized, Code: "Unauthor
 // in their URL), in constant time. It returns the request without the token.
 // A header or parameter given twice is ambiguous, and refused.
 func authenticate(r trigger.HTTPRequest, want Secret) (trigger.HTTPRequest, bool) {
-	header, ok := r.Get("Authorization")
+	header, ok := r.Unique("Authorization")
 	if !ok || len(r.Query["token"]) > 1 {
 		return r, false
 	}

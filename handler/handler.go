@@ -2,8 +2,9 @@
 // (package trigger), authenticates HTTP-trigger callers, sets aside events
 // that call for nothing or are too old, merges a batch's events into
 // requests, runs them (package standby), and answers, with one log line per
-// invocation. The runtime adapters (fcgo, fcserver) and the operator's
-// console call it; it knows neither FC's answer shapes nor the SDK.
+// invocation. The runtime adapters (fcgo, fcserver) and the command's
+// operator modes (handler/modes) call it; it knows neither FC's protocols
+// nor the SDK.
 //
 // The way of a payload: runtime adapter → Invoke → trigger.Decode →
 // Service.Check → Service.Run (plan, execute) → Outcome.

@@ -57,16 +57,17 @@ func invokeFake(h *handler.Handler, payload string) handler.Outcome {
 	return h.Invoke(context.Background(), fakeInv, strings.NewReader(payload))
 }
 
-type fakeAnswer struct {
-	standby.Answer
+// reply is an invocation's answer body, success or failure, as JSON.
+type reply struct {
+	standby.Result
 	Ignored       string
 	Events        []handler.EventReport
 	Code, Message string
 }
 
-func decodeAnswer(t *testing.T, out handler.Outcome) fakeAnswer {
+func decodeReply(t *testing.T, out handler.Outcome) reply {
 	t.Helper()
-	var a fakeAnswer
+	var a reply
 	if err := json.Unmarshal(out.Body, &a); err != nil {
 		t.Fatalf("answer %s: %v", out.Body, err)
 	}
@@ -190,7 +191,7 @@ func TestStaleEvents(t *testing.T) {
 			f := newFake()
 			h, logs := newHandler(config{Config: handler.Config{MaxEventAge: tt.maxAge}}, f)
 			out := invokeFake(h, tt.payload)
-			a := decodeAnswer(t, out)
+			a := decodeReply(t, out)
 			if out.Err != nil || (len(f.Calls("Standby")) == 1) != tt.wantActs {
 				t.Fatalf("answered %s after %d calls; want acting %t", out.Body, len(f.Calls("Standby")), tt.wantActs)
 			}
@@ -216,7 +217,7 @@ func TestBatches(t *testing.T) {
 	f := newFake()
 	h, logs := newHandler(config{Config: handler.Config{MaxEventAge: time.Hour}}, f)
 	out := invokeFake(h, "["+strings.Join(events, ",")+"]")
-	a := decodeAnswer(t, out)
+	a := decodeReply(t, out)
 	if out.Err != nil {
 		t.Fatalf("batch = %s", out.Body)
 	}
@@ -308,7 +309,7 @@ func TestBatchLastEventWins(t *testing.T) {
 	f := newFake()
 	h, _ := newHandler(config{Config: handler.Config{ExitOnOK: true}}, f)
 	out := invokeFake(h, "["+alarm("ALERT", "t1")+","+alarm("OK", "t2")+"]")
-	a := decodeAnswer(t, out)
+	a := decodeReply(t, out)
 	for _, c := range f.Calls("Standby") {
 		if c.Standby.Action != standby.ExitStandby {
 			t.Errorf("the superseded ALERT made a call: %+v", c)
@@ -329,7 +330,7 @@ func TestRecoveries(t *testing.T) {
 	// A recovery that names no instance is ignored, with EXIT_ON_OK or not.
 	for _, payload := range []string{strings.Replace(resolved, `"instanceId":"i-a1",`, "", 1), `{"alertState":"OK","dimensions":"{userId=1}"}`} {
 		h, _ := newHandler(config{Config: handler.Config{ExitOnOK: true}}, newFake())
-		if out := invokeFake(h, payload); out.Err != nil || decodeAnswer(t, out).Ignored == "" {
+		if out := invokeFake(h, payload); out.Err != nil || decodeReply(t, out).Ignored == "" {
 			t.Errorf("a recovery of no instance: %s", out.Body)
 		}
 	}
@@ -342,7 +343,7 @@ func TestRecoveries(t *testing.T) {
 		}
 		f = standbytest.NewFake("cn-hangzhou", map[string]map[string]string{"asg-a": {"i-a1": "Standby"}})
 		h, _ = newHandler(config{}, f)
-		if out := invokeFake(h, payload); decodeAnswer(t, out).Ignored == "" || len(f.Calls("")) != 0 {
+		if out := invokeFake(h, payload); decodeReply(t, out).Ignored == "" || len(f.Calls("")) != 0 {
 			t.Errorf("without EXIT_ON_OK: %s after %d calls", out.Body, len(f.Calls("")))
 		}
 	}

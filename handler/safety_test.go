@@ -57,27 +57,20 @@ func newQuietWorld(t testing.TB, log io.Writer, cfg config, groups ...essemu.Gro
 // creds are the invocations' credentials, those the emulator accepts.
 var creds = standby.Credentials{AccessKeyID: key.ID, AccessKeySecret: key.Secret, SecurityToken: key.Token}
 
-type answer struct {
-	standby.Answer
-	Ignored       string
-	Events        []handler.EventReport
-	Code, Message string
-}
-
 // invoke runs one invocation with ten seconds to live.
-func (w *world) invoke(t *testing.T, requestID string, payload []byte) (handler.Outcome, answer) {
+func (w *world) invoke(t *testing.T, requestID string, payload []byte) (handler.Outcome, reply) {
 	t.Helper()
 	return w.invokeWithin(t, 10*time.Second, requestID, payload)
 }
 
 // invokeWithin runs one invocation with timeout to live: the retries of a
 // failure that lasts give up within it.
-func (w *world) invokeWithin(t *testing.T, timeout time.Duration, requestID string, payload []byte) (handler.Outcome, answer) {
+func (w *world) invokeWithin(t *testing.T, timeout time.Duration, requestID string, payload []byte) (handler.Outcome, reply) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	out := w.h.Invoke(ctx, standby.Invocation{RequestID: requestID, Region: essemu.SampleRegion, Credentials: creds}, bytes.NewReader(payload))
-	var a answer
+	var a reply
 	if err := json.Unmarshal(out.Body, &a); err != nil {
 		t.Fatalf("answer %s: %v", out.Body, err)
 	}
@@ -314,7 +307,7 @@ func TestExitOnOK(t *testing.T) {
 	}
 	f = sampleFake()
 	h, _ = newHandler(config{}, f)
-	if out := invokeSample(h, "http-cms-alarm-ok.json"); decodeAnswer(t, out).Ignored == "" || len(f.Calls("")) != 0 {
+	if out := invokeSample(h, "http-cms-alarm-ok.json"); decodeReply(t, out).Ignored == "" || len(f.Calls("")) != 0 {
 		t.Errorf("without EXIT_ON_OK an OK alarm answered %s after %d calls", out.Body, len(f.Calls("")))
 	}
 }

@@ -121,7 +121,7 @@ func TestAnAlarmOnAnotherProductIsIgnored(t *testing.T) {
 	h, _ := newHandler(config{}, f)
 	body := url.Values{"alertState": {"ALERT"}, "namespace": {"acs_rds_dashboard"}, "dimensions": {"{userId=1, instanceId=rm-bp1abc}"}}.Encode()
 	out := invokeHTTP(h, "POST", "/alarm", "application/x-www-form-urlencoded", nil, body)
-	if a := decodeAnswer(t, out); out.Status != 200 || !strings.Contains(a.Ignored, `"rm-bp1abc", not an ECS instance`) || len(f.Calls("")) != 0 {
+	if a := decodeReply(t, out); out.Status != 200 || !strings.Contains(a.Ignored, `"rm-bp1abc", not an ECS instance`) || len(f.Calls("")) != 0 {
 		t.Errorf("answered %d %s after %d calls", out.Status, out.Body, len(f.Calls("")))
 	}
 }

@@ -37,7 +37,7 @@ func TestABatchIsDecidedEventByEvent(t *testing.T) {
 	f := newFake()
 	h, logs := newHandler(config{core: standby.Config{AllowedGroups: []string{"asg-a"}}}, f)
 	out := invokeFake(h, batch)
-	a := decodeAnswer(t, out)
+	a := decodeReply(t, out)
 	if out.Err != nil || out.Status != 200 || f.State("i-a1") != "Standby" || f.State("i-b1") != "InService" {
 		t.Fatalf("answered %d %s; i-a1 %s, i-b1 %s", out.Status, out.Body, f.State("i-a1"), f.State("i-b1"))
 	}
@@ -160,7 +160,7 @@ func TestFutureEventsAreIgnored(t *testing.T) {
 			f := newFake()
 			h, logs := newHandler(config{Config: handler.Config{MaxEventAge: time.Hour}}, f)
 			out := invokeFake(h, tt.payload)
-			a := decodeAnswer(t, out)
+			a := decodeReply(t, out)
 			if out.Err != nil || (len(f.Calls("Standby")) == 1) != tt.wantActs {
 				t.Fatalf("answered %s after %d calls; want acting %t", out.Body, len(f.Calls("Standby")), tt.wantActs)
 			}

@@ -162,7 +162,7 @@ func TestREADMEEventBridgeByHand(t *testing.T) {
 // the function layer no FC package; only handler/ess imports Auto
 // Scaling's SDK. The path runs down once: a runtime adapter imports the
 // handler, never the decoders or its sibling adapter; only the wiring
-// (main, console) builds the core.
+// (main, and the modes it starts) builds the core.
 func TestLayers(t *testing.T) {
 	for pkg, forbidden := range map[string][]string{
 		"ess-standby/handler/standby": {"github.com/aliyun/", "ess-standby/handler/trigger", "ess-standby/handler/ess", "net/http"},
@@ -210,8 +210,8 @@ func TestLayers(t *testing.T) {
 		t.Fatalf("grep: %v\n%s", err, out)
 	}
 	for file := range strings.Lines(string(out)) {
-		if file = strings.TrimSpace(file); !strings.HasPrefix(file, "../console/") {
-			t.Errorf("%s builds the core; only main and the console's modes may", file)
+		if file = strings.TrimSpace(file); !strings.HasPrefix(file, "../modes/") {
+			t.Errorf("%s builds the core; only main and the modes it starts may", file)
 		}
 	}
 }

@@ -78,7 +78,7 @@ func BenchmarkStandbyCall(b *testing.B) {
 				if i%2 == 1 {
 					action = standby.ExitStandby
 				}
-				if _, err := client.Standby(context.Background(), session(), standby.StandbyCall{Action: action, ScalingGroupID: essemu.WebGroup, InstanceIDs: ids}); err != nil {
+				if _, err := client.Standby(context.Background(), session(), standby.Call{Action: action, ScalingGroupID: essemu.WebGroup, InstanceIDs: ids}); err != nil {
 					b.Fatal(err)
 				}
 				i++

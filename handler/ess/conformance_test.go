@@ -79,7 +79,7 @@ func TestEveryCallMapsErrorFamilies(t *testing.T) {
 			return err
 		},
 		"Standby": func() error {
-			_, err := c.Standby(ctx, session(), standby.StandbyCall{Action: standby.EnterStandby, ScalingGroupID: essemu.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
+			_, err := c.Standby(ctx, session(), standby.Call{Action: standby.EnterStandby, ScalingGroupID: essemu.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
 			return err
 		},
 		"ActivityStatuses": func() error {

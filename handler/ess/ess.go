@@ -295,7 +295,7 @@ func (c *Client) describeInstances(ctx context.Context, s standby.Session, group
 	return &resp, nil
 }
 
-func (c *Client) Standby(ctx context.Context, s standby.Session, sc standby.StandbyCall) (standby.Activity, error) {
+func (c *Client) Standby(ctx context.Context, s standby.Session, sc standby.Call) (standby.Activity, error) {
 	a := enterStandby
 	if sc.Action == standby.ExitStandby {
 		a = exitStandby

@@ -37,7 +37,7 @@ func newClient(t *testing.T) (*ess.Client, *essemu.Server) {
 
 func TestEnterStandbySignsWithTheSessionToken(t *testing.T) {
 	c, emu := newClient(t)
-	call := standby.StandbyCall{Action: standby.EnterStandby, ScalingGroupID: essemu.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a", "i-bp1ecr7go2go9kq3m1b"}, ClientToken: "tok 1*~", Async: true}
+	call := standby.Call{Action: standby.EnterStandby, ScalingGroupID: essemu.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a", "i-bp1ecr7go2go9kq3m1b"}, ClientToken: "tok 1*~", Async: true}
 	a, err := c.Standby(context.Background(), session(), call)
 	if err != nil {
 		t.Fatalf("EnterStandby: %v", err)
@@ -121,7 +121,7 @@ func TestErrorCodesMapToKinds(t *testing.T) {
 		t.Run(tt.code, func(t *testing.T) {
 			emu.Reset()
 			emu.Fail("EnterStandby", 1, tt.httpStatus, tt.code, "injected "+tt.code)
-			_, err := c.Standby(context.Background(), session(), standby.StandbyCall{ScalingGroupID: essemu.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
+			_, err := c.Standby(context.Background(), session(), standby.Call{ScalingGroupID: essemu.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
 			var e *standby.Error
 			if !errors.As(err, &e) {
 				t.Fatalf("EnterStandby error = %v, want *standby.Error", err)
@@ -137,7 +137,7 @@ func TestBadSecretIsForbiddenWithoutQuotingTheToken(t *testing.T) {
 	c, emu := newClient(t)
 	s := session()
 	s.Credentials.AccessKeySecret = "wrong"
-	_, err := c.Standby(context.Background(), s, standby.StandbyCall{ScalingGroupID: essemu.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
+	_, err := c.Standby(context.Background(), s, standby.Call{ScalingGroupID: essemu.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
 	var e *standby.Error
 	if !errors.As(err, &e) || e.Code != "SignatureDoesNotMatch" || e.Kind != standby.Forbidden {
 		t.Fatalf("EnterStandby with a wrong secret = %v, want Forbidden SignatureDoesNotMatch", err)
@@ -155,7 +155,7 @@ func TestBadSecretIsForbiddenWithoutQuotingTheToken(t *testing.T) {
 func TestUnreachableAndOutOfTime(t *testing.T) {
 	c, emu := newClient(t)
 	emu.Close() // nothing listens there any more
-	_, err := c.Standby(context.Background(), session(), standby.StandbyCall{ScalingGroupID: essemu.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
+	_, err := c.Standby(context.Background(), session(), standby.Call{ScalingGroupID: essemu.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
 	var e *standby.Error
 	if !errors.As(err, &e) || e.Code != "ServiceUnavailable" || e.Kind != standby.Unavailable {
 		t.Fatalf("EnterStandby to a closed port = %v, want 502 ServiceUnavailable", err)
@@ -166,7 +166,7 @@ func TestUnreachableAndOutOfTime(t *testing.T) {
 
 	ctx, cancel := context.WithDeadline(context.Background(), time.Now().Add(100*time.Millisecond))
 	defer cancel()
-	_, err = c.Standby(ctx, session(), standby.StandbyCall{ScalingGroupID: essemu.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
+	_, err = c.Standby(ctx, session(), standby.Call{ScalingGroupID: essemu.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
 	if !errors.As(err, &e) || e.Code != "Timeout" || e.Kind != standby.Timeout {
 		t.Fatalf("EnterStandby with no time left = %v, want 504 Timeout", err)
 	}
@@ -181,7 +181,7 @@ func TestOddErrorBodiesAreUnavailable(t *testing.T) {
 			io.WriteString(w, body)
 		}))
 		u, _ := url.Parse(srv.URL)
-		_, err := ess.New(ess.Config{Endpoint: u}).Standby(context.Background(), session(), standby.StandbyCall{ScalingGroupID: essemu.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
+		_, err := ess.New(ess.Config{Endpoint: u}).Standby(context.Background(), session(), standby.Call{ScalingGroupID: essemu.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
 		srv.Close()
 		var e *standby.Error
 		if !errors.As(err, &e) || e.Code != "ServiceUnavailable" || e.Kind != standby.Unavailable {
@@ -206,7 +206,7 @@ func TestAnswersAreReadUpToAMiB(t *testing.T) {
 			io.WriteString(w, `"}`)
 		}))
 		u, _ := url.Parse(srv.URL)
-		_, err := ess.New(ess.Config{Endpoint: u}).Standby(context.Background(), session(), standby.StandbyCall{ScalingGroupID: essemu.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
+		_, err := ess.New(ess.Config{Endpoint: u}).Standby(context.Background(), session(), standby.Call{ScalingGroupID: essemu.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
 		srv.CloseClientConnections()
 		srv.Close()
 		var e *standby.Error
@@ -220,7 +220,7 @@ func TestExitStandbyCountsAndActivityStatuses(t *testing.T) {
 	c, emu := newClient(t)
 	ctx := context.Background()
 	const id = "i-bp1ecr7go2go9kq3m1e" // in Standby in the sample fleet
-	a, err := c.Standby(ctx, session(), standby.StandbyCall{Action: standby.ExitStandby, ScalingGroupID: essemu.WebGroup, InstanceIDs: []string{id}, Async: true})
+	a, err := c.Standby(ctx, session(), standby.Call{Action: standby.ExitStandby, ScalingGroupID: essemu.WebGroup, InstanceIDs: []string{id}, Async: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -258,7 +258,7 @@ func TestStalledCallTimesOutAlone(t *testing.T) {
 	emu.Inject(essemu.Fault{Action: "EnterStandby", Times: 1, Delay: time.Second})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	call := standby.StandbyCall{Action: standby.EnterStandby, ScalingGroupID: essemu.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}, ClientToken: "stalled-1"}
+	call := standby.Call{Action: standby.EnterStandby, ScalingGroupID: essemu.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}, ClientToken: "stalled-1"}
 	start := time.Now()
 	_, err := c.Standby(ctx, session(), call)
 	var e *standby.Error
@@ -283,7 +283,7 @@ func TestUnreadableAnswersAreUnavailable(t *testing.T) {
 			return err
 		},
 		"Standby": func(c *ess.Client) error {
-			_, err := c.Standby(context.Background(), session(), standby.StandbyCall{ScalingGroupID: essemu.WebGroup, InstanceIDs: ids})
+			_, err := c.Standby(context.Background(), session(), standby.Call{ScalingGroupID: essemu.WebGroup, InstanceIDs: ids})
 			return err
 		},
 		"ActivityStatuses": func(c *ess.Client) error {
@@ -344,7 +344,7 @@ func TestReadsTakeOnePage(t *testing.T) {
 func TestStandbyWithoutAnActivity(t *testing.T) {
 	c, emu := newClient(t)
 	emu.Inject(essemu.Fault{Action: "EnterStandby", Times: 1, Answer: map[string]any{}})
-	a, err := c.Standby(context.Background(), session(), standby.StandbyCall{Action: standby.EnterStandby, ScalingGroupID: essemu.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
+	a, err := c.Standby(context.Background(), session(), standby.Call{Action: standby.EnterStandby, ScalingGroupID: essemu.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
 	if err != nil || a.ScalingActivityID != "" {
 		t.Errorf("Standby = %+v, %v; want no activity, and no error of its own", a, err)
 	}

@@ -12,7 +12,7 @@ import (
 // The build tags of the binaries FC runs, as the templates build them:
 // Go1Tag for FC's go1 runtime (no operator mode at all), CustomTag for the
 // custom runtime (serve only: no local or invoke, and so no emulator). Tests
-// of each runtime build with its tag; see handler/console.
+// of each runtime build with its tag; see handler/modes.
 const (
 	Go1Tag    = "fcgo1"
 	CustomTag = "fccustom"

@@ -2,10 +2,10 @@ package standby
 
 import "slices"
 
-// Answer is what a request came to: the activities its calls started and,
+// Result is what a request came to: the activities its calls started and,
 // for every instance it named, what became of it. RequestID and
 // ScalingActivityID are those of the first call, as in the API's own answer.
-type Answer struct {
+type Result struct {
 	RequestID         string     `json:"RequestId,omitempty"`
 	ScalingActivityID string     `json:"ScalingActivityId,omitempty"`
 	ScalingGroupID    string     `json:"ScalingGroupId,omitempty"`
@@ -16,7 +16,7 @@ type Answer struct {
 	Instances []InstanceResult `json:"Instances,omitempty"`
 	// A dry run answers the calls it would have made, and makes none.
 	DryRun  bool          `json:"DryRun,omitempty"`
-	Planned []StandbyCall `json:"Planned,omitempty"`
+	Planned []Call `json:"Planned,omitempty"`
 }
 
 // What became of an instance (InstanceResult.Result), beside the action's
@@ -62,7 +62,7 @@ func (l InstanceResult) Refusal() bool { return l.Result == refused }
 // Merge adds the answer of another request of the same invocation (the
 // events of a batch). An activity both name, as when their instances shared
 // a call, is listed once, with the instances of both.
-func (a Answer) Merge(b Answer) Answer {
+func (a Result) Merge(b Result) Result {
 	if a.ScalingActivityID == "" {
 		a.RequestID, a.ScalingActivityID, a.ScalingGroupID = b.RequestID, b.ScalingActivityID, b.ScalingGroupID
 	}
@@ -83,8 +83,8 @@ func (a Answer) Merge(b Answer) Answer {
 }
 
 // answer renders what became of a ticket.
-func (t *ticket) answer() Answer {
-	a := Answer{Activities: t.activities, Instances: t.lines, DryRun: t.dryRun, Planned: t.planned}
+func (t *ticket) answer() Result {
+	a := Result{Activities: t.activities, Instances: t.lines, DryRun: t.dryRun, Planned: t.planned}
 	for _, line := range t.lines {
 		switch line.Result {
 		case skipped:

@@ -114,9 +114,9 @@ type ScalingInstance struct {
 	LifecycleState string
 }
 
-// StandbyCall is one EnterStandby or ExitStandby call: one group, at most
+// Call is one EnterStandby or ExitStandby call: one group, at most
 // 20 instances.
-type StandbyCall struct {
+type Call struct {
 	Action         Action   `json:"Action"`
 	ScalingGroupID string   `json:"ScalingGroupId"`
 	InstanceIDs    []string `json:"InstanceIds"`
@@ -150,7 +150,7 @@ type AutoScaling interface {
 	// CountInstances counts a group's instances, those in state if given.
 	CountInstances(ctx context.Context, s Session, groupID, state string) (int, error)
 	// Standby makes one EnterStandby or ExitStandby call.
-	Standby(ctx context.Context, s Session, call StandbyCall) (Activity, error)
+	Standby(ctx context.Context, s Session, call Call) (Activity, error)
 	// ActivityStatuses reports at most 20 activities.
 	ActivityStatuses(ctx context.Context, s Session, activityIDs []string) ([]ActivityStatus, error)
 }

@@ -24,7 +24,7 @@ type groupPlan struct {
 // share is what a plan did for one ticket.
 type share struct {
 	activities []Activity
-	planned    []StandbyCall
+	planned    []Call
 	guard      string
 }
 
@@ -419,7 +419,7 @@ func (g *groupPlan) plan(k kind, eligible []*member) {
 // set of instances and the roots of the tickets naming them, so the same
 // set from the same events always makes the same call, and two different
 // sets never share a token.
-func (g *groupPlan) standbyCall(k kind, members []*member) StandbyCall {
+func (g *groupPlan) standbyCall(k kind, members []*member) Call {
 	var ids, roots []string
 	for _, m := range members {
 		ids = append(ids, m.id)
@@ -428,7 +428,7 @@ func (g *groupPlan) standbyCall(k kind, members []*member) StandbyCall {
 		}
 	}
 	slices.Sort(roots)
-	return StandbyCall{Action: k.action, ScalingGroupID: g.key.group, InstanceIDs: ids, Async: k.async,
+	return Call{Action: k.action, ScalingGroupID: g.key.group, InstanceIDs: ids, Async: k.async,
 		ClientToken: token(k.action, g.key.group, k.async, slices.Compact(roots), ids)}
 }
 

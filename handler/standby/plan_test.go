@@ -67,7 +67,7 @@ func TestOneGroupsFailureIsItsOwn(t *testing.T) {
 func TestAnUnverifiedInstanceIsCalledForAlone(t *testing.T) {
 	f, ids := group(4)
 	svc := standby.New(standby.Config{ScalingGroupID: "asg-s"}, f).WithoutBackoff().MergeWhen(2)
-	done := make(chan standby.Answer, 2)
+	done := make(chan standby.Result, 2)
 	for _, id := range []string{ids[1], "i-gone"} {
 		go func() {
 			inv := inv

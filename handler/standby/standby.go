@@ -136,7 +136,7 @@ func (st *Stats) add(o Stats) {
 // different set of instances never reuses a token. Together the requests
 // may name at most MAX_INSTANCES instances: over that, every one is
 // refused before anything is read.
-func (s *Service) Run(ctx context.Context, inv Invocation, reqs ...Request) ([]Answer, Stats) {
+func (s *Service) Run(ctx context.Context, inv Invocation, reqs ...Request) ([]Result, Stats) {
 	tickets := make([]*ticket, len(reqs))
 	byRegion := map[string][]*ticket{}
 	var regions []string
@@ -164,7 +164,7 @@ func (s *Service) Run(ctx context.Context, inv Invocation, reqs ...Request) ([]A
 	for _, region := range regions {
 		s.reads.add(region, byRegion[region]...)
 	}
-	answers := make([]Answer, len(reqs))
+	answers := make([]Result, len(reqs))
 	counted := map[*Stats]bool{} // a read or a plan shared by several requests counts once
 	for i, t := range tickets {
 		select {
@@ -227,7 +227,7 @@ type ticket struct {
 	lines      []InstanceResult // one per instance named, in order, then the duplicates
 	index      map[string]int   // instance → its line
 	activities []Activity
-	planned    []StandbyCall
+	planned    []Call
 	shared     []*Stats // of the reads and plans it took part in
 	guard      string   // the guard rail that refused one of its instances
 	parts      int      // groups' plans still to report; done closes at 0
@@ -298,7 +298,7 @@ func (t *ticket) fail(ids []string, err error) {
 // calls, the stage's statistics, which it no longer writes, and a guard
 // that refused) and the plans it handed the ticket on to; the ticket is
 // done when no plan is left.
-func (t *ticket) report(activities []Activity, calls []StandbyCall, st *Stats, guard string, handedOn int) {
+func (t *ticket) report(activities []Activity, calls []Call, st *Stats, guard string, handedOn int) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.activities = append(t.activities, activities...)
@@ -313,7 +313,7 @@ func (t *ticket) report(activities []Activity, calls []StandbyCall, st *Stats, g
 
 // result is a copy of the ticket as it is: an instance not decided by now
 // (the invocation ran out of time) is reported as such.
-func (t *ticket) result() (Answer, []*Stats, string) {
+func (t *ticket) result() (Result, []*Stats, string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	lines := slices.Clone(t.lines)
@@ -334,7 +334,7 @@ func (t *ticket) result() (Answer, []*Stats, string) {
 		return n
 	}
 	activities := slices.SortedStableFunc(slices.Values(t.activities), func(a, b Activity) int { return cmp.Compare(first(a.InstanceIDs), first(b.InstanceIDs)) })
-	planned := slices.SortedStableFunc(slices.Values(t.planned), func(a, b StandbyCall) int { return cmp.Compare(first(a.InstanceIDs), first(b.InstanceIDs)) })
+	planned := slices.SortedStableFunc(slices.Values(t.planned), func(a, b Call) int { return cmp.Compare(first(a.InstanceIDs), first(b.InstanceIDs)) })
 	c := ticket{lines: lines, activities: activities, planned: planned, dryRun: t.dryRun}
 	return c.answer(), slices.Clone(t.shared), t.guard
 }

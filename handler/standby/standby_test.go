@@ -37,7 +37,7 @@ func fleet(states map[string]string) *standbytest.Fake {
 
 // run runs one request of the event "event-1" and returns its answer, and
 // the failure of its first instance refused or left to retry, if any.
-func run(t *testing.T, cfg standby.Config, f *standbytest.Fake, inv standby.Invocation, req standby.Request) (standby.Answer, *standby.Error) {
+func run(t *testing.T, cfg standby.Config, f *standbytest.Fake, inv standby.Invocation, req standby.Request) (standby.Result, *standby.Error) {
 	t.Helper()
 	if req.Action == "" {
 		req.Action = standby.EnterStandby
@@ -51,7 +51,7 @@ func run(t *testing.T, cfg standby.Config, f *standbytest.Fake, inv standby.Invo
 // behind Code and Reason, compared on its own where it matters.
 var ignoreErr = cmpopts.IgnoreFields(standby.InstanceResult{}, "Err")
 
-func firstFailure(a standby.Answer) *standby.Error {
+func firstFailure(a standby.Result) *standby.Error {
 	for _, line := range a.Instances {
 		if line.Left() || line.Refusal() {
 			return line.Err

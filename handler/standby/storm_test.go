@@ -29,7 +29,7 @@ func enter(identity string, ids ...string) standby.Request {
 }
 
 // results counts an answer's lines by Result.
-func results(answers ...standby.Answer) map[string]int {
+func results(answers ...standby.Result) map[string]int {
 	n := map[string]int{}
 	for _, a := range answers {
 		for _, line := range a.Instances {
@@ -171,7 +171,7 @@ func TestMinInServiceHoldsUnderConcurrency(t *testing.T) {
 				if merged {
 					svc.MergeWhen(tt.requests)
 				}
-				answers := make([]standby.Answer, tt.requests)
+				answers := make([]standby.Result, tt.requests)
 				var wg sync.WaitGroup
 				for i := range tt.requests {
 					wg.Go(func() {
@@ -212,7 +212,7 @@ func TestConcurrentDuplicatesAnswerSuccess(t *testing.T) {
 			if merged {
 				svc.MergeWhen(50)
 			}
-			answers := make([]standby.Answer, 50)
+			answers := make([]standby.Result, 50)
 			var wg sync.WaitGroup
 			for i := range answers {
 				wg.Go(func() {
@@ -240,7 +240,7 @@ func TestConcurrentDuplicatesAnswerSuccess(t *testing.T) {
 			for i, id := range ids[:5] {
 				batch = append(batch, enter(fmt.Sprint("cloudevent:acs.ecs/e", i), id))
 			}
-			answers := make([][]standby.Answer, 20)
+			answers := make([][]standby.Result, 20)
 			var wg sync.WaitGroup
 			for i := range answers {
 				wg.Go(func() { answers[i], _ = svc.Run(context.Background(), inv, batch...) })

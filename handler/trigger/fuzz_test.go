@@ -81,7 +81,7 @@ func FuzzDecode(f *testing.F) {
 func FuzzFromHTTP(f *testing.F) {
 	seeds(f, func(raw []byte) {
 		if r, ok := sampleHTTP(raw); ok {
-			ct, _ := r.Get("Content-Type")
+			ct, _ := r.Unique("Content-Type")
 			f.Add(r.Path, ct, r.Query.Encode(), string(r.Body))
 		}
 	})

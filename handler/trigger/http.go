@@ -26,9 +26,10 @@ type HTTPRequest struct {
 	Body   []byte
 }
 
-// Get returns a header's value. A header sent twice, or under two casings
-// of its name, is ambiguous: ok is false, and it must not be read.
-func (r HTTPRequest) Get(name string) (value string, ok bool) {
+// Unique returns a header's value ("" when absent) and whether it was sent
+// at most once. A header sent twice, or under two casings of its name, is
+// ambiguous: unique is false, and it must not be read.
+func (r HTTPRequest) Unique(name string) (value string, unique bool) {
 	switch values := r.Header.Values(name); len(values) {
 	case 0:
 		return "", true
@@ -108,7 +109,7 @@ var pushes = []source{cmsEvent{}, cmsSubscription{}, jsonCallback}
 func FromHTTP(r HTTPRequest) Event {
 	var ev Event
 	body := bytes.TrimSpace(r.Body)
-	contentType, ok := r.Get("Content-Type")
+	contentType, ok := r.Unique("Content-Type")
 	media, _, _ := mime.ParseMediaType(contentType)
 	switch {
 	case !ok:

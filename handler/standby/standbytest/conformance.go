@@ -137,7 +137,7 @@ func testCount(t *testing.T, s Subject) {
 	}
 }
 
-var enterA = standby.StandbyCall{Action: standby.EnterStandby, ScalingGroupID: "asg-a", InstanceIDs: []string{"i-a1", "i-a2"}, ClientToken: "conformance-1"}
+var enterA = standby.Call{Action: standby.EnterStandby, ScalingGroupID: "asg-a", InstanceIDs: []string{"i-a1", "i-a2"}, ClientToken: "conformance-1"}
 
 func testEnterAndExit(t *testing.T, s Subject) {
 	ctx := context.Background()
@@ -145,7 +145,7 @@ func testEnterAndExit(t *testing.T, s Subject) {
 	if err != nil || a.ScalingActivityID == "" || a.ScalingGroupID != "asg-a" || !slices.Equal(a.InstanceIDs, enterA.InstanceIDs) || s.State("i-a1") != "Standby" || s.State("i-a2") != "Standby" {
 		t.Fatalf("EnterStandby = %+v, %v; i-a1 is %s, i-a2 %s", a, err, s.State("i-a1"), s.State("i-a2"))
 	}
-	exit := standby.StandbyCall{Action: standby.ExitStandby, ScalingGroupID: "asg-a", InstanceIDs: []string{"i-a1"}, ClientToken: "conformance-2"}
+	exit := standby.Call{Action: standby.ExitStandby, ScalingGroupID: "asg-a", InstanceIDs: []string{"i-a1"}, ClientToken: "conformance-2"}
 	if b, err := s.AutoScaling.Standby(ctx, s.Session, exit); err != nil || b.ScalingActivityID == "" || b.ScalingActivityID == a.ScalingActivityID || s.State("i-a1") != "InService" || s.State("i-a2") != "Standby" {
 		t.Errorf("ExitStandby = %+v, %v; i-a1 is %s, i-a2 %s", b, err, s.State("i-a1"), s.State("i-a2"))
 	}
@@ -158,7 +158,7 @@ func testSameToken(t *testing.T, s Subject) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.AutoScaling.Standby(ctx, s.Session, standby.StandbyCall{Action: standby.ExitStandby, ScalingGroupID: "asg-a", InstanceIDs: []string{"i-a1"}, ClientToken: "conformance-2"})
+	s.AutoScaling.Standby(ctx, s.Session, standby.Call{Action: standby.ExitStandby, ScalingGroupID: "asg-a", InstanceIDs: []string{"i-a1"}, ClientToken: "conformance-2"})
 	again, err := s.AutoScaling.Standby(ctx, s.Session, enterA)
 	if err != nil || again.ScalingActivityID != a.ScalingActivityID || s.State("i-a1") != "InService" {
 		t.Errorf("the same call again = %+v, %v, i-a1 %s; want activity %s, nothing moved", again, err, s.State("i-a1"), a.ScalingActivityID)
@@ -171,7 +171,7 @@ func testTokenMismatch(t *testing.T, s Subject) {
 	if _, err := s.AutoScaling.Standby(ctx, s.Session, enterA); err != nil {
 		t.Fatal(err)
 	}
-	other := standby.StandbyCall{Action: standby.EnterStandby, ScalingGroupID: "asg-b", InstanceIDs: []string{"i-b1"}, ClientToken: enterA.ClientToken}
+	other := standby.Call{Action: standby.EnterStandby, ScalingGroupID: "asg-b", InstanceIDs: []string{"i-b1"}, ClientToken: enterA.ClientToken}
 	expectCode(t, "the token of another call", "IdempotentParameterMismatch", standby.Conflict)(s.AutoScaling.Standby(ctx, s.Session, other))
 	if s.State("i-b1") != "InService" {
 		t.Errorf("a refused token moved i-b1 to %s", s.State("i-b1"))
@@ -180,8 +180,8 @@ func testTokenMismatch(t *testing.T, s Subject) {
 
 func testRefusals(t *testing.T, s Subject) {
 	ctx := context.Background()
-	call := func(group string, ids ...string) standby.StandbyCall {
-		return standby.StandbyCall{Action: standby.EnterStandby, ScalingGroupID: group, InstanceIDs: ids}
+	call := func(group string, ids ...string) standby.Call {
+		return standby.Call{Action: standby.EnterStandby, ScalingGroupID: group, InstanceIDs: ids}
 	}
 	expectCode(t, "a Pending instance", "IncorrectInstanceStatus", standby.Conflict)(s.AutoScaling.Standby(ctx, s.Session, call("asg-a", "i-a4")))
 	expectCode(t, "an instance in Standby", "IncorrectInstanceStatus", standby.Conflict)(s.AutoScaling.Standby(ctx, s.Session, call("asg-a", "i-a3")))
@@ -195,7 +195,7 @@ func testRefusals(t *testing.T, s Subject) {
 
 func testActivityStatuses(t *testing.T, s Subject) {
 	ctx := context.Background()
-	a, err := s.AutoScaling.Standby(ctx, s.Session, standby.StandbyCall{Action: standby.EnterStandby, ScalingGroupID: "asg-b", InstanceIDs: []string{"i-b1"}, Async: true})
+	a, err := s.AutoScaling.Standby(ctx, s.Session, standby.Call{Action: standby.EnterStandby, ScalingGroupID: "asg-b", InstanceIDs: []string{"i-b1"}, Async: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,7 +229,7 @@ func testFailureIsOneCall(t *testing.T, s Subject) {
 			return err
 		}},
 		{"Standby", func() error {
-			_, err := s.AutoScaling.Standby(ctx, s.Session, standby.StandbyCall{Action: standby.EnterStandby, ScalingGroupID: "asg-b", InstanceIDs: []string{"i-b1"}})
+			_, err := s.AutoScaling.Standby(ctx, s.Session, standby.Call{Action: standby.EnterStandby, ScalingGroupID: "asg-b", InstanceIDs: []string{"i-b1"}})
 			return err
 		}},
 		{"ActivityStatuses", func() error {

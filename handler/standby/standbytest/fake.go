@@ -39,7 +39,7 @@ type Call struct {
 	Session standby.Session
 	GroupID string   // the group the call names, if any
 	IDs     []string // the instances (or activities) it names
-	Standby standby.StandbyCall
+	Standby standby.Call
 }
 
 type token struct {
@@ -263,7 +263,7 @@ func (f *Fake) CountInstances(_ context.Context, s standby.Session, groupID, sta
 	return n, nil
 }
 
-func (f *Fake) Standby(_ context.Context, s standby.Session, c standby.StandbyCall) (standby.Activity, error) {
+func (f *Fake) Standby(_ context.Context, s standby.Session, c standby.Call) (standby.Activity, error) {
 	f.hook("Standby")
 	f.mu.Lock()
 	defer f.mu.Unlock()

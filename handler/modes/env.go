@@ -1,12 +1,14 @@
-// Package console runs the modes an operator starts: serve (what FC's
-// custom runtime starts), local (one event against an in-process Auto
-// Scaling emulator) and invoke (one event against the real API).
+// Package modes runs the command's modes besides FC's go1 runtime: serve,
+// the production server that FC's custom runtime starts through bootstrap,
+// and an operator's local (one event against an in-process Auto Scaling
+// emulator) and invoke (one event against the real API). Each builds the
+// core from the settings as its mode needs, and hands it to the handler.
 //
 // The builds for FC leave out what FC never starts: -tags fcgo1 (the go1
 // function, which FC starts in runtime mode) every mode, and so the HTTP
 // server; -tags fccustom (the custom runtime, which runs serve) local and
 // invoke, and so the emulator. The build with no tags has every mode.
-package console
+package modes
 
 import (
 	"io"

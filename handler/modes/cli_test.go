@@ -1,6 +1,6 @@
 //go:build !fcgo1 && !fccustom
 
-package console_test
+package modes_test
 
 import (
 	"bytes"

@@ -1,6 +1,6 @@
 //go:build !fcgo1 && !fccustom
 
-package console
+package modes
 
 import (
 	"bytes"

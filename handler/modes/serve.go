@@ -1,6 +1,6 @@
 //go:build !fcgo1
 
-package console
+package modes
 
 import (
 	"context"
