@@ -14,9 +14,9 @@ import (
 	"github.com/aliyun/fc-runtime-go-sdk/fc"
 
 	"ess-standby/handler"
-	"ess-standby/handler/modes"
 	"ess-standby/handler/ess"
 	"ess-standby/handler/fcgo"
+	"ess-standby/handler/modes"
 	"ess-standby/handler/settings"
 	"ess-standby/handler/standby"
 )

@@ -15,7 +15,7 @@ type Result struct {
 	// Instances says, for each instance named, what became of it.
 	Instances []InstanceResult `json:"Instances,omitempty"`
 	// A dry run answers the calls it would have made, and makes none.
-	DryRun  bool          `json:"DryRun,omitempty"`
+	DryRun  bool   `json:"DryRun,omitempty"`
 	Planned []Call `json:"Planned,omitempty"`
 }
 
