@@ -39,10 +39,8 @@ type Config struct {
 	// Endpoint overrides the SDK's endpoint for the region (an emulator in
 	// tests). Its scheme is used as given; nil means HTTPS to Auto Scaling.
 	Endpoint *url.URL
-	// Transport carries the calls; nil means a keep-alive transport shared
-	// by every call of the process.
-	Transport http.RoundTripper
-	// TLS configures that shared transport; nil means the system's roots.
+	// TLS configures the transport the client's calls share (one per
+	// process, keep-alive); nil means the system's roots.
 	TLS *tls.Config
 	// CallTimeout bounds one attempt of one call, so that a stalled call
 	// leaves time for a retry; 0 means 10 s, the SDK's own read timeout.
@@ -76,14 +74,13 @@ const defaultTimeout = 30 * time.Second
 // can still answer when a call runs out of time.
 const answerMargin = 300 * time.Millisecond
 
+// New returns a client for cfg, with its own connection pool: main builds
+// one per process and hands it to the core. Close it when done.
 func New(cfg Config) *Client {
 	esssdk.GetEndpointMap() // built lazily, unguarded: build it before any concurrency
 	places := cmp.Or(cfg.MaxConcurrent, DefaultMaxConcurrent)
-	c := &Client{endpoint: cfg.Endpoint, transport: cfg.Transport, callTimeout: cmp.Or(cfg.CallTimeout, 10*time.Second), places: make(chan struct{}, places)}
-	if c.transport == nil {
-		c.transport = newTransport(cfg.TLS, places)
-	}
-	return c
+	return &Client{endpoint: cfg.Endpoint, callTimeout: cmp.Or(cfg.CallTimeout, 10*time.Second), places: make(chan struct{}, places),
+		transport: newTransport(cfg.TLS, places)}
 }
 
 func newTransport(tlsConfig *tls.Config, conns int) http.RoundTripper {

@@ -3,7 +3,6 @@ package essemu
 import (
 	"crypto/x509"
 	"sync"
-	"time"
 )
 
 // What tests see of the emulator, and how they steer it.
@@ -69,14 +68,6 @@ func (s *Server) Hold(action string) (arrived <-chan struct{}, release func()) {
 	return h.arrived, func() { once.Do(func() { close(h.release) }) }
 }
 
-// SetClock replaces the emulator's clock, against which request timestamps
-// are checked.
-func (s *Server) SetClock(now func() time.Time) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.now = now
-}
-
 // Instances reports every instance, in seed order.
 func (s *Server) Instances() []InstanceState {
 	s.mu.Lock()
@@ -131,47 +122,6 @@ func (s *Server) Activities() []ActivityState {
 		out = append(out, ActivityState{ID: a.id, ScalingGroupID: a.groupID, Description: a.description, InstanceIDs: append([]string(nil), a.instances...)})
 	}
 	return out
-}
-
-// ScaleIn removes up to n instances from a group as a scale-in would:
-// newest InService first, never Standby or Protected ones.
-func (s *Server) ScaleIn(groupID string, n int) (removed []string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	g := s.w.group(groupID)
-	for i := len(g.instances) - 1; i >= 0 && len(removed) < n; i-- {
-		if in := g.instances[i]; in.state == InService {
-			removed = append(removed, in.id)
-			g.instances = append(g.instances[:i], g.instances[i+1:]...)
-		}
-	}
-	return removed
-}
-
-// SetHealth reports a health check result. An unhealthy InService instance
-// is removed, as ESS does; a Standby instance keeps its reported health
-// until it leaves Standby.
-func (s *Server) SetHealth(instanceID, health string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	in := s.w.instance(instanceID)
-	if in == nil {
-		return
-	}
-	if in.state == Standby {
-		in.frozenHealth = health
-		return
-	}
-	in.health = health
-	if in.state == InService && health == "Unhealthy" {
-		g := in.group
-		for i, other := range g.instances {
-			if other == in {
-				g.instances = append(g.instances[:i], g.instances[i+1:]...)
-				break
-			}
-		}
-	}
 }
 
 // Certificate is the HTTPS emulator's certificate, for clients to trust.

@@ -5,12 +5,12 @@
 // signature and STS token against the keys it was given, and implements
 // EnterStandby, ExitStandby, DescribeScalingInstances and
 // DescribeScalingActivities over scaling groups whose instances have
-// lifecycle states, SLB weights and health.
+// lifecycle states and SLB weights.
 //
 // What it models, from the API documentation: only InService instances
-// enter Standby; their SLB weight becomes 0; Standby instances are never
-// removed by scale-in and their health is frozen until they leave Standby;
-// ExitStandby restores the configured weight. A ClientToken reused with the
+// enter Standby; their SLB weight becomes 0; ExitStandby restores the
+// configured weight. (Scale-in and health checks, which leave Standby
+// instances alone, are not modelled: the function never meets them.) A ClientToken reused with the
 // same parameters returns the first call's activity and starts nothing. It
 // records every call, so tests can assert what was, or was not, sent.
 package essemu
@@ -39,9 +39,6 @@ const (
 	InService = "InService"
 	Standby   = "Standby"
 	Pending   = "Pending"
-	Protected = "Protected"
-	Removing  = "Removing"
-	Stopped   = "Stopped"
 )
 
 // Key is a credential the emulator accepts. A Key with a Token is an STS

@@ -32,7 +32,7 @@ type group struct {
 
 type instance struct {
 	id, state             string
-	health, frozenHealth  string
+	health                string
 	weight, configuredWgt int
 	group                 *group
 }
@@ -221,9 +221,6 @@ func (w *world) standby(params url.Values, enter bool, now time.Time) (map[strin
 			in.weight = 0
 		} else {
 			in.weight = in.configuredWgt
-			if in.frozenHealth != "" {
-				in.health, in.frozenHealth = in.frozenHealth, ""
-			}
 		}
 	}
 	a := &activity{id: "asa-emu" + w.digest("activity", action, fingerprint, token)[:13], groupID: groupID, instances: ids, start: now,

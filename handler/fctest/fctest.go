@@ -56,6 +56,7 @@ type Server struct {
 	waiters map[string]chan Result
 }
 
+// NewServer starts a runtime API on a free loopback port.
 func NewServer() (*Server, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

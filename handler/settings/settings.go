@@ -30,116 +30,174 @@ type Settings struct {
 	MaxConcurrentCalls int
 }
 
+// variables are the environment variables Load reads, each with its
+// parser, in the order they are read (of FC_SERVER_PORT and
+// FC_CUSTOM_LISTEN_PORT, the later wins). A parser sees the value only when
+// it is set, and reports what is wrong with it, with how to fix it.
+var variables = []struct {
+	name  string
+	parse func(s *Settings, name, v string) error
+}{
+	{"ESS_ENDPOINT", func(s *Settings, name, v string) (err error) {
+		if s.ESSEndpoint, err = parseEndpoint(v); err != nil {
+			return fmt.Errorf("%s=%q: %v", name, v, err)
+		}
+		return nil
+	}},
+	{"ALIBABA_CLOUD_REGION_ID", func(s *Settings, name, v string) error {
+		s.Standby.Region = strings.TrimSpace(v)
+		if r := s.Standby.Region; r != "" && !standby.ValidRegionID(r) {
+			return fmt.Errorf("%s=%q is not a region ID such as cn-hangzhou", name, r)
+		}
+		return nil
+	}},
+	{"FC_REGION", func(s *Settings, _, v string) error { s.Standby.FCRegion = strings.TrimSpace(v); return nil }},
+	{"SCALING_GROUP_ID", func(s *Settings, name, v string) error {
+		s.Standby.ScalingGroupID = strings.TrimSpace(v)
+		if g := s.Standby.ScalingGroupID; g != "" && !standby.ValidGroupID(g) {
+			return fmt.Errorf("%s=%q is not a scaling group ID such as asg-bp1fo0dbtsbmqa9h5dl3", name, g)
+		}
+		return nil
+	}},
+	{"ALLOWED_SCALING_GROUP_IDS", parseAllowedGroups},
+	{"AUTH_TOKEN", func(s *Settings, name, v string) error {
+		s.Handler.AuthToken = handler.Secret(v)
+		if len(v) < 16 || len(v) > 256 || strings.ContainsAny(v, " &=#%+/?") || !standby.PrintableASCII(v) {
+			return fmt.Errorf("%s must be 16 to 256 printable characters without spaces or URL delimiters (& = # %% + / ?); e.g. openssl rand -hex 24", name)
+		}
+		return nil
+	}},
+	{"DRY_RUN", boolean(func(s *Settings) *bool { return &s.Standby.DryRun })},
+	{"MAX_INSTANCES", func(s *Settings, name, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > standby.MaxNamed {
+			return fmt.Errorf("%s=%q: want a number from 1 to %d", name, v, standby.MaxNamed)
+		}
+		s.Standby.MaxInstances = n
+		return nil
+	}},
+	{"MIN_IN_SERVICE", parseMinInService},
+	{"MAX_EVENT_AGE", parseMaxEventAge},
+	{"MAX_CONCURRENT_CALLS", func(s *Settings, name, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 200 {
+			return fmt.Errorf("%s=%q: want a number from 1 to 200", name, v)
+		}
+		s.MaxConcurrentCalls = n
+		return nil
+	}},
+	{"WAIT", boolean(func(s *Settings) *bool { return &s.Standby.Wait })},
+	{"EXIT_ON_OK", boolean(func(s *Settings) *bool { return &s.Handler.ExitOnOK })},
+	{"LOG_LEVEL", parseLogLevel},
+	{"FC_SERVER_PORT", parsePort},
+	{"FC_CUSTOM_LISTEN_PORT", parsePort},
+	{"ALIBABA_CLOUD_ACCESS_KEY_ID", func(s *Settings, _, v string) error { s.Standby.Credentials.AccessKeyID = v; return nil }},
+	{"ALIBABA_CLOUD_ACCESS_KEY_SECRET", func(s *Settings, _, v string) error { s.Standby.Credentials.AccessKeySecret = v; return nil }},
+	{"ALIBABA_CLOUD_SECURITY_TOKEN", func(s *Settings, _, v string) error { s.Standby.Credentials.SecurityToken = v; return nil }},
+	{"DEBUG", func(_ *Settings, name, v string) error {
+		if slices.Contains(strings.Split(v, ","), "sdk") {
+			return fmt.Errorf("%s=sdk makes the Alibaba Cloud SDK print every request with its security token: remove it", name)
+		}
+		return nil
+	}},
+}
+
 // Names are the environment variables Load reads.
-var Names = []string{"ESS_ENDPOINT", "ALIBABA_CLOUD_REGION_ID", "FC_REGION", "SCALING_GROUP_ID", "ALLOWED_SCALING_GROUP_IDS", "AUTH_TOKEN", "DRY_RUN",
-	"MAX_INSTANCES", "MIN_IN_SERVICE", "MAX_EVENT_AGE", "MAX_CONCURRENT_CALLS", "WAIT", "EXIT_ON_OK", "LOG_LEVEL",
-	"FC_CUSTOM_LISTEN_PORT", "FC_SERVER_PORT", "ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_SECURITY_TOKEN", "DEBUG"}
+var Names = func() []string {
+	var names []string
+	for _, v := range variables {
+		names = append(names, v.name)
+	}
+	return names
+}()
 
 // Load parses the settings from getenv (os.Getenv in main) and reports
 // every bad one at once, each with how to fix it.
 func Load(getenv func(string) string) (Settings, error) {
-	core := standby.Config{
-		Region:         strings.TrimSpace(getenv("ALIBABA_CLOUD_REGION_ID")),
-		FCRegion:       strings.TrimSpace(getenv("FC_REGION")),
-		ScalingGroupID: strings.TrimSpace(getenv("SCALING_GROUP_ID")),
-		Credentials: standby.Credentials{
-			AccessKeyID:     getenv("ALIBABA_CLOUD_ACCESS_KEY_ID"),
-			AccessKeySecret: getenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET"),
-			SecurityToken:   getenv("ALIBABA_CLOUD_SECURITY_TOKEN"),
-		},
-	}
-	s := Settings{Handler: handler.Config{MaxEventAge: handler.DefaultMaxEventAge}}
+	s := Settings{Handler: handler.Config{MaxEventAge: handler.DefaultMaxEventAge}, Standby: standby.Config{MaxInstances: standby.DefaultMaxInstances},
+		LogLevel: slog.LevelInfo, ListenPort: 9000}
 	var problems []error
-	bad := func(format string, args ...any) { problems = append(problems, fmt.Errorf(format, args...)) }
+	for _, v := range variables {
+		if value := getenv(v.name); value != "" {
+			if err := v.parse(&s, v.name, value); err != nil {
+				problems = append(problems, err)
+			}
+		}
+	}
+	if c := s.Standby.Credentials; (c.AccessKeyID == "") != (c.AccessKeySecret == "") {
+		problems = append(problems, errors.New("ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET must be set together (or neither, to use the role's credentials)"))
+	}
+	if g, allowed := s.Standby.ScalingGroupID, s.Standby.AllowedGroups; g != "" && len(allowed) > 0 && !slices.Contains(allowed, g) {
+		problems = append(problems, fmt.Errorf("SCALING_GROUP_ID=%q is not in ALLOWED_SCALING_GROUP_IDS: every event naming no group would be refused", g))
+	}
+	return s, errors.Join(problems...)
+}
 
-	if v := core.Region; v != "" && !standby.ValidRegionID(v) {
-		bad("ALIBABA_CLOUD_REGION_ID=%q is not a region ID such as cn-hangzhou", v)
-	}
-	if v := core.ScalingGroupID; v != "" && !standby.ValidGroupID(v) {
-		bad("SCALING_GROUP_ID=%q is not a scaling group ID such as asg-bp1fo0dbtsbmqa9h5dl3", v)
-	}
-	if c := core.Credentials; (c.AccessKeyID == "") != (c.AccessKeySecret == "") {
-		bad("ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET must be set together (or neither, to use the role's credentials)")
-	}
-	if v := getenv("ESS_ENDPOINT"); v != "" {
-		u, err := parseEndpoint(v)
-		if err != nil {
-			bad("ESS_ENDPOINT=%q: %v", v, err)
-		}
-		s.ESSEndpoint = u
-	}
-	if v := getenv("AUTH_TOKEN"); v != "" {
-		if len(v) < 16 || len(v) > 256 || strings.ContainsAny(v, " &=#%+/?") || !standby.PrintableASCII(v) {
-			bad("AUTH_TOKEN must be 16 to 256 printable characters without spaces or URL delimiters (& = # %% + / ?); e.g. openssl rand -hex 24")
-		}
-		s.Handler.AuthToken = handler.Secret(v)
-	}
-	for name, setting := range map[string]*bool{"DRY_RUN": &core.DryRun, "WAIT": &core.Wait, "EXIT_ON_OK": &s.Handler.ExitOnOK} {
-		switch v := strings.ToLower(getenv(name)); v {
-		case "", "false", "0":
+// boolean parses true or false (or 1 and 0) into the field it picks.
+func boolean(field func(*Settings) *bool) func(s *Settings, name, v string) error {
+	return func(s *Settings, name, v string) error {
+		switch v = strings.ToLower(v); v {
+		case "false", "0":
+			*field(s) = false
 		case "true", "1":
-			*setting = true
+			*field(s) = true
 		default:
-			bad("%s=%q: want true or false", name, v)
+			return fmt.Errorf("%s=%q: want true or false", name, v)
 		}
+		return nil
 	}
-	for id := range strings.SplitSeq(getenv("ALLOWED_SCALING_GROUP_IDS"), ",") {
+}
+
+func parseAllowedGroups(s *Settings, name, v string) error {
+	var bad []error
+	for id := range strings.SplitSeq(v, ",") {
 		if id = strings.TrimSpace(id); id == "" {
 			continue
 		} else if !standby.ValidGroupID(id) {
-			bad("ALLOWED_SCALING_GROUP_IDS: %q is not a scaling group ID; want a comma-separated list such as asg-bp1a,asg-bp1b", id)
+			bad = append(bad, fmt.Errorf("%s: %q is not a scaling group ID; want a comma-separated list such as asg-bp1a,asg-bp1b", name, id))
 		}
-		core.AllowedGroups = append(core.AllowedGroups, id)
+		s.Standby.AllowedGroups = append(s.Standby.AllowedGroups, id)
 	}
-	core.MaxInstances = standby.DefaultMaxInstances
-	if v := getenv("MAX_INSTANCES"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > standby.MaxNamed {
-			bad("MAX_INSTANCES=%q: want a number from 1 to %d", v, standby.MaxNamed)
-		}
-		core.MaxInstances = n
+	return errors.Join(bad...)
+}
+
+func parseMinInService(s *Settings, name, v string) error {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return nil
 	}
-	if v := getenv("MAX_CONCURRENT_CALLS"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 200 {
-			bad("MAX_CONCURRENT_CALLS=%q: want a number from 1 to 200", v)
-		}
-		s.MaxConcurrentCalls = n
+	number, percent := strings.CutSuffix(v, "%")
+	n, err := strconv.Atoi(number)
+	switch {
+	case err != nil || n < 0 || percent && n > 100:
+		return fmt.Errorf("%s=%q: want a count such as 2, or a percentage such as 50%%", name, v)
+	case percent:
+		s.Standby.MinInService.Percent = n
+	default:
+		s.Standby.MinInService.Count = n
 	}
-	if v := strings.TrimSpace(getenv("MAX_EVENT_AGE")); v != "" {
-		d, err := time.ParseDuration(v)
-		if v == "0" {
-			d, err = 0, nil
-		}
-		if err != nil || d < 0 || d > 0 && d < time.Minute {
-			bad("MAX_EVENT_AGE=%q: want a duration of a minute or more, such as 1h or 30m, or 0 to act on events of any age", v)
-		}
-		s.Handler.MaxEventAge = d
+	return nil
+}
+
+func parseMaxEventAge(s *Settings, name, v string) error {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return nil
 	}
-	if v := strings.TrimSpace(getenv("MIN_IN_SERVICE")); v != "" {
-		number, percent := strings.CutSuffix(v, "%")
-		n, err := strconv.Atoi(number)
-		switch {
-		case err != nil || n < 0 || percent && n > 100:
-			bad("MIN_IN_SERVICE=%q: want a count such as 2, or a percentage such as 50%%", v)
-		case percent:
-			core.MinInService.Percent = n
-		default:
-			core.MinInService.Count = n
-		}
+	d, err := time.ParseDuration(v)
+	if v == "0" {
+		d, err = 0, nil
 	}
-	s.ListenPort = 9000
-	for _, name := range []string{"FC_SERVER_PORT", "FC_CUSTOM_LISTEN_PORT"} { // the later wins
-		if v := getenv(name); v != "" {
-			port, err := strconv.Atoi(v)
-			if err != nil || port < 0 || port > 65535 {
-				bad("%s=%q: want a port number", name, v)
-			}
-			s.ListenPort = port
-		}
+	if err != nil || d < 0 || d > 0 && d < time.Minute {
+		return fmt.Errorf("%s=%q: want a duration of a minute or more, such as 1h or 30m, or 0 to act on events of any age", name, v)
 	}
-	switch v := strings.ToLower(getenv("LOG_LEVEL")); v {
-	case "", "info":
+	s.Handler.MaxEventAge = d
+	return nil
+}
+
+func parseLogLevel(s *Settings, name, v string) error {
+	switch v = strings.ToLower(v); v {
+	case "info":
 		s.LogLevel = slog.LevelInfo
 	case "debug":
 		s.LogLevel = slog.LevelDebug
@@ -148,13 +206,18 @@ func Load(getenv func(string) string) (Settings, error) {
 	case "error":
 		s.LogLevel = slog.LevelError
 	default:
-		bad("LOG_LEVEL=%q: want debug, info, warn or error", v)
+		return fmt.Errorf("%s=%q: want debug, info, warn or error", name, v)
 	}
-	if slices.Contains(strings.Split(getenv("DEBUG"), ","), "sdk") {
-		bad("DEBUG=sdk makes the Alibaba Cloud SDK print every request with its security token: remove it")
+	return nil
+}
+
+func parsePort(s *Settings, name, v string) error {
+	port, err := strconv.Atoi(v)
+	if err != nil || port < 0 || port > 65535 {
+		return fmt.Errorf("%s=%q: want a port number", name, v)
 	}
-	s.Standby = core
-	return s, errors.Join(problems...)
+	s.ListenPort = port
+	return nil
 }
 
 // parseEndpoint accepts scheme://host[:port]. Plain HTTP is allowed only to

@@ -2,6 +2,9 @@ package settings
 
 import (
 	"log/slog"
+	"os"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -90,5 +93,56 @@ func TestParseEndpoint(t *testing.T) {
 		if _, err := parseEndpoint(in); (err == nil) != ok {
 			t.Errorf("parseEndpoint(%q) error = %v, want ok %t", in, err, ok)
 		}
+	}
+}
+
+// Load reads exactly the variables the README's settings table documents
+// (less GOGC, which Go's runtime reads), each once: none undocumented, none
+// documented and ignored.
+func TestLoadReadsExactlyTheDocumentedNames(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, table, _ := strings.Cut(string(readme), "| name | meaning | default |")
+	table, _, _ = strings.Cut(table, "\n\n")
+	var documented []string
+	for line := range strings.Lines(table) {
+		cell, _, _ := strings.Cut(strings.TrimPrefix(line, "| "), " |")
+		prefix := ""
+		for _, name := range regexp.MustCompile("`([A-Z_]+)`").FindAllStringSubmatch(cell, -1) {
+			if strings.HasPrefix(name[1], "_") { // `ALIBABA_CLOUD_ACCESS_KEY_ID`, `_SECRET`: a shorthand
+				name[1] = prefix + name[1]
+			} else if i := strings.LastIndex(name[1], "_"); i > 0 {
+				prefix = name[1][:i]
+			}
+			if name[1] == "ALIBABA_CLOUD_ACCESS_KEY_SECURITY_TOKEN" {
+				name[1] = "ALIBABA_CLOUD_SECURITY_TOKEN" // the shorthand's one irregular name
+			}
+			documented = append(documented, name[1])
+		}
+	}
+	documented = slices.DeleteFunc(documented, func(n string) bool { return n == "GOGC" })
+	var read []string
+	Load(func(name string) string { read = append(read, name); return "" })
+	slices.Sort(read)
+	slices.Sort(documented)
+	if !slices.Equal(read, documented) || len(documented) < 20 {
+		t.Errorf("Load reads %v;\nthe README documents %v", read, documented)
+	}
+	if !slices.Equal(slices.Sorted(slices.Values(Names)), read) {
+		t.Errorf("Names %v, Load reads %v", Names, read)
+	}
+}
+
+// A default group outside the allowlist could never be acted on: start-up
+// refuses it.
+func TestScalingGroupIDMustBeAllowed(t *testing.T) {
+	_, err := Load(env(map[string]string{"SCALING_GROUP_ID": "asg-bp1x", "ALLOWED_SCALING_GROUP_IDS": "asg-bp1a,asg-bp1b"}))
+	if err == nil || !strings.Contains(err.Error(), `SCALING_GROUP_ID="asg-bp1x" is not in ALLOWED_SCALING_GROUP_IDS`) {
+		t.Errorf("Load = %v", err)
+	}
+	if _, err := Load(env(map[string]string{"SCALING_GROUP_ID": "asg-bp1b", "ALLOWED_SCALING_GROUP_IDS": "asg-bp1a,asg-bp1b"})); err != nil {
+		t.Errorf("an allowed default group: %v", err)
 	}
 }
