@@ -187,9 +187,9 @@ func (s *Service) Run(ctx context.Context, inv Invocation, reqs ...Request) ([]R
 	return answers, total
 }
 
-// Region is the region a request's calls go to: the request's, else the
+// region is the region a request's calls go to: the request's, else the
 // setting's, else FC's.
-func (s *Service) Region(inv Invocation, req Request) string {
+func (s *Service) region(inv Invocation, req Request) string {
 	return cmp.Or(req.RegionID, s.cfg.Region, inv.Region, s.cfg.FCRegion)
 }
 
@@ -197,7 +197,7 @@ func (s *Service) Region(inv Invocation, req Request) string {
 // invocation's credentials, else the settings').
 func (s *Service) session(inv Invocation, req Request) (Session, error) {
 	sess := Session{
-		Region:      s.Region(inv, req),
+		Region:      s.region(inv, req),
 		Credentials: inv.Credentials,
 	}
 	if !sess.Credentials.Complete() {
