@@ -107,7 +107,7 @@ func (h *Handler) Invoke(ctx context.Context, inv standby.Invocation, payload io
 	}
 	d := trigger.Decode(b)
 	if d.HTTP != nil {
-		return c.http(*d.HTTP, nil)
+		return c.http(*d.HTTP, nil, nil)
 	}
 	c.rec.viaHTTP = d.ViaHTTP
 	return c.handle(d.Events, d.Batch)
@@ -125,18 +125,20 @@ type HTTPRequest struct {
 // InvokeHTTP answers an HTTP-trigger request; failures are HTTP answers too.
 func (h *Handler) InvokeHTTP(ctx context.Context, inv standby.Invocation, r HTTPRequest) Outcome {
 	c := h.begin(ctx, inv, "http")
-	c.rec.viaHTTP = true
-	query, err := trigger.ParseQuery(r.RawQuery)
+	query, err := trigger.ParseQuery(r.RawQuery) // a query that does not parse holds no token
+	req := trigger.HTTPRequest{Method: r.Method, Path: r.Path, Header: r.Header, Query: query}
 	if err != nil {
-		return c.fail(&standby.Error{Kind: standby.Invalid, Code: "InvalidParameter", Message: "query string: " + err.Error()})
+		req.Query = nil // not even what parsed before the fault is trusted
+		err = &standby.Error{Kind: standby.Invalid, Code: "InvalidParameter", Message: "query string: " + err.Error()}
 	}
-	return c.http(trigger.HTTPRequest{Method: r.Method, Path: r.Path, Header: r.Header, Query: query}, r.Body)
+	return c.http(req, r.Body, err)
 }
 
 // http answers an HTTP-trigger request whose body is body, or, when body is
-// nil, already in req. The caller is authenticated before its body is
-// read: a request without the token costs nothing beyond its headers.
-func (c *invocation) http(req trigger.HTTPRequest, body io.Reader) Outcome {
+// nil, already in req; malformed is what was wrong with it as sent. The
+// caller is authenticated first: a request without the token learns
+// nothing and costs nothing beyond its headers.
+func (c *invocation) http(req trigger.HTTPRequest, body io.Reader, malformed error) Outcome {
 	c.rec.source, c.rec.viaHTTP = "http", true
 	if token := c.h.cfg.AuthToken; token != "" {
 		var ok bool
@@ -144,6 +146,9 @@ func (c *invocation) http(req trigger.HTTPRequest, body io.Reader) Outcome {
 			c.rec.stats.Guard = "AUTH_TOKEN"
 			return c.fail(errUnauthorized)
 		}
+	}
+	if malformed != nil {
+		return c.fail(malformed)
 	}
 	if _, ok := trigger.RouteOf(req.Path); !ok {
 		return c.fail(errNoRoute(req.Path))

@@ -135,6 +135,10 @@ func TestAuthToken(t *testing.T) {
 		{"the token twice", nil, "token=" + token + "&token=" + token, 401},
 		{"Authorization twice", http.Header{"Authorization": {"Bearer " + token, "Bearer x"}}, "", 401},
 		{"FC's own signature is not a token", http.Header{"Authorization": {"ACS3-HMAC-SHA256 Credential=x"}}, "", 401},
+		// A query that does not parse holds no token: the caller is refused
+		// as unknown before it hears what is wrong with its request.
+		{"a malformed query, no token", nil, "token=" + token + "&%", 401},
+		{"a malformed query, the token in the header", http.Header{"Authorization": {"Bearer " + token}}, "%", 400},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
