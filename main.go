@@ -48,6 +48,7 @@ Settings (environment variables, read once at start):
   ESS_ENDPOINT             Auto Scaling endpoint, scheme://host[:port]; plain
                            http only to loopback (default: the SDK's endpoint
                            for the region, over HTTPS)
+  ECS_ENDPOINT             the same for ECS, which holds the instances' tags
   ALIBABA_CLOUD_REGION_ID  region for invocations that name none
                            (default: FC's region, FC_REGION)
   SCALING_GROUP_ID         group for events that name none
@@ -61,6 +62,8 @@ Settings (environment variables, read once at start):
                            or a percentage (50%) (default: none)
   MAX_EVENT_AGE            events older than this, by their own time, are
                            ignored; 0: no limit (1h)
+  STANDBY_LEASE            how long a parked instance's lease lasts; its tags
+                           (ess-standby:*) say until when (24h)
   MAX_CONCURRENT_CALLS     Auto Scaling calls in flight at once in the process;
                            the others wait within their invocation's time (16)
   WAIT                     true: wait for each activity to finish (false)
@@ -103,7 +106,7 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 	logger := func(w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	}
-	client := ess.New(ess.Config{Endpoint: cfg.ESSEndpoint, MaxConcurrent: cfg.MaxConcurrentCalls})
+	client := ess.New(ess.Config{Endpoint: cfg.ESSEndpoint, ECSEndpoint: cfg.ECSEndpoint, MaxConcurrent: cfg.MaxConcurrentCalls})
 	defer client.Close()
 
 	if mode == "" {

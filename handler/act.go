@@ -69,7 +69,7 @@ func (h *Handler) act(ctx context.Context, inv standby.Invocation, events []trig
 				reports[i].Result, reports[i].Reason = "Refused", standby.AsError(err).Message
 				continue
 			}
-			req.Identity = ev.Identity
+			req.Identity, req.Reason = ev.Identity, reason(ev)
 			members = append(members, member{index: i, req: req})
 		}
 	}
@@ -221,4 +221,15 @@ func lastWins(members []member, reports []EventReport) []member {
 		kept = append(kept, m)
 	}
 	return kept
+}
+
+// reason is what an event's instances are parked for, as their tags say:
+// its source, its alarm's rule (an ECS event's type is in its source), its
+// identity.
+func reason(ev trigger.Event) standby.Reason {
+	r := standby.Reason{Source: ev.Source, Event: ev.Identity}
+	if ev.Alarm != nil {
+		r.Rule = ev.Alarm.Rule
+	}
+	return r
 }

@@ -104,6 +104,11 @@ func (c *invocation) answer(a report, err error) Outcome {
 			outcome, level = "partial", slog.LevelError
 			attrs = append(attrs, slog.Int("refused", refused))
 		}
+		if untagged := untagged(a); untagged > 0 {
+			// Parked, but not saying why, and no retry will write it.
+			level = slog.LevelError
+			attrs = append(attrs, slog.Int("untagged", untagged))
+		}
 		attrs = append(attrs, slog.String("outcome", outcome))
 	}
 	var groups, activities []string
@@ -144,6 +149,17 @@ func refusals(a report) int {
 	for _, ev := range a.Events {
 		if ev.Result == "Refused" && len(ev.InstanceIDs) == 0 {
 			n++ // refused whole, before any instance was looked at
+		}
+	}
+	return n
+}
+
+// untagged counts the instances moved whose tags no retry will write.
+func untagged(a report) int {
+	n := 0
+	for _, line := range a.Instances {
+		if line.Untagged() {
+			n++
 		}
 	}
 	return n

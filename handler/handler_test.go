@@ -352,3 +352,39 @@ func TestRecoveries(t *testing.T) {
 		}
 	}
 }
+
+// What asked reaches the instance's tags: the alarm's source, its rule
+// and its identity. A tag failure a retry may mend fails the invocation,
+// naming the instance parked; one no retry mends is answered as success
+// and logged at ERROR.
+func TestTheTagsSayWhatAsked(t *testing.T) {
+	alarm := `{"alertState":"ALERT","dimensions":"{instanceId=i-a1}","ruleId":"cpu-high","transId":"t-9","timestamp":"1795753000000"}`
+	f := newFake()
+	h, _ := newHandler(config{}, f)
+	if out := invokeFake(h, alarm); out.Err != nil {
+		t.Fatalf("answered %s", out.Body)
+	}
+	tags := f.Tags("i-a1")
+	if tags["ess-standby:source"] != "eventbridge-rawdata:cms:CloudMonitor:AlertWebHook" || tags["ess-standby:rule"] != "cpu-high" || tags["ess-standby:event"] != "cms:t-9" || tags["ess-standby:until"] == "" {
+		t.Errorf("tags %v", tags)
+	}
+
+	f = newFake()
+	f.Fail("TagInstances", 0, &standby.Error{Kind: standby.Throttled, Code: "Throttling", Message: "too many requests"})
+	h, _ = newHandler(config{}, f)
+	out := invokeFake(h, alarm)
+	if out.Err == nil || out.Err.Code != "Throttling" || !strings.Contains(out.Err.Message, "EnteredStandby, but its tags") || f.State("i-a1") != "Standby" {
+		t.Errorf("a tag failure to retry answered %s (i-a1 %s)", out.Body, f.State("i-a1"))
+	}
+
+	f = newFake()
+	f.Fail("TagInstances", 0, &standby.Error{Kind: standby.Forbidden, Code: "NoPermission.Tag", Message: "no"})
+	h, logs := newHandler(config{}, f)
+	out = invokeFake(h, alarm)
+	if a := decodeReply(t, out); out.Err != nil || a.Instances[0].TagCode != "NoPermission.Tag" {
+		t.Errorf("a tag failure for good answered %s", out.Body)
+	}
+	if line := logs.String(); !strings.Contains(line, `"level":"ERROR"`) || !strings.Contains(line, `"untagged":1`) {
+		t.Errorf("log %s; want ERROR with untagged 1", line)
+	}
+}

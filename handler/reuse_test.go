@@ -38,7 +38,7 @@ func TestOneConnectionForManyInvocations(t *testing.T) {
 			emu := newServer(nil, g)
 			defer emu.Close()
 			endpoint, _ := url.Parse(emu.URL)
-			cfg := ess.Config{Endpoint: endpoint}
+			cfg := ess.Config{Endpoint: endpoint, ECSEndpoint: endpoint}
 			if useTLS {
 				roots := x509.NewCertPool()
 				roots.AddCert(emu.Certificate())
@@ -59,11 +59,11 @@ func TestOneConnectionForManyInvocations(t *testing.T) {
 					t.Fatalf("invocation %d: %v", i, out.Err)
 				}
 			}
-			if n := len(emu.Calls()); n != 200 {
-				t.Errorf("%d calls, want 200", n)
+			if n := len(emu.Calls()); n != 300 { // a read, a call and its tags each
+				t.Errorf("%d calls, want 300", n)
 			}
 			if n := emu.NewConnections(); n != 1 {
-				t.Errorf("%d connections for 200 calls, want 1", n)
+				t.Errorf("%d connections for 300 calls, want 1", n)
 			}
 			if n := emu.Handshakes(); useTLS && n != 1 {
 				t.Errorf("%d TLS handshakes, want 1", n)

@@ -63,7 +63,8 @@ func grants(p policy) map[string][]string {
 	return out
 }
 
-// essCalls are the Auto Scaling actions handler/ess makes.
+// essCalls are the actions handler/ess makes: Auto Scaling's, and ECS's
+// for the tags.
 func essCalls(t *testing.T) []string {
 	var used []string
 	sources, _ := filepath.Glob("../ess/*.go")
@@ -72,19 +73,20 @@ func essCalls(t *testing.T) []string {
 			continue
 		}
 		src, _ := os.ReadFile(path)
-		for _, m := range regexp.MustCompile(`action\{"(\w+)"\}`).FindAllSubmatch(src, -1) {
-			used = append(used, "ess:"+string(m[1]))
+		for _, m := range regexp.MustCompile(`action\{(ess|ecs), "(\w+)"\}`).FindAllSubmatch(src, -1) {
+			used = append(used, string(m[1])+":"+string(m[2]))
 		}
 	}
 	slices.Sort(used)
 	if used = slices.Compact(used); len(used) == 0 {
-		t.Fatal("found no Auto Scaling call in handler/ess")
+		t.Fatal("found no call in handler/ess")
 	}
 	return used
 }
 
 // The function's role may make exactly the calls handler/ess makes, the
-// state-changing ones on scaling groups only; it trusts FC alone.
+// state-changing ones on scaling groups (and, for tags, on instances)
+// only; it trusts FC alone.
 func TestFunctionPolicyIsLeastPrivilege(t *testing.T) {
 	g := grants(loadPolicy(t, "../../deploy/function-policy.json"))
 	var granted []string
@@ -94,6 +96,15 @@ func TestFunctionPolicyIsLeastPrivilege(t *testing.T) {
 			for _, r := range resources {
 				if !strings.Contains(r, ":scalinggroup/") || strings.HasSuffix(r, "scalinggroup/*") || r == "*" {
 					t.Errorf("%s is granted on %s; scope it to scaling group ARNs", a, r)
+				}
+			}
+		}
+		// Tags are written on instances, in the region, of the account:
+		// the instances of a group come and go, so no list can name them.
+		if a == "ecs:TagResources" || a == "ecs:UntagResources" {
+			for _, r := range resources {
+				if !strings.HasPrefix(r, "acs:ecs:<region>:<account-id>:instance/") {
+					t.Errorf("%s is granted on %s; scope it to the region's instances", a, r)
 				}
 			}
 		}

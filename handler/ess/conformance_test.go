@@ -16,7 +16,8 @@ import (
 // emulatorActions are the API actions behind each method, where faults are
 // injected.
 var emulatorActions = map[string]string{"ScalingInstances": "DescribeScalingInstances", "CountInstances": "DescribeScalingInstances",
-	"Standby": "EnterStandby", "ActivityStatuses": "DescribeScalingActivities"}
+	"Standby": "EnterStandby", "ActivityStatuses": "DescribeScalingActivities",
+	"TagInstances": "TagResources", "UntagInstances": "UntagResources", "InstanceTags": "ListTagResources"}
 
 // essStatus is the HTTP status Auto Scaling answers an error of each kind
 // with (ess-api.md: most refusals, throttling included, are 400).
@@ -38,7 +39,7 @@ func TestClientConforms(t *testing.T) {
 		emu := essemu.NewServer([]essemu.Key{stsKey}, seed...)
 		t.Cleanup(emu.Close)
 		endpoint, _ := url.Parse(emu.URL)
-		client := ess.New(ess.Config{Endpoint: endpoint})
+		client := ess.New(ess.Config{Endpoint: endpoint, ECSEndpoint: endpoint})
 		t.Cleanup(client.Close)
 		return standbytest.Subject{
 			AutoScaling: client,
@@ -50,6 +51,8 @@ func TestClientConforms(t *testing.T) {
 				in, _ := emu.Instance(id)
 				return in.LifecycleState
 			},
+			Tags:    func(id string) standby.Tags { return emu.Tags(id) },
+			SetTags: func(id string, tags standby.Tags) { emu.SetTags(id, tags) },
 		}
 	})
 }

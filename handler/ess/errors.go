@@ -13,7 +13,8 @@ import (
 	"ess-standby/handler/standby"
 )
 
-// kindByCode is the one table from Auto Scaling error codes to kinds. Codes
+// kindByCode is the one table from Auto Scaling's (and, for tags, ECS's)
+// error codes to kinds. Codes
 // not listed fall back on their family (below), then on the HTTP status.
 var kindByCode = map[string]standby.Kind{
 	"InvalidParameter":     standby.Invalid,
@@ -37,6 +38,20 @@ var kindByCode = map[string]standby.Kind{
 	"OperationDenied":             standby.Conflict,
 	"IdempotentParameterMismatch": standby.Conflict,
 	"BackendServer.configuring":   standby.Conflict,
+
+	// ECS's, for the instances' tags.
+	"InvalidResourceId.NotFound":     standby.NotFound,
+	"OperationDenied.QuotaExceed":    standby.Conflict, // the instance holds too many tags for ours
+	"QuotaExceed.Tags":               standby.Conflict,
+	"NoPermission.Tag":               standby.Forbidden,
+	"InvalidResourceId.NotSupported": standby.Invalid,
+	"InvalidResourceType.NotFound":   standby.Invalid,
+	"NumberExceed.ResourceIds":       standby.Invalid,
+	"NumberExceed.Tags":              standby.Invalid,
+	"Duplicate.TagKey":               standby.Invalid,
+	"InvalidTagKey.Malformed":        standby.Invalid,
+	"InvalidTagValue.Malformed":      standby.Invalid,
+	"InvalidTag.Mismatch":            standby.Invalid,
 
 	"Throttling":         standby.Throttled,
 	"InternalError":      standby.Unavailable,

@@ -39,6 +39,9 @@ type Config struct {
 	// Endpoint overrides the SDK's endpoint for the region (an emulator in
 	// tests). Its scheme is used as given; nil means HTTPS to Auto Scaling.
 	Endpoint *url.URL
+	// ECSEndpoint is Endpoint for ECS's API, which holds the instances'
+	// tags; nil means HTTPS to the region's ECS endpoint.
+	ECSEndpoint *url.URL
 	// TLS configures the transport the client's calls share (one per
 	// process, keep-alive); nil means the system's roots.
 	TLS *tls.Config
@@ -59,6 +62,7 @@ const DefaultMaxConcurrent = 16
 // Client implements standby.AutoScaling. It is safe for concurrent use.
 type Client struct {
 	endpoint    *url.URL
+	ecsEndpoint *url.URL
 	transport   http.RoundTripper
 	callTimeout time.Duration
 	places      chan struct{} // one per call in flight
@@ -79,7 +83,7 @@ const answerMargin = 300 * time.Millisecond
 func New(cfg Config) *Client {
 	esssdk.GetEndpointMap() // built lazily, unguarded: build it before any concurrency
 	places := cmp.Or(cfg.MaxConcurrent, DefaultMaxConcurrent)
-	return &Client{endpoint: cfg.Endpoint, callTimeout: cmp.Or(cfg.CallTimeout, 10*time.Second), places: make(chan struct{}, places),
+	return &Client{endpoint: cfg.Endpoint, ecsEndpoint: cfg.ECSEndpoint, callTimeout: cmp.Or(cfg.CallTimeout, 10*time.Second), places: make(chan struct{}, places),
 		transport: newTransport(cfg.TLS, places)}
 }
 
@@ -137,13 +141,17 @@ func (b *cappedBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// sdkClient builds an SDK client for one call: cheap, and never shared,
-// since an SDK client is not safe for concurrent use.
-func (c *Client) sdkClient(ctx context.Context, s standby.Session) (*esssdk.Client, error) {
+// sdkClient builds an SDK client for one call of p: cheap, and never
+// shared, since an SDK client is not safe for concurrent use.
+func (c *Client) sdkClient(ctx context.Context, s standby.Session, p product) (*sdk.Client, error) {
+	endpoint := c.endpoint
+	if p == ecs {
+		endpoint = c.ecsEndpoint
+	}
 	cfg := sdk.NewConfig().WithScheme("HTTPS")
 	cfg.Transport = contextTransport{ctx: ctx, base: c.transport}
-	if c.endpoint != nil {
-		cfg.Scheme = strings.ToUpper(c.endpoint.Scheme)
+	if endpoint != nil {
+		cfg.Scheme = strings.ToUpper(endpoint.Scheme)
 	}
 	var cred credentials.CredentialsProvider
 	if s.Credentials.SecurityToken != "" {
@@ -151,26 +159,67 @@ func (c *Client) sdkClient(ctx context.Context, s standby.Session) (*esssdk.Clie
 	} else {
 		cred = credentials.NewStaticAKCredentialsProvider(s.Credentials.AccessKeyID, s.Credentials.AccessKeySecret)
 	}
-	client, err := esssdk.NewClientWithOptions(s.Region, cfg, cred)
+	var client *sdk.Client
+	var err error
+	if p == ecs {
+		if client, err = sdk.NewClientWithOptions(s.Region, cfg, cred); err == nil {
+			client.EndpointMap, client.EndpointType = ecsEndpoints, "regional"
+		}
+	} else {
+		var essClient *esssdk.Client
+		if essClient, err = esssdk.NewClientWithOptions(s.Region, cfg, cred); err == nil {
+			client = &essClient.Client
+		}
+	}
 	if err != nil {
 		return nil, &standby.Error{Kind: standby.Invalid, Code: "InvalidParameter", Message: "RegionId: not a region the SDK accepts"}
 	}
-	if c.endpoint != nil {
-		client.Domain = c.endpoint.Host
+	if endpoint != nil {
+		client.Domain = endpoint.Host
 	}
 	return client, nil
 }
 
-// action is an Auto Scaling API this package calls. Being a struct, it
-// cannot be a stray string: the actions below are all there are, and the
-// README's RAM policy is checked against them.
-type action struct{ name string }
+// ecsEndpoints are the regions whose ECS endpoint is not
+// ecs.<region>.aliyuncs.com, as the SDK's own ECS package maps them (its
+// internal and financial regions aside; a test holds the two together):
+// the package itself, some 900 files, is not built into the function for
+// six lines of it.
+var ecsEndpoints = map[string]string{
+	"cn-hangzhou":   "ecs-cn-hangzhou.aliyuncs.com",
+	"cn-wuhan":      "ecs.aliyuncs.com",
+	"cn-zhangbei":   "ecs.aliyuncs.com",
+	"cn-fujian":     "ecs-cn-hangzhou.aliyuncs.com",
+	"cn-yushanfang": "ecs.aliyuncs.com",
+	"cn-edge-1":     "ecs.cn-qingdao-nebula.aliyuncs.com",
+}
+
+// action is an API this package calls: Auto Scaling's, or ECS's for the
+// tags of its instances. Being a struct, it cannot be a stray string: the
+// actions below are all there are, and the RAM policy is checked against
+// them.
+type action struct {
+	product product
+	name    string
+}
+
+// product is an API's product and version, as the SDK's RPC requests name
+// them.
+type product struct{ code, version, service string }
 
 var (
-	describeScalingInstances  = action{"DescribeScalingInstances"}
-	enterStandby              = action{"EnterStandby"}
-	exitStandby               = action{"ExitStandby"}
-	describeScalingActivities = action{"DescribeScalingActivities"}
+	ess = product{"Ess", "2014-08-28", "ess"}
+	ecs = product{"Ecs", "2014-05-26", "ecs"}
+)
+
+var (
+	describeScalingInstances  = action{ess, "DescribeScalingInstances"}
+	enterStandby              = action{ess, "EnterStandby"}
+	exitStandby               = action{ess, "ExitStandby"}
+	describeScalingActivities = action{ess, "DescribeScalingActivities"}
+	tagResources              = action{ecs, "TagResources"}
+	untagResources            = action{ecs, "UntagResources"}
+	listTagResources          = action{ecs, "ListTagResources"}
 )
 
 // rpc makes one call through the SDK's generic RPC request: the same
@@ -186,12 +235,12 @@ func (c *Client) rpc(ctx context.Context, s standby.Session, a action, params ma
 	case <-ctx.Done():
 		return &standby.Error{Kind: standby.Timeout, Code: "Timeout", Message: "no time left for the Auto Scaling call: too many calls in flight (MAX_CONCURRENT_CALLS)", Cause: ctx.Err()}
 	}
-	client, err := c.sdkClient(ctx, s)
+	client, err := c.sdkClient(ctx, s, a.product)
 	if err != nil {
 		return err
 	}
 	req := requests.NewCommonRequest()
-	req.Method, req.Product, req.Version, req.ServiceCode, req.EndpointType = requests.POST, "Ess", "2014-08-28", "ess", "openAPI"
+	req.Method, req.Product, req.Version, req.ServiceCode, req.EndpointType = requests.POST, a.product.code, a.product.version, a.product.service, "openAPI"
 	req.ApiName = a.name
 	for name, value := range params {
 		if value != "" {

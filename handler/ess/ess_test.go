@@ -5,9 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -32,7 +37,7 @@ func newClient(t *testing.T) (*ess.Client, *essemu.Server) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return ess.New(ess.Config{Endpoint: u}), emu
+	return ess.New(ess.Config{Endpoint: u, ECSEndpoint: u}), emu
 }
 
 func TestEnterStandbySignsWithTheSessionToken(t *testing.T) {
@@ -181,7 +186,7 @@ func TestOddErrorBodiesAreUnavailable(t *testing.T) {
 			io.WriteString(w, body)
 		}))
 		u, _ := url.Parse(srv.URL)
-		_, err := ess.New(ess.Config{Endpoint: u}).Standby(context.Background(), session(), standby.Call{ScalingGroupID: essemu.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
+		_, err := ess.New(ess.Config{Endpoint: u, ECSEndpoint: u}).Standby(context.Background(), session(), standby.Call{ScalingGroupID: essemu.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
 		srv.Close()
 		var e *standby.Error
 		if !errors.As(err, &e) || e.Code != "ServiceUnavailable" || e.Kind != standby.Unavailable {
@@ -206,7 +211,7 @@ func TestAnswersAreReadUpToAMiB(t *testing.T) {
 			io.WriteString(w, `"}`)
 		}))
 		u, _ := url.Parse(srv.URL)
-		_, err := ess.New(ess.Config{Endpoint: u}).Standby(context.Background(), session(), standby.Call{ScalingGroupID: essemu.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
+		_, err := ess.New(ess.Config{Endpoint: u, ECSEndpoint: u}).Standby(context.Background(), session(), standby.Call{ScalingGroupID: essemu.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
 		srv.CloseClientConnections()
 		srv.Close()
 		var e *standby.Error
@@ -296,7 +301,7 @@ func TestUnreadableAnswersAreUnavailable(t *testing.T) {
 		u, _ := url.Parse(srv.URL)
 		for name, call := range calls {
 			var e *standby.Error
-			if err := call(ess.New(ess.Config{Endpoint: u})); !errors.As(err, &e) || e.Code != "ServiceUnavailable" || e.Kind != standby.Unavailable {
+			if err := call(ess.New(ess.Config{Endpoint: u, ECSEndpoint: u})); !errors.As(err, &e) || e.Code != "ServiceUnavailable" || e.Kind != standby.Unavailable {
 				t.Errorf("%s answered %q: got %v, want 502 ServiceUnavailable", name, body, err)
 			}
 		}
@@ -350,5 +355,62 @@ func TestStandbyWithoutAnActivity(t *testing.T) {
 	}
 	if in, _ := emu.Instance("i-bp1ecr7go2go9kq3m1a"); in.LifecycleState != essemu.InService {
 		t.Errorf("the instance is %s", in.LifecycleState)
+	}
+}
+
+// The ECS endpoints this package maps are the SDK's own ECS package's, for
+// every region it maps but its internal and financial ones (the package
+// is not built in: the test reads its map).
+func TestECSEndpointsAreTheSDKs(t *testing.T) {
+	dir, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/aliyun/alibaba-cloud-sdk-go").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.ReadFile(filepath.Join(strings.TrimSpace(string(dir)), "services", "ecs", "endpoint.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	public := regexp.MustCompile(`^[a-z]{2}-[a-z]+(-[0-9])?$`) // cn-hangzhou, ap-southeast-1; not cn-hangzhou-finance, cn-shanghai-internal-test-1
+	sdkMap := map[string]string{}
+	for _, m := range regexp.MustCompile(`"([a-z0-9-]+)":\s+"([a-z0-9.-]+)"`).FindAllStringSubmatch(string(src), -1) {
+		if public.MatchString(m[1]) && !strings.HasSuffix(m[1], "-inner") {
+			sdkMap[m[1]] = m[2]
+		}
+	}
+	if len(sdkMap) == 0 || !maps.Equal(sdkMap, ess.ECSEndpoints()) {
+		t.Errorf("the SDK maps the public regions %v; this package %v", sdkMap, ess.ECSEndpoints())
+	}
+}
+
+// The tags go to ECS's endpoint under ECS's version, signed with the
+// session's token; Auto Scaling's calls go to Auto Scaling's.
+func TestTagsGoToECS(t *testing.T) {
+	essEmu := essemu.NewServer([]essemu.Key{stsKey}, essemu.SampleFleet()...)
+	ecsEmu := essemu.NewServer([]essemu.Key{stsKey}, essemu.SampleFleet()...)
+	t.Cleanup(essEmu.Close)
+	t.Cleanup(ecsEmu.Close)
+	essURL, _ := url.Parse(essEmu.URL)
+	ecsURL, _ := url.Parse(ecsEmu.URL)
+	c := ess.New(ess.Config{Endpoint: essURL, ECSEndpoint: ecsURL})
+	defer c.Close()
+	ids := []string{"i-bp1ecr7go2go9kq3m1a"}
+	if err := c.TagInstances(context.Background(), session(), ids, standby.Tags{"ess-standby:rule": "cpu-high", "ess-standby:note": ""}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ScalingInstances(context.Background(), session(), essemu.WebGroup, ids); err != nil {
+		t.Fatal(err)
+	}
+	ecsCalls, essCalls := ecsEmu.Calls(), essEmu.Calls()
+	// The emulator answers an ECS action under Auto Scaling's version with
+	// NoSuchVersion: its 200 says the version was ECS's.
+	if len(ecsCalls) != 1 || ecsCalls[0].Action != "TagResources" || !ecsCalls[0].SignatureOK || ecsCalls[0].SecurityToken != stsKey.Token ||
+		ecsCalls[0].Status != 200 || ecsCalls[0].Params.Get("ResourceType") != "instance" {
+		t.Errorf("ECS received %+v", ecsCalls)
+	}
+	if len(essCalls) != 1 || essCalls[0].Action != "DescribeScalingInstances" {
+		t.Errorf("Auto Scaling received %+v", essCalls)
+	}
+	if got := ecsEmu.Tags(ids[0]); !maps.Equal(got, map[string]string{"ess-standby:rule": "cpu-high", "ess-standby:note": ""}) {
+		t.Errorf("tags %v", got)
 	}
 }

@@ -58,7 +58,8 @@ type Group struct {
 type Instance struct {
 	ID             string
 	LifecycleState string
-	Weight         int // configured SLB weight; 0 means the default, 50
+	Weight         int               // configured SLB weight; 0 means the default, 50
+	Tags           map[string]string // its ECS tags, as other writers left them
 }
 
 // InstanceState is an instance as the emulator holds it now.
@@ -335,6 +336,12 @@ func (s *Server) serveAction(params url.Values, action string) (map[string]any, 
 		return s.w.describeInstances(params)
 	case "DescribeScalingActivities":
 		return s.w.describeActivities(params)
+	case "TagResources":
+		return s.w.tagResources(params)
+	case "UntagResources":
+		return s.w.untagResources(params)
+	case "ListTagResources":
+		return s.w.listTagResources(params)
 	}
 	return nil, errorf(404, "InvalidApi.NotFound", "Specified api is not found, please check your url and method.")
 }

@@ -48,7 +48,7 @@ func (c *rawClient) call(action string, params url.Values, mutate func(url.Value
 	c.t.Helper()
 	c.nonce++
 	all := url.Values{
-		"Action": {action}, "Version": {"2014-08-28"}, "Format": {"JSON"}, "AccessKeyId": {testKey.ID},
+		"Action": {action}, "Version": {version(action)}, "Format": {"JSON"}, "AccessKeyId": {testKey.ID},
 		"SecurityToken": {testKey.Token}, "SignatureMethod": {"HMAC-SHA1"}, "SignatureVersion": {"1.0"}, "SignatureType": {""},
 		"SignatureNonce": {strconv.Itoa(c.nonce)}, "Timestamp": {time.Now().UTC().Format("2006-01-02T15:04:05Z")},
 		"RegionId": {SampleRegion},
@@ -113,6 +113,10 @@ func TestAuthenticationFailures(t *testing.T) {
 		}, 400, "InvalidSecurityToken.MismatchWithAccessKey", true},
 		{"wrong version", func(v url.Values) {
 			v.Set("Version", "2022-02-22")
+			v.Set("Signature", sign(stringToSign("POST", v), testKey.Secret))
+		}, 400, "NoSuchVersion", false},
+		{"ECS's version", func(v url.Values) {
+			v.Set("Version", "2014-05-26")
 			v.Set("Signature", sign(stringToSign("POST", v), testKey.Secret))
 		}, 400, "NoSuchVersion", false},
 	}

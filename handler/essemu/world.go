@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"net/url"
 	"slices"
 	"strconv"
@@ -35,6 +36,7 @@ type instance struct {
 	health                string
 	weight, configuredWgt int
 	group                 *group
+	tags                  map[string]string // its ECS tags
 }
 
 type activity struct {
@@ -59,7 +61,7 @@ func newWorld(seed []Group) *world {
 			if weight == 0 {
 				weight = 50
 			}
-			in := &instance{id: si.ID, state: si.LifecycleState, health: "Healthy", configuredWgt: weight, weight: weight, group: g}
+			in := &instance{id: si.ID, state: si.LifecycleState, health: "Healthy", configuredWgt: weight, weight: weight, group: g, tags: maps.Clone(si.Tags)}
 			if in.state == Standby {
 				in.weight = 0
 			}

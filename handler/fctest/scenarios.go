@@ -3,6 +3,7 @@ package fctest
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -35,6 +36,7 @@ var scenarios = []struct {
 	{"MinInServiceHolds", minInServiceHolds},
 	{"ConcurrentRedeliveriesStartOneActivity", concurrentRedeliveries},
 	{"ConcurrentDuplicatesAnswerSuccess", concurrentDuplicates},
+	{"ParkSaysWhyAndTheWayBackClears", parkAndTakeBack},
 }
 
 // everySample: the built binary answers every file in events/ as package
@@ -76,7 +78,7 @@ func failures(t *testing.T, binary string, rt Runtime) {
 		{"instance busy: final", Key, func() { f.Emu.Fail("EnterStandby", 1, 400, "IncorrectInstanceStatus", "busy") }, "IncorrectInstanceStatus", 3},
 		{"throttled once, then through", Key, func() {
 			f.Emu.Fail("EnterStandby", 1, 400, "Throttling", "Request was denied due to request throttling.")
-		}, "", 3},
+		}, "", 4}, // the read, the throttled call, the call, its tags
 	}
 	var ids []string
 	for _, tt := range tests {
@@ -92,7 +94,7 @@ func failures(t *testing.T, binary string, rt Runtime) {
 				t.Errorf("answer %s, want code %q", got.Body, tt.wantCode)
 			}
 			if n := len(f.Emu.Calls()); n != tt.wantCalls {
-				t.Errorf("%d calls reached Auto Scaling, want %d", n, tt.wantCalls)
+				t.Errorf("%d calls reached the cloud, want %d", n, tt.wantCalls)
 			}
 			want := essemu.InService
 			if tt.wantCode == "" {
@@ -305,6 +307,32 @@ func concurrentDuplicates(t *testing.T, binary string, rt Runtime) {
 	}
 	if standby := f.Emu.InState(essemu.Standby); standby != 20 {
 		t.Errorf("%d in Standby, want the 20 named (40 in the group, 50%% kept)", standby)
+	}
+	f.Stop(t)
+}
+
+// parkAndTakeBack: an alarm parks an instance, which then says why in its
+// ECS tags (beside a tag of another writer); the function's ExitStandby
+// takes it back and removes exactly its own tags.
+func parkAndTakeBack(t *testing.T, binary string, rt Runtime) {
+	const id = "i-bp1ecr7go2go9kq3m1a"
+	fleet := essemu.SampleFleet()
+	fleet[0].Instances[0].Tags = map[string]string{"team": "web"}
+	f := Start(t, binary, rt, fleet)
+	if got := f.Invoke(t, Invocation{RequestID: "park", Payload: samples.Read(t, "http-cms-alarm-alert.json")}, Key); got.Code != "" {
+		t.Fatalf("the alarm answered %s", got.Body)
+	}
+	tags := f.Emu.Tags(id)
+	if tags["team"] != "web" || tags["ess-standby:source"] != "cms-alarm-callback" || tags["ess-standby:rule"] == "" || !strings.HasPrefix(tags["ess-standby:event"], "cms:") ||
+		tags["ess-standby:until"] <= tags["ess-standby:since"] {
+		t.Errorf("parked, %s has the tags %v", id, tags)
+	}
+	exit := []byte(`{"Action":"ExitStandby","InstanceIds":["` + id + `"]}`)
+	if got := f.Invoke(t, Invocation{RequestID: "back", Payload: exit}, Key); got.Code != "" {
+		t.Fatalf("ExitStandby answered %s", got.Body)
+	}
+	if in, _ := f.Emu.Instance(id); in.LifecycleState != essemu.InService || !maps.Equal(f.Emu.Tags(id), map[string]string{"team": "web"}) {
+		t.Errorf("taken back, %s is %s with the tags %v; want InService, the other writer's tag alone", id, in.LifecycleState, f.Emu.Tags(id))
 	}
 	f.Stop(t)
 }

@@ -4,15 +4,19 @@ package modes
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/url"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -68,9 +72,13 @@ func Local(ctx context.Context, s settings.Settings, now time.Time, event []byte
 	}
 	s.Standby.Credentials = standby.Credentials{} // the invocation brings them, as in FC
 	s.Handler.Now = func() time.Time { return now }
-	h := handler.New(s.Handler, standby.New(s.Standby, ess.New(ess.Config{Endpoint: endpoint})), log)
+	h := handler.New(s.Handler, standby.New(s.Standby, ess.New(ess.Config{Endpoint: endpoint, ECSEndpoint: endpoint})), log)
 
 	before := emu.Instances()
+	tagsBefore := map[string]map[string]string{}
+	for _, b := range before {
+		tagsBefore[b.ID] = emu.Tags(b.ID)
+	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	inv := standby.Invocation{RequestID: "local-" + time.Now().UTC().Format("20060102T150405.000"), Region: essemu.SampleRegion, Credentials: creds}
@@ -101,7 +109,32 @@ func Local(ctx context.Context, s settings.Settings, now time.Time, event []byte
 			change(fmt.Sprint(b.Weight), fmt.Sprint(a.Weight)), mark(b, a))
 	}
 	tw.Flush()
+
+	fmt.Fprintf(out, "\ntheir tags (%s*), before -> after:\n", standby.TagPrefix)
+	shown := false
+	for _, b := range before {
+		was, is := ourTags(tagsBefore[b.ID]), ourTags(emu.Tags(b.ID))
+		if was == "" && is == "" {
+			continue
+		}
+		shown = true
+		fmt.Fprintf(out, "  %s\n    %s\n    -> %s\n", b.ID, cmp.Or(was, "none"), cmp.Or(is, "none"))
+	}
+	if !shown {
+		fmt.Fprintln(out, "  none")
+	}
 	return failure(outcome)
+}
+
+// ourTags is the function's tags among tags, key=value, in key order.
+func ourTags(tags map[string]string) string {
+	var kv []string
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
+		if name, ok := strings.CutPrefix(k, standby.TagPrefix); ok {
+			kv = append(kv, name+"="+tags[k])
+		}
+	}
+	return strings.Join(kv, " ")
 }
 
 func change(before, after string) string {

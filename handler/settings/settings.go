@@ -23,6 +23,7 @@ type Settings struct {
 	Standby     standby.Config // the core's
 	Handler     handler.Config
 	ESSEndpoint *url.URL // nil: the SDK's endpoint for the region, over HTTPS
+	ECSEndpoint *url.URL // the same, for ECS's API (the instances' tags)
 	LogLevel    slog.Level
 	ListenPort  int // server mode: FC_CUSTOM_LISTEN_PORT, else FC_SERVER_PORT, else 9000
 	// MaxConcurrentCalls bounds the Auto Scaling calls in flight in the
@@ -40,6 +41,12 @@ var variables = []struct {
 }{
 	{"ESS_ENDPOINT", func(s *Settings, name, v string) (err error) {
 		if s.ESSEndpoint, err = parseEndpoint(v); err != nil {
+			return fmt.Errorf("%s=%q: %v", name, v, err)
+		}
+		return nil
+	}},
+	{"ECS_ENDPOINT", func(s *Settings, name, v string) (err error) {
+		if s.ECSEndpoint, err = parseEndpoint(v); err != nil {
 			return fmt.Errorf("%s=%q: %v", name, v, err)
 		}
 		return nil
@@ -78,6 +85,14 @@ var variables = []struct {
 	}},
 	{"MIN_IN_SERVICE", parseMinInService},
 	{"MAX_EVENT_AGE", parseMaxEventAge},
+	{"STANDBY_LEASE", func(s *Settings, name, v string) error {
+		d, err := time.ParseDuration(strings.TrimSpace(v))
+		if err != nil || d < time.Minute || d > 90*24*time.Hour {
+			return fmt.Errorf("%s=%q: want a duration from a minute to 90 days, such as 24h or 4h", name, v)
+		}
+		s.Standby.Lease = d
+		return nil
+	}},
 	{"MAX_CONCURRENT_CALLS", func(s *Settings, name, v string) error {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 200 {
@@ -114,7 +129,7 @@ var Names = func() []string {
 // Load parses the settings from getenv (os.Getenv in main) and reports
 // every bad one at once, each with how to fix it.
 func Load(getenv func(string) string) (Settings, error) {
-	s := Settings{Handler: handler.Config{MaxEventAge: handler.DefaultMaxEventAge}, Standby: standby.Config{MaxInstances: standby.DefaultMaxInstances},
+	s := Settings{Handler: handler.Config{MaxEventAge: handler.DefaultMaxEventAge}, Standby: standby.Config{MaxInstances: standby.DefaultMaxInstances, Lease: standby.DefaultLease},
 		LogLevel: slog.LevelInfo, ListenPort: 9000}
 	var problems []error
 	for _, v := range variables {

@@ -38,8 +38,12 @@ type InstanceResult struct {
 	Code              string `json:"Code,omitempty"`           // why Refused or Failed: the error code
 	ScalingActivityID string `json:"ScalingActivityId,omitempty"`
 	Reason            string `json:"Reason,omitempty"`
-	// Err is the failure of a Refused or Failed line, for the invocation's
-	// own answer; never marshalled, since its cause is internal.
+	// TagCode says, when set, that the tags recording why were not written
+	// (or, for ExitStandby, not removed): the error code of the tag call.
+	TagCode string `json:"TagCode,omitempty"`
+	// Err is the failure of a Refused or Failed line, or of its tags, for
+	// the invocation's own answer; never marshalled, since its cause is
+	// internal.
 	Err *Error `json:"-"`
 }
 
@@ -53,8 +57,13 @@ func (l *InstanceResult) fail(err error) {
 	}
 }
 
-// Left says the instance is not done and a retry may do it.
-func (l InstanceResult) Left() bool { return l.Result == failed }
+// Left says the instance is not done, or its tags not written, and a
+// retry may do it.
+func (l InstanceResult) Left() bool { return l.Result == failed || l.TagCode != "" && Retryable(l.Err) }
+
+// Untagged says the instance moved but its tags were not written, and no
+// retry will write them: an operator must hear of it.
+func (l InstanceResult) Untagged() bool { return l.TagCode != "" && !Retryable(l.Err) }
 
 // Refusal says the instance was refused for good.
 func (l InstanceResult) Refusal() bool { return l.Result == refused }

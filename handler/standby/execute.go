@@ -183,13 +183,17 @@ func (g *groupPlan) already(k kind, done, eligible []*member) {
 			g.took(k, []*member{m}, a, "done earlier by this activity")
 			continue
 		}
-		line := g.line(m)
-		line.Result, line.Reason = skipped, "already "+k.action.to()
 		if !k.dryRun && !slices.ContainsFunc(m.parts, func(p *part) bool { return busy[p.t] }) {
-			replay = append(replay, m)
+			replay = append(replay, m) // reported once its replay answers
+			continue
 		}
-		g.set(m, line)
+		g.skipAlready(k, m)
 	}
+	defer func() {
+		for _, m := range replay {
+			g.skipAlready(k, m) // a replay not answered with an activity: as found
+		}
+	}()
 	// One replay per ticket: its own instances, with its own tokens; a call
 	// two tickets would both make, once.
 	replayed := map[string]Activity{}
@@ -216,6 +220,14 @@ func (g *groupPlan) already(k kind, done, eligible []*member) {
 			}
 		}
 	}
+}
+
+// skipAlready reports a member found where the action leads, when nothing
+// else has been reported for it.
+func (g *groupPlan) skipAlready(k kind, m *member) {
+	line := g.line(m)
+	line.Result, line.Reason = skipped, "already "+k.action.to()
+	g.set(m, line)
 }
 
 // partsOf lists the parts naming members, in order.

@@ -89,6 +89,8 @@ type Request struct {
 	// re-deliveries; "" when it carries nothing that does. With the
 	// ClientToken, it is the root of the calls' tokens (see root).
 	Identity string
+	// Reason is what asked, as the tags of the instances it parks say.
+	Reason Reason
 }
 
 // root is what the request's calls' tokens derive from: its event's
@@ -153,4 +155,17 @@ type AutoScaling interface {
 	Standby(ctx context.Context, s Session, call Call) (Activity, error)
 	// ActivityStatuses reports at most 20 activities.
 	ActivityStatuses(ctx context.Context, s Session, activityIDs []string) ([]ActivityStatus, error)
+
+	// The tags of the group's ECS instances (ECS's API, with the same
+	// session): what parked them.
+
+	// TagInstances writes tags on at most 20 instances, overwriting the
+	// values of keys they hold.
+	TagInstances(ctx context.Context, s Session, instanceIDs []string, tags Tags) error
+	// UntagInstances removes keys from at most 20 instances; a key an
+	// instance lacks is no error.
+	UntagInstances(ctx context.Context, s Session, instanceIDs []string, keys []string) error
+	// InstanceTags reports the tags of at most 20 instances whose keys
+	// begin with prefix; an instance with none is left out.
+	InstanceTags(ctx context.Context, s Session, instanceIDs []string, prefix string) (map[string]Tags, error)
 }

@@ -19,6 +19,9 @@ type groupPlan struct {
 	st      Stats                      // what the plan did, shared by its tickets
 	out     map[*ticket]*share
 	changed bool // a call that may change state was made
+	// entered and exited are the members Auto Scaling moved (or, replayed,
+	// had moved) for this plan: their tags are written at its end.
+	entered, exited []*member
 }
 
 // share is what a plan did for one ticket.
@@ -91,6 +94,7 @@ func (s *Service) planGroup(key groupKey, parts []*part) {
 	for _, k := range kinds {
 		g.decide(k, slices.DeleteFunc(slices.Clone(parts), func(p *part) bool { return p.kind() != k }))
 	}
+	g.writeTags()
 	if g.changed {
 		s.lines.change(key, s.epoch.Add(1))
 	}
@@ -440,6 +444,11 @@ func sortedByID(members []*member) []*member {
 
 // took records what a call's activity did for its members.
 func (g *groupPlan) took(k kind, members []*member, a Activity, reason string) {
+	if k.action == EnterStandby {
+		g.entered = append(g.entered, members...)
+	} else {
+		g.exited = append(g.exited, members...)
+	}
 	byTicket := map[*ticket][]string{}
 	var tickets []*ticket
 	for _, m := range members {

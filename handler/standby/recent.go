@@ -26,6 +26,7 @@ type movedBy struct {
 	activity Activity
 	at       time.Time
 	seen     bool // a read has shown it where the action leads
+	tagged   bool // its tags are written (or, taken back, removed)
 	slot     int
 }
 
@@ -51,6 +52,25 @@ func (r *recent) put(id string, action Action, a Activity, seen bool) {
 	r.ring[r.next] = id
 	r.by[id] = movedBy{action: action, activity: a, at: r.clock(), seen: seen, slot: r.next}
 	r.next = (r.next + 1) % recentSize
+}
+
+// tagged notes that an instance's tags are as the action leaves them.
+func (r *recent) markTagged(id string, action Action) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if m, ok := r.by[id]; ok && m.action == action {
+		m.tagged = true
+		r.by[id] = m
+	}
+}
+
+// isTagged says whether this process wrote (or removed) an instance's tags
+// for the action that last moved it.
+func (r *recent) isTagged(id string, action Action) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	m, ok := r.by[id]
+	return ok && m.action == action && m.tagged && r.clock().Sub(m.at) <= recentAge
 }
 
 // forget drops what it knew of an instance: it was taken back.

@@ -45,10 +45,15 @@ type Config struct {
 	// so that their state reads and their groups' plans are shared. Zero
 	// (one invocation per process, as on FC's go1 runtime): no wait.
 	MergeWindow time.Duration
+	// Lease is how long an instance the function parks stays so before its
+	// lease ends (STANDBY_LEASE); the tags say until when. 0 is DefaultLease.
+	Lease time.Duration
 	// Sleep is how the core waits between attempts and polls; nil waits on
 	// a timer. A test that decides what Auto Scaling answers passes one
 	// that returns at once (standbytest.NoWait).
 	Sleep func(context.Context, time.Duration) error
+	// Now is the clock of the tags; nil is time.Now.
+	Now func() time.Time
 }
 
 // MinInService is how many InService instances a group must keep: Count, or
@@ -90,6 +95,10 @@ func New(cfg Config, scaling AutoScaling) *Service {
 	if cfg.MaxInstances == 0 {
 		cfg.MaxInstances = DefaultMaxInstances
 	}
+	cfg.Lease = cmp.Or(cfg.Lease, DefaultLease)
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	s := &Service{cfg: cfg, scaling: scaling, sleep: cfg.Sleep, moved: newRecent(),
 		jitter: func(ceiling time.Duration) time.Duration { return time.Duration(rand.Int64N(int64(ceiling) + 1)) }}
 	if s.sleep == nil {
@@ -99,6 +108,8 @@ func New(cfg Config, scaling AutoScaling) *Service {
 	s.lines.by, s.lines.changed = map[groupKey]*line{}, map[groupKey]uint64{}
 	return s
 }
+
+func (s *Service) now() time.Time { return s.cfg.Now() }
 
 // Check validates a draft against the settings and returns the request it
 // makes. Every problem is recorded into d.Problems, so that a caller can
@@ -281,6 +292,23 @@ func (t *ticket) failAll(err error) {
 			t.lines[i].fail(err)
 		}
 	}
+}
+
+// tagFailed records on an instance's line that its tags were not written:
+// it stays where Auto Scaling put it, and its line says why; a failure a
+// retry may mend leaves it to the invocation's retry.
+func (t *ticket) tagFailed(id string, err error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	i, ok := t.index[id]
+	if !ok || t.lines[i].TagCode != "" {
+		return
+	}
+	e := AsError(err)
+	l := &t.lines[i]
+	l.TagCode = e.Code
+	l.Err = &Error{Kind: e.Kind, Code: e.Code, Cause: e.Cause,
+		Message: l.Result + ", but its tags (" + TagPrefix + "*) were not written: " + e.Message}
 }
 
 // fail records err for instances not yet decided.

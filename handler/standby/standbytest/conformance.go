@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"testing"
 
@@ -25,6 +26,10 @@ type Subject struct {
 	Fail func(method string, n int, err *standby.Error)
 	// State reports an instance's lifecycle state; "" when in no group.
 	State func(id string) string
+	// Tags reports an instance's ECS tags; SetTags gives it some, as
+	// another writer would.
+	Tags    func(id string) standby.Tags
+	SetTags func(id string, tags standby.Tags)
 }
 
 // Harness makes a subject holding groups: group → instance → lifecycle
@@ -58,6 +63,11 @@ var cases = []struct {
 	{"StandbyRefusals", testRefusals},
 	{"ActivityStatuses", testActivityStatuses},
 	{"AFailureIsOneCallsAndChangesNothing", testFailureIsOneCall},
+	{"TagReadUntag", testTagReadUntag},
+	{"TagsOverwriteAndLeaveOthers", testTagsOverwrite},
+	{"TagAnInstanceECSDoesNotKnow", testTagUnknown},
+	{"TagsPastTheQuotaChangeNothing", testTagQuota},
+	{"TagsOfTwentyInstances", testTagsOfTwenty},
 }
 
 // fleet is the suite's groups: asg-a holds every lifecycle state a
@@ -236,6 +246,16 @@ func testFailureIsOneCall(t *testing.T, s Subject) {
 			_, err := s.AutoScaling.ActivityStatuses(ctx, s.Session, []string{"asa-1"})
 			return err
 		}},
+		{"TagInstances", func() error {
+			return s.AutoScaling.TagInstances(ctx, s.Session, []string{"i-b1"}, standby.Tags{"ess-standby:rule": "r"})
+		}},
+		{"UntagInstances", func() error {
+			return s.AutoScaling.UntagInstances(ctx, s.Session, []string{"i-b1"}, []string{"ess-standby:rule"})
+		}},
+		{"InstanceTags", func() error {
+			_, err := s.AutoScaling.InstanceTags(ctx, s.Session, []string{"i-b1"}, "ess-standby:")
+			return err
+		}},
 	}
 	throttled := &standby.Error{Kind: standby.Throttled, Code: "Throttling", Message: "Request was denied due to request throttling."}
 	for _, c := range calls {
@@ -250,6 +270,81 @@ func testFailureIsOneCall(t *testing.T, s Subject) {
 		if c.method == "Standby" && s.State("i-b1") != "Standby" {
 			t.Errorf("the Standby call after its failure left i-b1 %s", s.State("i-b1"))
 		}
+	}
+}
+
+func testTagReadUntag(t *testing.T, s Subject) {
+	ctx := context.Background()
+	ours := standby.Tags{"ess-standby:rule": "cpu-high", "ess-standby:since": "2026-11-27T04:30:15Z"}
+	if err := s.AutoScaling.TagInstances(ctx, s.Session, []string{"i-a1", "i-a2"}, ours); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.AutoScaling.InstanceTags(ctx, s.Session, []string{"i-a1", "i-a2", "i-b1"}, "ess-standby:")
+	if want := map[string]standby.Tags{"i-a1": ours, "i-a2": ours}; err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("InstanceTags = %v, %v; want %v (an instance without ours left out)", got, err, want)
+	}
+	if got, err := s.AutoScaling.InstanceTags(ctx, s.Session, []string{"i-a1"}, "team:"); err != nil || len(got) != 0 {
+		t.Errorf("InstanceTags under another prefix = %v, %v; want none", got, err)
+	}
+	if err := s.AutoScaling.UntagInstances(ctx, s.Session, []string{"i-a1", "i-b1"}, []string{"ess-standby:rule", "ess-standby:since"}); err != nil {
+		t.Errorf("UntagInstances, one instance without the keys: %v", err)
+	}
+	if len(s.Tags("i-a1")) != 0 || !reflect.DeepEqual(s.Tags("i-a2"), ours) {
+		t.Errorf("after UntagInstances: i-a1 %v, i-a2 %v", s.Tags("i-a1"), s.Tags("i-a2"))
+	}
+}
+
+func testTagsOverwrite(t *testing.T, s Subject) {
+	ctx := context.Background()
+	s.SetTags("i-a1", standby.Tags{"team": "web", "ess-standby:rule": "old"})
+	if err := s.AutoScaling.TagInstances(ctx, s.Session, []string{"i-a1"}, standby.Tags{"ess-standby:rule": "new"}); err != nil {
+		t.Fatal(err)
+	}
+	if want := (standby.Tags{"team": "web", "ess-standby:rule": "new"}); !reflect.DeepEqual(s.Tags("i-a1"), want) {
+		t.Errorf("tags %v, want %v", s.Tags("i-a1"), want)
+	}
+}
+
+func testTagUnknown(t *testing.T, s Subject) {
+	err := s.AutoScaling.TagInstances(context.Background(), s.Session, []string{"i-a1", "i-nowhere"}, standby.Tags{"ess-standby:rule": "r"})
+	expectCode(t, "an instance ECS does not know", "InvalidResourceId.NotFound", standby.NotFound)(nil, err)
+	if len(s.Tags("i-a1")) != 0 {
+		t.Errorf("a refused call tagged i-a1: %v", s.Tags("i-a1"))
+	}
+}
+
+// An instance holds at most 20 tags: a call that would pass the quota on
+// one instance tags none.
+func testTagQuota(t *testing.T, s Subject) {
+	full := standby.Tags{}
+	for i := range 19 {
+		full[fmt.Sprintf("team:%02d", i)] = "x"
+	}
+	s.SetTags("i-a2", full)
+	err := s.AutoScaling.TagInstances(context.Background(), s.Session, []string{"i-a1", "i-a2"}, standby.Tags{"ess-standby:rule": "r", "ess-standby:event": "e"})
+	expectCode(t, "past the tag quota", "OperationDenied.QuotaExceed", standby.Conflict)(nil, err)
+	if len(s.Tags("i-a1")) != 0 || len(s.Tags("i-a2")) != 19 {
+		t.Errorf("a refused call changed tags: i-a1 %v, i-a2 has %d", s.Tags("i-a1"), len(s.Tags("i-a2")))
+	}
+}
+
+// The tags of 20 instances, five each: more than one page of ECS's answer.
+func testTagsOfTwenty(t *testing.T, s Subject) {
+	ctx := context.Background()
+	var twenty []string
+	for i := range 20 {
+		twenty = append(twenty, fmt.Sprintf("i-many%03d", i))
+	}
+	five := standby.Tags{}
+	for _, k := range []string{"source", "rule", "event", "since", "until"} {
+		five["ess-standby:"+k] = k
+	}
+	if err := s.AutoScaling.TagInstances(ctx, s.Session, twenty, five); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.AutoScaling.InstanceTags(ctx, s.Session, twenty, "ess-standby:")
+	if err != nil || len(got) != 20 || !reflect.DeepEqual(got["i-many019"], five) {
+		t.Errorf("InstanceTags of 20 = %d instances, %v; want 20 with five tags each", len(got), err)
 	}
 }
 

@@ -7,7 +7,9 @@ package standbytest
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -31,6 +33,7 @@ type Fake struct {
 	calls      []Call
 	lag        bool              // Standby calls move nothing until Settle
 	unsettled  map[string]string // instance → the state a lagging call moves it to
+	tags       map[string]standby.Tags
 }
 
 // Call is one call the fake received.
@@ -64,7 +67,7 @@ type failure struct {
 // NewFake returns a fake holding the given instances: group → instance →
 // lifecycle state.
 func NewFake(region string, groups map[string]map[string]string) *Fake {
-	f := &Fake{Region: region, groupOf: map[string]string{}, state: map[string]string{}, tokens: map[string]token{}}
+	f := &Fake{Region: region, groupOf: map[string]string{}, state: map[string]string{}, tokens: map[string]token{}, tags: map[string]standby.Tags{}}
 	for g, instances := range groups {
 		f.groups = append(f.groups, g)
 		for id, st := range instances {
@@ -331,6 +334,105 @@ func (f *Fake) ActivityStatuses(_ context.Context, s standby.Session, ids []stri
 			status = "InProgress"
 		}
 		out = append(out, standby.ActivityStatus{ScalingActivityID: a.id, StatusCode: status})
+	}
+	return out, nil
+}
+
+// maxTags is how many tags an ECS instance may hold.
+const maxTags = 20
+
+// Tags reports an instance's tags, as ECS holds them.
+func (f *Fake) Tags(id string) standby.Tags {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return maps.Clone(f.tags[id])
+}
+
+// SetTags gives an instance tags, as another writer would.
+func (f *Fake) SetTags(id string, tags standby.Tags) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.tags[id] = maps.Clone(tags)
+}
+
+// ecsInstance checks that ECS knows the instances, in the session's region:
+// the fake's instances are those of its groups.
+func (f *Fake) ecsInstance(s standby.Session, ids []string) error {
+	for _, id := range ids {
+		if f.groupOf[id] == "" || !f.inRegion(s) {
+			return &standby.Error{Kind: standby.NotFound, Code: "InvalidResourceId.NotFound", Message: "The specified ResourceIds are not found in our records."}
+		}
+	}
+	return nil
+}
+
+func (f *Fake) TagInstances(_ context.Context, s standby.Session, ids []string, tags standby.Tags) error {
+	f.hook("TagInstances")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, err := f.record(Call{Method: "TagInstances", Session: s, IDs: ids}); err != nil {
+		return err
+	}
+	if err := f.ecsInstance(s, ids); err != nil {
+		return err
+	}
+	for _, id := range ids { // all or nothing
+		after := maps.Clone(f.tags[id])
+		if after == nil {
+			after = standby.Tags{}
+		}
+		maps.Copy(after, tags)
+		if len(after) > maxTags {
+			return &standby.Error{Kind: standby.Conflict, Code: "OperationDenied.QuotaExceed", Message: "The quota of tags on resource is beyond permitted range."}
+		}
+	}
+	for _, id := range ids {
+		if f.tags[id] == nil {
+			f.tags[id] = standby.Tags{}
+		}
+		maps.Copy(f.tags[id], tags)
+	}
+	return nil
+}
+
+func (f *Fake) UntagInstances(_ context.Context, s standby.Session, ids []string, keys []string) error {
+	f.hook("UntagInstances")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, err := f.record(Call{Method: "UntagInstances", Session: s, IDs: ids}); err != nil {
+		return err
+	}
+	if err := f.ecsInstance(s, ids); err != nil {
+		return err
+	}
+	for _, id := range ids {
+		for _, k := range keys {
+			delete(f.tags[id], k)
+		}
+	}
+	return nil
+}
+
+func (f *Fake) InstanceTags(_ context.Context, s standby.Session, ids []string, prefix string) (map[string]standby.Tags, error) {
+	f.hook("InstanceTags")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if blank, err := f.record(Call{Method: "InstanceTags", Session: s, IDs: ids}); err != nil || blank {
+		return nil, err
+	}
+	out := map[string]standby.Tags{}
+	for _, id := range ids {
+		if f.groupOf[id] == "" || !f.inRegion(s) {
+			continue
+		}
+		for k, v := range f.tags[id] {
+			if strings.HasPrefix(k, prefix) {
+				if out[id] == nil {
+					out[id] = standby.Tags{}
+				}
+				out[id][k] = v
+			}
+		}
 	}
 	return out, nil
 }

@@ -16,6 +16,8 @@ func TestFakeConforms(t *testing.T) {
 			Session:     standby.Session{Region: standbytest.Region},
 			Fail:        func(method string, n int, err *standby.Error) { f.Fail(method, n, err) },
 			State:       f.State,
+			Tags:        f.Tags,
+			SetTags:     f.SetTags,
 		}
 	})
 }

@@ -1,0 +1,211 @@
+package essemu
+
+import (
+	"maps"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// ECS's API (2014-05-26), as far as the function uses it: the tags of the
+// group's instances, which are the ECS instances the emulator knows.
+// TagResources, UntagResources and ListTagResources, ResourceType
+// instance, with ECS's documented limits and error codes.
+
+// ecsVersion is ECS's API version; ecsActions are the actions served under it.
+const ecsVersion = "2014-05-26"
+
+var ecsActions = []string{"TagResources", "UntagResources", "ListTagResources"}
+
+// version is the API version an action is served under.
+func version(action string) string {
+	if slices.Contains(ecsActions, action) {
+		return ecsVersion
+	}
+	return "2014-08-28"
+}
+
+const (
+	maxTagResources = 50 // ResourceId.N per call
+	maxTagsPerCall  = 20 // Tag.N, TagKey.N per call
+	maxTagsPerECS   = 20 // tags an instance may hold
+	maxTagText      = 128
+	tagPage         = 50 // tag resources per ListTagResources page
+)
+
+// Tags reports an instance's tags, as ECS holds them.
+func (s *Server) Tags(id string) map[string]string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if in := s.w.instance(id); in != nil {
+		return maps.Clone(in.tags)
+	}
+	return nil
+}
+
+// SetTags gives an instance tags, as another writer would.
+func (s *Server) SetTags(id string, tags map[string]string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if in := s.w.instance(id); in != nil {
+		in.tags = maps.Clone(tags)
+	}
+}
+
+// tagged reads a tag call's instances: RegionId, ResourceType=instance,
+// ResourceId.N, each an instance of a group in the region.
+func (w *world) tagged(params url.Values) ([]*instance, *apiError) {
+	region := params.Get("RegionId")
+	if region == "" {
+		return nil, missing("RegionId")
+	}
+	switch rt := params.Get("ResourceType"); {
+	case rt == "":
+		return nil, missing("ResourceType")
+	case rt != "instance":
+		return nil, errorf(400, "InvalidResourceType.NotFound", "The specified ResourceType is not found.")
+	}
+	if n := len(numbered(params, "ResourceId")); n > maxTagResources {
+		return nil, errorf(400, "NumberExceed.ResourceIds", "The maximum number of ResourceIds is exceeded.")
+	}
+	ids, err := repeated(params, "ResourceId", maxTagResources)
+	if err != nil {
+		return nil, err
+	}
+	if len(ids) == 0 {
+		return nil, missing("ResourceId")
+	}
+	var out []*instance
+	for _, id := range ids {
+		in := w.instance(id)
+		if in == nil || in.group.Region != region {
+			return nil, errorf(404, "InvalidResourceId.NotFound", "The specified ResourceIds are not found in our records.")
+		}
+		out = append(out, in)
+	}
+	return out, nil
+}
+
+// numbered lists the parameters name.N given, whatever N.
+func numbered(params url.Values, name string) []string {
+	var keys []string
+	for k := range params {
+		if rest, ok := strings.CutPrefix(k, name+"."); ok && !strings.Contains(rest, ".") {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+func validTagText(v string, key bool) bool {
+	l := strings.ToLower(v)
+	return len([]rune(v)) <= maxTagText && !strings.HasPrefix(l, "acs:") && !(key && strings.HasPrefix(l, "aliyun")) &&
+		!strings.Contains(l, "http://") && !strings.Contains(l, "https://") && (!key || v != "")
+}
+
+func (w *world) tagResources(params url.Values) (map[string]any, *apiError) {
+	targets, err := w.tagged(params)
+	if err != nil {
+		return nil, err
+	}
+	tags := map[string]string{}
+	for n := 1; ; n++ {
+		key, ok := params["Tag."+strconv.Itoa(n)+".Key"]
+		if !ok {
+			break
+		}
+		if n > maxTagsPerCall {
+			return nil, errorf(400, "NumberExceed.Tags", "The maximum number of Tags is exceeded.")
+		}
+		value := params.Get("Tag." + strconv.Itoa(n) + ".Value")
+		switch {
+		case !validTagText(key[0], true):
+			return nil, errorf(400, "InvalidTagKey.Malformed", "The specified Tag.n.Key is not valid.")
+		case !validTagText(value, false):
+			return nil, errorf(400, "InvalidTagValue.Malformed", "The specified Tag.n.Value is not valid.")
+		}
+		if _, dup := tags[key[0]]; dup {
+			return nil, errorf(400, "Duplicate.TagKey", "The Tag.N.Key contain duplicate key.")
+		}
+		tags[key[0]] = value
+	}
+	if len(tags) == 0 {
+		return nil, missing("Tag")
+	}
+	for _, in := range targets { // all or nothing
+		after := maps.Clone(in.tags)
+		if after == nil {
+			after = map[string]string{}
+		}
+		maps.Copy(after, tags)
+		if len(after) > maxTagsPerECS {
+			return nil, errorf(400, "OperationDenied.QuotaExceed", "The quota of tags on resource is beyond permitted range.")
+		}
+	}
+	for _, in := range targets {
+		if in.tags == nil {
+			in.tags = map[string]string{}
+		}
+		maps.Copy(in.tags, tags)
+	}
+	return map[string]any{}, nil
+}
+
+func (w *world) untagResources(params url.Values) (map[string]any, *apiError) {
+	targets, err := w.tagged(params)
+	if err != nil {
+		return nil, err
+	}
+	if len(numbered(params, "TagKey")) > maxTagsPerCall {
+		return nil, errorf(400, "NumberExceed.Tags", "The maximum number of Tags is exceeded.")
+	}
+	keys, err := repeated(params, "TagKey", maxTagsPerCall)
+	if err != nil {
+		return nil, err
+	}
+	all := params.Get("All") == "true"
+	if len(keys) == 0 && !all {
+		return nil, missing("TagKey")
+	}
+	for _, in := range targets {
+		if len(keys) == 0 { // All applies only when no TagKey.N is given
+			in.tags = nil
+		}
+		for _, k := range keys {
+			delete(in.tags, k)
+		}
+	}
+	return map[string]any{}, nil
+}
+
+// listTagResources answers the tags of ResourceId.N, a page of tagPage
+// tag resources at a time, with the NextToken of the next.
+func (w *world) listTagResources(params url.Values) (map[string]any, *apiError) {
+	targets, err := w.tagged(params)
+	if err != nil {
+		return nil, err
+	}
+	var all []map[string]any
+	for _, in := range targets {
+		for _, k := range slices.Sorted(maps.Keys(in.tags)) {
+			all = append(all, map[string]any{"ResourceId": in.id, "ResourceType": "instance", "TagKey": k, "TagValue": in.tags[k]})
+		}
+	}
+	from := 0
+	if token := params.Get("NextToken"); token != "" {
+		n, err := strconv.Atoi(strings.TrimPrefix(token, "page-"))
+		if err != nil || !strings.HasPrefix(token, "page-") || n < 0 || n > len(all) {
+			return nil, errorf(400, "InvalidNextToken.Malformed", "The specified NextToken is not valid.")
+		}
+		from = n
+	}
+	to := min(from+tagPage, len(all))
+	out := map[string]any{"TagResources": map[string]any{"TagResource": all[from:to]}}
+	if to < len(all) {
+		out["NextToken"] = "page-" + strconv.Itoa(to)
+	} else {
+		out["NextToken"] = ""
+	}
+	return out, nil
+}
