@@ -64,6 +64,8 @@ Settings (environment variables, read once at start):
                            ignored; 0: no limit (1h)
   STANDBY_LEASE            how long a parked instance's lease lasts; its tags
                            (ess-standby:*) say until when (24h)
+  LEASE_END                what a sweep does when a lease has ended: report
+                           (an ERROR line) or exit (take it back) (report)
   MAX_CONCURRENT_CALLS     Auto Scaling calls in flight at once in the process;
                            the others wait within their invocation's time (16)
   WAIT                     true: wait for each activity to finish (false)

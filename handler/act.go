@@ -14,8 +14,9 @@ import (
 // what the function says of the events themselves.
 type report struct {
 	standby.Result
-	Ignored string        `json:"Ignored,omitempty"` // nothing was done, and why
-	Events  []EventReport `json:"Events,omitempty"`  // a batch: what became of each event
+	Ignored string         `json:"Ignored,omitempty"` // nothing was done, and why
+	Events  []EventReport  `json:"Events,omitempty"`  // a batch: what became of each event
+	Sweep   *standby.Swept `json:"Sweep,omitempty"`   // a sweep: what it found of each Standby instance
 }
 
 // EventReport says what became of one event of a batch.
@@ -78,6 +79,9 @@ func (h *Handler) act(ctx context.Context, inv standby.Invocation, events []trig
 			return report{Events: batchOnly(batch, reports)}, standby.Stats{}, err
 		}
 		return ignoredAnswer(reports, batch), standby.Stats{}, nil
+	}
+	if m := members[0]; m.req.Action == standby.Sweep { // a request, never of a batch
+		return h.sweep(ctx, inv, m.req)
 	}
 	if batch {
 		members = lastWins(members, reports)

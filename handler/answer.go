@@ -31,6 +31,7 @@ type errorBody struct {
 	Activities []standby.Activity       `json:"Activities,omitempty"`
 	Instances  []standby.InstanceResult `json:"Instances,omitempty"`
 	Events     []EventReport            `json:"Events,omitempty"`
+	Sweep      *standby.Swept           `json:"Sweep,omitempty"`
 }
 
 // invocation is one invocation as it goes, with what its answer and its
@@ -70,7 +71,7 @@ func (c *invocation) answer(a report, err error) Outcome {
 	if err != nil {
 		e := standby.AsError(err)
 		out.Err, out.Status = e, statusByKind[e.Kind]
-		out.Body = mustJSON(errorBody{Code: e.Code, Message: e.Message, RequestID: inv.RequestID, Activities: a.Activities, Instances: a.Instances, Events: a.Events})
+		out.Body = mustJSON(errorBody{Code: e.Code, Message: e.Message, RequestID: inv.RequestID, Activities: a.Activities, Instances: a.Instances, Events: a.Events, Sweep: a.Sweep})
 		attrs = append(attrs, slog.String("outcome", e.Code), slog.String("message", e.Message))
 		if e.Cause != nil {
 			attrs = append(attrs, slog.String("cause", e.Cause.Error()))
@@ -89,6 +90,14 @@ func (c *invocation) answer(a report, err error) Outcome {
 		out.Body = mustJSON(a)
 		outcome := "standby"
 		switch refused := refusals(a); {
+		case a.Sweep != nil:
+			outcome = "swept"
+			counts := sweptCounts(a.Sweep)
+			attrs = append(attrs, slog.Int("lease_ended", counts[standby.LeaseEnded]), slog.Int("returned", counts[standby.Returned]),
+				slog.Int("not_parked", counts[standby.NotParked]))
+			if counts[standby.LeaseEnded] > 0 || counts["Refused"] > 0 {
+				level = slog.LevelError // a lease is over and the instance still parked: someone must look
+			}
 		case a.Ignored != "":
 			outcome = "ignored"
 			attrs = append(attrs, slog.String("ignored", a.Ignored))
@@ -150,6 +159,15 @@ func refusals(a report) int {
 		if ev.Result == "Refused" && len(ev.InstanceIDs) == 0 {
 			n++ // refused whole, before any instance was looked at
 		}
+	}
+	return n
+}
+
+// sweptCounts counts a sweep's lines by result.
+func sweptCounts(sw *standby.Swept) map[string]int {
+	n := map[string]int{}
+	for _, l := range sw.Instances {
+		n[l.Result]++
 	}
 	return n
 }

@@ -36,7 +36,7 @@ func TestEverySampleEvent(t *testing.T) {
 	defer emu.Close()
 	endpoint, _ := url.Parse(emu.URL)
 	logs := &fctest.Output{}
-	h := handler.New(handler.Config{MaxEventAge: handler.DefaultMaxEventAge, Now: func() time.Time { return essemu.SampleTime }}, newService(standby.Config{}, ess.New(ess.Config{Endpoint: endpoint, ECSEndpoint: endpoint})), slog.New(slog.NewJSONHandler(io.MultiWriter(logs, fctest.Logs()), nil)))
+	h := handler.New(handler.Config{MaxEventAge: handler.DefaultMaxEventAge, Now: func() time.Time { return essemu.SampleTime }}, newService(standby.Config{Now: func() time.Time { return essemu.SampleTime }}, ess.New(ess.Config{Endpoint: endpoint, ECSEndpoint: endpoint})), slog.New(slog.NewJSONHandler(io.MultiWriter(logs, fctest.Logs()), nil)))
 	creds := standby.Credentials{AccessKeyID: key.ID, AccessKeySecret: key.Secret, SecurityToken: key.Token}
 
 	for _, sample := range samples.All(t) {
@@ -52,11 +52,19 @@ func TestEverySampleEvent(t *testing.T) {
 			for _, diff := range want.Check(got, emu, key) {
 				t.Error(diff)
 			}
-			checkGolden(t, "testdata/golden/"+name, out)
 			lines := logLines(logs.Take())
-			if len(lines) != 1 {
+			checkGolden(t, "testdata/golden/"+name, out)
+			// One line per invocation, last; a sweep's instances someone
+			// must hear of have a line each before it.
+			if len(lines) == 0 || want.Swept == nil && len(lines) != 1 {
 				t.Fatalf("%d log lines, want one per invocation", len(lines))
 			}
+			for _, l := range lines[:len(lines)-1] {
+				if l["msg"] != "lease ended" || l["request_id"] != inv.RequestID {
+					t.Errorf("a sweep's line %v, want a lease ended of this invocation", l)
+				}
+			}
+			lines = lines[len(lines)-1:]
 			if lines[0]["trigger"] != want.Trigger || lines[0]["request_id"] != inv.RequestID || lines[0]["status"] != float64(want.Status) {
 				t.Errorf("log line %v, want trigger %s, request_id %s, status %d", lines[0], want.Trigger, inv.RequestID, want.Status)
 			}

@@ -62,6 +62,7 @@ type reply struct {
 	standby.Result
 	Ignored       string
 	Events        []handler.EventReport
+	Sweep         *standby.Swept
 	Code, Message string
 }
 
@@ -386,5 +387,28 @@ func TestTheTagsSayWhatAsked(t *testing.T) {
 	}
 	if line := logs.String(); !strings.Contains(line, `"level":"ERROR"`) || !strings.Contains(line, `"untagged":1`) {
 		t.Errorf("log %s; want ERROR with untagged 1", line)
+	}
+}
+
+// The timer's sweep: an instance whose lease has ended gets an ERROR line
+// of its own, one parked by someone else a WARN line, and the invocation's
+// line counts them, at ERROR, so that the alert fires.
+func TestTheSweepIsHeard(t *testing.T) {
+	f := newFake()
+	f.Move("i-a2", "Standby")
+	f.SetTags("i-a2", standby.Tags{"ess-standby:source": "cms-alarm-callback", "ess-standby:rule": "cpu-high", "ess-standby:until": now.Add(-time.Hour).Format(time.RFC3339)})
+	f.Move("i-b1", "Standby")
+	h, logs := newHandler(config{core: standby.Config{Now: func() time.Time { return now }}}, f)
+	out := invokeFake(h, `{"triggerName":"lease-sweep","triggerTime":"2026-11-27T04:30:00Z","payload":"{\"Action\":\"Sweep\"}"}`)
+	a := decodeReply(t, out)
+	if out.Err != nil || a.Sweep == nil || len(a.Sweep.Instances) != 2 || len(f.Calls("Standby")) != 0 {
+		t.Fatalf("the sweep answered %s after %d Standby calls", out.Body, len(f.Calls("Standby")))
+	}
+	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
+	if len(lines) != 3 ||
+		!strings.Contains(lines[0], `"level":"ERROR","msg":"lease ended"`) || !strings.Contains(lines[0], `"instance":"i-a2"`) || !strings.Contains(lines[0], `"rule":"cpu-high"`) ||
+		!strings.Contains(lines[1], `"level":"WARN","msg":"in Standby, not parked by this function"`) || !strings.Contains(lines[1], `"instance":"i-b1"`) ||
+		!strings.Contains(lines[2], `"level":"ERROR","msg":"invocation"`) || !strings.Contains(lines[2], `"lease_ended":1,"returned":0,"not_parked":1`) || !strings.Contains(lines[2], `"outcome":"swept"`) {
+		t.Errorf("log:\n%s", logs)
 	}
 }

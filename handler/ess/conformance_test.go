@@ -15,7 +15,7 @@ import (
 
 // emulatorActions are the API actions behind each method, where faults are
 // injected.
-var emulatorActions = map[string]string{"ScalingInstances": "DescribeScalingInstances", "CountInstances": "DescribeScalingInstances",
+var emulatorActions = map[string]string{"ScalingInstances": "DescribeScalingInstances", "CountInstances": "DescribeScalingInstances", "InstancesIn": "DescribeScalingInstances", "ScalingGroups": "DescribeScalingGroups",
 	"Standby": "EnterStandby", "ActivityStatuses": "DescribeScalingActivities",
 	"TagInstances": "TagResources", "UntagInstances": "UntagResources", "InstanceTags": "ListTagResources"}
 
@@ -79,6 +79,14 @@ func TestEveryCallMapsErrorFamilies(t *testing.T) {
 		},
 		"CountInstances": func() error {
 			_, err := c.CountInstances(ctx, session(), essemu.WebGroup, "")
+			return err
+		},
+		"InstancesIn": func() error {
+			_, err := c.InstancesIn(ctx, session(), essemu.WebGroup, "Standby")
+			return err
+		},
+		"ScalingGroups": func() error {
+			_, err := c.ScalingGroups(ctx, session())
 			return err
 		},
 		"Standby": func() error {

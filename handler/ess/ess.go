@@ -21,6 +21,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -217,6 +218,7 @@ var (
 	enterStandby              = action{ess, "EnterStandby"}
 	exitStandby               = action{ess, "ExitStandby"}
 	describeScalingActivities = action{ess, "DescribeScalingActivities"}
+	describeScalingGroups     = action{ess, "DescribeScalingGroups"}
 	tagResources              = action{ecs, "TagResources"}
 	untagResources            = action{ecs, "UntagResources"}
 	listTagResources          = action{ecs, "ListTagResources"}
@@ -301,6 +303,68 @@ func (c *Client) CountInstances(ctx context.Context, s standby.Session, groupID,
 			Cause: errorf(s, "DescribeScalingInstances: no TotalCount in the answer")}
 	}
 	return int(*resp.TotalCount), nil
+}
+
+// maxPages bounds InstancesIn: 5000 instances, more than a group holds
+// (2000 by the default quota).
+const maxPages = 100
+
+// InstancesIn reads DescribeScalingInstances page by page, 50 at a time,
+// until it holds TotalCount instances or a page comes back empty.
+func (c *Client) InstancesIn(ctx context.Context, s standby.Session, groupID, state string) ([]string, error) {
+	var ids []string
+	for page := 1; page <= maxPages; page++ {
+		params := map[string]string{"ScalingGroupId": groupID, "LifecycleState": state, "PageSize": "50", "PageNumber": strconv.Itoa(page)}
+		var resp instancesPage
+		if err := c.rpc(ctx, s, describeScalingInstances, params, &resp); err != nil {
+			return nil, err
+		}
+		if resp.TotalCount == nil {
+			return nil, &standby.Error{Kind: standby.Unavailable, Code: "ServiceUnavailable", Message: "Auto Scaling answered DescribeScalingInstances without TotalCount: the list is unknown",
+				Cause: errorf(s, "DescribeScalingInstances: no TotalCount in the answer")}
+		}
+		for _, in := range resp.ScalingInstances.ScalingInstance {
+			if in.ScalingGroupId == groupID && (state == "" || in.LifecycleState == state) && !slices.Contains(ids, in.InstanceId) {
+				ids = append(ids, in.InstanceId) // never believe more than was asked
+			}
+		}
+		if len(ids) >= int(*resp.TotalCount) || len(resp.ScalingInstances.ScalingInstance) == 0 {
+			return ids, nil
+		}
+	}
+	return nil, &standby.Error{Kind: standby.Unavailable, Code: "ServiceUnavailable", Message: "Auto Scaling answered DescribeScalingInstances with more pages than a group holds: nothing is read from it",
+		Cause: errorf(s, "DescribeScalingInstances: more than %d pages", maxPages)}
+}
+
+// ScalingGroups reads DescribeScalingGroups page by page, 50 at a time,
+// until it holds TotalCount groups or a page comes back empty.
+func (c *Client) ScalingGroups(ctx context.Context, s standby.Session) ([]string, error) {
+	var ids []string
+	for page := 1; page <= maxPages; page++ {
+		var resp struct {
+			TotalCount    *flexInt
+			ScalingGroups struct {
+				ScalingGroup []struct{ ScalingGroupId string }
+			}
+		}
+		if err := c.rpc(ctx, s, describeScalingGroups, map[string]string{"PageSize": "50", "PageNumber": strconv.Itoa(page)}, &resp); err != nil {
+			return nil, err
+		}
+		if resp.TotalCount == nil {
+			return nil, &standby.Error{Kind: standby.Unavailable, Code: "ServiceUnavailable", Message: "Auto Scaling answered DescribeScalingGroups without TotalCount: the list is unknown",
+				Cause: errorf(s, "DescribeScalingGroups: no TotalCount in the answer")}
+		}
+		for _, g := range resp.ScalingGroups.ScalingGroup {
+			if g.ScalingGroupId != "" && !slices.Contains(ids, g.ScalingGroupId) {
+				ids = append(ids, g.ScalingGroupId)
+			}
+		}
+		if len(ids) >= int(*resp.TotalCount) || len(resp.ScalingGroups.ScalingGroup) == 0 {
+			return ids, nil
+		}
+	}
+	return nil, &standby.Error{Kind: standby.Unavailable, Code: "ServiceUnavailable", Message: "Auto Scaling answered DescribeScalingGroups with more pages than a region holds: nothing is read from it",
+		Cause: errorf(s, "DescribeScalingGroups: more than %d pages", maxPages)}
 }
 
 // instancesPage is the part of a DescribeScalingInstances answer read here.

@@ -323,6 +323,25 @@ func TestACountWithoutTotalCountIsAnError(t *testing.T) {
 	}
 }
 
+// A list whose answer does not say how long it is, or says it is longer
+// than its pages ever get, is an error: a sweep judges nothing from it.
+func TestAListMustEnd(t *testing.T) {
+	c, emu := newClient(t)
+	emu.Inject(essemu.Fault{Action: "DescribeScalingInstances", Times: 1, Answer: map[string]any{"ScalingInstances": map[string]any{"ScalingInstance": []any{}}}})
+	if ids, err := c.InstancesIn(context.Background(), session(), essemu.WebGroup, "Standby"); err == nil || standby.AsError(err).Code != "ServiceUnavailable" {
+		t.Errorf("without TotalCount: %v, %v", ids, err)
+	}
+	page := []any{map[string]any{"InstanceId": "i-bp1ecr7go2go9kq3m1e", "ScalingGroupId": essemu.WebGroup, "LifecycleState": "Standby"}}
+	emu.Inject(essemu.Fault{Action: "DescribeScalingInstances", Answer: map[string]any{"TotalCount": 1 << 20, "ScalingInstances": map[string]any{"ScalingInstance": page}}})
+	if ids, err := c.InstancesIn(context.Background(), session(), essemu.WebGroup, "Standby"); err == nil || standby.AsError(err).Code != "ServiceUnavailable" {
+		t.Errorf("a list that never ends: %v, %v", ids, err)
+	}
+	emu.ClearFaults()
+	if ids, err := c.InstancesIn(context.Background(), session(), essemu.WebGroup, "Standby"); err != nil || len(ids) != 1 {
+		t.Errorf("the sample group's Standby instances: %v, %v", ids, err)
+	}
+}
+
 // Reads take one page, whatever TotalCount claims: a request for at most
 // 20 IDs is all on it, and a count is its TotalCount.
 func TestReadsTakeOnePage(t *testing.T) {

@@ -22,7 +22,10 @@ func SampleFleet() []Group {
 			{ID: "i-bp1ecr7go2go9kq3m1b", LifecycleState: InService},
 			{ID: "i-bp1ecr7go2go9kq3m1c", LifecycleState: InService},
 			{ID: "i-bp1ecr7go2go9kq3m1d", LifecycleState: InService},
-			{ID: "i-bp1ecr7go2go9kq3m1e", LifecycleState: Standby},
+			// Parked by an alarm a day before the samples, its lease over.
+			{ID: "i-bp1ecr7go2go9kq3m1e", LifecycleState: Standby, Tags: map[string]string{
+				"ess-standby:source": "cms-alarm-callback", "ess-standby:rule": "disk-full", "ess-standby:event": "cms:5d0f1c2a-7a41-4c1e-9d1b-6c1f0e2a3b4c",
+				"ess-standby:since": "2026-11-26T04:00:00Z", "ess-standby:until": "2026-11-27T04:00:00Z"}},
 			{ID: "i-bp1ecr7go2go9kq3m1f", LifecycleState: Pending},
 		}},
 		{ID: APIGroup, Name: "api", Region: SampleRegion, Instances: []Instance{

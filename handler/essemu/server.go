@@ -336,6 +336,8 @@ func (s *Server) serveAction(params url.Values, action string) (map[string]any, 
 		return s.w.describeInstances(params)
 	case "DescribeScalingActivities":
 		return s.w.describeActivities(params)
+	case "DescribeScalingGroups":
+		return s.w.describeGroups(params)
 	case "TagResources":
 		return s.w.tagResources(params)
 	case "UntagResources":

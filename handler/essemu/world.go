@@ -277,6 +277,28 @@ func (w *world) describeInstances(params url.Values) (map[string]any, *apiError)
 	}, nil
 }
 
+// describeGroups answers DescribeScalingGroups: the region's groups, a
+// page at a time (at most 50).
+func (w *world) describeGroups(params url.Values) (map[string]any, *apiError) {
+	region := params.Get("RegionId")
+	if region == "" {
+		return nil, missing("RegionId")
+	}
+	number, size, err := page(params, 50)
+	if err != nil {
+		return nil, err
+	}
+	var all []any
+	for _, g := range w.groups {
+		if g.Region == region {
+			all = append(all, map[string]any{"ScalingGroupId": g.ID, "ScalingGroupName": g.Name, "RegionId": g.Region, "LifecycleState": "Active",
+				"TotalCapacity": len(g.instances)})
+		}
+	}
+	return map[string]any{"TotalCount": len(all), "PageNumber": number, "PageSize": size,
+		"ScalingGroups": map[string]any{"ScalingGroup": window(all, number, size)}}, nil
+}
+
 func (w *world) describeActivities(params url.Values) (map[string]any, *apiError) {
 	region := params.Get("RegionId")
 	if region == "" {

@@ -37,6 +37,7 @@ var scenarios = []struct {
 	{"ConcurrentRedeliveriesStartOneActivity", concurrentRedeliveries},
 	{"ConcurrentDuplicatesAnswerSuccess", concurrentDuplicates},
 	{"ParkSaysWhyAndTheWayBackClears", parkAndTakeBack},
+	{"SweepPastALease", sweepPastALease},
 }
 
 // everySample: the built binary answers every file in events/ as package
@@ -333,6 +334,31 @@ func parkAndTakeBack(t *testing.T, binary string, rt Runtime) {
 	}
 	if in, _ := f.Emu.Instance(id); in.LifecycleState != essemu.InService || !maps.Equal(f.Emu.Tags(id), map[string]string{"team": "web"}) {
 		t.Errorf("taken back, %s is %s with the tags %v; want InService, the other writer's tag alone", id, in.LifecycleState, f.Emu.Tags(id))
+	}
+	f.Stop(t)
+}
+
+// sweepPastALease: the timer's sweep finds the sample fleet's instance
+// whose lease ended a day after an alarm parked it. By default it is
+// reported, at ERROR, and left parked; with LEASE_END=exit it is taken
+// back, its tags with it.
+func sweepPastALease(t *testing.T, binary string, rt Runtime) {
+	const id = "i-bp1ecr7go2go9kq3m1e"
+	sweep := samples.Read(t, "timer-sweep.json")
+	f := Start(t, binary, rt, nil)
+	got := f.Invoke(t, Invocation{RequestID: "sweep", Payload: sweep}, Key)
+	if in, _ := f.Emu.Instance(id); got.Code != "" || !strings.Contains(string(got.Body), `"Result":"LeaseEnded"`) || in.LifecycleState != essemu.Standby {
+		t.Errorf("the sweep answered %s; %s is %s", got.Body, id, in.LifecycleState)
+	}
+	if _, err := f.Logs.Await(regexp.MustCompile(`"level":"ERROR","msg":"lease ended".*"instance":"`+id+`"`), 10*time.Second); err != nil {
+		t.Errorf("%v:\n%s", err, f.Logs)
+	}
+	f.Stop(t)
+
+	f = Start(t, binary, rt, nil, "LEASE_END=exit")
+	got = f.Invoke(t, Invocation{RequestID: "sweep-exit", Payload: sweep}, Key)
+	if in, _ := f.Emu.Instance(id); got.Code != "" || !strings.Contains(string(got.Body), `"Result":"Returned"`) || in.LifecycleState != essemu.InService || len(f.Emu.Tags(id)) != 0 {
+		t.Errorf("the sweep with LEASE_END=exit answered %s; %s is %s with the tags %v", got.Body, id, in.LifecycleState, f.Emu.Tags(id))
 	}
 	f.Stop(t)
 }

@@ -72,6 +72,7 @@ func Local(ctx context.Context, s settings.Settings, now time.Time, event []byte
 	}
 	s.Standby.Credentials = standby.Credentials{} // the invocation brings them, as in FC
 	s.Handler.Now = func() time.Time { return now }
+	s.Standby.Now = s.Handler.Now // leases too are judged at now
 	h := handler.New(s.Handler, standby.New(s.Standby, ess.New(ess.Config{Endpoint: endpoint, ECSEndpoint: endpoint})), log)
 
 	before := emu.Instances()
@@ -86,7 +87,7 @@ func Local(ctx context.Context, s settings.Settings, now time.Time, event []byte
 
 	printOutcome(out, outcome)
 
-	fmt.Fprintf(out, "\ncalls Auto Scaling received (%s):\n", emu.URL)
+	fmt.Fprintf(out, "\ncalls the cloud received, Auto Scaling's and ECS's (%s):\n", emu.URL)
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	calls := emu.Calls()
 	if len(calls) == 0 {

@@ -9,6 +9,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -19,15 +20,16 @@ import (
 // it against the sample fleet. The in-process tests and the end-to-end tests
 // of the built binary both check every file against this table.
 type Expectation struct {
-	Trigger string   // how the handler names the event's source in its log
-	HTTP    bool     // answered as an HTTP response
-	Status  int      // the answer's HTTP status
-	Code    string   // the error code; empty on success
-	Ignored bool     // answered {"Ignored": …} with no call
-	Refused bool     // the failure is Auto Scaling's answer to a call made
-	Calls   []string // the actions the cloud receives (Auto Scaling's, ECS's tags), the read first
-	Standby []string // the instances the answer reports in Standby
-	Skipped []string // the instances the answer reports as skipped
+	Trigger string            // how the handler names the event's source in its log
+	HTTP    bool              // answered as an HTTP response
+	Status  int               // the answer's HTTP status
+	Code    string            // the error code; empty on success
+	Ignored bool              // answered {"Ignored": …} with no call
+	Refused bool              // the failure is Auto Scaling's answer to a call made
+	Calls   []string          // the actions the cloud receives (Auto Scaling's, ECS's tags), the read first
+	Standby []string          // the instances the answer reports in Standby
+	Skipped []string          // the instances the answer reports as skipped
+	Swept   map[string]string // a sweep: what it found of each Standby instance
 }
 
 // Every request reads its instances' state before it acts, and tags those
@@ -108,6 +110,10 @@ var expected = map[string]Expectation{
 	"eventbridge-cms-alert.json":      {Trigger: "eventbridge:cms:CloudMonitor:AlertWebHook", Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1hh2ka9xr7wq4t5n0a"}},
 
 	"timer.json": {Trigger: "timer", Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1hh2ka9xr7wq4t5n0b"}},
+	// The sweep, as s.yaml's lease-sweep timer sends it: the region's
+	// groups, each one's Standby instances, their tags.
+	"timer-sweep.json": {Trigger: "timer", Status: 200, Calls: []string{"DescribeScalingGroups", "DescribeScalingInstances", "DescribeScalingInstances", "ListTagResources"},
+		Swept: map[string]string{"i-bp1ecr7go2go9kq3m1e": "LeaseEnded"}},
 
 	// Other triggers' events, as fc-runtime-go-sdk's events/ READMEs print
 	// them (their dates as printed): nothing to act on, each ignored with
@@ -137,6 +143,9 @@ func (e Expectation) Check(got Response, s *essemu.Server, key essemu.Key) []str
 	var diffs []string
 	bad := func(format string, args ...any) { diffs = append(diffs, fmt.Sprintf(format, args...)) }
 	var body struct {
+		Sweep *struct {
+			Instances []struct{ InstanceId, Result string }
+		}
 		Code, Message, Ignored, ScalingActivityId string
 		InstanceIds                               []string
 		Activities                                []struct{ ScalingActivityId string }
@@ -168,6 +177,18 @@ func (e Expectation) Check(got Response, s *essemu.Server, key essemu.Key) []str
 		bad("the cloud received %v, want %v", actions, e.Calls)
 	}
 	if e.Code != "" || e.Ignored {
+		return diffs
+	}
+	if e.Swept != nil {
+		swept := map[string]string{}
+		if body.Sweep != nil {
+			for _, l := range body.Sweep.Instances {
+				swept[l.InstanceId] = l.Result
+			}
+		}
+		if !maps.Equal(swept, e.Swept) {
+			bad("the sweep found %v, want %v", swept, e.Swept)
+		}
 		return diffs
 	}
 	var started, answered []string

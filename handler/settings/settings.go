@@ -85,6 +85,14 @@ var variables = []struct {
 	}},
 	{"MIN_IN_SERVICE", parseMinInService},
 	{"MAX_EVENT_AGE", parseMaxEventAge},
+	{"LEASE_END", func(s *Settings, name, v string) error {
+		switch e := standby.LeaseEnd(strings.ToLower(strings.TrimSpace(v))); e {
+		case standby.LeaseReport, standby.LeaseExit:
+			s.Standby.LeaseEnd = e
+			return nil
+		}
+		return fmt.Errorf("%s=%q: want report (log the instance at ERROR) or exit (take it back)", name, v)
+	}},
 	{"STANDBY_LEASE", func(s *Settings, name, v string) error {
 		d, err := time.ParseDuration(strings.TrimSpace(v))
 		if err != nil || d < time.Minute || d > 90*24*time.Hour {
@@ -129,7 +137,7 @@ var Names = func() []string {
 // Load parses the settings from getenv (os.Getenv in main) and reports
 // every bad one at once, each with how to fix it.
 func Load(getenv func(string) string) (Settings, error) {
-	s := Settings{Handler: handler.Config{MaxEventAge: handler.DefaultMaxEventAge}, Standby: standby.Config{MaxInstances: standby.DefaultMaxInstances, Lease: standby.DefaultLease},
+	s := Settings{Handler: handler.Config{MaxEventAge: handler.DefaultMaxEventAge}, Standby: standby.Config{MaxInstances: standby.DefaultMaxInstances, Lease: standby.DefaultLease, LeaseEnd: standby.LeaseReport},
 		LogLevel: slog.LevelInfo, ListenPort: 9000}
 	var problems []error
 	for _, v := range variables {

@@ -138,13 +138,18 @@ func (d *Draft) check(limit int) Request {
 	case "", EnterStandby:
 	case ExitStandby:
 		req.Action = ExitStandby
+	case Sweep:
+		req.Action = Sweep
 	default:
-		d.Problems.Invalid(d.Action.Name, "%s is not EnterStandby or ExitStandby", Quote(d.Action.Value))
+		d.Problems.Invalid(d.Action.Name, "%s is not EnterStandby, ExitStandby or Sweep", Quote(d.Action.Value))
 	}
 	if v := d.ScalingGroupID.Value; v != "" && !ValidGroupID(v) {
 		d.Problems.Invalid(d.ScalingGroupID.Name, "%s is not a scaling group ID (asg- and letters or digits)", Quote(v))
 	}
 	switch {
+	case req.Action == Sweep && d.Named > 0:
+		d.Problems.Invalid("InstanceId", "a sweep names no instances: it looks at every Standby instance of its groups")
+	case req.Action == Sweep:
 	case d.Named == 0:
 		d.Problems.Missing("InstanceId", "at least one instance ID is required")
 	case d.Named > limit:

@@ -82,3 +82,18 @@ func TestQuoteCutsOnARuneBoundary(t *testing.T) {
 		t.Errorf("Quote = %s", q)
 	}
 }
+
+// A sweep names no instance: it looks at every Standby instance of its
+// groups; one that names instances is refused.
+func TestSweepDrafts(t *testing.T) {
+	svc := New(Config{}, nil)
+	d := Draft{Action: Param{Name: "Action", Value: "Sweep"}, ScalingGroupID: Param{Name: "ScalingGroupId", Value: "asg-bp1a"}}
+	if req, err := svc.Check(&d); err != nil || req.Action != Sweep || req.ScalingGroupID != "asg-bp1a" {
+		t.Errorf("a sweep: %+v, %v", req, err)
+	}
+	d = Draft{Action: Param{Name: "Action", Value: "Sweep"}}
+	d.AddInstanceN(1, "i-bp1a")
+	if _, err := svc.Check(&d); err == nil || !strings.Contains(err.Error(), "a sweep names no instances") {
+		t.Errorf("a sweep naming an instance: %v", err)
+	}
+}

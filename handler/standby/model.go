@@ -41,6 +41,9 @@ type Action string
 const (
 	EnterStandby Action = "EnterStandby" // the default
 	ExitStandby  Action = "ExitStandby"  // the way back
+	// Sweep looks at the leases of every Standby instance of the groups the
+	// function may act on (Service.Sweep).
+	Sweep Action = "Sweep"
 )
 
 // from and to are the lifecycle states an action moves instances between.
@@ -151,6 +154,11 @@ type AutoScaling interface {
 	ScalingInstances(ctx context.Context, s Session, groupID string, instanceIDs []string) ([]ScalingInstance, error)
 	// CountInstances counts a group's instances, those in state if given.
 	CountInstances(ctx context.Context, s Session, groupID, state string) (int, error)
+	// InstancesIn lists every instance of a group in state, all pages read.
+	InstancesIn(ctx context.Context, s Session, groupID, state string) ([]string, error)
+	// ScalingGroups lists every scaling group of the session's region, all
+	// pages read.
+	ScalingGroups(ctx context.Context, s Session) ([]string, error)
 	// Standby makes one EnterStandby or ExitStandby call.
 	Standby(ctx context.Context, s Session, call Call) (Activity, error)
 	// ActivityStatuses reports at most 20 activities.

@@ -48,6 +48,9 @@ type Config struct {
 	// Lease is how long an instance the function parks stays so before its
 	// lease ends (STANDBY_LEASE); the tags say until when. 0 is DefaultLease.
 	Lease time.Duration
+	// LeaseEnd is what a sweep does with an instance whose lease has ended
+	// (LEASE_END): report it, or take it back. "" is LeaseReport.
+	LeaseEnd LeaseEnd
 	// Sleep is how the core waits between attempts and polls; nil waits on
 	// a timer. A test that decides what Auto Scaling answers passes one
 	// that returns at once (standbytest.NoWait).
@@ -96,6 +99,7 @@ func New(cfg Config, scaling AutoScaling) *Service {
 		cfg.MaxInstances = DefaultMaxInstances
 	}
 	cfg.Lease = cmp.Or(cfg.Lease, DefaultLease)
+	cfg.LeaseEnd = cmp.Or(cfg.LeaseEnd, LeaseReport)
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}

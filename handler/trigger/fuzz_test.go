@@ -27,7 +27,8 @@ func sampleHTTP(raw []byte) (HTTPRequest, bool) {
 }
 
 // checkEvent holds for every event: a request that validates names only
-// well-formed IDs, within the limit; an event that acts names an instance;
+// well-formed IDs, within the limit; an event that acts names an instance
+// (a sweep, none);
 // the problems of an invalid one are bounded.
 func checkEvent(t *testing.T, ev Event) {
 	t.Helper()
@@ -41,8 +42,8 @@ func checkEvent(t *testing.T, ev Event) {
 		}
 		return
 	}
-	if len(req.InstanceIDs) == 0 || len(req.InstanceIDs) > 100 {
-		t.Fatalf("validated %d instances", len(req.InstanceIDs))
+	if req.Action == standby.Sweep != (len(req.InstanceIDs) == 0) || len(req.InstanceIDs) > 100 {
+		t.Fatalf("validated %d instances for %s", len(req.InstanceIDs), req.Action) // a sweep names none, any other at least one
 	}
 	for _, id := range req.InstanceIDs {
 		if !standby.ValidInstanceID(id) {
@@ -50,7 +51,7 @@ func checkEvent(t *testing.T, ev Event) {
 		}
 	}
 	if req.ScalingGroupID != "" && !standby.ValidGroupID(req.ScalingGroupID) || len(req.ClientToken) > 64 || !standby.PrintableASCII(req.ClientToken) ||
-		req.Action != standby.EnterStandby && req.Action != standby.ExitStandby {
+		req.Action != standby.EnterStandby && req.Action != standby.ExitStandby && req.Action != standby.Sweep {
 		t.Fatalf("validated %+v", req)
 	}
 }

@@ -57,6 +57,8 @@ var cases = []struct {
 	{"ReadOfAGroupThatDoesNotExist", testGroupGone},
 	{"TwentyOfALargeGroup", testTwentyOfMany},
 	{"CountInstances", testCount},
+	{"InstancesInEveryPage", testInstancesIn},
+	{"ScalingGroupsOfTheRegion", testScalingGroups},
 	{"EnterAndExitStandby", testEnterAndExit},
 	{"SameTokenSameCallSameActivity", testSameToken},
 	{"SameTokenOtherCallRefused", testTokenMismatch},
@@ -144,6 +146,32 @@ func testCount(t *testing.T, s Subject) {
 		if n, err := s.AutoScaling.CountInstances(context.Background(), s.Session, c.group, c.state); err != nil || n != c.want {
 			t.Errorf("CountInstances(%s, %q) = %d, %v; want %d", c.group, c.state, n, err, c.want)
 		}
+	}
+}
+
+func testInstancesIn(t *testing.T, s Subject) {
+	ctx := context.Background()
+	many, err := s.AutoScaling.InstancesIn(ctx, s.Session, "asg-many", "InService")
+	if slices.Sort(many); err != nil || len(many) != 120 || many[0] != "i-many000" || many[119] != "i-many119" || len(slices.Compact(slices.Clone(many))) != 120 {
+		t.Errorf("InstancesIn(asg-many, InService) = %d, %v; want the 120, each once", len(many), err)
+	}
+	if got, err := s.AutoScaling.InstancesIn(ctx, s.Session, "asg-a", "Standby"); err != nil || !slices.Equal(got, []string{"i-a3"}) {
+		t.Errorf("InstancesIn(asg-a, Standby) = %v, %v; want [i-a3]", got, err)
+	}
+	if got, err := s.AutoScaling.InstancesIn(ctx, s.Session, "asg-b", "Pending"); err != nil || len(got) != 0 {
+		t.Errorf("InstancesIn(asg-b, Pending) = %v, %v; want none", got, err)
+	}
+}
+
+func testScalingGroups(t *testing.T, s Subject) {
+	got, err := s.AutoScaling.ScalingGroups(context.Background(), s.Session)
+	if slices.Sort(got); err != nil || !slices.Equal(got, []string{"asg-a", "asg-b", "asg-many"}) {
+		t.Errorf("ScalingGroups = %v, %v; want the three", got, err)
+	}
+	other := s.Session
+	other.Region = "cn-beijing"
+	if got, err := s.AutoScaling.ScalingGroups(context.Background(), other); err != nil || len(got) != 0 {
+		t.Errorf("ScalingGroups in another region = %v, %v; want none", got, err)
 	}
 }
 
@@ -236,6 +264,14 @@ func testFailureIsOneCall(t *testing.T, s Subject) {
 		}},
 		{"CountInstances", func() error {
 			_, err := s.AutoScaling.CountInstances(ctx, s.Session, "asg-a", "")
+			return err
+		}},
+		{"InstancesIn", func() error {
+			_, err := s.AutoScaling.InstancesIn(ctx, s.Session, "asg-a", "Standby")
+			return err
+		}},
+		{"ScalingGroups", func() error {
+			_, err := s.AutoScaling.ScalingGroups(ctx, s.Session)
 			return err
 		}},
 		{"Standby", func() error {

@@ -266,6 +266,33 @@ func (f *Fake) CountInstances(_ context.Context, s standby.Session, groupID, sta
 	return n, nil
 }
 
+func (f *Fake) InstancesIn(_ context.Context, s standby.Session, groupID, state string) ([]string, error) {
+	f.hook("InstancesIn")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if blank, err := f.record(Call{Method: "InstancesIn", Session: s, GroupID: groupID}); err != nil || blank {
+		return nil, err
+	}
+	var ids []string
+	for id, g := range f.groupOf {
+		if g == groupID && f.inRegion(s) && (state == "" || f.state[id] == state) {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return ids, nil
+}
+
+func (f *Fake) ScalingGroups(_ context.Context, s standby.Session) ([]string, error) {
+	f.hook("ScalingGroups")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if blank, err := f.record(Call{Method: "ScalingGroups", Session: s}); err != nil || blank || !f.inRegion(s) {
+		return nil, err
+	}
+	return slices.Clone(f.groups), nil
+}
+
 func (f *Fake) Standby(_ context.Context, s standby.Session, c standby.Call) (standby.Activity, error) {
 	f.hook("Standby")
 	f.mu.Lock()
