@@ -69,8 +69,10 @@ Settings (environment variables, read once at start):
   MAX_CONCURRENT_CALLS     Auto Scaling calls in flight at once in the process;
                            the others wait within their invocation's time (16)
   WAIT                     true: wait for each activity to finish (false)
-  EXIT_ON_OK               true: an alarm back to OK takes its instance out
-                           of Standby (false)
+  EXIT_ON_OK               true: an alarm back to OK takes out of Standby what
+                           that alarm parked, and nothing else (false)
+  EXIT_ON_EVENT_END        true: an ECS event's end (Avoided, Canceled, or
+                           Executed and Running) takes back what it parked (false)
   LOG_LEVEL                debug, info, warn or error (info)
   GOGC                     Go's garbage collector target (80 here, where Go's
                            default is 100: less memory for a little more CPU)

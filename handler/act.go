@@ -49,9 +49,7 @@ func (h *Handler) act(ctx context.Context, inv standby.Invocation, events []trig
 	var members []member
 	reports := make([]EventReport, len(events))
 	for i, ev := range events {
-		if ev.Recovered && h.cfg.ExitOnOK {
-			ev.Ignored, ev.Draft.Action = "", standby.Param{Name: "EXIT_ON_OK", Value: string(standby.ExitStandby)}
-		}
+		back := h.returns(&ev)
 		reports[i] = EventReport{Event: i, Source: ev.Source}
 		switch why := h.stale(ev, now); {
 		case ev.Ignored != "" && ev.Draft.Problems.Empty(): // what it is says more than when it was
@@ -71,6 +69,9 @@ func (h *Handler) act(ctx context.Context, inv standby.Invocation, events []trig
 				continue
 			}
 			req.Identity, req.Reason = ev.Identity, reason(ev)
+			if back {
+				req.IfParkedFor, req.IfRunning = ev.Rule, ev.Ended == "Executed"
+			}
 			members = append(members, member{index: i, req: req})
 		}
 	}
@@ -170,6 +171,28 @@ func summary(lines []standby.InstanceResult, of int, what string) error {
 	return &e
 }
 
+// returns turns an end (an alarm's recovery, with EXIT_ON_OK; an ECS
+// event's, with EXIT_ON_EVENT_END) into the way back for what its rule
+// parked, and says whether it did. An end that names no rule cannot tell
+// what it parked: it takes nothing back.
+func (h *Handler) returns(ev *trigger.Event) bool {
+	setting := ""
+	switch {
+	case ev.Recovered && h.cfg.ExitOnOK:
+		setting = "EXIT_ON_OK"
+	case ev.Ended != "" && h.cfg.ExitOnEventEnd:
+		setting = "EXIT_ON_EVENT_END"
+	default:
+		return false
+	}
+	if ev.Rule == "" {
+		ev.Ignored = "its end names no rule (an alarm's ruleId, a subscription's subscriptionUuid): what it parked cannot be told, so " + setting + " takes nothing back"
+		return false
+	}
+	ev.Ignored, ev.Draft.Action = "", standby.Param{Name: setting, Value: string(standby.ExitStandby)}
+	return true
+}
+
 // stale says why an event is not to be acted on by its time, if it is:
 // older than MAX_EVENT_AGE (deliveries are retried for a long time, and an
 // alarm that could not act in time should not act hours later), or dated
@@ -228,12 +251,7 @@ func lastWins(members []member, reports []EventReport) []member {
 }
 
 // reason is what an event's instances are parked for, as their tags say:
-// its source, its alarm's rule (an ECS event's type is in its source), its
-// identity.
+// its source, its rule, its identity.
 func reason(ev trigger.Event) standby.Reason {
-	r := standby.Reason{Source: ev.Source, Event: ev.Identity}
-	if ev.Alarm != nil {
-		r.Rule = ev.Alarm.Rule
-	}
-	return r
+	return standby.Reason{Source: ev.Source, Rule: ev.Rule, Event: ev.Identity}
 }

@@ -31,7 +31,10 @@ import (
 type Config struct {
 	AuthToken   Secret        // AUTH_TOKEN: what an HTTP-trigger caller must present
 	MaxEventAge time.Duration // MAX_EVENT_AGE: older events are ignored; 0: no limit
-	ExitOnOK    bool          // EXIT_ON_OK: an alarm back to OK takes its instances out of Standby
+	ExitOnOK    bool          // EXIT_ON_OK: an alarm back to OK takes out of Standby what it parked
+	// ExitOnEventEnd (EXIT_ON_EVENT_END): an ECS event's end takes out of
+	// Standby what the event parked.
+	ExitOnEventEnd bool
 	// Now is the clock events' ages are measured by; nil is time.Now.
 	Now func() time.Time
 }

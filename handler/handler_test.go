@@ -309,7 +309,7 @@ func TestBatchOfManyInstances(t *testing.T) {
 // and the earlier event is reported superseded.
 func TestBatchLastEventWins(t *testing.T) {
 	alarm := func(state, trans string) string {
-		return `{"alertState":"` + state + `","dimensions":"{instanceId=i-a1}","transId":"` + trans + `","timestamp":"1795753000000"}`
+		return `{"alertState":"` + state + `","ruleId":"r-1","dimensions":"{instanceId=i-a1}","transId":"` + trans + `","timestamp":"1795753000000"}`
 	}
 	f := newFake()
 	h, _ := newHandler(config{Config: handler.Config{ExitOnOK: true}}, f)
@@ -328,28 +328,84 @@ func TestBatchLastEventWins(t *testing.T) {
 	}
 }
 
-// EXIT_ON_OK takes instances out of Standby on a recovery: a threshold
-// alarm back to OK, or a subscription alert RESOLVED.
+// EXIT_ON_OK takes out of Standby, on a recovery (a threshold alarm back
+// to OK, a subscription alert RESOLVED), only what the function parked for
+// that same alarm rule or subscription, as the instance's tags say; any
+// other instance in Standby stays, with the reason. Without EXIT_ON_OK, or
+// when the recovery names no rule, it is ignored.
 func TestRecoveries(t *testing.T) {
-	resolved := `{"subscription":{},"batchId":"B2","time":1795753000000,"alert":{"alertStatus":"RESOLVED","source":"SYS_EVENT","eventName":"Instance:SystemFailure.Reboot:Executed","eventContentMap":{"instanceId":"i-a1","eventStatus":"Executed"}}}`
-	// A recovery that names no instance is ignored, with EXIT_ON_OK or not.
-	for _, payload := range []string{strings.Replace(resolved, `"instanceId":"i-a1",`, "", 1), `{"alertState":"OK","dimensions":"{userId=1}"}`} {
-		h, _ := newHandler(config{Config: handler.Config{ExitOnOK: true}}, newFake())
-		if out := invokeFake(h, payload); out.Err != nil || decodeReply(t, out).Ignored == "" {
-			t.Errorf("a recovery of no instance: %s", out.Body)
-		}
-	}
-	ok := `{"alertState":"OK","dimensions":"{instanceId=i-a1}","timestamp":"1795753000000"}`
-	for _, payload := range []string{resolved, ok} {
+	resolved := `{"subscription":{"subscriptionUuid":"s-1"},"batchId":"B2","time":1795753000000,"alert":{"alertStatus":"RESOLVED","source":"SYS_EVENT","eventName":"Instance:SystemFailure.Reboot:Executed","eventContentMap":{"instanceId":"i-a1","eventStatus":"Executed"}}}`
+	ok := `{"alertState":"OK","ruleId":"r-1","dimensions":"{instanceId=i-a1}","timestamp":"1795753000000"}`
+	// A recovery that names no instance, or no rule, is ignored.
+	for _, payload := range []string{strings.Replace(resolved, `"instanceId":"i-a1",`, "", 1), `{"alertState":"OK","dimensions":"{userId=1}"}`,
+		strings.Replace(ok, `"ruleId":"r-1",`, "", 1)} {
 		f := standbytest.NewFake("cn-hangzhou", map[string]map[string]string{"asg-a": {"i-a1": "Standby"}})
 		h, _ := newHandler(config{Config: handler.Config{ExitOnOK: true}}, f)
-		if out := invokeFake(h, payload); out.Err != nil || f.State("i-a1") != "InService" {
-			t.Errorf("EXIT_ON_OK: %s left i-a1 %s", out.Body, f.State("i-a1"))
+		if out := invokeFake(h, payload); out.Err != nil || decodeReply(t, out).Ignored == "" || len(f.Calls("")) != 0 {
+			t.Errorf("a recovery of no instance or no rule: %s", out.Body)
 		}
-		f = standbytest.NewFake("cn-hangzhou", map[string]map[string]string{"asg-a": {"i-a1": "Standby"}})
-		h, _ = newHandler(config{}, f)
-		if out := invokeFake(h, payload); decodeReply(t, out).Ignored == "" || len(f.Calls("")) != 0 {
+	}
+	for _, end := range []struct{ payload, rule string }{{resolved, "subscription:s-1"}, {ok, "r-1"}} {
+		for _, parked := range []struct {
+			tags   standby.Tags
+			back   bool
+			reason string
+		}{
+			{standby.Tags{standby.TagRule: end.rule, standby.TagSource: "cms-alarm-callback"}, true, ""},
+			{standby.Tags{standby.TagRule: "SystemMaintenance.Reboot/e-1", standby.TagSource: "eventbridge:ecs:Instance:SystemMaintenance.Reboot"}, false, `parked for "SystemMaintenance.Reboot/e-1"`},
+			{nil, false, "without the function's tags: not parked by it"},
+		} {
+			f := standbytest.NewFake("cn-hangzhou", map[string]map[string]string{"asg-a": {"i-a1": "Standby"}})
+			f.SetTags("i-a1", parked.tags)
+			h, _ := newHandler(config{Config: handler.Config{ExitOnOK: true}}, f)
+			out := invokeFake(h, end.payload)
+			a := decodeReply(t, out)
+			if back := f.State("i-a1") == "InService"; out.Err != nil || back != parked.back {
+				t.Errorf("EXIT_ON_OK, %s, tags %v: %s left i-a1 %s", end.rule, parked.tags, out.Body, f.State("i-a1"))
+			}
+			if !parked.back && (len(a.Skipped) != 1 || !strings.Contains(a.Skipped[0].Reason, parked.reason) || len(f.Calls("Standby")) != 0) {
+				t.Errorf("EXIT_ON_OK, %s, tags %v: skipped %+v after %d Standby calls; want the reason %q", end.rule, parked.tags, a.Skipped, len(f.Calls("Standby")), parked.reason)
+			}
+			if parked.back && len(f.Tags("i-a1")) != 0 {
+				t.Errorf("taken back with its tags %v", f.Tags("i-a1"))
+			}
+		}
+		f := standbytest.NewFake("cn-hangzhou", map[string]map[string]string{"asg-a": {"i-a1": "Standby"}})
+		h, _ := newHandler(config{}, f)
+		if out := invokeFake(h, end.payload); decodeReply(t, out).Ignored == "" || len(f.Calls("")) != 0 {
 			t.Errorf("without EXIT_ON_OK: %s after %d calls", out.Body, len(f.Calls("")))
+		}
+	}
+}
+
+// EXIT_ON_EVENT_END takes back what an ECS event parked when the event
+// ends: Avoided and Canceled at once, Executed once ECS reports the
+// instance Running. Without it, an end is ignored.
+func TestEventEnds(t *testing.T) {
+	end := func(status string) string {
+		return `{"eventId":"e-1","instanceId":"i-a1","eventType":"SystemMaintenance.Reboot","eventStatus":"` + status + `"}`
+	}
+	ours := standby.Tags{standby.TagRule: "SystemMaintenance.Reboot/e-1"}
+	tests := []struct {
+		status, ecs string
+		tags        standby.Tags
+		on, back    bool
+	}{
+		{"Avoided", "Running", ours, true, true},
+		{"Canceled", "Running", ours, true, true},
+		{"Executed", "Running", ours, true, true},
+		{"Executed", "Stopped", ours, true, false},
+		{"Avoided", "Running", standby.Tags{standby.TagRule: "SystemMaintenance.Reboot/e-2"}, true, false},
+		{"Avoided", "Running", ours, false, false},
+	}
+	for _, tt := range tests {
+		f := standbytest.NewFake("cn-hangzhou", map[string]map[string]string{"asg-a": {"i-a1": "Standby"}})
+		f.SetTags("i-a1", tt.tags)
+		f.SetStatus("i-a1", tt.ecs)
+		h, _ := newHandler(config{Config: handler.Config{ExitOnEventEnd: tt.on}}, f)
+		out := invokeFake(h, end(tt.status))
+		if back := f.State("i-a1") == "InService"; out.Err != nil || back != tt.back {
+			t.Errorf("%s, ECS %s, tags %v, EXIT_ON_EVENT_END %t: %s left i-a1 %s", tt.status, tt.ecs, tt.tags, tt.on, out.Body, f.State("i-a1"))
 		}
 	}
 }

@@ -17,7 +17,7 @@ import (
 // injected.
 var emulatorActions = map[string]string{"ScalingInstances": "DescribeScalingInstances", "CountInstances": "DescribeScalingInstances", "InstancesIn": "DescribeScalingInstances", "ScalingGroups": "DescribeScalingGroups",
 	"Standby": "EnterStandby", "ActivityStatuses": "DescribeScalingActivities",
-	"TagInstances": "TagResources", "UntagInstances": "UntagResources", "InstanceTags": "ListTagResources"}
+	"TagInstances": "TagResources", "UntagInstances": "UntagResources", "InstanceTags": "ListTagResources", "InstanceStatuses": "DescribeInstanceStatus"}
 
 // essStatus is the HTTP status Auto Scaling answers an error of each kind
 // with (ess-api.md: most refusals, throttling included, are 400).
@@ -51,8 +51,9 @@ func TestClientConforms(t *testing.T) {
 				in, _ := emu.Instance(id)
 				return in.LifecycleState
 			},
-			Tags:    func(id string) standby.Tags { return emu.Tags(id) },
-			SetTags: func(id string, tags standby.Tags) { emu.SetTags(id, tags) },
+			Tags:      func(id string) standby.Tags { return emu.Tags(id) },
+			SetTags:   func(id string, tags standby.Tags) { emu.SetTags(id, tags) },
+			SetStatus: emu.SetStatus,
 		}
 	})
 }

@@ -222,6 +222,7 @@ var (
 	tagResources              = action{ecs, "TagResources"}
 	untagResources            = action{ecs, "UntagResources"}
 	listTagResources          = action{ecs, "ListTagResources"}
+	describeInstanceStatus    = action{ecs, "DescribeInstanceStatus"}
 )
 
 // rpc makes one call through the SDK's generic RPC request: the same

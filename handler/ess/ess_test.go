@@ -433,3 +433,27 @@ func TestTagsGoToECS(t *testing.T) {
 		t.Errorf("tags %v", got)
 	}
 }
+
+// A status answer must account for what it lists: without TotalCount, with
+// more counted than listed, or listing an instance not asked for, it is
+// no answer, and no instance is judged Running from it.
+func TestStatusesMustAddUp(t *testing.T) {
+	c, emu := newClient(t)
+	ids := []string{"i-bp1ecr7go2go9kq3m1a"}
+	running := []any{map[string]any{"InstanceId": ids[0], "Status": "Running"}}
+	for name, answer := range map[string]map[string]any{
+		"no TotalCount":         {"InstanceStatuses": map[string]any{"InstanceStatus": running}},
+		"more counted":          {"TotalCount": 2, "InstanceStatuses": map[string]any{"InstanceStatus": running}},
+		"another instance":      {"TotalCount": 1, "InstanceStatuses": map[string]any{"InstanceStatus": []any{map[string]any{"InstanceId": "i-other", "Status": "Running"}}}},
+		"a status that is none": {"TotalCount": 1, "InstanceStatuses": map[string]any{"InstanceStatus": []any{map[string]any{"InstanceId": ids[0]}}}},
+	} {
+		emu.Inject(essemu.Fault{Action: "DescribeInstanceStatus", Times: 1, Answer: answer})
+		if got, err := c.InstanceStatuses(context.Background(), session(), ids); err == nil || standby.AsError(err).Code != "ServiceUnavailable" {
+			t.Errorf("%s: %v, %v; want ServiceUnavailable", name, got, err)
+		}
+	}
+	emu.SetStatus(ids[0], "Stopped")
+	if got, err := c.InstanceStatuses(context.Background(), session(), ids); err != nil || got[ids[0]] != "Stopped" {
+		t.Errorf("the emulator's answer: %v, %v", got, err)
+	}
+}

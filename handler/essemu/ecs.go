@@ -1,6 +1,7 @@
 package essemu
 
 import (
+	"cmp"
 	"maps"
 	"net/url"
 	"slices"
@@ -9,14 +10,15 @@ import (
 )
 
 // ECS's API (2014-05-26), as far as the function uses it: the tags of the
-// group's instances, which are the ECS instances the emulator knows.
-// TagResources, UntagResources and ListTagResources, ResourceType
-// instance, with ECS's documented limits and error codes.
+// group's instances, which are the ECS instances the emulator knows
+// (TagResources, UntagResources and ListTagResources, ResourceType
+// instance), and their status (DescribeInstanceStatus), with ECS's
+// documented limits and error codes.
 
 // ecsVersion is ECS's API version; ecsActions are the actions served under it.
 const ecsVersion = "2014-05-26"
 
-var ecsActions = []string{"TagResources", "UntagResources", "ListTagResources"}
+var ecsActions = []string{"TagResources", "UntagResources", "ListTagResources", "DescribeInstanceStatus"}
 
 // version is the API version an action is served under.
 func version(action string) string {
@@ -51,6 +53,52 @@ func (s *Server) SetTags(id string, tags map[string]string) {
 	if in := s.w.instance(id); in != nil {
 		in.tags = maps.Clone(tags)
 	}
+}
+
+// SetStatus sets an instance's ECS status (Running unless set), as a stop
+// or a reboot would.
+func (s *Server) SetStatus(id, status string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if in := s.w.instance(id); in != nil {
+		in.status = status
+	}
+}
+
+// maxStatusIDs is how many InstanceId.N DescribeInstanceStatus takes.
+const maxStatusIDs = 100
+
+// describeInstanceStatus answers the status of the region's instances
+// (those of InstanceId.N, if given), a page at a time, with TotalCount. An
+// ID ECS does not know is not listed.
+func (w *world) describeInstanceStatus(params url.Values) (map[string]any, *apiError) {
+	region := params.Get("RegionId")
+	if region == "" {
+		return nil, missing("RegionId")
+	}
+	ids, err := repeated(params, "InstanceId", maxStatusIDs)
+	if err != nil {
+		return nil, err
+	}
+	number, size, err := page(params, 50)
+	if err != nil {
+		return nil, err
+	}
+	var all []map[string]any
+	for _, g := range w.groups {
+		if g.Region != region {
+			continue
+		}
+		for _, in := range g.instances {
+			if len(ids) == 0 || slices.Contains(ids, in.id) {
+				all = append(all, map[string]any{"InstanceId": in.id, "Status": cmp.Or(in.status, "Running")})
+			}
+		}
+	}
+	from := min((number-1)*size, len(all))
+	to := min(from+size, len(all))
+	return map[string]any{"TotalCount": len(all), "PageNumber": number, "PageSize": size,
+		"InstanceStatuses": map[string]any{"InstanceStatus": all[from:to]}}, nil
 }
 
 // tagged reads a tag call's instances: RegionId, ResourceType=instance,

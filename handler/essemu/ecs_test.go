@@ -127,3 +127,34 @@ func TestUntagAndList(t *testing.T) {
 		t.Errorf("UntagResources All: %d, %v", status, c.s.Tags(ids[1]))
 	}
 }
+
+// DescribeInstanceStatus answers the statuses of the IDs named, in pages
+// of at most 50 with TotalCount, and refuses as ECS documents.
+func TestDescribeInstanceStatus(t *testing.T) {
+	c := newRaw(t)
+	c.s.SetStatus("i-bp1ecr7go2go9kq3m1b", "Stopped")
+	ids := url.Values{"InstanceId.1": {"i-bp1ecr7go2go9kq3m1a"}, "InstanceId.2": {"i-bp1ecr7go2go9kq3m1b"}, "InstanceId.3": {"i-nowhere"}, "PageSize": {"50"}}
+	status, body := c.call("DescribeInstanceStatus", ids, nil)
+	list, _ := body["InstanceStatuses"].(map[string]any)["InstanceStatus"].([]any)
+	got := map[string]any{}
+	for _, s := range list {
+		got[s.(map[string]any)["InstanceId"].(string)] = s.(map[string]any)["Status"]
+	}
+	if status != 200 || body["TotalCount"] != float64(2) || len(got) != 2 || got["i-bp1ecr7go2go9kq3m1a"] != "Running" || got["i-bp1ecr7go2go9kq3m1b"] != "Stopped" {
+		t.Errorf("DescribeInstanceStatus = %d %v", status, body)
+	}
+	// Every instance of the region, 2 a page: TotalCount is all of them.
+	if status, body := c.call("DescribeInstanceStatus", url.Values{"PageSize": {"2"}, "PageNumber": {"2"}}, nil); status != 200 || body["TotalCount"] != float64(9) ||
+		len(body["InstanceStatuses"].(map[string]any)["InstanceStatus"].([]any)) != 2 {
+		t.Errorf("the second page of 2: %d %v", status, body)
+	}
+	hundredOne := url.Values{}
+	for i := range 101 {
+		hundredOne.Set("InstanceId."+strconv.Itoa(i+1), fmt.Sprint("i-", i))
+	}
+	for name, params := range map[string]url.Values{"PageSize 51": {"PageSize": {"51"}}, "101 instances": hundredOne} {
+		if status, body := c.call("DescribeInstanceStatus", params, nil); status != 400 {
+			t.Errorf("%s: %d %v; want 400", name, status, body["Code"])
+		}
+	}
+}

@@ -344,6 +344,8 @@ func (s *Server) serveAction(params url.Values, action string) (map[string]any, 
 		return s.w.untagResources(params)
 	case "ListTagResources":
 		return s.w.listTagResources(params)
+	case "DescribeInstanceStatus":
+		return s.w.describeInstanceStatus(params)
 	}
 	return nil, errorf(404, "InvalidApi.NotFound", "Specified api is not found, please check your url and method.")
 }

@@ -37,6 +37,7 @@ type instance struct {
 	weight, configuredWgt int
 	group                 *group
 	tags                  map[string]string // its ECS tags
+	status                string            // its ECS status; "": Running
 }
 
 type activity struct {

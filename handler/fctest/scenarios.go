@@ -1,6 +1,7 @@
 package fctest
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -38,6 +39,7 @@ var scenarios = []struct {
 	{"ConcurrentDuplicatesAnswerSuccess", concurrentDuplicates},
 	{"ParkSaysWhyAndTheWayBackClears", parkAndTakeBack},
 	{"SweepPastALease", sweepPastALease},
+	{"ExitOnOKTakesBackOnlyWhatItsRuleParked", exitOnOK},
 }
 
 // everySample: the built binary answers every file in events/ as package
@@ -359,6 +361,29 @@ func sweepPastALease(t *testing.T, binary string, rt Runtime) {
 	got = f.Invoke(t, Invocation{RequestID: "sweep-exit", Payload: sweep}, Key)
 	if in, _ := f.Emu.Instance(id); got.Code != "" || !strings.Contains(string(got.Body), `"Result":"Returned"`) || in.LifecycleState != essemu.InService || len(f.Emu.Tags(id)) != 0 {
 		t.Errorf("the sweep with LEASE_END=exit answered %s; %s is %s with the tags %v", got.Body, id, in.LifecycleState, f.Emu.Tags(id))
+	}
+	f.Stop(t)
+}
+
+// exitOnOK: with EXIT_ON_OK, an alarm parks an instance and its OK takes
+// it back, tags and all; the same rule's OK for the sample fleet's
+// instance parked for another rule (disk-full) leaves it in Standby, with
+// the reason, and its tags as they were.
+func exitOnOK(t *testing.T, binary string, rt Runtime) {
+	const ours, theirs = "i-bp1ecr7go2go9kq3m1a", "i-bp1ecr7go2go9kq3m1e"
+	alert, ok := samples.Read(t, "http-cms-alarm-alert.json"), samples.Read(t, "http-cms-alarm-ok.json")
+	f := Start(t, binary, rt, nil, "EXIT_ON_OK=true")
+	if got := f.Invoke(t, Invocation{RequestID: "alert", Payload: alert}, Key); got.Code != "" || f.Emu.Tags(ours)["ess-standby:rule"] == "" {
+		t.Fatalf("the alarm answered %s; %s has the tags %v", got.Body, ours, f.Emu.Tags(ours))
+	}
+	got := f.Invoke(t, Invocation{RequestID: "ok", Payload: ok}, Key)
+	if in, _ := f.Emu.Instance(ours); got.Code != "" || in.LifecycleState != essemu.InService || len(f.Emu.Tags(ours)) != 0 {
+		t.Errorf("its OK answered %s; %s is %s with the tags %v; want InService, untagged", got.Body, ours, in.LifecycleState, f.Emu.Tags(ours))
+	}
+	before := f.Emu.Tags(theirs)
+	got = f.Invoke(t, Invocation{RequestID: "ok-other", Payload: bytes.ReplaceAll(ok, []byte(ours), []byte(theirs))}, Key)
+	if in, _ := f.Emu.Instance(theirs); got.Code != "" || in.LifecycleState != essemu.Standby || !strings.Contains(string(got.Body), `parked for \"disk-full\"`) || !maps.Equal(f.Emu.Tags(theirs), before) {
+		t.Errorf("the OK for an instance another rule parked answered %s; %s is %s with the tags %v", got.Body, theirs, in.LifecycleState, f.Emu.Tags(theirs))
 	}
 	f.Stop(t)
 }

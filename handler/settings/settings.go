@@ -111,6 +111,7 @@ var variables = []struct {
 	}},
 	{"WAIT", boolean(func(s *Settings) *bool { return &s.Standby.Wait })},
 	{"EXIT_ON_OK", boolean(func(s *Settings) *bool { return &s.Handler.ExitOnOK })},
+	{"EXIT_ON_EVENT_END", boolean(func(s *Settings) *bool { return &s.Handler.ExitOnEventEnd })},
 	{"LOG_LEVEL", parseLogLevel},
 	{"FC_SERVER_PORT", parsePort},
 	{"FC_CUSTOM_LISTEN_PORT", parsePort},

@@ -94,6 +94,14 @@ type Request struct {
 	Identity string
 	// Reason is what asked, as the tags of the instances it parks say.
 	Reason Reason
+	// IfParkedFor, on an ExitStandby, takes back only the instances whose
+	// tags say the function parked them for this rule (Reason.Rule of the
+	// request that parked them): an alarm's recovery returns only what that
+	// alarm parked. "": whatever is in Standby.
+	IfParkedFor string
+	// IfRunning, with IfParkedFor, takes back only instances ECS reports
+	// Running: an executed maintenance event's end.
+	IfRunning bool
 }
 
 // root is what the request's calls' tokens derive from: its event's
@@ -176,4 +184,7 @@ type AutoScaling interface {
 	// InstanceTags reports the tags of at most 20 instances whose keys
 	// begin with prefix; an instance with none is left out.
 	InstanceTags(ctx context.Context, s Session, instanceIDs []string, prefix string) (map[string]Tags, error)
+	// InstanceStatuses reports ECS's status (Running, Stopped, ...) of at
+	// most 20 instances; an instance ECS does not know is left out.
+	InstanceStatuses(ctx context.Context, s Session, instanceIDs []string) (map[string]string, error)
 }

@@ -48,7 +48,8 @@ type member struct {
 }
 
 // planGroup plans a scaling group's waiting parts together. Their state is
-// read again unless the read they bring is current; then, kind by kind in
+// read again unless the read they bring is current; exits that may take
+// back only what the function parked lose the others; then, kind by kind in
 // the order they came, each instance is decided, MIN_IN_SERVICE is judged
 // over all of them at once, and the calls are made.
 func (s *Service) planGroup(key groupKey, parts []*part) {
@@ -84,6 +85,7 @@ func (s *Service) planGroup(key groupKey, parts []*part) {
 			return
 		}
 	}
+	g.onlyParked(parts)
 	g.lastWins(parts)
 	var kinds []kind
 	for _, p := range parts {
@@ -103,14 +105,21 @@ func (s *Service) planGroup(key groupKey, parts []*part) {
 
 // lastWins leaves each instance one action in the plan: that of the last
 // request naming it (an alarm and its recovery, waiting together, end
-// recovered). Dry runs change nothing, and keep theirs.
+// recovered), except that an exit that may take back only what one rule
+// parked never overrides another rule's request to park it: a recovery of
+// one alarm is no reason to ignore another. Dry runs change nothing, and
+// keep theirs.
 func (g *groupPlan) lastWins(parts []*part) {
-	last := map[string]Action{}
+	last := map[string]*part{}
 	for _, p := range parts {
-		if !p.t.dryRun {
-			for _, id := range p.ids {
-				last[id] = p.t.req.Action
+		if p.t.dryRun {
+			continue
+		}
+		for _, id := range p.ids {
+			if q := last[id]; q != nil && !p.overrides(q) {
+				continue
 			}
+			last[id] = p
 		}
 	}
 	for _, p := range parts {
@@ -118,15 +127,24 @@ func (g *groupPlan) lastWins(parts []*part) {
 			continue
 		}
 		p.ids = slices.DeleteFunc(p.ids, func(id string) bool {
-			if last[id] == p.t.req.Action {
-				return false
+			winner := last[id]
+			if winner.t.req.Action == p.t.req.Action {
+				return false // its action is the one the instance gets
 			}
-			line := InstanceResult{InstanceID: id, ScalingGroupID: g.key.group, LifecycleState: g.state[id].LifecycleState, Result: skipped,
-				Reason: "a later request for it asks " + string(last[id])}
-			p.t.set(line)
+			reason := "a later request for it asks " + string(winner.t.req.Action)
+			if !p.overrides(winner) {
+				reason = fmt.Sprintf("a request of another rule (%s) asks %s", Quote(winner.t.req.Reason.Rule), winner.t.req.Action)
+			}
+			p.t.set(InstanceResult{InstanceID: id, ScalingGroupID: g.key.group, LifecycleState: g.state[id].LifecycleState, Result: skipped, Reason: reason})
 			return true
 		})
 	}
+}
+
+// overrides says whether p, coming after q, decides an instance both name.
+func (p *part) overrides(q *part) bool {
+	r := p.t.req
+	return r.Action != ExitStandby || r.IfParkedFor == "" || q.t.req.Action != EnterStandby || q.t.req.Reason.Rule == r.IfParkedFor
 }
 
 // report hands each ticket what the plan did for it.

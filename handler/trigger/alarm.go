@@ -49,6 +49,7 @@ func readAlarm(a alarmFields, ev *Event) {
 	}
 	stamp := field("timestamp")
 	ev.Alarm = &Alarm{Rule: field("ruleId"), State: field("alertState")}
+	ev.Rule = ev.Alarm.Rule
 	if stamp != "" {
 		t, err := epoch.parse(stamp)
 		if err != nil {

@@ -42,6 +42,12 @@ func (cmsSubscription) decode(f fields, ev *Event) {
 		content = alert.jsonString("eventRawContent")
 	}
 	ie := readInstanceEvent(typ, content)
+	// What a subscription parks, its RESOLVED takes back: an ECS event's
+	// end within it would not be told apart from another event's.
+	ie.endless = true
+	if uuid := f.object("subscription").str("subscriptionUuid"); uuid != "" {
+		ie.rule = "subscription:" + uuid
+	}
 	ie.agree(standby.Param{Name: alert.name("eventName"), Value: nameStatus})
 	if ie.instance.Value == "" {
 		ie.instance = meta.instanceID("resourceId")
@@ -53,6 +59,7 @@ func (cmsSubscription) decode(f fields, ev *Event) {
 	case "TRIGGERED":
 		ie.decide(ev)
 	case "RESOLVED":
+		ev.Rule = ie.rule
 		// A recovery of no instance has nothing to take out of Standby.
 		ev.Ignored, ev.Recovered = "the alert is RESOLVED (EXIT_ON_OK is off)", ie.instance.Value != ""
 		if ev.Recovered {

@@ -26,6 +26,10 @@ var (
 	// traffic for no reason.
 	ActingStatuses = []string{"Inquiring", "Scheduled", "Executing"}
 	OverStatuses   = []string{"Executed", "Avoided", "Canceled", "Failed"}
+	// EndStatuses are the ends that, with EXIT_ON_EVENT_END, take back what
+	// the event parked: Avoided and Canceled (nothing was done to the
+	// instance), Executed (once ECS reports it Running).
+	EndStatuses = []string{"Executed", "Avoided", "Canceled"}
 	// StoppingStates are the StateChange states that act; OtherStates the
 	// other states ECS documents, which do not (acting on Running would park
 	// every new instance).
@@ -48,6 +52,12 @@ type instanceEvent struct {
 	action   standby.Param // action, of PreemptibleInstanceInterruption
 	instance standby.Param
 	named    standby.Param // the type the content itself names (eventType), if any
+	// rule is what the event parks its instance for: its type and eventId,
+	// the same for every notice of one event, so that the event's end can
+	// take back what it parked; or what delivered it (a subscription).
+	rule string
+	// endless: its end takes back nothing (a subscription's RESOLVED does).
+	endless bool
 	// contradiction: the notice's name and content name different events,
 	// so which it is cannot be told.
 	contradiction string
@@ -55,7 +65,10 @@ type instanceEvent struct {
 
 // readInstanceEvent reads the fields ECS gives an instance event's content.
 func readInstanceEvent(typ string, f fields) instanceEvent {
-	ie := instanceEvent{typ: typ, instance: f.instanceID("instanceId"), named: f.param("eventType")}
+	ie := instanceEvent{typ: typ, instance: f.instanceID("instanceId"), named: f.param("eventType"), rule: typ}
+	if id := f.str("eventId"); id != "" {
+		ie.rule = typ + "/" + id
+	}
 	switch {
 	case typ == "StateChange":
 		ie.state = f.param("state")
@@ -81,6 +94,7 @@ func (ie instanceEvent) decide(ev *Event) {
 	if ev.Identity != "" {
 		ev.Identity += "/" + ie.typ + ":" + ie.status.Value + ie.state.Value + ie.action.Value
 	}
+	ev.Rule = ie.rule
 	var value standby.Param
 	var acting, other []string
 	switch {
@@ -106,6 +120,14 @@ func (ie instanceEvent) decide(ev *Event) {
 		return
 	case slices.Contains(other, value.Value):
 		ev.Ignored = ie.typ + " is over (" + value.Value + "): nothing to take out of traffic"
+		// An end names its instance, for EXIT_ON_EVENT_END: what the event
+		// parked may come back, unless it failed (what state that leaves
+		// the instance in is not said) or no eventId says which event it is.
+		if slices.Contains(EndStatuses, value.Value) && ie.rule != ie.typ && !ie.endless && ie.instance.Value != "" {
+			ev.Ignored += " (EXIT_ON_EVENT_END is off)"
+			ev.Ended = value.Value
+			ev.Draft.AddInstance(ie.instance.Name, ie.instance.Value)
+		}
 		return
 	case !slices.Contains(acting, value.Value):
 		ev.Ignored = fmt.Sprintf("%s %s is not one of %v, which the documentation lists: not acted on", ie.typ, standby.Quote(value.Value), append(slices.Clip(acting), other...))

@@ -31,6 +31,15 @@ type Event struct {
 	// list, which an operator should hear of.
 	Undocumented bool
 	Recovered    bool // an alarm back to normal: with EXIT_ON_OK, its instances leave Standby
+	// Rule is what the event's instances are parked for, beyond its
+	// source, as their tags record it; an end (a recovery, an event over)
+	// takes back only what its rule parked: an alarm's rule, a
+	// subscription, an ECS event's type and ID. "": none is named.
+	Rule string
+	// Ended is the status of an ECS event that is over (Avoided, Canceled
+	// or Executed): with EXIT_ON_EVENT_END, what the event parked leaves
+	// Standby (after Executed, only if it runs). "": no event's end.
+	Ended string
 	// SenderRetries: its sender (a CloudMonitor callback) retries what is not
 	// answered 2xx, and cannot be told that a refusal is final.
 	SenderRetries bool

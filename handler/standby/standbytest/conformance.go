@@ -30,6 +30,8 @@ type Subject struct {
 	// another writer would.
 	Tags    func(id string) standby.Tags
 	SetTags func(id string, tags standby.Tags)
+	// SetStatus sets an instance's ECS status (Running until set).
+	SetStatus func(id, status string)
 }
 
 // Harness makes a subject holding groups: group → instance → lifecycle
@@ -70,6 +72,7 @@ var cases = []struct {
 	{"TagAnInstanceECSDoesNotKnow", testTagUnknown},
 	{"TagsPastTheQuotaChangeNothing", testTagQuota},
 	{"TagsOfTwentyInstances", testTagsOfTwenty},
+	{"InstanceStatuses", testInstanceStatuses},
 }
 
 // fleet is the suite's groups: asg-a holds every lifecycle state a
@@ -292,6 +295,10 @@ func testFailureIsOneCall(t *testing.T, s Subject) {
 			_, err := s.AutoScaling.InstanceTags(ctx, s.Session, []string{"i-b1"}, "ess-standby:")
 			return err
 		}},
+		{"InstanceStatuses", func() error {
+			_, err := s.AutoScaling.InstanceStatuses(ctx, s.Session, []string{"i-b1"})
+			return err
+		}},
 	}
 	throttled := &standby.Error{Kind: standby.Throttled, Code: "Throttling", Message: "Request was denied due to request throttling."}
 	for _, c := range calls {
@@ -381,6 +388,29 @@ func testTagsOfTwenty(t *testing.T, s Subject) {
 	got, err := s.AutoScaling.InstanceTags(ctx, s.Session, twenty, "ess-standby:")
 	if err != nil || len(got) != 20 || !reflect.DeepEqual(got["i-many019"], five) {
 		t.Errorf("InstanceTags of 20 = %d instances, %v; want 20 with five tags each", len(got), err)
+	}
+}
+
+// ECS's status of each instance named: Running until it changes; one ECS
+// does not know, or of another region, left out; 20 in one call.
+func testInstanceStatuses(t *testing.T, s Subject) {
+	ctx := context.Background()
+	s.SetStatus("i-a2", "Stopped")
+	got, err := s.AutoScaling.InstanceStatuses(ctx, s.Session, []string{"i-a1", "i-a2", "i-nowhere"})
+	if want := map[string]string{"i-a1": "Running", "i-a2": "Stopped"}; err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("InstanceStatuses = %v, %v; want %v", got, err, want)
+	}
+	elsewhere := s.Session
+	elsewhere.Region = "cn-shanghai"
+	if got, err := s.AutoScaling.InstanceStatuses(ctx, elsewhere, []string{"i-a1"}); err != nil || len(got) != 0 {
+		t.Errorf("InstanceStatuses in another region = %v, %v; want none", got, err)
+	}
+	var twenty []string
+	for i := range 20 {
+		twenty = append(twenty, fmt.Sprintf("i-many%03d", i))
+	}
+	if got, err := s.AutoScaling.InstanceStatuses(ctx, s.Session, twenty); err != nil || len(got) != 20 {
+		t.Errorf("InstanceStatuses of 20 = %d, %v; want 20", len(got), err)
 	}
 }
 

@@ -5,6 +5,7 @@
 package standbytest
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"maps"
@@ -34,6 +35,7 @@ type Fake struct {
 	lag        bool              // Standby calls move nothing until Settle
 	unsettled  map[string]string // instance → the state a lagging call moves it to
 	tags       map[string]standby.Tags
+	status     map[string]string // instance → ECS status, when not Running
 }
 
 // Call is one call the fake received.
@@ -459,6 +461,33 @@ func (f *Fake) InstanceTags(_ context.Context, s standby.Session, ids []string, 
 				}
 				out[id][k] = v
 			}
+		}
+	}
+	return out, nil
+}
+
+// SetStatus sets an instance's ECS status (Running unless set), as ECS
+// would on a stop or a reboot.
+func (f *Fake) SetStatus(id, status string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.status == nil {
+		f.status = map[string]string{}
+	}
+	f.status[id] = status
+}
+
+func (f *Fake) InstanceStatuses(_ context.Context, s standby.Session, ids []string) (map[string]string, error) {
+	f.hook("InstanceStatuses")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if blank, err := f.record(Call{Method: "InstanceStatuses", Session: s, IDs: ids}); err != nil || blank {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, id := range ids {
+		if f.groupOf[id] != "" && f.inRegion(s) {
+			out[id] = cmp.Or(f.status[id], "Running")
 		}
 	}
 	return out, nil

@@ -18,6 +18,7 @@ func TestFakeConforms(t *testing.T) {
 			State:       f.State,
 			Tags:        f.Tags,
 			SetTags:     f.SetTags,
+			SetStatus:   f.SetStatus,
 		}
 	})
 }

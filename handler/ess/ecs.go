@@ -13,7 +13,8 @@ import (
 // The tags of the group's instances, through ECS's API with the same
 // session: TagResources, UntagResources and ListTagResources, on
 // ResourceType instance (ECS API 2014-05-26: at most 50 resources and 20
-// tags a call; a tag written again takes the new value).
+// tags a call; a tag written again takes the new value); and their status,
+// through DescribeInstanceStatus.
 
 func (c *Client) TagInstances(ctx context.Context, s standby.Session, instanceIDs []string, tags standby.Tags) error {
 	params := listed(map[string]string{"ResourceType": "instance"}, "ResourceId", instanceIDs)
@@ -68,4 +69,32 @@ func (c *Client) InstanceTags(ctx context.Context, s standby.Session, instanceID
 	}
 	return nil, &standby.Error{Kind: standby.Unavailable, Code: "ServiceUnavailable", Message: "ECS answered ListTagResources with more pages than 20 instances' tags can fill: nothing is read from it",
 		Cause: errorf(s, "ListTagResources: more than %d pages", maxTagPages)}
+}
+
+// InstanceStatuses reads ECS's status of at most 20 instances in one page
+// of DescribeInstanceStatus (PageSize at most 50). An answer that counts
+// more than it lists, or lists an instance not asked for, is no answer.
+func (c *Client) InstanceStatuses(ctx context.Context, s standby.Session, instanceIDs []string) (map[string]string, error) {
+	params := listed(map[string]string{"PageSize": "50"}, "InstanceId", instanceIDs)
+	var resp struct {
+		TotalCount       *flexInt
+		InstanceStatuses struct {
+			InstanceStatus []struct{ InstanceId, Status string }
+		}
+	}
+	if err := c.rpc(ctx, s, describeInstanceStatus, params, &resp); err != nil {
+		return nil, err
+	}
+	got := resp.InstanceStatuses.InstanceStatus
+	out := map[string]string{}
+	for _, in := range got {
+		if slices.Contains(instanceIDs, in.InstanceId) && in.Status != "" {
+			out[in.InstanceId] = in.Status
+		}
+	}
+	if resp.TotalCount == nil || int(*resp.TotalCount) != len(got) || len(out) != len(got) {
+		return nil, &standby.Error{Kind: standby.Unavailable, Code: "ServiceUnavailable", Message: "ECS answered DescribeInstanceStatus with statuses it does not account for: nothing is read from it",
+			Cause: errorf(s, "DescribeInstanceStatus: TotalCount %v, %d listed, %d of those asked", resp.TotalCount, len(got), len(out))}
+	}
+	return out, nil
 }

@@ -1,0 +1,122 @@
+package standby
+
+import (
+	"context"
+	"fmt"
+	"slices"
+)
+
+// onlyParked narrows the exits that may take back only what the function
+// parked (Request.IfParkedFor: an alarm's recovery, with EXIT_ON_OK; an ECS
+// event's end, with EXIT_ON_EVENT_END): an instance in Standby stays there
+// unless its tags say the function parked it for the request's rule and,
+// for IfRunning, ECS reports it Running. It is judged in the group's plan
+// before a later request's action wins, so that a recovery that may not
+// take an instance back never stands in for an alarm that parks it. Tags
+// or statuses that cannot be read leave the instances to a retry: nothing
+// is assumed.
+func (g *groupPlan) onlyParked(parts []*part) {
+	judged := func(p *part) bool { return p.t.req.Action == ExitStandby && p.t.req.IfParkedFor != "" }
+	var ids, running []string
+	for _, p := range parts {
+		if !judged(p) {
+			continue
+		}
+		for _, id := range p.ids {
+			if in, found := g.state[id]; found && in.LifecycleState != "Standby" {
+				continue // it cannot leave Standby: decide says why
+			}
+			if !slices.Contains(ids, id) {
+				ids = append(ids, id)
+			}
+			if p.t.req.IfRunning && !slices.Contains(running, id) {
+				running = append(running, id)
+			}
+		}
+	}
+	if len(ids) == 0 {
+		return
+	}
+	tags, err := g.tagsOf(ids)
+	var status map[string]string
+	if err == nil && len(running) > 0 {
+		status, err = g.statusesOf(running)
+	}
+	for _, p := range parts {
+		if !judged(p) {
+			continue
+		}
+		rule := p.t.req.IfParkedFor
+		p.ids = slices.DeleteFunc(p.ids, func(id string) bool {
+			if !slices.Contains(ids, id) {
+				return false
+			}
+			line := InstanceResult{InstanceID: id, ScalingGroupID: g.key.group, LifecycleState: g.state[id].LifecycleState, Result: skipped}
+			switch ours := tags[id][TagRule]; {
+			case err != nil:
+				line.fail(err)
+			case len(tags[id]) == 0:
+				line.Reason = "in Standby without the function's tags: not parked by it, so " + Quote(rule) + " does not take it back"
+			case ours != tagValue(rule):
+				line.Reason = fmt.Sprintf("parked for %s (%s), not for %s: only what a rule parked does its end take back", parkedFor(tags[id]), TagRule, Quote(rule))
+			case p.t.req.IfRunning && status[id] != "Running":
+				line.Reason = fmt.Sprintf("ECS reports it %s, not Running: the event's end does not take it back", ecsStatus(status[id]))
+			default:
+				return false
+			}
+			p.t.set(line)
+			return true
+		})
+	}
+}
+
+// parkedFor says what an instance's tags say parked it.
+func parkedFor(tags Tags) string {
+	if rule := tags[TagRule]; rule != "" {
+		return Quote(rule)
+	}
+	return "no rule, by " + Quote(tags[TagSource])
+}
+
+func ecsStatus(s string) string {
+	if s == "" {
+		return "unknown to ECS"
+	}
+	return Quote(s)
+}
+
+// tagsOf reads the function's tags of instances, 20 a call.
+func (g *groupPlan) tagsOf(ids []string) (map[string]Tags, error) {
+	out := map[string]Tags{}
+	for chunk := range slices.Chunk(ids, batchSize) {
+		var tags map[string]Tags
+		if err := g.retry(func(ctx context.Context) (err error) {
+			tags, err = g.s.scaling.InstanceTags(ctx, g.sess, chunk, TagPrefix)
+			return err
+		}); err != nil {
+			return nil, err
+		}
+		for _, id := range chunk {
+			out[id] = tags[id]
+		}
+	}
+	return out, nil
+}
+
+// statusesOf reads ECS's status of instances, 20 a call.
+func (g *groupPlan) statusesOf(ids []string) (map[string]string, error) {
+	out := map[string]string{}
+	for chunk := range slices.Chunk(ids, batchSize) {
+		var status map[string]string
+		if err := g.retry(func(ctx context.Context) (err error) {
+			status, err = g.s.scaling.InstanceStatuses(ctx, g.sess, chunk)
+			return err
+		}); err != nil {
+			return nil, err
+		}
+		for _, id := range chunk {
+			out[id] = status[id]
+		}
+	}
+	return out, nil
+}
