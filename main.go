@@ -60,6 +60,8 @@ Settings (environment variables, read once at start):
   MAX_INSTANCES            most instances one invocation may name (100)
   MIN_IN_SERVICE           InService instances a group must keep: a count (2)
                            or a percentage (50%) (default: none)
+  MAX_STANDBY              most instances of a group in Standby, whoever parked
+                           them: a count (3) or a percentage (10%) (default: none)
   MAX_EVENT_AGE            events older than this, by their own time, are
                            ignored; 0: no limit (1h)
   STANDBY_LEASE            how long a parked instance's lease lasts; its tags

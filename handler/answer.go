@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"slices"
 	"time"
 
 	"ess-standby/handler/standby"
@@ -143,6 +144,11 @@ func (c *invocation) answer(a report, err error) Outcome {
 	if rec.stats.Merged > 0 {
 		attrs = append(attrs, slog.Int("merged", rec.stats.Merged))
 	}
+	if capped(a.Instances) {
+		// A storm past the blast-radius cap: whatever the answer, someone
+		// must look at why so many instances are asked out of traffic.
+		level = slog.LevelError
+	}
 	h.log.LogAttrs(ctx, level, "invocation", attrs...)
 	return out
 }
@@ -189,4 +195,9 @@ func mustJSON(v any) []byte {
 		panic("handler: answer does not marshal: " + err.Error()) // plain structs of strings always do
 	}
 	return b
+}
+
+// capped says whether MAX_STANDBY refused one of the instances.
+func capped(lines []standby.InstanceResult) bool {
+	return slices.ContainsFunc(lines, func(l standby.InstanceResult) bool { return l.Code == standby.MaxStandbyCode })
 }

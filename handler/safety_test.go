@@ -269,7 +269,7 @@ func TestGuardRailsAreAnsweredAndLogged(t *testing.T) {
 	}{
 		{"group not allowed", standby.Config{AllowedGroups: []string{"asg-b"}},
 			`{"InstanceIds":["i-a1"]}`, 403, "Forbidden.ScalingGroupNotAllowed", "ALLOWED_SCALING_GROUP_IDS"},
-		{"too few left InService", standby.Config{MinInService: standby.MinInService{Count: 2}},
+		{"too few left InService", standby.Config{MinInService: standby.Share{Count: 2}},
 			`{"InstanceIds":["i-a1"]}`, 403, "Forbidden.MinInService", "MIN_IN_SERVICE"},
 		{"too many instances", standby.Config{MaxInstances: 1},
 			`{"InstanceIds":["i-a1","i-a2"]}`, 400, "InvalidParameter", ""},

@@ -198,11 +198,26 @@ func TestNothingIsTakenAsDone(t *testing.T) {
 			page = append(page, map[string]any{"InstanceId": id, "ScalingGroupId": g.ID, "LifecycleState": "InService"})
 			ids = append(ids, `"`+id+`"`)
 		}
-		w := newWorld(t, config{core: standby.Config{MinInService: standby.MinInService{Percent: 50}}}, g)
+		w := newWorld(t, config{core: standby.Config{MinInService: standby.Share{Percent: 50}}}, g)
 		w.emu.Inject(essemu.Fault{Action: "DescribeScalingInstances", Answer: map[string]any{"ScalingInstances": map[string]any{"ScalingInstance": page}}})
 		out, a := w.invokeWithin(t, 1500*time.Millisecond, "no-count", []byte(`{"InstanceIds":[`+strings.Join(ids, ",")+`]}`))
 		if out.Err == nil || a.Code != "ServiceUnavailable" || len(w.calls("EnterStandby")) != 0 {
 			t.Errorf("answered %s after %d EnterStandby calls; want a failure and none", out.Body, len(w.calls("EnterStandby")))
 		}
 	})
+}
+
+// A request past MAX_STANDBY is refused with its code, and its log line is
+// at ERROR even when the whole invocation is refused (which a guard's
+// refusal otherwise logs at WARN): a storm past the cap must page someone.
+func TestTheCapLogsAtError(t *testing.T) {
+	f := standbytest.NewFake("cn-hangzhou", map[string]map[string]string{"asg-a": {"i-a1": "InService", "i-a2": "Standby", "i-a3": "InService", "i-a4": "InService"}})
+	h, logs := newHandler(config{core: standby.Config{MaxStandby: standby.Share{Count: 1}}}, f)
+	out := invokeFake(h, `{"InstanceIds":["i-a1"]}`)
+	if out.Err == nil || out.Status != 403 || out.Err.Code != "Forbidden.MaxStandby" || f.State("i-a1") != "InService" {
+		t.Errorf("answered %d %s; i-a1 is %s", out.Status, out.Body, f.State("i-a1"))
+	}
+	if line := logs.String(); !strings.Contains(line, `"level":"ERROR"`) || !strings.Contains(line, `"guard":"MAX_STANDBY"`) {
+		t.Errorf("log %s; want ERROR, naming the guard", line)
+	}
 }

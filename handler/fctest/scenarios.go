@@ -40,6 +40,7 @@ var scenarios = []struct {
 	{"ParkSaysWhyAndTheWayBackClears", parkAndTakeBack},
 	{"SweepPastALease", sweepPastALease},
 	{"ExitOnOKTakesBackOnlyWhatItsRuleParked", exitOnOK},
+	{"TheCapHoldsUnderConcurrentAlarms", capHolds},
 }
 
 // everySample: the built binary answers every file in events/ as package
@@ -384,6 +385,38 @@ func exitOnOK(t *testing.T, binary string, rt Runtime) {
 	got = f.Invoke(t, Invocation{RequestID: "ok-other", Payload: bytes.ReplaceAll(ok, []byte(ours), []byte(theirs))}, Key)
 	if in, _ := f.Emu.Instance(theirs); got.Code != "" || in.LifecycleState != essemu.Standby || !strings.Contains(string(got.Body), `parked for \"disk-full\"`) || !maps.Equal(f.Emu.Tags(theirs), before) {
 		t.Errorf("the OK for an instance another rule parked answered %s; %s is %s with the tags %v", got.Body, theirs, in.LifecycleState, f.Emu.Tags(theirs))
+	}
+	f.Stop(t)
+}
+
+// capHolds: MAX_STANDBY holds when alarms arrive at once: 18 spot
+// interruptions for a group of 20 of which 2 are in Standby already (parked
+// by someone else), with MAX_STANDBY=25% and each read taking 50 ms, park 3
+// more and refuse 15 with Forbidden.MaxStandby, logged at ERROR.
+func capHolds(t *testing.T, binary string, rt Runtime) {
+	g, events := wave("asg-bp1cap0000000000001", 20)
+	g.Instances[18].LifecycleState, g.Instances[19].LifecycleState = essemu.Standby, essemu.Standby
+	f := Start(t, binary, rt, []essemu.Group{g}, "MAX_STANDBY=25%")
+	f.Emu.Inject(essemu.Fault{Action: "DescribeScalingInstances", Delay: 50 * time.Millisecond})
+	codes := make([]string, 18)
+	var wg sync.WaitGroup
+	for i := range codes {
+		wg.Go(func() {
+			codes[i] = f.Invoke(t, Invocation{RequestID: fmt.Sprint("cap-", i), Payload: []byte(events[i])}, Key).Code
+		})
+	}
+	wg.Wait()
+	refused := 0
+	for _, code := range codes {
+		if code == "Forbidden.MaxStandby" {
+			refused++
+		}
+	}
+	if standby := f.Emu.InState(essemu.Standby); standby != 5 || refused != 15 {
+		t.Errorf("%d in Standby, answers %v; want 5 (3 more), 15 refused", standby, codes)
+	}
+	if _, err := f.Logs.Await(regexp.MustCompile(`"level":"ERROR","msg":"invocation".*"guard":"MAX_STANDBY"`), 10*time.Second); err != nil {
+		t.Errorf("%v:\n%s", err, f.Logs)
 	}
 	f.Stop(t)
 }

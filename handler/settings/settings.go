@@ -83,7 +83,8 @@ var variables = []struct {
 		s.Standby.MaxInstances = n
 		return nil
 	}},
-	{"MIN_IN_SERVICE", parseMinInService},
+	{"MIN_IN_SERVICE", share(func(s *Settings) *standby.Share { return &s.Standby.MinInService }, false)},
+	{"MAX_STANDBY", share(func(s *Settings) *standby.Share { return &s.Standby.MaxStandby }, true)},
 	{"MAX_EVENT_AGE", parseMaxEventAge},
 	{"LEASE_END", func(s *Settings, name, v string) error {
 		switch e := standby.LeaseEnd(strings.ToLower(strings.TrimSpace(v))); e {
@@ -185,22 +186,29 @@ func parseAllowedGroups(s *Settings, name, v string) error {
 	return errors.Join(bad...)
 }
 
-func parseMinInService(s *Settings, name, v string) error {
-	v = strings.TrimSpace(v)
-	if v == "" {
+// share parses a count such as 2 or a percentage such as 50% into the
+// Share field gives; a zero is no guard, unless zero is refused (a cap of
+// none would park nothing: DRY_RUN says that).
+func share(field func(*Settings) *standby.Share, zeroRefused bool) func(*Settings, string, string) error {
+	return func(s *Settings, name, v string) error {
+		v = strings.TrimSpace(v)
+		if v == "" {
+			return nil
+		}
+		number, percent := strings.CutSuffix(v, "%")
+		n, err := strconv.Atoi(number)
+		switch {
+		case err != nil || n < 0 || percent && n > 100:
+			return fmt.Errorf("%s=%q: want a count such as 2, or a percentage such as 50%%", name, v)
+		case n == 0 && zeroRefused:
+			return fmt.Errorf("%s=%q: want at least 1 (or 1%%), or leave it unset for no cap; DRY_RUN=true is how to change nothing", name, v)
+		case percent:
+			field(s).Percent = n
+		default:
+			field(s).Count = n
+		}
 		return nil
 	}
-	number, percent := strings.CutSuffix(v, "%")
-	n, err := strconv.Atoi(number)
-	switch {
-	case err != nil || n < 0 || percent && n > 100:
-		return fmt.Errorf("%s=%q: want a count such as 2, or a percentage such as 50%%", name, v)
-	case percent:
-		s.Standby.MinInService.Percent = n
-	default:
-		s.Standby.MinInService.Count = n
-	}
-	return nil
 }
 
 func parseMaxEventAge(s *Settings, name, v string) error {

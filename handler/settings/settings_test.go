@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"ess-standby/handler"
+	"ess-standby/handler/standby"
 )
 
 func env(vars map[string]string) func(string) string {
@@ -45,6 +46,26 @@ func TestMaxEventAge(t *testing.T) {
 		if _, err := Load(env(map[string]string{"MAX_EVENT_AGE": in})); err == nil || !strings.Contains(err.Error(), "MAX_EVENT_AGE") {
 			t.Errorf("MAX_EVENT_AGE=%q accepted (%v)", in, err)
 		}
+	}
+}
+
+// MIN_IN_SERVICE and MAX_STANDBY are a count or a percentage; a cap of
+// none is refused (it would park nothing, which DRY_RUN says), a floor of
+// none is no guard.
+func TestShares(t *testing.T) {
+	for in, want := range map[string]standby.Share{"2": {Count: 2}, "10%": {Percent: 10}, " 1 ": {Count: 1}, "100%": {Percent: 100}} {
+		s, err := Load(env(map[string]string{"MAX_STANDBY": in, "MIN_IN_SERVICE": in}))
+		if err != nil || s.Standby.MaxStandby != want || s.Standby.MinInService != want {
+			t.Errorf("%q: MAX_STANDBY %+v, MIN_IN_SERVICE %+v, %v; want %+v", in, s.Standby.MaxStandby, s.Standby.MinInService, err, want)
+		}
+	}
+	for _, in := range []string{"0", "0%", "-1", "101%", "half", "5 %"} {
+		if _, err := Load(env(map[string]string{"MAX_STANDBY": in})); err == nil || !strings.Contains(err.Error(), "MAX_STANDBY") {
+			t.Errorf("MAX_STANDBY=%q accepted (%v)", in, err)
+		}
+	}
+	if s, err := Load(env(map[string]string{"MIN_IN_SERVICE": "0"})); err != nil || s.Standby.MinInService != (standby.Share{}) {
+		t.Errorf("MIN_IN_SERVICE=0: %+v, %v; want no guard", s.Standby.MinInService, err)
 	}
 }
 

@@ -2,6 +2,8 @@ package standby_test
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -37,10 +39,20 @@ func TestGuardRailsRefuseBeforeAnyChange(t *testing.T) {
 		{"group not allowed, named in the request", standby.Config{AllowedGroups: []string{"asg-api"}},
 			standby.Request{Action: standby.EnterStandby, ScalingGroupID: "asg-web", InstanceIDs: []string{"i-w1"}, Identity: "e"},
 			"Forbidden.ScalingGroupNotAllowed", "ALLOWED_SCALING_GROUP_IDS", 0},
-		{"too few left InService, by count", standby.Config{MinInService: standby.MinInService{Count: 4}},
+		{"too few left InService, by count", standby.Config{MinInService: standby.Share{Count: 4}},
 			enter("e", "i-w1", "i-w2"), "Forbidden.MinInService", "MIN_IN_SERVICE", 1},
-		{"too few left InService, by percent", standby.Config{MinInService: standby.MinInService{Percent: 70}},
+		{"too few left InService, by percent", standby.Config{MinInService: standby.Share{Percent: 70}},
 			enter("e", "i-w1", "i-w2"), "Forbidden.MinInService", "MIN_IN_SERVICE", 1},
+		// asg-web has 6 instances, i-w5 already in Standby (parked by
+		// whoever): a cap of 1, or of 20% (1.2, rounded down), is full.
+		{"the cap full, by count", standby.Config{MaxStandby: standby.Share{Count: 1}},
+			enter("e", "i-w1"), "Forbidden.MaxStandby", "MAX_STANDBY", 1},
+		{"the cap full, by percent", standby.Config{MaxStandby: standby.Share{Percent: 20}},
+			enter("e", "i-w1", "i-w2"), "Forbidden.MaxStandby", "MAX_STANDBY", 1},
+		{"the cap tighter than the floor", standby.Config{MaxStandby: standby.Share{Count: 1}, MinInService: standby.Share{Count: 1}},
+			enter("e", "i-w1"), "Forbidden.MaxStandby", "MAX_STANDBY", 1},
+		{"the floor tighter than the cap", standby.Config{MaxStandby: standby.Share{Count: 5}, MinInService: standby.Share{Count: 4}},
+			enter("e", "i-w1"), "Forbidden.MinInService", "MIN_IN_SERVICE", 1},
 		{"too many instances", standby.Config{MaxInstances: 2},
 			enter("e", "i-w1", "i-w2", "i-w3"), "InvalidParameter", "MAX_INSTANCES", 0},
 	}
@@ -66,7 +78,7 @@ func TestGuardRailsRefuseBeforeAnyChange(t *testing.T) {
 	}
 	t.Run("enough left InService", func(t *testing.T) {
 		f := sampleFleet()
-		answers, st := standby.New(standby.Config{MinInService: standby.MinInService{Percent: 50}, AllowedGroups: []string{"asg-web"}}, f).
+		answers, st := standby.New(standby.Config{MinInService: standby.Share{Percent: 50}, AllowedGroups: []string{"asg-web"}}, f).
 			WithoutBackoff().Run(context.Background(), inv, enter("e", "i-w1"))
 		if line := answers[0].Instances[0]; line.Result != "EnteredStandby" || st.Guard != "" || f.State("i-w1") != "Standby" {
 			t.Errorf("one of four InService instances (keeping 3 of 6) answered %+v, guard %q", line, st.Guard)
@@ -79,7 +91,7 @@ func TestGuardRailsRefuseBeforeAnyChange(t *testing.T) {
 // would refuse refuses.
 func TestDryRunPastAGuard(t *testing.T) {
 	f := sampleFleet()
-	answers, _ := standby.New(standby.Config{DryRun: true, MinInService: standby.MinInService{Count: 1}}, f).
+	answers, _ := standby.New(standby.Config{DryRun: true, MinInService: standby.Share{Count: 1}}, f).
 		WithoutBackoff().Run(context.Background(), inv, enter("e", "i-w1", "i-w5", "i-w6"))
 	a := answers[0]
 	want := []standby.Skipped{{InstanceID: "i-w5", Reason: "already Standby"}, {InstanceID: "i-w6", Reason: "Pending: only InService instances can enter Standby"}}
@@ -94,7 +106,7 @@ func TestDryRunPastAGuard(t *testing.T) {
 	}
 
 	f = sampleFleet()
-	answers, st := standby.New(standby.Config{DryRun: true, MinInService: standby.MinInService{Count: 4}}, f).
+	answers, st := standby.New(standby.Config{DryRun: true, MinInService: standby.Share{Count: 4}}, f).
 		WithoutBackoff().Run(context.Background(), inv, enter("e", "i-w1"))
 	if line := answers[0].Instances[0]; line.Result != "Refused" || line.Code != "Forbidden.MinInService" || st.Guard != "MIN_IN_SERVICE" || len(f.Calls("Standby")) != 0 {
 		t.Errorf("a dry run past a guard answered %+v, guard %q; it must say the guard would refuse", line, st.Guard)
@@ -114,5 +126,89 @@ func TestExitStandby(t *testing.T) {
 	}
 	if diff := cmp.Diff([]standby.Skipped{{InstanceID: "i-w1", Reason: "already InService"}}, a.Skipped); diff != "" {
 		t.Errorf("skipped (-want +got):\n%s", diff)
+	}
+}
+
+// MAX_STANDBY lets in, first come first, as many as the cap leaves room
+// for, counting what is in Standby already whoever parked it; what the
+// counts cannot say refuses nothing on a guess, and leaves all to a retry.
+func TestTheCapLetsInWhatFits(t *testing.T) {
+	f := sampleFleet() // asg-web: 6, one in Standby
+	answers, st := standby.New(standby.Config{MaxStandby: standby.Share{Percent: 50}}, f).WithoutBackoff().
+		Run(context.Background(), inv, enter("e", "i-w1", "i-w2", "i-w3", "i-w4"))
+	got := map[string]string{}
+	for _, line := range answers[0].Instances {
+		got[line.InstanceID] = line.Result + " " + line.Code
+	}
+	want := map[string]string{"i-w1": "EnteredStandby ", "i-w2": "EnteredStandby ", "i-w3": "Refused Forbidden.MaxStandby", "i-w4": "Refused Forbidden.MaxStandby"}
+	if diff := cmp.Diff(want, got); diff != "" || st.Guard != "MAX_STANDBY" {
+		t.Errorf("50%% of 6 with one parked (-want +got):\n%s guard %q", diff, st.Guard)
+	}
+	if msg := answers[0].Instances[2].Reason; msg != "scaling group asg-web may have at most 3 of its 6 instances in Standby (MAX_STANDBY=50%), and has 1: 2 of the 4 asked for may enter Standby" {
+		t.Errorf("the refusal says %q", msg)
+	}
+	for _, blank := range []bool{false, true} {
+		f := sampleFleet()
+		if blank {
+			f.Blank("CountInstances", 0) // an answer without its count
+		} else {
+			f.Fail("CountInstances", 0, throttled)
+		}
+		answers, _ := standby.New(standby.Config{MaxStandby: standby.Share{Count: 5}}, f).WithoutBackoff().Run(context.Background(), inv, enter("e", "i-w1"))
+		if line := answers[0].Instances[0]; !line.Left() || len(f.Calls("Standby")) != 0 {
+			t.Errorf("counts unreadable (blank %t): %+v after %d Standby calls; want it left to retry", blank, line, len(f.Calls("Standby")))
+		}
+	}
+}
+
+// The cap holds under concurrency: 38 alarms at once, one per InService
+// instance of a group of 40 of which 2 are parked already (by someone
+// else), with MAX_STANDBY=25%: 8 more are parked, never 9, and 30 are
+// refused; whether
+// the plans are one at a time or one for all, and whether Auto Scaling's
+// counts show the instances parked at once or only later (Lag).
+func TestTheCapHoldsUnderConcurrency(t *testing.T) {
+	for _, merged := range []bool{false, true} {
+		for _, lag := range []bool{false, true} {
+			t.Run(fmt.Sprintf("merged %t, lag %t", merged, lag), func(t *testing.T) {
+				f, ids := group(40)
+				f.Move(ids[38], "Standby")
+				f.Move(ids[39], "Standby")
+				if lag {
+					f.Lag()
+				}
+				svc := standby.New(standby.Config{MaxStandby: standby.Share{Percent: 25}}, f).WithoutBackoff()
+				if merged {
+					svc.MergeWhen(38)
+				}
+				answers := make([]standby.Result, 38)
+				var wg sync.WaitGroup
+				for i := range answers {
+					wg.Go(func() {
+						inv := inv
+						inv.RequestID = fmt.Sprint("alarm-", i)
+						a, _ := svc.Run(context.Background(), inv, enter("", ids[i]))
+						answers[i] = a[0]
+					})
+				}
+				wg.Wait()
+				f.Settle()
+				parked := 0
+				for _, id := range ids {
+					if f.State(id) == "Standby" {
+						parked++
+					}
+				}
+				got := results(answers...)
+				if parked != 10 || got["EnteredStandby"] != 8 || got["Refused"] != 30 {
+					t.Errorf("%d in Standby, answers %v; want 10 (8 more), 30 refused", parked, got)
+				}
+				for _, a := range answers {
+					if l := a.Instances[0]; l.Result == "Refused" && l.Code != "Forbidden.MaxStandby" {
+						t.Errorf("refused %+v; want Forbidden.MaxStandby", l)
+					}
+				}
+			})
+		}
 	}
 }

@@ -17,7 +17,7 @@ var throttled = &standby.Error{Kind: standby.Throttled, Code: "Throttling", Mess
 func TestAnInstanceOnItsWayIsNotCountedTwice(t *testing.T) {
 	f, ids := group(3)
 	f.Lag()
-	svc := standby.New(standby.Config{MinInService: standby.MinInService{Count: 2}}, f).WithoutBackoff()
+	svc := standby.New(standby.Config{MinInService: standby.Share{Count: 2}}, f).WithoutBackoff()
 	svc.Run(context.Background(), inv, enter("first", ids[0]))
 	answers, _ := svc.Run(context.Background(), inv, enter("second", ids[1], ids[0]))
 	lines := answers[0].Instances
@@ -31,7 +31,7 @@ func TestAnInstanceOnItsWayIsNotCountedTwice(t *testing.T) {
 	// One whose activity is over, though it reads InService, was taken
 	// back: asked for again, it is called for.
 	f, ids = group(4)
-	svc = standby.New(standby.Config{MinInService: standby.MinInService{Count: 1}}, f).WithoutBackoff()
+	svc = standby.New(standby.Config{MinInService: standby.Share{Count: 1}}, f).WithoutBackoff()
 	f.Lag()
 	svc.Run(context.Background(), inv, enter("first", ids[0]))
 	f.Settle()

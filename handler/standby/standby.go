@@ -25,6 +25,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -39,8 +40,9 @@ type Config struct {
 	DryRun         bool        // DRY_RUN: decide and report, change nothing
 	AllowedGroups  []string    // ALLOWED_SCALING_GROUP_IDS: empty allows any
 	MaxInstances   int         // MAX_INSTANCES: most instances one invocation acts on
-	MinInService   MinInService
-	Wait           bool // WAIT: wait for each activity to finish
+	MinInService   Share       // MIN_IN_SERVICE: the InService instances each group keeps
+	MaxStandby     Share       // MAX_STANDBY: the most instances of each group in Standby
+	Wait           bool        // WAIT: wait for each activity to finish
 	// MergeWindow is how long a request waits for others arriving with it,
 	// so that their state reads and their groups' plans are shared. Zero
 	// (one invocation per process, as on FC's go1 runtime): no wait.
@@ -59,10 +61,27 @@ type Config struct {
 	Now func() time.Time
 }
 
-// MinInService is how many InService instances a group must keep: Count, or
-// Percent of the group's instances (rounded up). Zero values: no guard.
-type MinInService struct {
+// Share is a number of a group's instances: Count, or Percent of them
+// all. MIN_IN_SERVICE rounds its percentage up (a group keeps at least
+// that), MAX_STANDBY down (a group parks at most that). Zero values: no
+// guard.
+type Share struct {
 	Count, Percent int
+}
+
+func (s Share) set() bool { return s.Count > 0 || s.Percent > 0 }
+
+// of is the share of total instances, the percentage rounded up or down,
+// and the setting as written.
+func (s Share) of(total int, up bool) (int, string) {
+	if s.Percent == 0 {
+		return s.Count, strconv.Itoa(s.Count)
+	}
+	n := s.Percent * total
+	if up {
+		n += 99
+	}
+	return n / 100, strconv.Itoa(s.Percent) + "%"
 }
 
 // DefaultMaxInstances is MAX_INSTANCES when unset.

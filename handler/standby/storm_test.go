@@ -138,7 +138,7 @@ func TestOneRefusalDoesNotStopTheOthers(t *testing.T) {
 	}
 
 	g, ids := group(6)
-	answers, st = standby.New(standby.Config{MinInService: standby.MinInService{Percent: 50}}, g).WithoutBackoff().Run(context.Background(), inv, enter("e", ids[:5]...))
+	answers, st = standby.New(standby.Config{MinInService: standby.Share{Percent: 50}}, g).WithoutBackoff().Run(context.Background(), inv, enter("e", ids[:5]...))
 	if got := results(answers...); got["EnteredStandby"] != 3 || got["Refused"] != 2 || st.Guard != "MIN_IN_SERVICE" {
 		t.Errorf("5 of 6 at MIN_IN_SERVICE=50%%: %v, guard %q; want 3 in Standby, 2 refused", got, st.Guard)
 	}
@@ -167,7 +167,7 @@ func TestMinInServiceHoldsUnderConcurrency(t *testing.T) {
 		for _, merged := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%d requests on a group of %d, merged %t", tt.requests, tt.size, merged), func(t *testing.T) {
 				f, ids := group(tt.size)
-				svc := standby.New(standby.Config{MinInService: standby.MinInService{Percent: 50}}, f).WithoutBackoff()
+				svc := standby.New(standby.Config{MinInService: standby.Share{Percent: 50}}, f).WithoutBackoff()
 				if merged {
 					svc.MergeWhen(tt.requests)
 				}
@@ -232,7 +232,7 @@ func TestConcurrentDuplicatesAnswerSuccess(t *testing.T) {
 		})
 		t.Run(fmt.Sprintf("a batch 20 times, merged %t", merged), func(t *testing.T) {
 			f, ids := group(10)
-			svc := standby.New(standby.Config{MinInService: standby.MinInService{Percent: 50}}, f).WithoutBackoff()
+			svc := standby.New(standby.Config{MinInService: standby.Share{Percent: 50}}, f).WithoutBackoff()
 			if merged {
 				svc.MergeWhen(20 * 5)
 			}
@@ -306,7 +306,7 @@ func TestNothingIsAssumed(t *testing.T) {
 	t.Run("counts of nothing", func(t *testing.T) {
 		f, ids := group(4)
 		f.Blank("CountInstances", 0) // a group of 0 "has nothing to keep"
-		answers, _ := standby.New(standby.Config{MinInService: standby.MinInService{Percent: 50}}, f).WithoutBackoff().Run(context.Background(), inv, enter("e", ids...))
+		answers, _ := standby.New(standby.Config{MinInService: standby.Share{Percent: 50}}, f).WithoutBackoff().Run(context.Background(), inv, enter("e", ids...))
 		if got := results(answers...); got["Failed"] != 4 || len(f.Calls("Standby")) != 0 {
 			t.Errorf("%v after %d calls; want all left to retry, and no call", got, len(f.Calls("Standby")))
 		}
@@ -349,7 +349,7 @@ func TestTokens(t *testing.T) {
 func TestMinInServiceCountsWhatIsLeaving(t *testing.T) {
 	f, ids := group(4)
 	f.Lag()
-	svc := standby.New(standby.Config{MinInService: standby.MinInService{Percent: 50}}, f).WithoutBackoff()
+	svc := standby.New(standby.Config{MinInService: standby.Share{Percent: 50}}, f).WithoutBackoff()
 	var got []string
 	for i, id := range ids[:3] {
 		inv := inv
