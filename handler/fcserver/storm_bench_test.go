@@ -27,7 +27,7 @@ func group(name string, n int) essemu.Group {
 }
 
 // BenchmarkStorm drives the built server (the custom runtime's build, as
-// s.yaml deploys it, MIN_IN_SERVICE=50%) with storms, against the emulator
+// s.yaml deploys it, MIN_IN_SERVICE=50%, MAX_STANDBY=25%) with storms, against the emulator
 // answering every Auto Scaling call 50 ms late:
 //
 //   - alarms=200: 200 CloudMonitor alarm callbacks at once, each for its own
@@ -81,7 +81,7 @@ func storm(b *testing.B, g essemu.Group, n int, request func(i int) *http.Reques
 	var enter, reads, calls, failed, inService, peak int
 	for b.Loop() {
 		b.StopTimer()
-		s := startServer(b, []string{"MIN_IN_SERVICE=50%", "MAX_INSTANCES=100"}, g)
+		s := startServer(b, []string{"MIN_IN_SERVICE=50%", "MAX_STANDBY=25%", "MAX_INSTANCES=100"}, g)
 		caller := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: n, MaxConnsPerHost: n}}
 		s.Emu.Inject(essemu.Fault{Action: "*", Delay: 50 * time.Millisecond})
 		b.StartTimer()
