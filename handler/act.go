@@ -220,14 +220,18 @@ func ignoredAnswer(reports []EventReport, batch bool) report {
 	return report{Ignored: fmt.Sprintf("none of the %d events calls for Standby", len(reports)), Events: reports}
 }
 
-// lastWins leaves each instance of a batch to the last event that names it
-// (an alarm that fired and recovered within one batch ends recovered); an
-// event left with no instance of its own is reported superseded.
+// lastWins leaves each instance of a batch to the last event naming it
+// that overrides the one before (an alarm that fired and recovered within
+// one batch ends recovered; another rule's recovery does not override an
+// alarm: standby.Request.Overrides); an event left with no instance of
+// its own is reported superseded.
 func lastWins(members []member, reports []EventReport) []member {
-	last := map[string]int{} // instance → the last member naming it
+	last := map[string]int{} // instance → the member deciding it
 	for i, m := range members {
 		for _, id := range m.req.InstanceIDs {
-			last[id] = i
+			if j, ok := last[id]; !ok || m.req.Overrides(members[j].req) {
+				last[id] = i
+			}
 		}
 	}
 	var kept []member
@@ -239,8 +243,11 @@ func lastWins(members []member, reports []EventReport) []member {
 			}
 		}
 		if len(own) == 0 {
-			later := members[last[m.req.InstanceIDs[0]]].index
-			reports[m.index].Result, reports[m.index].Reason = "Superseded", "event "+strconv.Itoa(later)+" of this batch names its instances later"
+			other := members[last[m.req.InstanceIDs[0]]]
+			reports[m.index].Result, reports[m.index].Reason = "Superseded", "event "+strconv.Itoa(other.index)+" of this batch decides its instances"
+			if !m.req.Overrides(other.req) {
+				reports[m.index].Reason += ": an alarm of another rule, which this recovery does not override"
+			}
 			continue
 		}
 		reports[m.index].InstanceIDs = own

@@ -328,6 +328,33 @@ func TestBatchLastEventWins(t *testing.T) {
 	}
 }
 
+// In a batch, another rule's recovery does not override an alarm: the
+// instance is parked, whichever comes first, and the recovery is reported
+// superseded by it.
+func TestBatchRecoveryOfAnotherRule(t *testing.T) {
+	alarm := func(state, rule, trans string) string {
+		return `{"alertState":"` + state + `","ruleId":"` + rule + `","dimensions":"{instanceId=i-a1}","transId":"` + trans + `","timestamp":"1795753000000"}`
+	}
+	for _, batch := range [][]string{{alarm("ALERT", "r-2", "t1"), alarm("OK", "r-1", "t2")}, {alarm("OK", "r-1", "t2"), alarm("ALERT", "r-2", "t1")}} {
+		f := newFake()
+		h, _ := newHandler(config{Config: handler.Config{ExitOnOK: true}}, f)
+		out := invokeFake(h, "["+strings.Join(batch, ",")+"]")
+		a := decodeReply(t, out)
+		if out.Err != nil || f.State("i-a1") != "Standby" || f.Tags("i-a1")[standby.TagRule] != "r-2" {
+			t.Errorf("answered %s; i-a1 is %s, tags %v", out.Body, f.State("i-a1"), f.Tags("i-a1"))
+		}
+		for _, ev := range a.Events {
+			want := "Acted"
+			if strings.Contains(batch[ev.Event], `"alertState":"OK"`) {
+				want = "Superseded"
+			}
+			if ev.Result != want {
+				t.Errorf("event %d: %+v; want %s", ev.Event, ev, want)
+			}
+		}
+	}
+}
+
 // EXIT_ON_OK takes out of Standby, on a recovery (a threshold alarm back
 // to OK, a subscription alert RESOLVED), only what the function parked for
 // that same alarm rule or subscription, as the instance's tags say; any
@@ -353,7 +380,7 @@ func TestRecoveries(t *testing.T) {
 		}{
 			{standby.Tags{standby.TagRule: end.rule, standby.TagSource: "cms-alarm-callback"}, true, ""},
 			{standby.Tags{standby.TagRule: "SystemMaintenance.Reboot/e-1", standby.TagSource: "eventbridge:ecs:Instance:SystemMaintenance.Reboot"}, false, `parked for "SystemMaintenance.Reboot/e-1"`},
-			{nil, false, "without the function's tags: not parked by it"},
+			{nil, false, "in Standby without the function's tags (parked by someone else"},
 		} {
 			f := standbytest.NewFake("cn-hangzhou", map[string]map[string]string{"asg-a": {"i-a1": "Standby"}})
 			f.SetTags("i-a1", parked.tags)

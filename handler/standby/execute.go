@@ -179,6 +179,13 @@ func (g *groupPlan) already(k kind, done, eligible []*member) {
 	}
 	var replay []*member
 	for _, m := range done {
+		if slices.ContainsFunc(m.parts, func(p *part) bool { return p.t.req.IfParkedFor != "" }) {
+			// An end that may take back only what its rule parked claims no
+			// exit it cannot tell was its own: another end's, or another
+			// caller's, would answer it.
+			g.skipAlready(k, m)
+			continue
+		}
 		if a, ok := g.s.moved.get(m.id, k.action); ok && !k.dryRun {
 			g.took(k, []*member{m}, a, "done earlier by this activity")
 			continue

@@ -1,9 +1,11 @@
 package standby
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // The guard rails of entering Standby, judged per group within its plan:
@@ -22,14 +24,31 @@ const (
 // and MAX_STANDBY allow, first come first; it refuses the others, so that
 // a noisy alarm, or a storm of them, can never take a whole group (or more
 // of it than the cap) out of traffic. What this process put into Standby
-// that the counts may not show yet counts as parked. A count that cannot
-// be read, or contradicts the state read, refuses them all: nothing is
-// assumed.
+// that the counts may not show yet counts as parked; where that cannot be
+// told, the instances it would decide are left to a retry. A count that
+// cannot be read, or contradicts the state read, refuses them all: nothing
+// is assumed.
 func (g *groupPlan) guard(k kind, eligible []*member) []*member {
 	if !g.s.cfg.MinInService.set() && !g.s.cfg.MaxStandby.set() {
 		return eligible
 	}
-	underWay, unknown, err := g.leaving()
+	// What is on its way, read on both sides of the counts: an instance a
+	// read shows in Standby before them is in Standby in them, one a read
+	// shows InService after them was InService in them; only one that
+	// moved in between is unsure.
+	if err := g.observe(); err != nil {
+		g.failEach(eligible, err)
+		return nil
+	}
+	c, err := g.counts(eligible)
+	if err != nil {
+		g.failEach(eligible, err)
+		return nil
+	}
+	if c.empty {
+		return eligible // nothing there to keep: the calls let Auto Scaling answer
+	}
+	underWay, unsure, err := g.leaving()
 	if err != nil {
 		g.failEach(eligible, err)
 		return nil
@@ -50,21 +69,19 @@ func (g *groupPlan) guard(k kind, eligible []*member) []*member {
 	if len(eligible) == 0 {
 		return nil
 	}
-	room, refusal, guard, err := g.room(eligible, len(underWay)+unknown)
-	if err != nil {
-		g.failEach(eligible, err)
-		return nil
-	}
-	if room >= len(eligible) {
+	r := g.room(c, len(eligible), len(underWay), unsure)
+	sure, maybe := min(r.sure, len(eligible)), min(r.maybe, len(eligible))
+	if sure == len(eligible) {
 		return eligible
 	}
-	for _, mem := range eligible[room:] {
+	for _, mem := range eligible[sure:] {
 		for _, p := range mem.parts {
-			g.out[p.t].guard = guard
+			g.out[p.t].guard = cmp.Or(g.out[p.t].guard, r.guard)
 		}
 	}
-	g.failEach(eligible[room:], refusal)
-	return eligible[:room]
+	g.failEach(eligible[sure:maybe], r.unsettled)
+	g.failEach(eligible[maybe:], r.refusal)
+	return eligible[:sure]
 }
 
 // failEach records err as what became of members.
@@ -76,27 +93,27 @@ func (g *groupPlan) failEach(members []*member, err error) {
 	}
 }
 
-// room is how many of the eligible instances may enter Standby, with the
-// refusal of the others and the setting that refuses them: the tighter of
-// MIN_IN_SERVICE and MAX_STANDBY. leaving counts instances on their way
-// into Standby that the counts may still show InService.
-func (g *groupPlan) room(eligible []*member, leaving int) (int, *Error, string, error) {
-	minIn, maxStandby := g.s.cfg.MinInService, g.s.cfg.MaxStandby
-	// The parts first, then the whole: an instance added between the reads
-	// can only make the whole larger than its parts, never smaller.
-	inService, err := g.count("InService")
-	if err != nil {
-		return 0, nil, "", err
+// counts are Auto Scaling's counts of a group's instances.
+type counts struct {
+	inService, standby, total int
+	empty                     bool // none there, and none of the instances found: nothing to judge
+}
+
+// counts reads the group's counts (Standby only for MAX_STANDBY), parts
+// before the whole: an instance added between the reads can only make the
+// whole larger than its parts. Counts that contradict the state read are
+// an error.
+func (g *groupPlan) counts(eligible []*member) (c counts, err error) {
+	if c.inService, err = g.count("InService"); err != nil {
+		return c, err
 	}
-	standby := 0
-	if maxStandby.set() {
-		if standby, err = g.count("Standby"); err != nil {
-			return 0, nil, "", err
+	if g.s.cfg.MaxStandby.set() {
+		if c.standby, err = g.count("Standby"); err != nil {
+			return c, err
 		}
 	}
-	total, err := g.count("")
-	if err != nil {
-		return 0, nil, "", err
+	if c.total, err = g.count(""); err != nil {
+		return c, err
 	}
 	verified := 0
 	for _, mem := range eligible {
@@ -104,44 +121,92 @@ func (g *groupPlan) room(eligible []*member, leaving int) (int, *Error, string, 
 			verified++
 		}
 	}
-	if inService < verified || total < inService+standby {
-		return 0, nil, "", &Error{Kind: Unavailable, Code: "ServiceUnavailable", Message: fmt.Sprintf(
-			"Auto Scaling counts %d instances InService and %d in Standby of %d in %s, though %d InService were just read there: nothing is assumed", inService, standby, total, g.key.group, verified)}
+	if c.inService < verified || c.total < c.inService+c.standby {
+		return c, &Error{Kind: Unavailable, Code: "ServiceUnavailable", Message: fmt.Sprintf(
+			"Auto Scaling's counts of %s do not add up (%d InService, %d in Standby, %d in all, and %d InService just read there; an instance may have moved between the counts): nothing is assumed, and a retry counts again",
+			g.key.group, c.inService, c.standby, c.total, verified)}
 	}
-	if verified == 0 && total == 0 {
-		return len(eligible), nil, "", nil // nothing there to keep: the calls let Auto Scaling answer
-	}
-	room, refusal, guard := len(eligible), (*Error)(nil), ""
+	c.empty = verified == 0 && c.total == 0
+	return c, nil
+}
+
+// room is what the guards leave room for. Instances on their way into or
+// out of Standby (this process's, not yet shown by a read) may or may not
+// be in the counts yet, so the room is a range: sure, were each counted
+// where it is going; maybe, were the counts to show them all already.
+// Past maybe an instance is refused for good; between the two it is left
+// to a retry (unsettled), never guessed at.
+type room struct {
+	sure, maybe        int
+	refusal, unsettled *Error
+	guard              string // the setting that refuses
+}
+
+// bound is one guard's room.
+type bound struct {
+	sure, maybe int
+	guard, code string
+	message     string // the refusal's, of its counts
+}
+
+// room judges the tighter of MIN_IN_SERVICE and MAX_STANDBY for asked
+// instances. underWay are on their way into Standby and InService in the
+// counts; unsure may be on their way, in either state in the counts; the
+// plan's own exits are on their way out.
+func (g *groupPlan) room(c counts, asked, underWay, unsure int) room {
+	minIn, maxStandby := g.s.cfg.MinInService, g.s.cfg.MaxStandby
+	returning := len(unique(g.exited))
+	var bounds []bound
 	if minIn.set() {
-		keep, setting := minIn.of(total, true)
-		free := max(inService-leaving-keep, 0)
-		if free < room {
-			room, guard = free, "MIN_IN_SERVICE"
-			refusal = &Error{Kind: Forbidden, Code: MinInServiceCode, Message: fmt.Sprintf(
-				"scaling group %s must keep %d of its %d instances InService (MIN_IN_SERVICE=%s): %d are, so %d of the %d asked for may enter Standby",
-				g.key.group, keep, total, setting, inService-leaving, free, len(eligible))}
-		}
+		keep, setting := minIn.of(c.total, true)
+		free := c.inService - underWay - keep
+		bounds = append(bounds, bound{sure: free - unsure, maybe: free + returning, guard: "MIN_IN_SERVICE", code: MinInServiceCode,
+			message: fmt.Sprintf("scaling group %s must keep %d of its %d instances InService (MIN_IN_SERVICE=%s), and has %d", g.key.group, keep, c.total, setting, c.inService-underWay)})
 	}
 	if maxStandby.set() {
-		most, setting := maxStandby.of(total, false)
-		free := max(most-standby-leaving, 0)
-		if free < room {
-			room, guard = free, "MAX_STANDBY"
-			refusal = &Error{Kind: Forbidden, Code: MaxStandbyCode, Message: fmt.Sprintf(
-				"scaling group %s may have at most %d of its %d instances in Standby (MAX_STANDBY=%s), and has %d: %d of the %d asked for may enter Standby",
-				g.key.group, most, total, setting, standby+leaving, free, len(eligible))}
+		most, setting := maxStandby.of(c.total, false)
+		free := most - c.standby - underWay
+		bounds = append(bounds, bound{sure: free - unsure, maybe: free + returning, guard: "MAX_STANDBY", code: MaxStandbyCode,
+			message: fmt.Sprintf("scaling group %s may have at most %d of its %d instances in Standby (MAX_STANDBY=%s), and has %d", g.key.group, most, c.total, setting, c.standby+underWay)})
+	}
+	r := room{sure: asked, maybe: asked}
+	for _, b := range bounds {
+		b.sure, b.maybe = max(b.sure, 0), max(b.maybe, 0)
+		if b.maybe < r.maybe {
+			r.maybe, r.guard = b.maybe, b.guard
+			r.refusal = &Error{Kind: Forbidden, Code: b.code, Message: fmt.Sprintf("%s: %d of the %d asked for may enter Standby", b.message, b.maybe, asked)}
+		}
+		if b.sure < r.sure {
+			r.sure, r.guard = b.sure, cmp.Or(r.guard, b.guard)
+			r.unsettled = &Error{Kind: Unavailable, Code: "Unsettled." + strings.TrimPrefix(b.code, "Forbidden."), Message: fmt.Sprintf(
+				"%s, with %d instances on their way into or out of Standby that its counts may not show yet: whether there is room is not settled, and a retry judges again", b.message, unsure+returning)}
 		}
 	}
-	return room, refusal, guard, nil
+	r.sure = min(r.sure, r.maybe)
+	return r
+}
+
+// observe reads the state of the instances of the group this process put
+// into Standby that no read has shown there yet: those shown there now
+// are noted, and are no longer on their way.
+func (g *groupPlan) observe() error {
+	ids := g.s.moved.unseen(g.key.group)
+	if len(ids) == 0 {
+		return nil
+	}
+	r := g.s.readAll(g.ctx, g.sess, g.key.group, ids)
+	g.st.add(r.st)
+	return r.err()
 }
 
 // leaving finds the instances of the group this process put into Standby
-// lately that a read still shows InService: on their way out, the counts
-// may still show them InService. Those whose activity Auto Scaling says is
-// under way are returned with it; those whose activity it does not know
-// are counted; one whose activity is over, though it reads InService, was
-// taken back, and is forgotten.
-func (g *groupPlan) leaving() (underWay map[string]Activity, unknown int, err error) {
+// lately that no read has shown there yet. Those a read still shows
+// InService with their activity under way are returned with it. The
+// others are unsure: read in Standby now (they may have landed before the
+// counts or after), their activity unknown to Auto Scaling, or their
+// activity over though they read InService (taken back, or a read behind
+// its activity); each is counted once, and then forgotten.
+func (g *groupPlan) leaving() (underWay map[string]Activity, unsure int, err error) {
 	ids := g.s.moved.unseen(g.key.group)
 	if len(ids) == 0 {
 		return nil, 0, nil
@@ -155,8 +220,13 @@ func (g *groupPlan) leaving() (underWay map[string]Activity, unknown int, err er
 	var activities []string
 	for _, id := range ids {
 		a, ok := g.s.moved.get(id, EnterStandby)
-		if !ok || r.found[id].LifecycleState != "InService" {
-			continue // out of InService now (readAll noted it), or gone
+		in, found := r.found[id]
+		switch {
+		case !ok || !found:
+			continue // gone
+		case in.LifecycleState != "InService":
+			unsure++ // out of InService now (readAll noted it)
+			continue
 		}
 		if byActivity[a.ScalingActivityID] == nil {
 			activities = append(activities, a.ScalingActivityID)
@@ -181,15 +251,16 @@ func (g *groupPlan) leaving() (underWay map[string]Activity, unknown int, err er
 		for _, instance := range byActivity[id] {
 			switch code, known := status[id]; {
 			case !known:
-				unknown++
+				unsure++
 			case slices.Contains(terminal, code):
+				unsure++
 				g.s.moved.forget(instance)
 			default:
 				underWay[instance], _ = g.s.moved.get(instance, EnterStandby)
 			}
 		}
 	}
-	return underWay, unknown, nil
+	return underWay, unsure, nil
 }
 
 // count reads how many instances the group has in state ("": in all).

@@ -3,6 +3,7 @@ package standby_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
@@ -209,6 +210,56 @@ func TestTheCapHoldsUnderConcurrency(t *testing.T) {
 					}
 				}
 			})
+		}
+	}
+}
+
+// An instance this process parked that lands between the reads around the
+// counts may be in them or not: what it decides is left to a retry, which
+// lets it in, never refused for good on a count that may hold it twice.
+// Read before the counts, it is counted once, and exactly.
+func TestAnInstanceLandingDuringTheCountsIsUnsettled(t *testing.T) {
+	for _, cfg := range []standby.Config{{MaxStandby: standby.Share{Count: 2}}, {MinInService: standby.Share{Percent: 50}}} {
+		f, ids := group(4)
+		svc := standby.New(cfg, f).WithoutBackoff()
+		f.Lag()
+		if a, _ := svc.Run(context.Background(), inv, enter("a", ids[0])); a[0].Instances[0].Result != "EnteredStandby" {
+			t.Fatalf("the first: %+v", a[0].Instances[0])
+		}
+		f.Before("CountInstances", f.Settle) // it lands after the read before the counts
+		a, _ := svc.Run(context.Background(), inv, enter("b", ids[1]))
+		if l := a[0].Instances[0]; !l.Left() || !strings.HasPrefix(l.Code, "Unsettled.") || len(f.Calls("Standby")) != 1 {
+			t.Errorf("%+v: the second answered %s %s: %s; want it left to a retry", cfg, l.Result, l.Code, l.Reason)
+		}
+		if a, _ := svc.Run(context.Background(), inv, enter("b", ids[1])); a[0].Instances[0].Result != "EnteredStandby" {
+			t.Errorf("%+v: the retry answered %+v; want it let in (2 of 4)", cfg, a[0].Instances[0])
+		}
+	}
+}
+
+// An exit of the same plan, still on its way out, may free room the
+// counts do not show yet: the enter it may make room for is left to a
+// retry, not refused for good; once the exit shows, it goes through.
+func TestAnExitOnItsWayLeavesTheCapUnsettled(t *testing.T) {
+	for _, lag := range []bool{false, true} {
+		f, ids := group(8)
+		f.Move(ids[0], "Standby")
+		f.SetTags(ids[0], standby.Tags{standby.TagRule: "r-1"})
+		if lag {
+			f.Lag()
+		}
+		svc := standby.New(standby.Config{MaxStandby: standby.Share{Count: 1}}, f).WithoutBackoff()
+		a, _ := svc.Run(context.Background(), inv, recovery("r-1", ids[0]), enter("b", ids[1]))
+		want := "EnteredStandby"
+		if lag {
+			want = "Failed Unsettled.MaxStandby"
+		}
+		if got := strings.TrimSpace(a[1].Instances[0].Result + " " + a[1].Instances[0].Code); a[0].Instances[0].Result != "ExitedStandby" || got != want {
+			t.Errorf("lag %t: the exit %+v, the enter %s; want %s", lag, a[0].Instances[0], got, want)
+		}
+		f.Settle()
+		if a, _ := svc.Run(context.Background(), inv, enter("b", ids[1])); a[0].Instances[0].Result != "EnteredStandby" {
+			t.Errorf("lag %t: the retry %+v", lag, a[0].Instances[0])
 		}
 	}
 }

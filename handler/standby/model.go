@@ -104,6 +104,15 @@ type Request struct {
 	IfRunning bool
 }
 
+// Overrides says whether r, coming after earlier, decides an instance both
+// name: a later request does (an alarm and its recovery end recovered),
+// except that an exit that may take back only what one rule parked never
+// overrides another rule's request to park it: one alarm's recovery is no
+// reason to ignore another alarm.
+func (r Request) Overrides(earlier Request) bool {
+	return r.Action != ExitStandby || r.IfParkedFor == "" || earlier.Action != EnterStandby || earlier.Reason.Rule == r.IfParkedFor
+}
+
 // root is what the request's calls' tokens derive from: its event's
 // identity and the caller's ClientToken when it has either (a timer's
 // payload may carry a token, and each tick is still its own event), else

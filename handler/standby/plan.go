@@ -103,22 +103,32 @@ func (s *Service) planGroup(key groupKey, parts []*part) {
 }
 
 // lastWins leaves each instance one action in the plan: that of the last
-// request naming it (an alarm and its recovery, waiting together, end
-// recovered), except that an exit that may take back only what one rule
-// parked never overrides another rule's request to park it: a recovery of
-// one alarm is no reason to ignore another. Dry runs change nothing, and
-// keep theirs.
+// request naming it that overrides the ones before (Request.Overrides),
+// with the requests of the same action since the last that overrode
+// another action: those are the ones its tags and its answer are for.
+// Dry runs change nothing, and keep theirs.
 func (g *groupPlan) lastWins(parts []*part) {
-	last := map[string]*part{}
+	kept := map[string][]*part{}         // instance → the parts deciding it, in order
+	lost := map[*part]map[string]*part{} // a part → those of its instances another part took, and which
 	for _, p := range parts {
 		if p.t.dryRun {
 			continue
 		}
+		lost[p] = map[string]*part{}
 		for _, id := range p.ids {
-			if q := last[id]; q != nil && !p.overrides(q) {
-				continue
+			switch k := kept[id]; {
+			case len(k) == 0:
+				kept[id] = []*part{p}
+			case !p.t.req.Overrides(k[len(k)-1].t.req):
+				lost[p][id] = k[len(k)-1]
+			case k[0].t.req.Action == p.t.req.Action:
+				kept[id] = append(k, p)
+			default:
+				for _, q := range k {
+					lost[q][id] = p
+				}
+				kept[id] = []*part{p}
 			}
-			last[id] = p
 		}
 	}
 	for _, p := range parts {
@@ -126,24 +136,18 @@ func (g *groupPlan) lastWins(parts []*part) {
 			continue
 		}
 		p.ids = slices.DeleteFunc(p.ids, func(id string) bool {
-			winner := last[id]
-			if winner.t.req.Action == p.t.req.Action {
-				return false // its action is the one the instance gets
+			winner, ok := lost[p][id]
+			if !ok {
+				return false
 			}
 			reason := "a later request for it asks " + string(winner.t.req.Action)
-			if !p.overrides(winner) {
+			if !p.t.req.Overrides(winner.t.req) {
 				reason = fmt.Sprintf("a request of another rule (%s) asks %s", Quote(winner.t.req.Reason.Rule), winner.t.req.Action)
 			}
 			p.t.set(InstanceResult{InstanceID: id, ScalingGroupID: g.key.group, LifecycleState: g.state[id].LifecycleState, Result: skipped, Reason: reason})
 			return true
 		})
 	}
-}
-
-// overrides says whether p, coming after q, decides an instance both name.
-func (p *part) overrides(q *part) bool {
-	r := p.t.req
-	return r.Action != ExitStandby || r.IfParkedFor == "" || q.t.req.Action != EnterStandby || q.t.req.Reason.Rule == r.IfParkedFor
 }
 
 // report hands each ticket what the plan did for it.

@@ -37,10 +37,11 @@ func (g *groupPlan) onlyParked(parts []*part) {
 	if len(ids) == 0 {
 		return
 	}
-	tags, err := g.tagsOf(ids)
+	tags, tagErr := g.tagsOf(ids)
 	var status map[string]string
-	if err == nil && len(running) > 0 {
-		status, err = g.statusesOf(running)
+	var statusErr error
+	if tagErr == nil && len(running) > 0 {
+		status, statusErr = g.statusesOf(running)
 	}
 	for _, p := range parts {
 		if !judged(p) {
@@ -51,14 +52,22 @@ func (g *groupPlan) onlyParked(parts []*part) {
 			if !slices.Contains(ids, id) {
 				return false
 			}
-			line := InstanceResult{InstanceID: id, ScalingGroupID: g.key.group, LifecycleState: g.state[id].LifecycleState, Result: skipped}
+			in, found := g.state[id]
+			line := InstanceResult{InstanceID: id, ScalingGroupID: g.key.group, LifecycleState: in.LifecycleState, Result: skipped}
 			switch ours := tags[id][TagRule]; {
-			case err != nil:
-				line.fail(err)
+			case tagValue(rule) != rule:
+				// A tag holds it cut or changed: another rule may hold the same.
+				line.Reason = Quote(rule) + " is not a rule a tag holds exactly (at most 128 characters, no \"://\", not beginning aliyun or acs:): what it parked cannot be told, so it takes nothing back"
+			case tagErr != nil:
+				line.fail(tagErr)
+			case len(tags[id]) == 0 && !found:
+				line.Reason = "not found in scaling group " + g.key.group + ", and without the function's tags: " + Quote(rule) + " does not take it back"
 			case len(tags[id]) == 0:
-				line.Reason = "in Standby without the function's tags: not parked by it, so " + Quote(rule) + " does not take it back"
-			case ours != tagValue(rule):
+				line.Reason = "in Standby without the function's tags (parked by someone else, or its tags never written): " + Quote(rule) + " does not take it back"
+			case ours != rule:
 				line.Reason = fmt.Sprintf("parked for %s (%s), not for %s: only what a rule parked does its end take back", parkedFor(tags[id]), TagRule, Quote(rule))
+			case p.t.req.IfRunning && statusErr != nil:
+				line.fail(statusErr)
 			case p.t.req.IfRunning && status[id] != "Running":
 				line.Reason = fmt.Sprintf("ECS reports it %s, not Running: the event's end does not take it back", ecsStatus(status[id]))
 			default:

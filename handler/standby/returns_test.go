@@ -100,3 +100,68 @@ func TestARecoveryNeverOverridesAnotherRulesAlarm(t *testing.T) {
 		}
 	}
 }
+
+// Planned together, [ALERT r-1, OK r-1, ALERT r-2] parks the instance for
+// r-2, the alarm that still fires: its tags say so, its OK takes it back,
+// and r-1's alert, which its own recovery overrode, is not answered as
+// parking it.
+func TestTheRuleThatParksIsTheOneThatStillFires(t *testing.T) {
+	f := standbytest.NewFake("cn-hangzhou", map[string]map[string]string{"asg-a": {"i-a1": "InService"}})
+	alarm := func(rule string) standby.Request {
+		return standby.Request{Action: standby.EnterStandby, InstanceIDs: []string{"i-a1"}, Identity: "alarm-" + rule, Reason: standby.Reason{Rule: rule}}
+	}
+	svc := standby.New(standby.Config{}, f).WithoutBackoff()
+	a, _ := svc.Run(context.Background(), inv, alarm("r-1"), recovery("r-1", "i-a1"), alarm("r-2"))
+	if f.State("i-a1") != "Standby" || f.Tags("i-a1")[standby.TagRule] != "r-2" || a[0].Instances[0].Result != "Skipped" || a[2].Instances[0].Result != "EnteredStandby" {
+		t.Errorf("i-a1 %s, tags %v; answers %+v", f.State("i-a1"), f.Tags("i-a1"), a)
+	}
+	if b, _ := svc.Run(context.Background(), inv, recovery("r-2", "i-a1")); f.State("i-a1") != "InService" {
+		t.Errorf("r-2's OK: %+v", b[0].Instances[0])
+	}
+}
+
+// A failed status read, which only an executed event's end needs, fails
+// only those ends: an alarm's OK planned with it goes through.
+func TestAStatusFailureFailsOnlyWhatNeedsIt(t *testing.T) {
+	f := standbytest.NewFake("cn-hangzhou", map[string]map[string]string{"asg-a": {"i-a1": "Standby", "i-a2": "Standby"}})
+	f.SetTags("i-a1", standby.Tags{standby.TagRule: "r-1"})
+	f.SetTags("i-a2", standby.Tags{standby.TagRule: "SystemMaintenance.Reboot/e-1"})
+	f.Fail("InstanceStatuses", 0, &standby.Error{Kind: standby.Forbidden, Code: "Forbidden.RAM", Message: "no ecs:DescribeInstanceStatus"})
+	end := recovery("SystemMaintenance.Reboot/e-1", "i-a2")
+	end.IfRunning = true
+	a, _ := standby.New(standby.Config{}, f).WithoutBackoff().Run(context.Background(), inv, recovery("r-1", "i-a1"), end)
+	if a[0].Instances[0].Result != "ExitedStandby" || a[1].Instances[0].Code != "Forbidden.RAM" || f.State("i-a2") != "Standby" {
+		t.Errorf("the OK %+v, the end %+v", a[0].Instances[0], a[1].Instances[0])
+	}
+}
+
+// A rule a tag cannot hold exactly (cut at 128 characters, or changed to
+// what ECS takes) may collide with another: it takes nothing back.
+func TestARuleATagCannotHoldTakesNothingBack(t *testing.T) {
+	long := strings.Repeat("x", 128)
+	for _, rules := range [][2]string{{long + "-A", long + "-B"}, {"a:b", "a://b"}, {long + "-A", long + "-A"}} {
+		f := standbytest.NewFake("cn-hangzhou", map[string]map[string]string{"asg-a": {"i-a1": "InService"}})
+		svc := standby.New(standby.Config{}, f).WithoutBackoff()
+		svc.Run(context.Background(), inv, standby.Request{Action: standby.EnterStandby, InstanceIDs: []string{"i-a1"}, Identity: "e1", Reason: standby.Reason{Rule: rules[0]}})
+		a, _ := svc.Run(context.Background(), inv, recovery(rules[1], "i-a1"))
+		if l := a[0].Instances[0]; f.State("i-a1") != "Standby" || !strings.Contains(l.Reason, "not a rule a tag holds exactly") {
+			t.Errorf("parked for %.20q…, the end of %.20q…: %+v, i-a1 %s", rules[0], rules[1], l, f.State("i-a1"))
+		}
+	}
+}
+
+// An end claims no exit it did not make: once r-1's OK took the instance
+// back, r-2's OK is answered that it is InService already, not with r-1's
+// activity.
+func TestAnEndClaimsNoOtherExit(t *testing.T) {
+	f := standbytest.NewFake("cn-hangzhou", map[string]map[string]string{"asg-a": {"i-a1": "Standby"}})
+	f.SetTags("i-a1", standby.Tags{standby.TagRule: "r-1"})
+	svc := standby.New(standby.Config{}, f).WithoutBackoff()
+	if a, _ := svc.Run(context.Background(), inv, recovery("r-1", "i-a1")); a[0].Instances[0].Result != "ExitedStandby" {
+		t.Fatalf("r-1's OK: %+v", a[0].Instances[0])
+	}
+	a, _ := svc.Run(context.Background(), inv, recovery("r-2", "i-a1"))
+	if l := a[0].Instances[0]; l.Result != "Skipped" || l.ScalingActivityID != "" || len(a[0].Activities) != 0 || len(f.Calls("Standby")) != 1 {
+		t.Errorf("r-2's OK: %+v, activities %+v, %d Standby calls", l, a[0].Activities, len(f.Calls("Standby")))
+	}
+}

@@ -44,7 +44,9 @@ func (cmsSubscription) decode(f fields, ev *Event) {
 	ie := readInstanceEvent(typ, content)
 	// What a subscription parks, its RESOLVED takes back: an ECS event's
 	// end within it would not be told apart from another event's.
-	ie.endless = true
+	// Without its subscriptionUuid, an alert names no subscription: what it
+	// parks no RESOLVED can tell its own.
+	ie.endless, ie.rule = true, ""
 	if uuid := f.object("subscription").str("subscriptionUuid"); uuid != "" {
 		ie.rule = "subscription:" + uuid
 	}

@@ -36,6 +36,12 @@ func TestRulesAndEnds(t *testing.T) {
 			t.Errorf("%s: an end names %d instances, ignored %q; want its one, ignored unless EXIT_ON_EVENT_END", tt.sample, ev.Draft.Named, ev.Ignored)
 		}
 	}
+	// A subscription's alert without its subscriptionUuid names no rule,
+	// rather than the event's.
+	noUUID := strings.Replace(string(samples.Read(t, "cms-subscription-resolved.json")), `"subscriptionUuid"`, `"otherField"`, 1)
+	if ev := decodeOnly(t, noUUID); ev.Rule != "" || !ev.Recovered {
+		t.Errorf("a RESOLVED without subscriptionUuid: rule %q, recovered %t; want no rule", ev.Rule, ev.Recovered)
+	}
 	// A Failed event leaves the instance in a state no notice tells; an end
 	// without eventId cannot say which event it ends; a subscription's
 	// notices end by RESOLVED: none of them is an end that takes back.
