@@ -14,6 +14,7 @@ import (
 	"github.com/aliyun/fc-runtime-go-sdk/fc"
 
 	"ess-standby/handler"
+	"ess-standby/handler/build"
 	"ess-standby/handler/ess"
 	"ess-standby/handler/fcgo"
 	"ess-standby/handler/modes"
@@ -109,8 +110,10 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 		// about 1 MB for some 10% more GC work. See README, "Performance".
 		debug.SetGCPercent(80)
 	}
+	// Every line names the build that wrote it: what acted, and after a
+	// rollback, that the alias points where it should.
 	logger := func(w io.Writer) *slog.Logger {
-		return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: cfg.LogLevel}))
+		return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: cfg.LogLevel})).With(build.Current().Attr())
 	}
 	client := ess.New(ess.Config{Endpoint: cfg.ESSEndpoint, ECSEndpoint: cfg.ECSEndpoint, MaxConcurrent: cfg.MaxConcurrentCalls})
 	defer client.Close()

@@ -228,7 +228,7 @@ func serveUnderLoad(b *testing.B, binary string, env []string) (rssKiB, errors i
 	}
 	r := &running{cmd: cmd}
 	defer r.stop()
-	m, err := out.Await(regexp.MustCompile(`"msg":"listening","addr":"[^"]*:(\d+)"`), 30*time.Second)
+	m, err := out.Await(regexp.MustCompile(`"msg":"listening",.*"addr":"[^"]*:(\d+)"`), 30*time.Second)
 	if err != nil {
 		b.Fatalf("%v\n%s", err, out)
 	}

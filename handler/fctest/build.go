@@ -24,7 +24,9 @@ const (
 // -race too, so races in the real process fail the tests.
 func Build(dir string, tags ...string) (string, error) {
 	binary := filepath.Join(dir, "main")
-	args := []string{"build", "-o", binary, "-tags=" + strings.Join(tags, ",")}
+	// -buildvcs=auto, as s.yaml builds it (a machine's GOFLAGS may say
+	// false): the binary names its commit in every log line.
+	args := []string{"build", "-buildvcs=auto", "-o", binary, "-tags=" + strings.Join(tags, ",")}
 	if race {
 		args = append(args, "-race")
 	}

@@ -53,7 +53,7 @@ type Function struct {
 	fc *Server // the go1 runtime's API
 }
 
-var listening = regexp.MustCompile(`"msg":"listening","addr":"[^"]*:(\d+)"`)
+var listening = regexp.MustCompile(`"msg":"listening",.*"addr":"[^"]*:(\d+)"`)
 
 // Start runs binary (built by Main for rt) with the settings env, in front
 // of an emulator holding groups (the sample fleet when there are none). Its

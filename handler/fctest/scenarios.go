@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"os/exec"
 	"regexp"
 	"slices"
 	"strings"
@@ -41,6 +42,7 @@ var scenarios = []struct {
 	{"SweepPastALease", sweepPastALease},
 	{"ExitOnOKTakesBackOnlyWhatItsRuleParked", exitOnOK},
 	{"TheCapHoldsUnderConcurrentAlarms", capHolds},
+	{"EveryLogLineNamesTheBuild", everyLineNamesTheBuild},
 }
 
 // everySample: the built binary answers every file in events/ as package
@@ -419,4 +421,35 @@ func capHolds(t *testing.T, binary string, rt Runtime) {
 		t.Errorf("%v:\n%s", err, f.Logs)
 	}
 	f.Stop(t)
+}
+
+// everyLineNamesTheBuild: each JSON line the function writes carries its
+// build, and its revision is the commit the binary was built from (Go
+// stamps it from the checkout).
+func everyLineNamesTheBuild(t *testing.T, binary string, rt Runtime) {
+	f := Start(t, binary, rt, nil)
+	if got := f.Invoke(t, Invocation{RequestID: "build", Payload: samples.Read(t, "direct-request.json")}, Key); got.Code != "" {
+		t.Fatalf("answered %s", got.Body)
+	}
+	if _, err := f.Logs.Await(regexp.MustCompile(`"request_id":"build"`), 10*time.Second); err != nil {
+		t.Fatalf("%v:\n%s", err, f.Logs)
+	}
+	f.Stop(t)
+	want := `"build":{"version":"`
+	if head, err := exec.Command("git", "rev-parse", "HEAD").Output(); err == nil {
+		want = `"revision":"` + strings.TrimSpace(string(head)) + `"`
+	}
+	lines := 0
+	for line := range strings.Lines(f.Logs.String()) {
+		if !strings.HasPrefix(line, "{") {
+			continue // the FC runtime's own lines
+		}
+		lines++
+		if !strings.Contains(line, want) {
+			t.Errorf("a line without %s: %s", want, line)
+		}
+	}
+	if lines == 0 {
+		t.Errorf("no JSON line:\n%s", f.Logs)
+	}
 }
