@@ -145,6 +145,18 @@ func TestDeployerPolicyCoversTheTemplates(t *testing.T) {
 		"fc:CreateFunction": "function", "fc:UpdateFunction": "function", "fc:GetFunction": "function", "fc:DeleteFunction": "s remove",
 		"fc:CreateTrigger": "triggers", "fc:UpdateTrigger": "triggers", "fc:DeleteTrigger": "s remove",
 		"ram:PassRole": "role",
+		// What the README's operations need of fc3 0.1.22: s logs (--tail)
+		// reads the logstore; s version and s alias publish, list and
+		// remove versions and aliases, which a rollback moves.
+		"log:GetLogStoreLogs":       "s logs",
+		"fc:PublishFunctionVersion": "s version publish",
+		"fc:ListFunctionVersions":   "s version list",
+		"fc:DeleteFunctionVersion":  "s version remove",
+		"fc:CreateAlias":            "s alias publish",
+		"fc:UpdateAlias":            "s alias publish (a rollback)",
+		"fc:GetAlias":               "s alias publish",
+		"fc:ListAliases":            "s alias list",
+		"fc:DeleteAlias":            "s alias remove",
 	}
 	for _, path := range templates {
 		vars, resources := loadTemplate(t, path)

@@ -215,3 +215,28 @@ func TestLayers(t *testing.T) {
 		}
 	}
 }
+
+// Every aliyun command the README gives for a regional product passes
+// --region (without it the CLI uses its profile's region, which may not be
+// s.yaml's); RAM is global. The operations the README documents are there,
+// each as the deployer policy allows (TestDeployerPolicyCoversTheTemplates).
+func TestREADMECommands(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	commands := regexp.MustCompile("aliyun (eventbridge|ess|ecs|sls|fc|cms) [A-Z][A-Za-z]+[^`\n]*").FindAllString(string(readme), -1)
+	if len(commands) < 4 {
+		t.Fatalf("found %d aliyun commands: %q", len(commands), commands)
+	}
+	for _, c := range commands {
+		if !strings.Contains(c, " --region ") {
+			t.Errorf("%q has no --region", c)
+		}
+	}
+	for _, op := range []string{"s verify", "s preview", "s logs --tail", "s version publish", "s alias publish --alias-name prod --version-id latest", "s invoke --qualifier LATEST"} {
+		if !strings.Contains(string(readme), op) {
+			t.Errorf("the README does not show %q", op)
+		}
+	}
+}

@@ -110,16 +110,24 @@ func validate(schema *jsonschema.Schema, props map[string]any) error {
 	return schema.Validate(inst)
 }
 
-// Both templates validate against the fc3 component's own schema, and
-// against the stricter one FC's API reference makes (testdata/fc3-strict.json).
+// fc3Version is the fc3 component the templates pin: testdata/fc3-schema.json
+// is its src/schema.json (devsapp/fc3 at 4ca1c1b, whose publish.yaml says
+// Version: 0.1.22). Bump both together.
+const fc3Version = "0.1.22"
+
+// Both templates pin the fc3 version whose schema they are checked
+// against, and validate against that schema and against the stricter one
+// FC's API reference makes (testdata/fc3-strict.json): an unpinned
+// component would let each `s deploy` run another version, whose prop
+// check only logs at debug level.
 func TestTemplatesValidate(t *testing.T) {
 	for _, schemaPath := range []string{"testdata/fc3-schema.json", "testdata/fc3-strict.json"} {
 		schema := compile(t, schemaPath)
 		for _, path := range templates {
 			_, resources := loadTemplate(t, path)
 			for name, r := range resources {
-				if r.Component != "fc3" {
-					t.Errorf("%s %s: component %q, want fc3", path, name, r.Component)
+				if r.Component != "fc3@"+fc3Version {
+					t.Errorf("%s %s: component %q, want fc3@%s", path, name, r.Component, fc3Version)
 				}
 				if err := validate(schema, r.Props); err != nil {
 					t.Errorf("%s %s does not validate against %s:\n%v", path, name, schemaPath, err)
