@@ -122,12 +122,13 @@ func render(ev Event, md bool) (title, text string) {
 
 func instanceLine(in Instance, f func(string, int) string) string {
 	parts := []string{f(in.InstanceID, maxFieldBytes), "group " + f(in.ScalingGroupID, maxFieldBytes), f(in.Result, maxFieldBytes)}
-	if in.Code != "" || in.Reason != "" {
-		why := f(in.Code, maxFieldBytes)
-		if in.Reason != "" {
-			why += ": " + f(in.Reason, maxReasonBytes)
-		}
-		parts = append(parts, why)
+	switch {
+	case in.Code != "" && in.Reason != "":
+		parts = append(parts, f(in.Code, maxFieldBytes)+": "+f(in.Reason, maxReasonBytes))
+	case in.Code != "":
+		parts = append(parts, f(in.Code, maxFieldBytes))
+	case in.Reason != "":
+		parts = append(parts, f(in.Reason, maxReasonBytes))
 	}
 	if in.ScalingActivityID != "" {
 		parts = append(parts, "activity "+f(in.ScalingActivityID, maxFieldBytes))
@@ -155,8 +156,8 @@ func groupList(groups []string, f func(string, int) string) string {
 	return b.String()
 }
 
-// clean makes one field safe to show: valid UTF-8, no control characters
-// (a newline in a reason could forge a line of the message), no angle
+// clean makes one field safe to show: valid UTF-8, no control or format
+// characters (a newline in a reason could forge a line of the message), no angle
 // brackets (Lark turns <at user_id="all"></at> in a text into an @all,
 // DingTalk's markdown renders some HTML), and at most max bytes.
 func clean(s string, max int) string {
@@ -169,6 +170,8 @@ func clean(s string, max int) string {
 			return '›'
 		case unicode.IsControl(r) || r == '\u2028' || r == '\u2029':
 			return ' '
+		case unicode.Is(unicode.Cf, r): // bidi overrides and zero-width characters can disguise a line
+			return -1
 		}
 		return r
 	}, s)
