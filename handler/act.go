@@ -3,6 +3,7 @@ package handler
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -220,33 +221,42 @@ func ignoredAnswer(reports []EventReport, batch bool) report {
 	return report{Ignored: fmt.Sprintf("none of the %d events calls for Standby", len(reports)), Events: reports}
 }
 
-// lastWins leaves each instance of a batch to the last event naming it
-// that overrides the one before (an alarm that fired and recovered within
-// one batch ends recovered; another rule's recovery does not override an
-// alarm: standby.Request.Overrides); an event left with no instance of
-// its own is reported superseded.
+// lastWins leaves each instance of a batch to the events that stand for it
+// (standby.Standing: an alarm that fired and recovered within one batch
+// ends recovered; another rule's recovery does not end an alarm); an event
+// left with no instance of its own is reported superseded.
 func lastWins(members []member, reports []EventReport) []member {
-	last := map[string]int{} // instance → the member deciding it
+	naming := map[string][]int{} // instance → the members naming it, in order
 	for i, m := range members {
 		for _, id := range m.req.InstanceIDs {
-			if j, ok := last[id]; !ok || m.req.Overrides(members[j].req) {
-				last[id] = i
-			}
+			naming[id] = append(naming[id], i)
 		}
+	}
+	stands := map[string][]int{} // instance → the members it stands with
+	decider := map[string]int{}  // instance → the last of them
+	for id, named := range naming {
+		reqs := make([]standby.Request, len(named))
+		for i, j := range named {
+			reqs[i] = members[j].req
+		}
+		for _, k := range standby.Standing(reqs) {
+			stands[id] = append(stands[id], named[k])
+		}
+		decider[id] = stands[id][len(stands[id])-1]
 	}
 	var kept []member
 	for i, m := range members {
 		var own []string
 		for _, id := range m.req.InstanceIDs {
-			if last[id] == i {
+			if slices.Contains(stands[id], i) {
 				own = append(own, id)
 			}
 		}
 		if len(own) == 0 {
-			other := members[last[m.req.InstanceIDs[0]]]
+			other := members[decider[m.req.InstanceIDs[0]]]
 			reports[m.index].Result, reports[m.index].Reason = "Superseded", "event "+strconv.Itoa(other.index)+" of this batch decides its instances"
-			if !m.req.Overrides(other.req) {
-				reports[m.index].Reason += ": an alarm of another rule, which this recovery does not override"
+			if m.req.IfParkedFor != "" && other.req.Action == standby.EnterStandby {
+				reports[m.index].Reason += ": an alarm of another rule, which this recovery does not end"
 			}
 			continue
 		}

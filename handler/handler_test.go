@@ -335,7 +335,12 @@ func TestBatchRecoveryOfAnotherRule(t *testing.T) {
 	alarm := func(state, rule, trans string) string {
 		return `{"alertState":"` + state + `","ruleId":"` + rule + `","dimensions":"{instanceId=i-a1}","transId":"` + trans + `","timestamp":"1795753000000"}`
 	}
-	for _, batch := range [][]string{{alarm("ALERT", "r-2", "t1"), alarm("OK", "r-1", "t2")}, {alarm("OK", "r-1", "t2"), alarm("ALERT", "r-2", "t1")}} {
+	for _, batch := range [][]string{
+		{alarm("ALERT", "r-2", "t1"), alarm("OK", "r-1", "t2")},
+		{alarm("OK", "r-1", "t2"), alarm("ALERT", "r-2", "t1")},
+		{alarm("ALERT", "r-2", "t1"), alarm("ALERT", "r-1", "t3"), alarm("OK", "r-1", "t2")},
+		{alarm("ALERT", "r-1", "t3"), alarm("ALERT", "r-2", "t1"), alarm("OK", "r-1", "t2")},
+	} {
 		f := newFake()
 		h, _ := newHandler(config{Config: handler.Config{ExitOnOK: true}}, f)
 		out := invokeFake(h, "["+strings.Join(batch, ",")+"]")
@@ -345,8 +350,8 @@ func TestBatchRecoveryOfAnotherRule(t *testing.T) {
 		}
 		for _, ev := range a.Events {
 			want := "Acted"
-			if strings.Contains(batch[ev.Event], `"alertState":"OK"`) {
-				want = "Superseded"
+			if strings.Contains(batch[ev.Event], `"alertState":"OK"`) || strings.Contains(batch[ev.Event], `"ruleId":"r-1"`) {
+				want = "Superseded" // the recovery, and the alarm it ended
 			}
 			if ev.Result != want {
 				t.Errorf("event %d: %+v; want %s", ev.Event, ev, want)

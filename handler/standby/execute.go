@@ -115,6 +115,12 @@ func (g *groupPlan) call(k kind, members []*member) {
 				continue
 			}
 		}
+		if k.action == EnterStandby && Retryable(err) {
+			// It may have reached Auto Scaling: count it as on its way.
+			for _, m := range members {
+				g.s.moved.maybeEntering(m.id, g.key.group)
+			}
+		}
 		g.failEach(members, err)
 		return
 	}
@@ -179,10 +185,14 @@ func (g *groupPlan) already(k kind, done, eligible []*member) {
 	}
 	var replay []*member
 	for _, m := range done {
-		if slices.ContainsFunc(m.parts, func(p *part) bool { return p.t.req.IfParkedFor != "" }) {
+		if slices.ContainsFunc(m.parts, func(p *part) bool {
+			rule, ok := g.ruleOf[m.id]
+			return p.t.req.IfParkedFor != "" && (!ok || rule != p.t.req.IfParkedFor)
+		}) {
 			// An end that may take back only what its rule parked claims no
-			// exit it cannot tell was its own: another end's, or another
-			// caller's, would answer it.
+			// exit its rule's tags do not still show (a retry whose tags were
+			// not removed): another end's, or another caller's, would answer
+			// it.
 			g.skipAlready(k, m)
 			continue
 		}

@@ -22,3 +22,12 @@ func (s *Service) MergeWhen(n int) *Service {
 
 // Token is the ClientToken a call derives.
 var Token = token
+
+// Saw notes, as another request's read would, that instances read as found.
+func (s *Service) Saw(found ...ScalingInstance) {
+	m := map[string]ScalingInstance{}
+	for _, in := range found {
+		m[in.InstanceID] = in
+	}
+	s.moved.saw(m)
+}

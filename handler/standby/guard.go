@@ -36,7 +36,8 @@ func (g *groupPlan) guard(k kind, eligible []*member) []*member {
 	// read shows in Standby before them is in Standby in them, one a read
 	// shows InService after them was InService in them; only one that
 	// moved in between is unsure.
-	if err := g.observe(); err != nil {
+	onTheWay, err := g.observe()
+	if err != nil {
 		g.failEach(eligible, err)
 		return nil
 	}
@@ -48,7 +49,13 @@ func (g *groupPlan) guard(k kind, eligible []*member) []*member {
 	if c.empty {
 		return eligible // nothing there to keep: the calls let Auto Scaling answer
 	}
-	underWay, unsure, err := g.leaving()
+	// One whose call went unanswered, asked for again here, is called for
+	// again with its token: it takes its own room, not another's.
+	onTheWay = slices.DeleteFunc(onTheWay, func(id string) bool {
+		a, _ := g.s.moved.entering(id)
+		return a.ScalingActivityID == "" && slices.ContainsFunc(eligible, func(m *member) bool { return m.id == id })
+	})
+	underWay, unsure, err := g.leaving(onTheWay, k.dryRun)
 	if err != nil {
 		g.failEach(eligible, err)
 		return nil
@@ -187,27 +194,31 @@ func (g *groupPlan) room(c counts, asked, underWay, unsure int) room {
 }
 
 // observe reads the state of the instances of the group this process put
-// into Standby that no read has shown there yet: those shown there now
-// are noted, and are no longer on their way.
-func (g *groupPlan) observe() error {
+// into Standby that no read has shown there yet, and returns those it
+// shows still InService: on their way, as far as the counts read next
+// know. Those shown in Standby are in the counts.
+func (g *groupPlan) observe() ([]string, error) {
 	ids := g.s.moved.unseen(g.key.group)
 	if len(ids) == 0 {
-		return nil
+		return nil, nil
 	}
 	r := g.s.readAll(g.ctx, g.sess, g.key.group, ids)
 	g.st.add(r.st)
-	return r.err()
+	if err := r.err(); err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(ids, func(id string) bool { return r.found[id].LifecycleState != "InService" }), nil
 }
 
-// leaving finds the instances of the group this process put into Standby
-// lately that no read has shown there yet. Those a read still shows
-// InService with their activity under way are returned with it. The
-// others are unsure: read in Standby now (they may have landed before the
-// counts or after), their activity unknown to Auto Scaling, or their
-// activity over though they read InService (taken back, or a read behind
-// its activity); each is counted once, and then forgotten.
-func (g *groupPlan) leaving() (underWay map[string]Activity, unsure int, err error) {
-	ids := g.s.moved.unseen(g.key.group)
+// leaving reads again, after the counts, the instances observe found on
+// their way (whatever other reads noted since: the counts were taken
+// before). Those still InService with their activity under way are
+// returned with it. The others are unsure: out of InService now (they may
+// have landed before the counts or after), their activity unknown to Auto
+// Scaling (or its answer lost), or their activity over though they read
+// InService (taken back, or a read behind its activity); each such is
+// counted once, and then forgotten, unless a dry run counts it.
+func (g *groupPlan) leaving(ids []string, dryRun bool) (underWay map[string]Activity, unsure int, err error) {
 	if len(ids) == 0 {
 		return nil, 0, nil
 	}
@@ -219,13 +230,13 @@ func (g *groupPlan) leaving() (underWay map[string]Activity, unsure int, err err
 	byActivity := map[string][]string{}
 	var activities []string
 	for _, id := range ids {
-		a, ok := g.s.moved.get(id, EnterStandby)
+		a, ok := g.s.moved.entering(id)
 		in, found := r.found[id]
 		switch {
 		case !ok || !found:
-			continue // gone
-		case in.LifecycleState != "InService":
-			unsure++ // out of InService now (readAll noted it)
+			continue // gone, or forgotten
+		case in.LifecycleState != "InService" || a.ScalingActivityID == "":
+			unsure++ // out of InService now (readAll noted it), or no activity to ask of
 			continue
 		}
 		if byActivity[a.ScalingActivityID] == nil {
@@ -254,7 +265,9 @@ func (g *groupPlan) leaving() (underWay map[string]Activity, unsure int, err err
 				unsure++
 			case slices.Contains(terminal, code):
 				unsure++
-				g.s.moved.forget(instance)
+				if !dryRun {
+					g.s.moved.forget(instance)
+				}
 			default:
 				underWay[instance], _ = g.s.moved.get(instance, EnterStandby)
 			}

@@ -263,3 +263,72 @@ func TestAnExitOnItsWayLeavesTheCapUnsettled(t *testing.T) {
 		}
 	}
 }
+
+// What the guards know to be on its way is what they read before the
+// counts: another request's read that shows it landed meanwhile (noting it
+// seen) does not take it out of the reckoning, so neither the cap nor the
+// floor is passed.
+func TestAnotherReadDoesNotHideWhatIsOnItsWay(t *testing.T) {
+	for _, cfg := range []standby.Config{{MaxStandby: standby.Share{Count: 1}}, {MinInService: standby.Share{Count: 3}}} {
+		f, ids := group(4)
+		svc := standby.New(cfg, f).WithoutBackoff()
+		f.Lag()
+		if a, _ := svc.Run(context.Background(), inv, enter("a", ids[0])); a[0].Instances[0].Result != "EnteredStandby" {
+			t.Fatalf("the first: %+v", a[0].Instances[0])
+		}
+		// After the counts (the last of them, the total), ids[0] lands, and
+		// another request's read notes it.
+		last := func() {
+			f.Settle()
+			svc.Saw(standby.ScalingInstance{InstanceID: ids[0], ScalingGroupID: "asg-s", LifecycleState: "Standby"})
+		}
+		if cfg.MaxStandby.Count > 0 {
+			f.Before("CountInstances", func() { f.Before("CountInstances", func() { f.Before("CountInstances", last) }) })
+		} else {
+			f.Before("CountInstances", func() { f.Before("CountInstances", last) })
+		}
+		a, _ := svc.Run(context.Background(), inv, enter("b", ids[1]))
+		if f.State(ids[1]) == "Standby" || a[0].Instances[0].Result == "EnteredStandby" {
+			t.Errorf("%+v: the second answered %+v; its group would pass the guard", cfg, a[0].Instances[0])
+		}
+	}
+}
+
+// lossy is an Auto Scaling whose answers to one call's token are lost on
+// their way back: the call is made, the caller hears a timeout.
+type lossy struct {
+	*standbytest.Fake
+	lose string
+}
+
+func (l *lossy) Standby(ctx context.Context, s standby.Session, c standby.Call) (standby.Activity, error) {
+	a, err := l.Fake.Standby(ctx, s, c)
+	if err == nil && c.ClientToken == l.lose {
+		return standby.Activity{}, &standby.Error{Kind: standby.Timeout, Code: "Timeout", Message: "the answer was lost"}
+	}
+	return a, err
+}
+
+// A call whose answer is lost may have put its instance on its way: the
+// guards count it unsure (the next request is left to a retry, not let
+// past the cap), and its own retry, with its token, is answered with the
+// activity and takes its own room.
+func TestALostAnswerCountsAsOnItsWay(t *testing.T) {
+	f, ids := group(4)
+	l := &lossy{Fake: f}
+	svc := standby.New(standby.Config{MaxStandby: standby.Share{Count: 1}}, l).WithoutBackoff()
+	f.Lag()
+	plan, _ := standby.New(standby.Config{DryRun: true}, f).WithoutBackoff().Run(context.Background(), inv, enter("a", ids[0]))
+	l.lose = plan[0].Planned[0].ClientToken
+	if a, _ := svc.Run(context.Background(), inv, enter("a", ids[0])); !a[0].Instances[0].Left() {
+		t.Fatalf("the first, its answer lost: %+v", a[0].Instances[0])
+	}
+	b, _ := svc.Run(context.Background(), inv, enter("b", ids[1]))
+	if l := b[0].Instances[0]; f.State(ids[1]) != "InService" || !l.Left() || l.Code != "Unsettled.MaxStandby" {
+		t.Errorf("the next: %+v; want it left to a retry", l)
+	}
+	l.lose = ""
+	if a, _ := svc.Run(context.Background(), inv, enter("a", ids[0])); a[0].Instances[0].Result != "EnteredStandby" || a[0].Instances[0].ScalingActivityID == "" {
+		t.Errorf("the first's retry: %+v; want its activity", a[0].Instances[0])
+	}
+}

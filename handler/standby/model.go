@@ -3,6 +3,7 @@ package standby
 import (
 	"context"
 	"log/slog"
+	"slices"
 )
 
 // Credentials sign Auto Scaling calls: the STS credentials of the function's
@@ -104,13 +105,30 @@ type Request struct {
 	IfRunning bool
 }
 
-// Overrides says whether r, coming after earlier, decides an instance both
-// name: a later request does (an alarm and its recovery end recovered),
-// except that an exit that may take back only what one rule parked never
-// overrides another rule's request to park it: one alarm's recovery is no
-// reason to ignore another alarm.
-func (r Request) Overrides(earlier Request) bool {
-	return r.Action != ExitStandby || r.IfParkedFor == "" || earlier.Action != EnterStandby || earlier.Reason.Rule == r.IfParkedFor
+// Standing says which of the requests naming one instance, in the order
+// they came, decide it: the last one, with the requests of the same action
+// since the last that asked otherwise (an alarm and its recovery end
+// recovered; two alarms both stand). An exit that may take back only what
+// one rule parked (IfParkedFor) ends that rule's requests to park it, and
+// no other's: while another rule's alarm stands, the instance stays parked
+// and the exit is dropped. It returns the standing requests' places.
+func Standing(reqs []Request) []int {
+	var kept []int
+	for i, r := range reqs {
+		switch {
+		case len(kept) == 0 || reqs[kept[0]].Action == r.Action:
+			kept = append(kept, i)
+		case r.Action == ExitStandby && r.IfParkedFor != "":
+			others := slices.DeleteFunc(slices.Clone(kept), func(j int) bool { return reqs[j].Reason.Rule == r.IfParkedFor })
+			if len(others) == 0 {
+				others = []int{i}
+			}
+			kept = others
+		default:
+			kept = []int{i}
+		}
+	}
+	return kept
 }
 
 // root is what the request's calls' tokens derive from: its event's

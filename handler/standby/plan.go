@@ -21,6 +21,9 @@ type groupPlan struct {
 	// entered and exited are the members Auto Scaling moved (or, replayed,
 	// had moved) for this plan: their tags are written at its end.
 	entered, exited []*member
+	// ruleOf is the ess-standby:rule tag of the instances restricted exits
+	// found InService already (onlyParked); absent: not read.
+	ruleOf map[string]string
 }
 
 // share is what a plan did for one ticket.
@@ -102,47 +105,53 @@ func (s *Service) planGroup(key groupKey, parts []*part) {
 	g.report(parts)
 }
 
-// lastWins leaves each instance one action in the plan: that of the last
-// request naming it that overrides the ones before (Request.Overrides),
-// with the requests of the same action since the last that overrode
-// another action: those are the ones its tags and its answer are for.
-// Dry runs change nothing, and keep theirs.
+// lastWins leaves each instance to the requests that stand for it
+// (Standing): the others drop it, each told which request decides it. Dry
+// runs change nothing, and keep theirs.
 func (g *groupPlan) lastWins(parts []*part) {
-	kept := map[string][]*part{}         // instance → the parts deciding it, in order
-	lost := map[*part]map[string]*part{} // a part → those of its instances another part took, and which
+	naming := map[string][]*part{} // instance → the parts naming it, in order
+	var ids []string
 	for _, p := range parts {
 		if p.t.dryRun {
 			continue
 		}
-		lost[p] = map[string]*part{}
 		for _, id := range p.ids {
-			switch k := kept[id]; {
-			case len(k) == 0:
-				kept[id] = []*part{p}
-			case !p.t.req.Overrides(k[len(k)-1].t.req):
-				lost[p][id] = k[len(k)-1]
-			case k[0].t.req.Action == p.t.req.Action:
-				kept[id] = append(k, p)
-			default:
-				for _, q := range k {
-					lost[q][id] = p
+			if naming[id] == nil {
+				ids = append(ids, id)
+			}
+			naming[id] = append(naming[id], p)
+		}
+	}
+	lost := map[*part]map[string]*part{} // a part → the instances it drops, and which part decides each
+	for _, id := range ids {
+		reqs := make([]Request, len(naming[id]))
+		for i, p := range naming[id] {
+			reqs[i] = p.t.req
+		}
+		standing := Standing(reqs)
+		winner := naming[id][standing[len(standing)-1]]
+		for i, p := range naming[id] {
+			if !slices.Contains(standing, i) {
+				if lost[p] == nil {
+					lost[p] = map[string]*part{}
 				}
-				kept[id] = []*part{p}
+				lost[p][id] = winner
 			}
 		}
 	}
-	for _, p := range parts {
-		if p.t.dryRun {
-			continue
-		}
+	for p, dropped := range lost {
 		p.ids = slices.DeleteFunc(p.ids, func(id string) bool {
-			winner, ok := lost[p][id]
+			winner, ok := dropped[id]
 			if !ok {
 				return false
 			}
-			reason := "a later request for it asks " + string(winner.t.req.Action)
-			if !p.t.req.Overrides(winner.t.req) {
-				reason = fmt.Sprintf("a request of another rule (%s) asks %s", Quote(winner.t.req.Reason.Rule), winner.t.req.Action)
+			r := winner.t.req
+			reason := "a later request for it asks " + string(r.Action)
+			switch {
+			case r.Action == p.t.req.Action: // its own rule's recovery ended it
+				reason = fmt.Sprintf("its rule's recovery came later; it stays parked for %s", Quote(r.Reason.Rule))
+			case p.t.req.IfParkedFor != "":
+				reason = fmt.Sprintf("a request of another rule (%s) asks %s", Quote(r.Reason.Rule), r.Action)
 			}
 			p.t.set(InstanceResult{InstanceID: id, ScalingGroupID: g.key.group, LifecycleState: g.state[id].LifecycleState, Result: skipped, Reason: reason})
 			return true

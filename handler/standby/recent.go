@@ -27,7 +27,9 @@ type movedBy struct {
 	at       time.Time
 	seen     bool // a read has shown it where the action leads
 	tagged   bool // its tags are written (or, taken back, removed)
-	slot     int
+	// unanswered: the call went unanswered; activity names only its group.
+	unanswered bool
+	slot       int
 }
 
 const (
@@ -85,7 +87,37 @@ func (r *recent) get(id string, action Action) (Activity, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	m, ok := r.by[id]
-	if !ok || m.action != action || r.clock().Sub(m.at) > recentAge {
+	if !ok || m.action != action || m.unanswered || r.clock().Sub(m.at) > recentAge {
+		return Activity{}, false
+	}
+	return m.activity, true
+}
+
+// maybeEntering notes that a call to put an instance into Standby went
+// unanswered (timed out, failed on its way back): it may be on its way,
+// with an activity no one knows. Until a read shows it, or unseenAge
+// passes, the guards count it unsure; nothing answers a duplicate with it.
+func (r *recent) maybeEntering(id, group string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.by[id]; ok {
+		return // what is known of it stays
+	}
+	if old := r.ring[r.next]; old != "" && r.by[old].slot == r.next {
+		delete(r.by, old)
+	}
+	r.ring[r.next] = id
+	r.by[id] = movedBy{action: EnterStandby, activity: Activity{ScalingGroupID: group}, at: r.clock(), slot: r.next, unanswered: true}
+	r.next = (r.next + 1) % recentSize
+}
+
+// entering returns what is known of an instance this process asked into
+// Standby: its activity, whose ID is empty when the call went unanswered.
+func (r *recent) entering(id string) (Activity, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	m, ok := r.by[id]
+	if !ok || m.action != EnterStandby || r.clock().Sub(m.at) > unseenAge {
 		return Activity{}, false
 	}
 	return m.activity, true

@@ -17,13 +17,19 @@ import (
 // is assumed.
 func (g *groupPlan) onlyParked(parts []*part) {
 	judged := func(p *part) bool { return p.t.req.Action == ExitStandby && p.t.req.IfParkedFor != "" }
-	var ids, running []string
+	var ids, back, running []string // judged here; InService already, whose tags say whether it was theirs
 	for _, p := range parts {
 		if !judged(p) {
 			continue
 		}
 		for _, id := range p.ids {
-			if in, found := g.state[id]; found && in.LifecycleState != "Standby" {
+			switch in, found := g.state[id]; {
+			case found && in.LifecycleState == "InService":
+				if !slices.Contains(back, id) {
+					back = append(back, id)
+				}
+				continue
+			case found && in.LifecycleState != "Standby":
 				continue // it cannot leave Standby: decide says why
 			}
 			if !slices.Contains(ids, id) {
@@ -34,10 +40,19 @@ func (g *groupPlan) onlyParked(parts []*part) {
 			}
 		}
 	}
-	if len(ids) == 0 {
+	if len(ids)+len(back) == 0 {
 		return
 	}
-	tags, tagErr := g.tagsOf(ids)
+	tags, tagErr := g.tagsOf(append(slices.Clone(ids), back...))
+	if tagErr == nil {
+		// An instance back InService that still bears a rule's tags was
+		// taken back by that rule's end, its tags not removed yet: a retry
+		// of that end may finish it (already).
+		g.ruleOf = map[string]string{}
+		for _, id := range back {
+			g.ruleOf[id] = tags[id][TagRule]
+		}
+	}
 	var status map[string]string
 	var statusErr error
 	if tagErr == nil && len(running) > 0 {

@@ -92,11 +92,16 @@ func TestARecoveryNeverOverridesAnotherRulesAlarm(t *testing.T) {
 		{"another rule's alarm, then the recovery", []standby.Request{alarm("r-2"), recovery("r-1", "i-a1")}, "Standby"},
 		{"the recovery, then another rule's alarm", []standby.Request{recovery("r-1", "i-a1"), alarm("r-2")}, "Standby"},
 		{"the same rule's alarm, then its recovery", []standby.Request{alarm("r-1"), recovery("r-1", "i-a1")}, "InService"},
+		{"another rule's alarm, the rule's alarm, its recovery", []standby.Request{alarm("r-2"), alarm("r-1"), recovery("r-1", "i-a1")}, "Standby"},
+		{"the rule's alarm, another rule's alarm, its recovery", []standby.Request{alarm("r-1"), alarm("r-2"), recovery("r-1", "i-a1")}, "Standby"},
 	} {
 		f := standbytest.NewFake("cn-hangzhou", map[string]map[string]string{"asg-a": {"i-a1": "InService"}})
 		answers, _ := standby.New(standby.Config{}, f).WithoutBackoff().Run(context.Background(), inv, tt.reqs...)
 		if f.State("i-a1") != tt.want {
 			t.Errorf("%s: i-a1 is %s, want %s; answered %+v", tt.name, f.State("i-a1"), tt.want, answers)
+		}
+		if rule := f.Tags("i-a1")[standby.TagRule]; tt.want == "Standby" && rule != "r-2" {
+			t.Errorf("%s: parked for %q, want r-2, the alarm that still fires", tt.name, rule)
 		}
 	}
 }
@@ -163,5 +168,29 @@ func TestAnEndClaimsNoOtherExit(t *testing.T) {
 	a, _ := svc.Run(context.Background(), inv, recovery("r-2", "i-a1"))
 	if l := a[0].Instances[0]; l.Result != "Skipped" || l.ScalingActivityID != "" || len(a[0].Activities) != 0 || len(f.Calls("Standby")) != 1 {
 		t.Errorf("r-2's OK: %+v, activities %+v, %d Standby calls", l, a[0].Activities, len(f.Calls("Standby")))
+	}
+}
+
+// An end whose tags could not be removed is left to a retry, and the retry
+// (in this process or another) finishes it: the instance is back
+// InService, and its tags still name the end's rule, so the retry replays
+// the exit and removes them.
+func TestARetriedEndRemovesItsTags(t *testing.T) {
+	for _, sameProcess := range []bool{true, false} {
+		f := standbytest.NewFake("cn-hangzhou", map[string]map[string]string{"asg-a": {"i-a1": "Standby"}})
+		f.SetTags("i-a1", standby.Tags{standby.TagRule: "r-1", standby.TagSource: "cms-alarm-callback"})
+		svc := standby.New(standby.Config{}, f).WithoutBackoff()
+		f.Fail("UntagInstances", 0, &standby.Error{Kind: standby.Unavailable, Code: "ServiceUnavailable", Message: "unavailable"})
+		if a, _ := svc.Run(context.Background(), inv, recovery("r-1", "i-a1")); !a[0].Instances[0].Left() {
+			t.Fatalf("the first: %+v", a[0].Instances[0])
+		}
+		f.Heal()
+		if !sameProcess {
+			svc = standby.New(standby.Config{}, f).WithoutBackoff()
+		}
+		b, _ := svc.Run(context.Background(), inv, recovery("r-1", "i-a1"))
+		if l := b[0].Instances[0]; len(f.Tags("i-a1")) != 0 || l.Left() || l.Result != "ExitedStandby" {
+			t.Errorf("same process %t: the retry answered %+v; tags %v", sameProcess, l, f.Tags("i-a1"))
+		}
 	}
 }
