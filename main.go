@@ -76,6 +76,10 @@ Settings (environment variables, read once at start):
                            that alarm parked, and nothing else (false)
   EXIT_ON_EVENT_END        true: an ECS event's end (Avoided, Canceled, or
                            Executed and Running) takes back what it parked (false)
+  NOTIFY_URL               a DingTalk or Lark/Feishu robot's webhook, or any HTTPS
+                           URL: one message per invocation that acted, was
+                           refused by a guard, or swept (default: none)
+  NOTIFY_SECRET            the robot's signing secret, or the webhook's HMAC key
   LOG_LEVEL                debug, info, warn or error (info)
   GOGC                     Go's garbage collector target (80 here, where Go's
                            default is 100: less memory for a little more CPU)

@@ -68,9 +68,10 @@ func (c *invocation) answer(a report, err error) Outcome {
 	if rec.alarm != nil {
 		attrs = append(attrs, slog.String("alarm_rule", rec.alarm.Rule), slog.String("alarm_state", rec.alarm.State), slog.Time("alarm_time", rec.alarm.Time))
 	}
-	level := slog.LevelInfo
+	level, outcome := slog.LevelInfo, ""
 	if err != nil {
 		e := standby.AsError(err)
+		outcome = e.Code
 		out.Err, out.Status = e, statusByKind[e.Kind]
 		out.Body = mustJSON(errorBody{Code: e.Code, Message: e.Message, RequestID: inv.RequestID, Activities: a.Activities, Instances: a.Instances, Events: a.Events, Sweep: a.Sweep})
 		attrs = append(attrs, slog.String("outcome", e.Code), slog.String("message", e.Message))
@@ -89,7 +90,7 @@ func (c *invocation) answer(a report, err error) Outcome {
 		}
 	} else {
 		out.Body = mustJSON(a)
-		outcome := "standby"
+		outcome = "standby"
 		switch refused := refusals(a); {
 		case a.Sweep != nil:
 			outcome = "swept"
@@ -143,6 +144,14 @@ func (c *invocation) answer(a report, err error) Outcome {
 	}
 	if rec.stats.Merged > 0 {
 		attrs = append(attrs, slog.Int("merged", rec.stats.Merged))
+	}
+	if ev, ok := c.notice(a, outcome); ok {
+		// After the action, within its time; its failure changes no answer.
+		if err := h.notify(ctx, ev); err != nil {
+			attrs = append(attrs, slog.String("notify_error", err.Error()))
+		} else {
+			attrs = append(attrs, slog.Bool("notified", true))
+		}
 	}
 	if capped(a.Instances) {
 		// A storm past the blast-radius cap: whatever the answer, someone

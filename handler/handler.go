@@ -22,6 +22,8 @@ import (
 	"strings"
 	"time"
 
+	"ess-standby/handler/build"
+	"ess-standby/handler/notify"
 	"ess-standby/handler/standby"
 	"ess-standby/handler/trigger"
 )
@@ -35,6 +37,10 @@ type Config struct {
 	// ExitOnEventEnd (EXIT_ON_EVENT_END): an ECS event's end takes out of
 	// Standby what the event parked.
 	ExitOnEventEnd bool
+	// NotifyURL (NOTIFY_URL, checked by notify.ParseURL) hears of what an
+	// invocation did, signed with NotifySecret (NOTIFY_SECRET); "": no one.
+	// Both are secrets: DingTalk's URL holds the robot's access token.
+	NotifyURL, NotifySecret Secret
 	// Now is the clock events' ages are measured by; nil is time.Now.
 	Now func() time.Time
 }
@@ -46,18 +52,26 @@ const DefaultMaxEventAge = time.Hour
 
 // Handler answers invocations. It is safe for concurrent use.
 type Handler struct {
-	cfg Config
-	svc *standby.Service
-	log *slog.Logger
-	now func() time.Time
+	cfg      Config
+	svc      *standby.Service
+	log      *slog.Logger
+	now      func() time.Time
+	notifier *notify.Notifier // nil: NOTIFY_URL unset
+	build    string           // the build, for the notifications
 }
 
 // New returns the function: it answers invocations with svc, the core main
 // built, and writes one line per invocation to log.
 func New(cfg Config, svc *standby.Service, log *slog.Logger) *Handler {
-	h := &Handler{cfg: cfg, svc: svc, log: log, now: cfg.Now}
+	h := &Handler{cfg: cfg, svc: svc, log: log, now: cfg.Now, build: build.Current().String()}
 	if h.now == nil {
 		h.now = time.Now
+	}
+	if cfg.NotifyURL != "" {
+		// Settings checked it; a URL that does not parse notifies no one.
+		if u, err := notify.ParseURL(string(cfg.NotifyURL)); err == nil {
+			h.notifier = notify.New(notify.Config{URL: u, Secret: string(cfg.NotifySecret)})
+		}
 	}
 	return h
 }

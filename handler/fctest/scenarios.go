@@ -2,9 +2,15 @@ package fctest
 
 import (
 	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"maps"
+	"net/http"
+	"net/http/httptest"
 	"os/exec"
 	"regexp"
 	"slices"
@@ -43,6 +49,7 @@ var scenarios = []struct {
 	{"ExitOnOKTakesBackOnlyWhatItsRuleParked", exitOnOK},
 	{"TheCapHoldsUnderConcurrentAlarms", capHolds},
 	{"EveryLogLineNamesTheBuild", everyLineNamesTheBuild},
+	{"NotifiesWhatItDid", notifiesWhatItDid},
 }
 
 // everySample: the built binary answers every file in events/ as package
@@ -451,5 +458,41 @@ func everyLineNamesTheBuild(t *testing.T, binary string, rt Runtime) {
 	}
 	if lines == 0 {
 		t.Errorf("no JSON line:\n%s", f.Logs)
+	}
+}
+
+// notifiesWhatItDid: with NOTIFY_URL and NOTIFY_SECRET, an invocation that
+// parks instances sends one signed message naming them and their activity;
+// one that is ignored sends none.
+func notifiesWhatItDid(t *testing.T, binary string, rt Runtime) {
+	const secret = "e2e-notify-secret-0123"
+	var mu sync.Mutex
+	var got []map[string]any
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mac := hmac.New(sha256.New, []byte(secret))
+		mac.Write([]byte(r.Header.Get("X-Ess-Standby-Timestamp") + "." + string(body)))
+		var ev map[string]any
+		if r.Header.Get("X-Ess-Standby-Signature") != "sha256="+hex.EncodeToString(mac.Sum(nil)) || json.Unmarshal(body, &ev) != nil {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		mu.Lock()
+		got = append(got, ev)
+		mu.Unlock()
+	}))
+	defer hook.Close()
+	f := Start(t, binary, rt, nil, "NOTIFY_URL="+hook.URL+"/ess-standby", "NOTIFY_SECRET="+secret)
+	if a := f.Invoke(t, Invocation{RequestID: "notify", Payload: samples.Read(t, "direct-request.json")}, Key); a.Code != "" {
+		t.Fatalf("answered %s", a.Body)
+	}
+	if a := f.Invoke(t, Invocation{RequestID: "notify-ignored", Payload: samples.Read(t, "cms-event-statechange-running.json")}, Key); a.Code != "" {
+		t.Fatalf("answered %s", a.Body)
+	}
+	f.Stop(t)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 1 || got[0]["request_id"] != "notify" || got[0]["outcome"] != "standby" || !strings.Contains(fmt.Sprint(got[0]["instances"]), "asa-") {
+		t.Errorf("received %v; want one message, for the request that parked, with its activity", got)
 	}
 }

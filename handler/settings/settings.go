@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"ess-standby/handler"
+	"ess-standby/handler/notify"
 	"ess-standby/handler/standby"
 )
 
@@ -113,6 +114,14 @@ var variables = []struct {
 	{"WAIT", boolean(func(s *Settings) *bool { return &s.Standby.Wait })},
 	{"EXIT_ON_OK", boolean(func(s *Settings) *bool { return &s.Handler.ExitOnOK })},
 	{"EXIT_ON_EVENT_END", boolean(func(s *Settings) *bool { return &s.Handler.ExitOnEventEnd })},
+	{"NOTIFY_URL", func(s *Settings, _, v string) error {
+		if _, err := notify.ParseURL(v); err != nil {
+			return err // names the setting, never quotes the URL: it is a secret
+		}
+		s.Handler.NotifyURL = handler.Secret(v)
+		return nil
+	}},
+	{"NOTIFY_SECRET", func(s *Settings, _, v string) error { s.Handler.NotifySecret = handler.Secret(v); return nil }},
 	{"LOG_LEVEL", parseLogLevel},
 	{"FC_SERVER_PORT", parsePort},
 	{"FC_CUSTOM_LISTEN_PORT", parsePort},

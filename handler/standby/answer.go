@@ -65,6 +65,19 @@ func (l InstanceResult) Left() bool { return l.Result == failed || l.TagCode != 
 // retry will write them: an operator must hear of it.
 func (l InstanceResult) Untagged() bool { return l.TagCode != "" && !Retryable(l.Err) }
 
+// Acted says the request's own call moved the instance (or, in a dry run,
+// would): not a duplicate answered with what an earlier call did, whose
+// line says so in its Reason.
+func (l InstanceResult) Acted() bool {
+	switch l.Result {
+	case planned:
+		return true
+	case EnterStandby.done(), ExitStandby.done():
+		return l.Reason == ""
+	}
+	return false
+}
+
 // Refusal says the instance was refused for good.
 func (l InstanceResult) Refusal() bool { return l.Result == refused }
 

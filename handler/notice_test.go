@@ -1,0 +1,142 @@
+package handler_test
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"ess-standby/handler"
+	"ess-standby/handler/notify"
+	"ess-standby/handler/standby"
+	"ess-standby/handler/standby/standbytest"
+)
+
+// webhook is a receiver that checks each message's signature, as its owner
+// would, and keeps those it accepts.
+type webhook struct {
+	*httptest.Server
+	mu       sync.Mutex
+	got      []notify.Event
+	answer   int // the status it answers; 0: 200
+	rejected int
+}
+
+const hookSecret = "hook-secret-0123456789"
+
+func newWebhook(t *testing.T) *webhook {
+	w := &webhook{}
+	w.Server = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mac := hmac.New(sha256.New, []byte(hookSecret))
+		mac.Write([]byte(r.Header.Get("X-Ess-Standby-Timestamp") + "." + string(body)))
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		var ev notify.Event
+		if r.Header.Get("X-Ess-Standby-Signature") != "sha256="+hex.EncodeToString(mac.Sum(nil)) || json.Unmarshal(body, &ev) != nil {
+			w.rejected++
+			rw.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		if w.answer != 0 {
+			rw.WriteHeader(w.answer)
+			return
+		}
+		w.got = append(w.got, ev)
+	}))
+	t.Cleanup(w.Close)
+	return w
+}
+
+func (w *webhook) events() []notify.Event {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]notify.Event(nil), w.got...)
+}
+
+// parkedLongAgo puts i-a1 in Standby as the function parks it, its lease
+// ending at until.
+func parkedLongAgo(f *standbytest.Fake, until string) {
+	f.Move("i-a1", "Standby")
+	f.SetTags("i-a1", standby.Tags{standby.TagRule: "r-1", standby.TagSince: "2020-01-01T00:00:00Z", standby.TagUntil: until})
+}
+
+// One message, signed, per invocation that acted, that a guard refused, or
+// a sweep that found an ended lease; none for what is ignored, refused as
+// input, or answered with what an earlier delivery did. A dry run says so.
+func TestNotifications(t *testing.T) {
+	alarm := `{"alertState":"ALERT","ruleId":"r-1","dimensions":"{instanceId=i-a1}","transId":"t1","timestamp":"1795753000000"}`
+	tests := []struct {
+		name    string
+		cfg     standby.Config
+		payload string
+		before  func(*handler.Handler, *standbytest.Fake) // earlier invocations and changes, not counted
+		outcome string                                    // "": no message
+		result  string                                    // the first instance's
+	}{
+		{name: "acted", payload: alarm, outcome: "standby", result: "EnteredStandby"},
+		{name: "a dry run", cfg: standby.Config{DryRun: true}, payload: alarm, outcome: "standby", result: "Planned"},
+		{name: "a guard refused", cfg: standby.Config{MaxStandby: standby.Share{Count: 1}}, payload: `{"InstanceIds":["i-a1"]}`,
+			before: func(h *handler.Handler, _ *standbytest.Fake) { invokeFake(h, `{"InstanceIds":["i-a2"]}`) }, outcome: "Forbidden.MaxStandby", result: "Refused"},
+		{name: "a sweep past a lease", payload: `{"Action":"Sweep"}`, outcome: "swept", result: "LeaseEnded",
+			before: func(_ *handler.Handler, f *standbytest.Fake) { parkedLongAgo(f, "2020-01-02T00:00:00Z") }},
+		{name: "a sweep of running leases", payload: `{"Action":"Sweep"}`,
+			before: func(_ *handler.Handler, f *standbytest.Fake) { parkedLongAgo(f, "2999-01-02T00:00:00Z") }},
+		{name: "a re-delivery", payload: alarm, before: func(h *handler.Handler, _ *standbytest.Fake) { invokeFake(h, alarm) }},
+		{name: "ignored", payload: strings.Replace(alarm, "ALERT", "INSUFFICIENT_DATA", 1)},
+		{name: "invalid", payload: `{"InstanceIds":["not an id"]}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := newWebhook(t)
+			f := newFake()
+			h, logs := newHandler(config{Config: handler.Config{NotifyURL: handler.Secret(w.URL + "/hook"), NotifySecret: hookSecret}, core: tt.cfg}, f)
+			if tt.before != nil {
+				tt.before(h, f)
+			}
+			before := len(w.events())
+			logs.Reset()
+			invokeFake(h, tt.payload)
+			got := w.events()[before:]
+			if tt.outcome == "" {
+				if len(got) != 0 || strings.Contains(logs.String(), "notified") {
+					t.Errorf("notified %+v; want nothing", got)
+				}
+				return
+			}
+			if len(got) != 1 || got[0].Outcome != tt.outcome || got[0].DryRun != tt.cfg.DryRun || len(got[0].Instances) == 0 ||
+				got[0].Instances[0].InstanceID != "i-a1" || got[0].Instances[0].Result != tt.result || got[0].RequestID == "" || got[0].Groups[0] != "asg-a" {
+				t.Errorf("notified %+v; want one message, %s, i-a1 %s", got, tt.outcome, tt.result)
+			}
+			if tt.result == "EnteredStandby" && got[0].Instances[0].ScalingActivityID == "" {
+				t.Errorf("the message names no activity: %+v", got[0])
+			}
+			if !strings.Contains(logs.String(), `"notified":true`) || w.rejected != 0 {
+				t.Errorf("log %s; %d rejected", logs, w.rejected)
+			}
+		})
+	}
+}
+
+// A receiver that fails changes nothing of the invocation: the instance is
+// parked, the answer is success, and the log line says the message was not
+// delivered, without the URL's secrets.
+func TestANotificationThatFailsChangesNothing(t *testing.T) {
+	w := newWebhook(t)
+	w.answer = http.StatusInternalServerError
+	f := newFake()
+	h, logs := newHandler(config{Config: handler.Config{NotifyURL: handler.Secret(w.URL + "/hook?token=url-secret-xyz"), NotifySecret: hookSecret}}, f)
+	out := invokeFake(h, `{"InstanceIds":["i-a1"]}`)
+	if out.Err != nil || f.State("i-a1") != "Standby" {
+		t.Errorf("answered %s; i-a1 is %s", out.Body, f.State("i-a1"))
+	}
+	if l := logs.String(); !strings.Contains(l, `"notify_error"`) || strings.Contains(l, "url-secret-xyz") || strings.Contains(l, hookSecret) || strings.Contains(string(out.Body), "notify") {
+		t.Errorf("log %s; answer %s", l, out.Body)
+	}
+}
