@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -182,24 +181,9 @@ func TestTheCapHoldsUnderConcurrency(t *testing.T) {
 				if merged {
 					svc.MergeWhen(38)
 				}
-				answers := make([]standby.Result, 38)
-				var wg sync.WaitGroup
-				for i := range answers {
-					wg.Go(func() {
-						inv := inv
-						inv.RequestID = fmt.Sprint("alarm-", i)
-						a, _ := svc.Run(context.Background(), inv, enter("", ids[i]))
-						answers[i] = a[0]
-					})
-				}
-				wg.Wait()
+				answers := alarmsAtOnce(svc, ids[:38])
 				f.Settle()
-				parked := 0
-				for _, id := range ids {
-					if f.State(id) == "Standby" {
-						parked++
-					}
-				}
+				parked := inState(f, ids, "Standby")
 				got := results(answers...)
 				if parked != 10 || got["EnteredStandby"] != 8 || got["Refused"] != 30 {
 					t.Errorf("%d in Standby, answers %v; want 10 (8 more), 30 refused", parked, got)

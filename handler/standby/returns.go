@@ -111,35 +111,32 @@ func ecsStatus(s string) string {
 
 // tagsOf reads the function's tags of instances, 20 a call.
 func (g *groupPlan) tagsOf(ids []string) (map[string]Tags, error) {
-	out := map[string]Tags{}
-	for chunk := range slices.Chunk(ids, batchSize) {
-		var tags map[string]Tags
-		if err := g.retry(func(ctx context.Context) (err error) {
-			tags, err = g.s.scaling.InstanceTags(ctx, g.sess, chunk, TagPrefix)
-			return err
-		}); err != nil {
-			return nil, err
-		}
-		for _, id := range chunk {
-			out[id] = tags[id]
-		}
-	}
-	return out, nil
+	return readChunked(g, ids, func(ctx context.Context, chunk []string) (map[string]Tags, error) {
+		return g.s.scaling.InstanceTags(ctx, g.sess, chunk, TagPrefix)
+	})
 }
 
 // statusesOf reads ECS's status of instances, 20 a call.
 func (g *groupPlan) statusesOf(ids []string) (map[string]string, error) {
-	out := map[string]string{}
+	return readChunked(g, ids, func(ctx context.Context, chunk []string) (map[string]string, error) {
+		return g.s.scaling.InstanceStatuses(ctx, g.sess, chunk)
+	})
+}
+
+// readChunked reads something of instances, 20 a call, each retried; an
+// instance the answer leaves out is the zero value.
+func readChunked[V any](g *groupPlan, ids []string, read func(context.Context, []string) (map[string]V, error)) (map[string]V, error) {
+	out := map[string]V{}
 	for chunk := range slices.Chunk(ids, batchSize) {
-		var status map[string]string
+		var got map[string]V
 		if err := g.retry(func(ctx context.Context) (err error) {
-			status, err = g.s.scaling.InstanceStatuses(ctx, g.sess, chunk)
+			got, err = read(ctx, chunk)
 			return err
 		}); err != nil {
 			return nil, err
 		}
 		for _, id := range chunk {
-			out[id] = status[id]
+			out[id] = got[id]
 		}
 	}
 	return out, nil

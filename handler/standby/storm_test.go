@@ -171,23 +171,8 @@ func TestMinInServiceHoldsUnderConcurrency(t *testing.T) {
 				if merged {
 					svc.MergeWhen(tt.requests)
 				}
-				answers := make([]standby.Result, tt.requests)
-				var wg sync.WaitGroup
-				for i := range tt.requests {
-					wg.Go(func() {
-						inv := inv
-						inv.RequestID = fmt.Sprint("alarm-", i)
-						a, _ := svc.Run(context.Background(), inv, enter("", ids[i]))
-						answers[i] = a[0]
-					})
-				}
-				wg.Wait()
-				inService := 0
-				for _, id := range ids {
-					if f.State(id) == "InService" {
-						inService++
-					}
-				}
+				answers := alarmsAtOnce(svc, ids[:tt.requests])
+				inService := inState(f, ids, "InService")
 				got := results(answers...)
 				if inService != tt.left || got["EnteredStandby"] != tt.size-tt.left || got["Refused"] != tt.requests-(tt.size-tt.left) {
 					t.Errorf("%d left InService, answers %v; want %d left, the others refused", inService, got, tt.left)
@@ -377,4 +362,32 @@ func TestMinInServiceCountsWhatIsLeaving(t *testing.T) {
 	if n := len(f.Calls("ScalingInstances")) - before; n != 3 {
 		t.Errorf("%d state reads for two requests, want 3: each its own, and one of those leaving", n)
 	}
+}
+
+// alarmsAtOnce runs one request per instance, each its own invocation, all
+// at once, and answers what became of each.
+func alarmsAtOnce(svc *standby.Service, ids []string) []standby.Result {
+	answers := make([]standby.Result, len(ids))
+	var wg sync.WaitGroup
+	for i := range ids {
+		wg.Go(func() {
+			inv := inv
+			inv.RequestID = fmt.Sprint("alarm-", i)
+			a, _ := svc.Run(context.Background(), inv, enter("", ids[i]))
+			answers[i] = a[0]
+		})
+	}
+	wg.Wait()
+	return answers
+}
+
+// inState counts the instances in state.
+func inState(f *standbytest.Fake, ids []string, state string) int {
+	n := 0
+	for _, id := range ids {
+		if f.State(id) == state {
+			n++
+		}
+	}
+	return n
 }
