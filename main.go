@@ -37,6 +37,10 @@ Modes:
                         run one event against a built-in Auto Scaling emulator
                         (no account, no network); default: a CloudMonitor alarm;
                         events' ages are measured at T, default the samples' time
+  main drill --instance I [--region R] [--event T] [--ahead D] [--dry-run]
+                        rehearse after s deploy: schedule a simulated ECS
+                        maintenance for canary I and watch Auto Scaling until
+                        the function has it in Standby (deploy/drill-policy.json)
   main invoke [--region R] [--dry-run] [--timeout D] [FILE|-]
                         run one event against the real Auto Scaling API, with
                         the credentials of ALIBABA_CLOUD_ACCESS_KEY_ID, _SECRET

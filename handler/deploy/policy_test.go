@@ -84,6 +84,44 @@ func essCalls(t *testing.T) []string {
 	return used
 }
 
+// operatorCalls are the actions only an operator's mode makes (the drill),
+// which the function's role is never granted.
+func operatorCalls(t *testing.T) []string {
+	var used []string
+	sources, _ := filepath.Glob("../ess/*.go")
+	for _, path := range sources {
+		src, _ := os.ReadFile(path)
+		for _, m := range regexp.MustCompile(`operator\((ess|ecs), "(\w+)"\)`).FindAllSubmatch(src, -1) {
+			used = append(used, string(m[1])+":"+string(m[2]))
+		}
+	}
+	if len(used) == 0 {
+		t.Fatal("found no operator call in handler/ess")
+	}
+	return used
+}
+
+// The drill's policy grants the operator exactly what the drill calls: the
+// simulated event, and the read that watches the canary.
+func TestDrillPolicyIsTheDrillsCalls(t *testing.T) {
+	g := grants(loadPolicy(t, "../../deploy/drill-policy.json"))
+	var granted []string
+	for a := range g {
+		granted = append(granted, a)
+	}
+	want := append(operatorCalls(t), "ess:DescribeScalingInstances")
+	slices.Sort(granted)
+	slices.Sort(want)
+	if !slices.Equal(granted, want) {
+		t.Errorf("the drill's policy grants %v; the drill calls %v", granted, want)
+	}
+	for _, a := range operatorCalls(t) {
+		if _, ok := grants(loadPolicy(t, "../../deploy/function-policy.json"))[a]; ok {
+			t.Errorf("the function's role is granted %s, which only an operator makes", a)
+		}
+	}
+}
+
 // The function's role may make exactly the calls handler/ess makes, the
 // state-changing ones on scaling groups (and, for tags, on instances)
 // only; it trusts FC alone.

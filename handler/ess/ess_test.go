@@ -457,3 +457,32 @@ func TestStatusesMustAddUp(t *testing.T) {
 		t.Errorf("the emulator's answer: %v, %v", got, err)
 	}
 }
+
+// The drill's simulated event goes to ECS, signed, and is answered with an
+// ID per instance; an answer without them is no schedule. ECS refuses an
+// event type it does not simulate and an instance it does not know.
+func TestSimulateEvent(t *testing.T) {
+	c, emu := newClient(t)
+	ids := []string{"i-bp1ecr7go2go9kq3m1a"}
+	notBefore := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	got, err := c.SimulateEvent(context.Background(), session(), "SystemMaintenance.Reboot", ids, notBefore)
+	if sim := emu.Simulated(); err != nil || len(got) != 1 || len(sim) != 1 || sim[0].EventID != got[0] || !sim[0].NotBefore.Equal(notBefore) {
+		t.Errorf("SimulateEvent = %v, %v; scheduled %+v", got, err, sim)
+	}
+	for name, call := range map[string]func() ([]string, error){
+		"an event type ECS does not simulate": func() ([]string, error) {
+			return c.SimulateEvent(context.Background(), session(), "SystemMaintenance.Stop", ids, notBefore)
+		},
+		"an instance ECS does not know": func() ([]string, error) {
+			return c.SimulateEvent(context.Background(), session(), "SystemMaintenance.Reboot", []string{"i-nowhere"}, notBefore)
+		},
+	} {
+		if _, err := call(); err == nil || standby.Retryable(err) {
+			t.Errorf("%s: %v; want a final refusal", name, err)
+		}
+	}
+	emu.Inject(essemu.Fault{Action: "CreateSimulatedSystemEvents", Times: 1, Answer: map[string]any{"EventIdSet": map[string]any{"EventId": []any{}}}})
+	if got, err := c.SimulateEvent(context.Background(), session(), "SystemMaintenance.Reboot", ids, notBefore); err == nil || standby.AsError(err).Code != "ServiceUnavailable" {
+		t.Errorf("an answer without IDs: %v, %v", got, err)
+	}
+}

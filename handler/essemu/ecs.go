@@ -2,11 +2,14 @@ package essemu
 
 import (
 	"cmp"
+	"encoding/json"
+	"fmt"
 	"maps"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // ECS's API (2014-05-26), as far as the function uses it: the tags of the
@@ -18,7 +21,7 @@ import (
 // ecsVersion is ECS's API version; ecsActions are the actions served under it.
 const ecsVersion = "2014-05-26"
 
-var ecsActions = []string{"TagResources", "UntagResources", "ListTagResources", "DescribeInstanceStatus"}
+var ecsActions = []string{"TagResources", "UntagResources", "ListTagResources", "DescribeInstanceStatus", "CreateSimulatedSystemEvents"}
 
 // version is the API version an action is served under.
 func version(action string) string {
@@ -256,4 +259,87 @@ func (w *world) listTagResources(params url.Values) (map[string]any, *apiError) 
 		out["NextToken"] = ""
 	}
 	return out, nil
+}
+
+// SimulatedEvent is a simulated system event ECS scheduled
+// (CreateSimulatedSystemEvents).
+type SimulatedEvent struct {
+	EventID, EventType, InstanceID, Region string
+	NotBefore, Published                   time.Time
+}
+
+// simulatedTypes are the event types CreateSimulatedSystemEvents takes.
+var simulatedTypes = []string{"SystemMaintenance.Reboot", "SystemFailure.Reboot", "InstanceFailure.Reboot"}
+
+// OnSimulated tells deliver of each simulated event scheduled from now on,
+// once ECS has answered, as EventBridge would deliver its notice.
+func (s *Server) OnSimulated(deliver func(SimulatedEvent)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.onSimulated = deliver
+}
+
+// Simulated reports the simulated events scheduled.
+func (s *Server) Simulated() []SimulatedEvent {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.simulated)
+}
+
+// simulate schedules a simulated event per InstanceId.N (at most 100,
+// each an instance of the region), of EventType, not before NotBefore
+// (yyyy-MM-ddTHH:mm:ssZ). s.mu is held.
+func (s *Server) simulate(params url.Values) (map[string]any, *apiError) {
+	region, typ := params.Get("RegionId"), params.Get("EventType")
+	switch {
+	case region == "":
+		return nil, missing("RegionId")
+	case typ == "":
+		return nil, missing("EventType")
+	case !slices.Contains(simulatedTypes, typ):
+		return nil, invalid("EventType")
+	}
+	notBefore, err := time.Parse("2006-01-02T15:04:05Z", params.Get("NotBefore"))
+	if err != nil {
+		return nil, invalid("NotBefore")
+	}
+	ids, apiErr := repeated(params, "InstanceId", maxStatusIDs)
+	switch {
+	case apiErr != nil:
+		return nil, apiErr
+	case len(ids) == 0:
+		return nil, missing("InstanceId")
+	}
+	var eventIDs []string
+	for _, id := range ids {
+		if in := s.w.instance(id); in == nil || in.group.Region != region {
+			return nil, errorf(404, "InvalidInstanceId.NotFound", "The specified InstanceId does not exist.")
+		}
+	}
+	for _, id := range ids {
+		ev := SimulatedEvent{EventID: fmt.Sprintf("e-sim%06d", len(s.simulated)+1), EventType: typ, InstanceID: id, Region: region, NotBefore: notBefore, Published: s.now()}
+		s.simulated = append(s.simulated, ev)
+		s.undelivered = append(s.undelivered, ev)
+		eventIDs = append(eventIDs, ev.EventID)
+	}
+	return map[string]any{"EventIdSet": map[string]any{"EventId": eventIDs}}, nil
+}
+
+// CloudEvent is the event as EventBridge delivers an ECS system event's
+// first notice to a function, in the shape of events/'s samples: Scheduled
+// for a maintenance; Executing for a failure, which ECS documents as under
+// way once created.
+func (ev SimulatedEvent) CloudEvent() []byte {
+	status := "Scheduled"
+	if !strings.HasPrefix(ev.EventType, "SystemMaintenance.") {
+		status = "Executing"
+	}
+	b, _ := json.Marshal(map[string]any{
+		"id": "sim-" + ev.EventID, "source": "acs.ecs", "specversion": "1.0", "type": "ecs:Instance:" + ev.EventType,
+		"subject": "acs:ecs:" + ev.Region + ":1234567890123456:instance/" + ev.InstanceID, "time": ev.Published.UTC().Format(time.RFC3339),
+		"datacontenttype": "application/json;charset=utf-8", "aliyunregionid": ev.Region, "aliyuneventbusname": "default",
+		"data": map[string]string{"eventId": ev.EventID, "publishTime": ev.Published.UTC().Format(time.RFC3339), "notBefore": ev.NotBefore.UTC().Format(time.RFC3339),
+			"instanceId": ev.InstanceID, "eventType": ev.EventType, "eventStatus": status},
+	})
+	return b
 }

@@ -99,6 +99,11 @@ type Server struct {
 	handshakes int
 	inFlight   int // requests being served now
 	mostAtOnce int // the most ever served at once
+	// simulated are the simulated system events scheduled; onSimulated,
+	// when set, is told of each as EventBridge would deliver it.
+	simulated   []SimulatedEvent
+	undelivered []SimulatedEvent
+	onSimulated func(SimulatedEvent)
 }
 
 type hold struct {
@@ -318,7 +323,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		result["RequestId"] = requestID
 	}
 	s.calls = append(s.calls, call)
+	deliver, hook := s.undelivered, s.onSimulated
+	s.undelivered = nil
 	s.mu.Unlock()
+	for _, ev := range deliver {
+		if hook != nil {
+			go hook(ev) // EventBridge delivers after ECS has answered
+		}
+	}
 
 	w.Header().Set("Content-Type", "application/json;charset=utf-8")
 	w.WriteHeader(call.Status)
@@ -346,6 +358,8 @@ func (s *Server) serveAction(params url.Values, action string) (map[string]any, 
 		return s.w.listTagResources(params)
 	case "DescribeInstanceStatus":
 		return s.w.describeInstanceStatus(params)
+	case "CreateSimulatedSystemEvents":
+		return s.simulate(params)
 	}
 	return nil, errorf(404, "InvalidApi.NotFound", "Specified api is not found, please check your url and method.")
 }

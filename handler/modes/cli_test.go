@@ -101,7 +101,7 @@ func TestHelpDocumentsEverything(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("help exited %d", code)
 	}
-	want := []string{"FC_RUNTIME_API", "serve", "local", "invoke", "--region", "--dry-run", "--timeout"}
+	want := []string{"FC_RUNTIME_API", "serve", "local", "invoke", "drill", "--instance", "--region", "--dry-run", "--timeout"}
 	for _, name := range append(want, settings.Names...) {
 		if name != "DEBUG" && !strings.Contains(out, name) {
 			t.Errorf("help does not mention %s", name)

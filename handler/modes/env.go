@@ -1,13 +1,14 @@
 // Package modes runs the command's modes besides FC's go1 runtime: serve,
 // the production server that FC's custom runtime starts through bootstrap,
 // and an operator's local (one event against an in-process Auto Scaling
-// emulator) and invoke (one event against the real API). Each builds the
+// emulator), invoke (one event against the real API) and drill (a
+// simulated maintenance for a canary, watched into Standby). Each builds the
 // core from the settings as its mode needs, and hands it to the handler.
 //
 // The builds for FC leave out what FC never starts: -tags fcgo1 (the go1
 // function, which FC starts in runtime mode) every mode, and so the HTTP
 // server; -tags fccustom (the custom runtime, which runs serve) local and
-// invoke, and so the emulator. The build with no tags has every mode.
+// invoke and drill, and so the emulator. The build with no tags has every mode.
 package modes
 
 import (

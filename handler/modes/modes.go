@@ -11,11 +11,11 @@ type mode func(args []string, env Env) int
 
 // modes are those this build has, each registered by its own file: the
 // builds for FC leave out what FC never starts (-tags fcgo1: every mode;
-// -tags fccustom: local and invoke, and with them the emulator).
+// -tags fccustom: local, invoke and drill, and with them the emulator).
 var modes = map[string]mode{}
 
 // allModes are the modes of the build with no tags.
-var allModes = []string{"serve", "local", "invoke"}
+var allModes = []string{"serve", "local", "invoke", "drill"}
 
 // Run runs a mode with its arguments and returns the process's exit code;
 // ok is false for a name that is no mode at all. These modes stop cleanly,
