@@ -1,6 +1,7 @@
 package handler
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -48,6 +49,7 @@ func (h *Handler) act(ctx context.Context, inv standby.Invocation, events []trig
 	now := h.now()
 	var problems standby.Problems // of the invalid events, each named
 	var members []member
+	var guard string // MAX_INSTANCES, when it refused an event
 	reports := make([]EventReport, len(events))
 	for i, ev := range events {
 		back := h.returns(&ev)
@@ -66,6 +68,9 @@ func (h *Handler) act(ctx context.Context, inv standby.Invocation, events []trig
 					prefix = "[" + strconv.Itoa(i) + "]."
 				}
 				problems.Include(prefix, ev.Draft.Problems)
+				if ev.Draft.TooMany {
+					guard = "MAX_INSTANCES"
+				}
 				reports[i].Result, reports[i].Reason = "Refused", standby.AsError(err).Message
 				continue
 			}
@@ -78,7 +83,7 @@ func (h *Handler) act(ctx context.Context, inv standby.Invocation, events []trig
 	}
 	if len(members) == 0 {
 		if err := problems.Err(); err != nil {
-			return report{Events: batchOnly(batch, reports)}, standby.Stats{}, err
+			return report{Events: batchOnly(batch, reports)}, standby.Stats{Guard: guard}, err
 		}
 		return ignoredAnswer(reports, batch), standby.Stats{}, nil
 	}
@@ -93,6 +98,7 @@ func (h *Handler) act(ctx context.Context, inv standby.Invocation, events []trig
 		reqs[i] = m.req
 	}
 	answers, st := h.svc.Run(ctx, inv, reqs...)
+	st.Guard = cmp.Or(st.Guard, guard)
 	var a report
 	for i, got := range answers {
 		a.Result = a.Result.Merge(got)

@@ -1,6 +1,7 @@
 package handler_test
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"ess-standby/handler"
 	"ess-standby/handler/notify"
@@ -138,5 +140,71 @@ func TestANotificationThatFailsChangesNothing(t *testing.T) {
 	}
 	if l := logs.String(); !strings.Contains(l, `"notify_error"`) || strings.Contains(l, "url-secret-xyz") || strings.Contains(l, hookSecret) || strings.Contains(string(out.Body), "notify") {
 		t.Errorf("log %s; answer %s", l, out.Body)
+	}
+}
+
+// What is news and what is not, beyond the table above: a caller without
+// AUTH_TOKEN is no one's news (anyone could make the robot post); a
+// request refused by MAX_INSTANCES is; a re-delivery in another process,
+// answered by Auto Scaling to its replayed token after the first delivery
+// failed, is (the first sent nothing); a sweep that found only an instance
+// someone else parked is not.
+func TestWhatIsNews(t *testing.T) {
+	hooked := func(cfg config, f *standbytest.Fake) (*handler.Handler, *webhook) {
+		w := newWebhook(t)
+		cfg.NotifyURL, cfg.NotifySecret = handler.Secret(w.URL+"/hook"), hookSecret
+		h, _ := newHandler(cfg, f)
+		return h, w
+	}
+	h, w := hooked(config{Config: handler.Config{AuthToken: "token-0123456789abcdef"}}, newFake())
+	for range 3 {
+		invokeHTTP(h, "POST", "/standby", "application/json", nil, `{"InstanceIds":["i-a1"]}`)
+	}
+	if n := len(w.events()); n != 0 {
+		t.Errorf("a caller without the token: %d messages", n)
+	}
+
+	h, w = hooked(config{core: standby.Config{MaxInstances: 1}}, newFake())
+	if invokeFake(h, `{"InstanceIds":["i-a1","i-a2"]}`); len(w.events()) != 1 || w.events()[0].Outcome != "InvalidParameter" {
+		t.Errorf("refused by MAX_INSTANCES: %+v", w.events())
+	}
+
+	f := newFake()
+	alarm := `{"alertState":"ALERT","ruleId":"r-1","dimensions":"{instanceId=i-a1}","transId":"t1","timestamp":"1795753000000"}`
+	first, w1 := hooked(config{}, f)
+	invokeFake(first, alarm)
+	again, w2 := hooked(config{}, f) // another process: it remembers nothing
+	out := invokeFake(again, alarm)
+	if got := w2.events(); len(w1.events()) != 1 || len(got) != 1 || got[0].Instances[0].Result != "EnteredStandby" || len(f.Calls("Standby")) != 2 {
+		t.Errorf("the re-delivery answered %s; messages %+v; %d Standby calls (the replay included)", out.Body, got, len(f.Calls("Standby")))
+	}
+
+	f = newFake()
+	f.Move("i-a1", "Standby") // parked by someone else: no tags
+	h, w = hooked(config{}, f)
+	if invokeFake(h, `{"Action":"Sweep"}`); len(w.events()) != 0 {
+		t.Errorf("a sweep that found only what someone else parked: %+v", w.events())
+	}
+}
+
+// A notification leaves the answer its time: with the invocation's
+// deadline near, a receiver that never answers holds the answer no longer
+// than the deadline less a margin, and with too little time none is sent.
+func TestANotificationKeepsTheDeadline(t *testing.T) {
+	release := make(chan struct{})
+	hang := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { <-release }))
+	defer hang.Close()
+	defer close(release)
+	h, logs := newHandler(config{Config: handler.Config{NotifyURL: handler.Secret(hang.URL + "/hook")}}, newFake())
+	for _, d := range []time.Duration{1500 * time.Millisecond, 300 * time.Millisecond} {
+		logs.Reset()
+		ctx, cancel := context.WithTimeout(context.Background(), d)
+		start := time.Now()
+		h.Invoke(ctx, fakeInv, strings.NewReader(`{"InstanceIds":["i-a1"],"DryRun":true}`))
+		took := time.Since(start)
+		cancel()
+		if took > d || !strings.Contains(logs.String(), "notify_error") {
+			t.Errorf("deadline %s: answered after %s; log %s", d, took, logs)
+		}
 	}
 }

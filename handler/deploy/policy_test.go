@@ -102,14 +102,15 @@ func operatorCalls(t *testing.T) []string {
 }
 
 // The drill's policy grants the operator exactly what the drill calls: the
-// simulated event, and the read that watches the canary.
+// simulated event, the read that watches the canary, and its tags, which
+// say the function parked it.
 func TestDrillPolicyIsTheDrillsCalls(t *testing.T) {
 	g := grants(loadPolicy(t, "../../deploy/drill-policy.json"))
 	var granted []string
 	for a := range g {
 		granted = append(granted, a)
 	}
-	want := append(operatorCalls(t), "ess:DescribeScalingInstances")
+	want := append(operatorCalls(t), "ess:DescribeScalingInstances", "ecs:ListTagResources")
 	slices.Sort(granted)
 	slices.Sort(want)
 	if !slices.Equal(granted, want) {

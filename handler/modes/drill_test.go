@@ -57,8 +57,9 @@ func TestTheDrillWatchesTheCanaryIntoStandby(t *testing.T) {
 }
 
 // A drill whose notice never arrives (the wiring is broken) gives up at its
-// timeout, fails, and says where to look; with --dry-run it schedules the
-// event and says where the function logs its decision.
+// timeout, fails, and says where to look; with --dry-run, a canary that
+// stays InService until the timeout is what dry run should do, and the
+// drill says where the function logs its decision.
 func TestADrillWithoutWiringFails(t *testing.T) {
 	key := essemu.Key{ID: "LTAI5tCliOperatorKey01", Secret: fctest.Secret("cli-secret-value")}
 	emu := essemu.NewServer([]essemu.Key{key}, essemu.SampleFleet()...)
@@ -68,8 +69,8 @@ func TestADrillWithoutWiringFails(t *testing.T) {
 	if code != 1 || !strings.Contains(errOut, "not in Standby") || !strings.Contains(errOut, "s logs --search 'e-sim") {
 		t.Errorf("exit %d\n%s%s", code, out, errOut)
 	}
-	code, out, errOut = run(t, env, "", "drill", "--instance", "i-bp1ecr7go2go9kq3m1c", "--region", "cn-hangzhou", "--dry-run")
-	if code != 0 || !strings.Contains(out, "DRY_RUN") || len(emu.Simulated()) != 2 {
+	code, out, errOut = run(t, env, "", "drill", "--instance", "i-bp1ecr7go2go9kq3m1c", "--region", "cn-hangzhou", "--dry-run", "--poll", "20ms", "--timeout", "1200ms")
+	if code != 0 || !strings.Contains(out, "stayed InService") || !strings.Contains(out, "s logs --search 'e-sim") || len(emu.Simulated()) != 2 {
 		t.Errorf("--dry-run: exit %d, %d events\n%s%s", code, len(emu.Simulated()), out, errOut)
 	}
 	for _, args := range [][]string{{"drill"}, {"drill", "--instance", "i-bp1ecr7go2go9kq3m1f", "--region", "cn-hangzhou"}} {

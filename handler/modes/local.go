@@ -71,6 +71,8 @@ func Local(ctx context.Context, s settings.Settings, now time.Time, event []byte
 		return err
 	}
 	s.Standby.Credentials = standby.Credentials{} // the invocation brings them, as in FC
+	// The sample fleet is no one's news: no message reaches a real robot.
+	s.Handler.NotifyURL, s.Handler.NotifySecret = "", ""
 	s.Handler.Now = func() time.Time { return now }
 	s.Standby.Now = s.Handler.Now // leases too are judged at now
 	h := handler.New(s.Handler, standby.New(s.Standby, ess.New(ess.Config{Endpoint: endpoint, ECSEndpoint: endpoint})), log)

@@ -65,15 +65,24 @@ func (l InstanceResult) Left() bool { return l.Result == failed || l.TagCode != 
 // retry will write them: an operator must hear of it.
 func (l InstanceResult) Untagged() bool { return l.TagCode != "" && !Retryable(l.Err) }
 
-// Acted says the request's own call moved the instance (or, in a dry run,
-// would): not a duplicate answered with what an earlier call did, whose
-// line says so in its Reason.
+// Reasons of an instance moved by an earlier call: answered from what this
+// process remembers (a duplicate, usually at the same moment), or by Auto
+// Scaling to a replayed token (a re-delivery, usually after a failure).
+const (
+	doneEarlier    = "done earlier by this activity"
+	replayedReason = "an earlier delivery of this event did it"
+)
+
+// Acted says the request moved the instance (or, in a dry run, would): by
+// its own call, or by an earlier delivery of its event that Auto Scaling
+// answered for, which was a failure as far as its sender knew; not a
+// duplicate this process answered from memory.
 func (l InstanceResult) Acted() bool {
 	switch l.Result {
 	case planned:
 		return true
 	case EnterStandby.done(), ExitStandby.done():
-		return l.Reason == ""
+		return l.Reason == "" || l.Reason == replayedReason
 	}
 	return false
 }

@@ -31,6 +31,9 @@ type Draft struct {
 	Action         Param
 	RegionID       Param
 	Problems       Problems // what decoding (and then checking) found wrong
+	// TooMany: checking refused it for naming more than MAX_INSTANCES,
+	// the guard against one bad rule naming half the fleet.
+	TooMany bool
 }
 
 // AddInstance records one instance ID the input names, as the parameter
@@ -153,6 +156,7 @@ func (d *Draft) check(limit int) Request {
 	case d.Named == 0:
 		d.Problems.Missing("InstanceId", "at least one instance ID is required")
 	case d.Named > limit:
+		d.TooMany = true
 		d.Problems.Invalid("InstanceId", "at most %d instances per invocation (MAX_INSTANCES), got %d", limit, d.Named)
 	default:
 		firstName := map[string]string{}

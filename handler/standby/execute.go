@@ -197,7 +197,7 @@ func (g *groupPlan) already(k kind, done, eligible []*member) {
 			continue
 		}
 		if a, ok := g.s.moved.get(m.id, k.action); ok && !k.dryRun {
-			g.took(k, []*member{m}, a, "done earlier by this activity")
+			g.took(k, []*member{m}, a, doneEarlier)
 			continue
 		}
 		if !k.dryRun && !slices.ContainsFunc(m.parts, func(p *part) bool { return busy[p.t] }) {
@@ -233,7 +233,7 @@ func (g *groupPlan) already(k kind, done, eligible []*member) {
 				for _, m := range chunk {
 					g.s.moved.put(m.id, k.action, a, true)
 				}
-				g.took(k, chunk, a, "an earlier delivery of this event did it")
+				g.took(k, chunk, a, replayedReason)
 			}
 		}
 	}

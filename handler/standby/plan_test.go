@@ -47,15 +47,16 @@ func TestAnInstanceOnItsWayIsNotCountedTwice(t *testing.T) {
 func TestOneGroupsFailureIsItsOwn(t *testing.T) {
 	f := fleet(map[string]string{"i-a2": "Standby"})
 	svc := standby.New(standby.Config{}, f).WithoutBackoff()
-	// X takes i-a2 out of Standby once Y's read has begun: Y's read of
-	// asg-a is then stale, and read again, which fails.
-	xRead, yReading := make(chan struct{}), make(chan struct{})
-	f.Before("ScalingInstances", func() { close(xRead) })
+	// X, holding asg-a's line, takes i-a2 out of Standby once Y's read has
+	// begun: Y's read of asg-a is then stale, and read again, which fails.
+	// Y starts only once X is in its call, so X's plan comes first.
+	xCalling, yReading := make(chan struct{}), make(chan struct{})
+	f.Before("ScalingInstances", func() {}) // X's read
 	f.Before("ScalingInstances", func() { close(yReading) })
-	f.Before("Standby", func() { <-yReading })
+	f.Before("Standby", func() { close(xCalling); <-yReading })
 	f.FailAfter("ScalingInstances", 2, 0, throttled)
 	go svc.Run(context.Background(), inv, standby.Request{Action: standby.ExitStandby, InstanceIDs: []string{"i-a2"}, Identity: "x"})
-	<-xRead
+	<-xCalling
 	answers, _ := svc.Run(context.Background(), inv, enter("y", "i-a1", "i-b1"))
 	if l := answers[0].Instances; !l[0].Left() || l[1].Result != "EnteredStandby" || f.State("i-b1") != "Standby" || f.State("i-a2") != "InService" {
 		t.Errorf("lines %+v; want i-a1 left to retry, i-b1 done", l)
