@@ -391,3 +391,50 @@ func TestDeployedBuildsCarryNoTestCode(t *testing.T) {
 		}
 	}
 }
+
+// Serverless Devs' own resolution of each template (`s preview -o json`,
+// 3.1.10, by .ci/preview; .ci/run fails when the committed one is stale)
+// validates against the fc3 schema and the strict one, and is what this
+// package's own resolver makes of the template: the other tests, which
+// resolve the templates themselves, test what s deploys.
+func TestServerlessDevsResolvesTheTemplates(t *testing.T) {
+	schemas := []*jsonschema.Schema{compile(t, "testdata/fc3-schema.json"), compile(t, "testdata/fc3-strict.json")}
+	for _, path := range templates {
+		raw, err := os.ReadFile(filepath.Join("testdata/preview", filepath.Base(path)+".json"))
+		if err != nil {
+			t.Fatalf("%v: run .ci/preview", err)
+		}
+		var preview struct{ Resources map[string]resource }
+		if err := json.Unmarshal(raw, &preview); err != nil || len(preview.Resources) == 0 {
+			t.Fatalf("%s's preview: %v", path, err)
+		}
+		_, ours := loadTemplate(t, path)
+		for name, r := range preview.Resources {
+			for _, schema := range schemas {
+				if err := validate(schema, r.Props); err != nil {
+					t.Errorf("%s %s, as s preview resolves it, does not validate:\n%v", path, name, err)
+				}
+			}
+			if got, want := normalized(t, r), normalized(t, ours[name]); got != want {
+				t.Errorf("%s %s: s preview resolves\n%s\nthis package's resolver\n%s\n(run .ci/preview after changing a template)", path, name, got, want)
+			}
+		}
+		if len(preview.Resources) != len(ours) {
+			t.Errorf("%s: s preview has %d resources, the template %d", path, len(preview.Resources), len(ours))
+		}
+	}
+}
+
+// normalized is a resource as JSON with its numbers as JSON has them, so
+// that YAML's and JSON's decodings compare.
+func normalized(t *testing.T, r resource) string {
+	t.Helper()
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v any
+	json.Unmarshal(b, &v)
+	b, _ = json.MarshalIndent(v, "", " ")
+	return string(b)
+}
