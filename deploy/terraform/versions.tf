@@ -1,0 +1,10 @@
+# The alicloud provider this module is checked against: its resource
+# schemas, dumped by schemagen/, are handler/deploy/testdata/terraform-schema.json.
+terraform {
+  required_providers {
+    alicloud = {
+      source  = "aliyun/alicloud"
+      version = "1.240.0"
+    }
+  }
+}
