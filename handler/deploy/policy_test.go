@@ -220,7 +220,7 @@ func TestDeployerPolicyCoversTheTemplates(t *testing.T) {
 					need[a] = "logConfig: auto"
 				}
 			}
-			role := strings.ReplaceAll(vars["role"].(string), "${config('AccountID')}", "<account-id>")
+			role := strings.ReplaceAll(vars["role"].(string), previewAccount, "<account-id>")
 			if !slices.Contains(g["ram:PassRole"], role) {
 				t.Errorf("%s: ram:PassRole is granted on %v, not on the role %s", name, g["ram:PassRole"], role)
 			}

@@ -41,9 +41,11 @@ type resource struct {
 // defaults.
 var expression = regexp.MustCompile(`\$\{(vars\.(\w+)|config\('AccountID'\)|env\('(\w+)', '([^']*)'\))\}`)
 
-// loadTemplate reads a template, resolving its expressions. A variable
-// holding an object stands for that object.
-func loadTemplate(t *testing.T, path string) (vars map[string]any, resources map[string]resource) {
+// resolveTemplate reads a template, resolving its expressions as s deploy
+// does with nothing exported, the account being previewAccount: the
+// cross-check of Serverless Devs' own resolution. A variable holding an
+// object stands for that object.
+func resolveTemplate(t *testing.T, path string) (vars map[string]any, resources map[string]resource) {
 	t.Helper()
 	raw, err := os.ReadFile(path)
 	if err != nil {
@@ -73,7 +75,7 @@ func loadTemplate(t *testing.T, path string) (vars map[string]any, resources map
 		case m[3] != "":
 			return m[4]
 		}
-		return "1234567890123456"
+		return previewAccount
 	}
 	resolved := string(raw)
 	for range 3 { // vars may hold expressions themselves
@@ -408,7 +410,7 @@ func TestServerlessDevsResolvesTheTemplates(t *testing.T) {
 		if err := json.Unmarshal(raw, &preview); err != nil || len(preview.Resources) == 0 {
 			t.Fatalf("%s's preview: %v", path, err)
 		}
-		_, ours := loadTemplate(t, path)
+		_, ours := resolveTemplate(t, path)
 		for name, r := range preview.Resources {
 			for _, schema := range schemas {
 				if err := validate(schema, r.Props); err != nil {
@@ -437,4 +439,26 @@ func normalized(t *testing.T, r resource) string {
 	json.Unmarshal(b, &v)
 	b, _ = json.MarshalIndent(v, "", " ")
 	return string(b)
+}
+
+// previewAccount is the account ID .ci/preview's access alias gives.
+const previewAccount = "1234567890123456"
+
+// loadTemplate is a template as Serverless Devs resolves it (s preview, by
+// .ci/preview, with the access alias of account previewAccount): its vars
+// and resources, decoded as YAML decodes (JSON is YAML), numbers whole.
+func loadTemplate(t *testing.T, path string) (vars map[string]any, resources map[string]resource) {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("testdata/preview", filepath.Base(path)+".json"))
+	if err != nil {
+		t.Fatalf("%v: run .ci/preview", err)
+	}
+	var doc struct {
+		Vars      map[string]any
+		Resources map[string]resource
+	}
+	if err := yaml.Unmarshal(raw, &doc); err != nil || len(doc.Resources) == 0 {
+		t.Fatalf("%s's preview: %v", path, err)
+	}
+	return doc.Vars, doc.Resources
 }
