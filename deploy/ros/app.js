@@ -62,7 +62,7 @@ function build(app) {
   check('runtime', fn.runtime, runtimes);
   const env = Object.assign({}, fn.environmentVariables, secrets, { DRY_RUN: dryRun.valueAsString, ALLOWED_SCALING_GROUP_IDS: group.valueAsString });
   const func = new fc3.Function(stack, 'Function', {
-    functionName: fn.functionName, description: fn.description, runtime: fn.runtime, handler: 'main',
+    functionName: fn.functionName, description: fn.description, runtime: fn.runtime, handler: fn.handler,
     memorySize: fn.memorySize, cpu: fn.cpu, diskSize: fn.diskSize, timeout: fn.timeout,
     // ROS's ALIYUN::FC3::Function takes at most 100 (its schema, which the
     // CDK holds to), where FC's API and s.yaml take 200 (README, "ROS").

@@ -54,7 +54,7 @@ resource "alicloud_fcv3_function" "ess_standby" {
   function_name = "ess-standby"
   description   = "Puts Auto Scaling instances into Standby on an alarm, an ECS event, a timer or an HTTP call"
   runtime       = "custom.debian10"
-  handler       = "main"
+  handler       = "main" # as s.yaml: FC asks for one; the custom runtime starts bootstrap
   memory_size   = 256
   cpu           = 0.25
   disk_size     = 512

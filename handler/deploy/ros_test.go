@@ -43,7 +43,7 @@ func TestROSIsSYAML(t *testing.T) {
 		t.Fatalf("resources %v", byType)
 	}
 	fn := byType["ALIYUN::FC3::Function"][0]
-	for ros, s := range map[string]string{"FunctionName": "functionName", "Description": "description", "Runtime": "runtime", "MemorySize": "memorySize",
+	for ros, s := range map[string]string{"FunctionName": "functionName", "Description": "description", "Runtime": "runtime", "Handler": "handler", "MemorySize": "memorySize",
 		"Cpu": "cpu", "DiskSize": "diskSize", "Timeout": "timeout", "InternetAccess": "internetAccess"} {
 		if fmt.Sprint(fn[ros]) != fmt.Sprint(props[s]) {
 			t.Errorf("%s = %v; s.yaml's %s is %v", ros, fn[ros], s, props[s])

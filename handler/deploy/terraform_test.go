@@ -200,7 +200,7 @@ func TestTerraformModuleValidates(t *testing.T) {
 		{"a wrong runtime", `"custom.debian10"`, `"custom.debian12"`},
 		{"a wrong trigger type", `trigger_type  = "timer"`, `trigger_type  = "cron"`},
 		{"a wrong value's type", "timeout       = 30", `timeout       = "half a minute"`},
-		{"a missing required argument", `  handler       = "main"` + "\n", ""},
+		{"a missing required argument", `  handler       = "main"`, `  # no handler`},
 	} {
 		edited := false
 		files := tfFiles(t, func(name, src string) string {
@@ -330,7 +330,7 @@ func TestTerraformIsSYAML(t *testing.T) {
 		return goValue(t, v)
 	}
 	fn := tfResources(files, "alicloud_fcv3_function")["ess_standby"]
-	for tf, s := range map[string]string{"function_name": "functionName", "description": "description", "runtime": "runtime", "memory_size": "memorySize",
+	for tf, s := range map[string]string{"function_name": "functionName", "description": "description", "runtime": "runtime", "handler": "handler", "memory_size": "memorySize",
 		"cpu": "cpu", "disk_size": "diskSize", "timeout": "timeout", "instance_concurrency": "instanceConcurrency", "internet_access": "internetAccess"} {
 		if got, want := attr(fn, tf), props[s]; fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Errorf("%s = %v; s.yaml's %s is %v", tf, got, s, want)
