@@ -2,8 +2,8 @@
 // Serverless Devs resolves of s.yaml (handler/deploy/testdata/preview/), so
 // that the three descriptions (s.yaml, Terraform, ROS) deploy one function.
 //
-//   node deploy/ros/app.js          writes deploy/ros/template.json
-//   node deploy/ros/app.js --check  fails if synthesis fails, or if the
+//   node deploy/ros/app.js          writes deploy/ros/template.json and alert.json
+//   node deploy/ros/app.js --check  fails if synthesis fails, or if a
 //                                   committed template is not what it makes
 //
 // The CDK packages come from NODE_PATH (.ci/ros installs them). Their
@@ -88,6 +88,39 @@ function build(app) {
   return stack;
 }
 
+// buildAlert is the failure alert (README, "Logs"), a stack of its own: it
+// goes on the logstore of this stack, of Terraform's, or of s.yaml's
+// logConfig: auto (serverless-<region>-<id>/default-logs, as s info says).
+// Its query is the README's, which a test holds it to.
+function buildAlert(app) {
+  const stack = new ros.Stack(app, 'EssStandbyAlert', { description: 'ess-standby: the failure alert on its logstore (README, "Logs")' });
+  const param = (name, props) => new ros.RosParameter(stack, name, Object.assign({ type: ros.RosParameterType.STRING }, props)).valueAsString;
+  const project = param('LogProject', { description: "The function's Log Service project (s info: logConfig.project)." });
+  const logstore = param('LogStore', { defaultValue: 'default-logs', description: "Its logstore (s info: logConfig.logstore; ess-standby for the Terraform module and the ROS stack)." });
+  const actionPolicy = param('AlertActionPolicyId', { description: 'The Log Service action policy that says who is told (Alert Center, action policies).' });
+  new sls.Alert(stack, 'Failures', {
+    project,
+    detail: {
+      name: 'ess-standby-failures',
+      displayName: 'ess-standby failures',
+      description: 'ess-standby logged a failure, a refusal or an ended lease',
+      schedule: { type: 'FixedRate', interval: '5m' },
+      configuration: {
+        version: '2.0', type: 'default', dashboard: 'internal-alert-analysis', threshold: 1,
+        queryList: [{ storeType: 'log', region: ros.RosPseudo.region, project, store: logstore, query: failureQuery, timeSpanType: 'Relative', start: '-5m', end: 'now' }],
+        groupConfiguration: { type: 'no_group' },
+        severityConfigurations: [{ severity: 8, evalCondition: { condition: 'failures > 0' } }],
+        policyConfiguration: { alertPolicyId: 'sls.builtin.dynamic', actionPolicyId: actionPolicy, repeatInterval: '1h' },
+      },
+    },
+  });
+  return stack;
+}
+
+// failureQuery is the README's: FC's default full-text index splits the
+// JSON line into words.
+const failureQuery = 'invocation and (WARN or ERROR) | select count(*) as failures';
+
 // lower gives a policy document the CDK's property names (version,
 // statement, ...), which it renders back as ROS's.
 function lower(doc) {
@@ -107,15 +140,20 @@ function check(what, value, allowed) {
 const out = path.join(require('os').tmpdir(), 'ess-standby-ros');
 const app = new ros.App({ outdir: out });
 build(app);
-const template = JSON.stringify(app.synth().getStackByName('EssStandby').template, null, 2) + '\n';
-const committed = path.join(__dirname, 'template.json');
-if (process.argv[2] === '--check') {
-  if (fs.readFileSync(committed, 'utf8') !== template) {
-    console.error('deploy/ros/template.json is not what deploy/ros/app.js synthesises: run node deploy/ros/app.js and commit it');
-    process.exit(1);
+buildAlert(app);
+const assembly = app.synth();
+let stale = false;
+for (const [stack, file] of [['EssStandby', 'template.json'], ['EssStandbyAlert', 'alert.json']]) {
+  const template = JSON.stringify(assembly.getStackByName(stack).template, null, 2) + '\n';
+  const committed = path.join(__dirname, file);
+  if (process.argv[2] !== '--check') {
+    fs.writeFileSync(committed, template);
+    console.log('wrote deploy/ros/' + file);
+  } else if (!fs.existsSync(committed) || fs.readFileSync(committed, 'utf8') !== template) {
+    console.error('deploy/ros/' + file + ' is not what deploy/ros/app.js synthesises: run .ci/ros --write and commit it');
+    stale = true;
+  } else {
+    console.log('deploy/ros/' + file + ' is what the ROS CDK synthesises');
   }
-  console.log('deploy/ros/template.json is what the ROS CDK synthesises');
-} else {
-  fs.writeFileSync(committed, template);
-  console.log('wrote deploy/ros/template.json');
 }
+if (stale) process.exit(1);

@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"os"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/zclconf/go-cty/cty"
 )
 
 // rosMaxInstanceConcurrency is the most ROS's ALIYUN::FC3::Function takes
@@ -120,4 +123,42 @@ func unSub(v any) any {
 		return out
 	}
 	return v
+}
+
+// The failure alert is one alert, however it is deployed: the README's
+// query, every 5 minutes, in the Terraform module (on its logstore) and
+// in the ROS alert stack (on any logstore, s.yaml's included).
+func TestTheFailureAlertIsTheREADMEs(t *testing.T) {
+	readme, _ := os.ReadFile("../../README.md")
+	m := regexp.MustCompile("(?s)with this query.*?```\n(.*?)\n```").FindSubmatch(readme)
+	if m == nil {
+		t.Fatal("the README gives no failure query")
+	}
+	query := string(m[1])
+	raw, _ := os.ReadFile("../../deploy/ros/alert.json")
+	var alert struct {
+		Resources map[string]struct {
+			Type       string
+			Properties struct {
+				Detail struct {
+					Schedule      map[string]any
+					Configuration struct{ QueryList []map[string]any }
+				}
+			}
+		}
+	}
+	json.Unmarshal(raw, &alert)
+	ros := alert.Resources["Failures"].Properties.Detail
+	if alert.Resources["Failures"].Type != "ALIYUN::SLS::Alert" || len(ros.Configuration.QueryList) != 1 || ros.Configuration.QueryList[0]["Query"] != query || ros.Schedule["Interval"] != "5m" {
+		t.Errorf("the ROS alert %+v; want the README's query %q every 5m", ros, query)
+	}
+	files := tfFiles(t, nil)
+	ctx := tfEval(t, files, map[string]cty.Value{"region": cty.StringVal("cn-hangzhou"), "log_project": cty.StringVal("p"),
+		"scaling_group_ids": cty.ListVal([]cty.Value{cty.StringVal("asg-bp1a")})})
+	if got := ctx.Variables["local"].GetAttr("failure_query"); got.AsString() != query {
+		t.Errorf("the Terraform alert's query %q; the README's %q", got.AsString(), query)
+	}
+	if len(tfResources(files, "alicloud_sls_alert")) != 1 {
+		t.Error("the Terraform module has no failure alert")
+	}
 }
