@@ -20,6 +20,9 @@ type record struct {
 	// senderRetries: CloudMonitor sent it, and retries what is not 2xx.
 	senderRetries bool
 	undocumented  bool // an event was ignored for a value its documentation does not list
+	// rule is what the event parks for (an alarm's rule, a subscription, an
+	// ECS event's type and ID): a log search for an event finds its line.
+	rule string
 	stats         standby.Stats
 }
 
@@ -64,6 +67,9 @@ func (c *invocation) answer(a report, err error) Outcome {
 	}
 	if rec.events > 0 {
 		attrs = append(attrs, slog.Int("events", rec.events))
+	}
+	if rec.rule != "" {
+		attrs = append(attrs, slog.String("rule", rec.rule))
 	}
 	if rec.alarm != nil {
 		attrs = append(attrs, slog.String("alarm_rule", rec.alarm.Rule), slog.String("alarm_state", rec.alarm.State), slog.Time("alarm_time", rec.alarm.Time))

@@ -220,7 +220,7 @@ func ReadPayload(r io.Reader) ([]byte, error) {
 
 // handle acts on decoded events and answers.
 func (c *invocation) handle(events []trigger.Event, batch bool) Outcome {
-	c.rec.source, c.rec.alarm, c.rec.senderRetries = events[0].Source, events[0].Alarm, events[0].SenderRetries
+	c.rec.source, c.rec.alarm, c.rec.senderRetries, c.rec.rule = events[0].Source, events[0].Alarm, events[0].SenderRetries, events[0].Rule
 	for _, ev := range events {
 		c.rec.undocumented = c.rec.undocumented || ev.Undocumented
 	}

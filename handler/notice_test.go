@@ -208,3 +208,13 @@ func TestANotificationKeepsTheDeadline(t *testing.T) {
 		}
 	}
 }
+
+// The invocation's line names what its event parks for, so that a search
+// of the log for an ECS event's ID (as the drill prints it) finds it.
+func TestTheLineNamesTheEventsRule(t *testing.T) {
+	h, logs := newHandler(config{}, newFake())
+	invokeFake(h, `{"eventId":"e-drill1","instanceId":"i-a1","eventType":"SystemMaintenance.Reboot","eventStatus":"Scheduled"}`)
+	if !strings.Contains(logs.String(), `"rule":"SystemMaintenance.Reboot/e-drill1"`) {
+		t.Errorf("log %s; want the event's rule", logs)
+	}
+}

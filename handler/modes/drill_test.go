@@ -48,6 +48,10 @@ func TestTheDrillWatchesTheCanaryIntoStandby(t *testing.T) {
 	if in, _ := f.Emu.Instance(canary); err != nil || in.LifecycleState != essemu.Standby || !strings.Contains(out.String(), "is in Standby") || !strings.Contains(out.String(), `"Action":"ExitStandby"`) {
 		t.Errorf("drill: %v; the canary is %s\n%s%s", err, in.LifecycleState, out.String(), errOut.String())
 	}
+	// What the drill prints to search the log with finds the function's line.
+	if sim := f.Emu.Simulated(); len(sim) != 1 || !strings.Contains(f.Logs.String(), sim[0].EventID) {
+		t.Errorf("the function's log names no simulated event %v:\n%s", sim, f.Logs)
+	}
 	for _, c := range f.Emu.Calls() {
 		if c.Action == "CreateSimulatedSystemEvents" && (!c.SignatureOK || c.Status != 200) {
 			t.Errorf("the drill's call: %+v", c)
