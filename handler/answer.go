@@ -22,8 +22,8 @@ type record struct {
 	undocumented  bool // an event was ignored for a value its documentation does not list
 	// rule is what the event parks for (an alarm's rule, a subscription, an
 	// ECS event's type and ID): a log search for an event finds its line.
-	rule string
-	stats         standby.Stats
+	rule  string
+	stats standby.Stats
 }
 
 // errorBody is the failure answer; when some calls were made before the
