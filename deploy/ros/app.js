@@ -58,6 +58,13 @@ function build(app) {
   });
   const logProject = new sls.Project(stack, 'Logs', { name: project.valueAsString, description: "ess-standby's logs" });
   const logStore = new sls.Logstore(stack, 'LogStore', { projectName: logProject.attrName, logstoreName: 'ess-standby', ttl: 30 });
+  // The index the failure alert's query needs (logConfig: auto makes one
+  // for s.yaml): the JSON line's words, and the message analysable.
+  new sls.Index(stack, 'LogIndex', {
+    projectName: logProject.attrName, logstoreName: logStore.attrLogstoreName,
+    fullTextIndex: { enable: true },
+    keyIndices: [{ name: 'message', type: 'text', enableAnalytics: true }],
+  });
 
   check('runtime', fn.runtime, runtimes);
   const env = Object.assign({}, fn.environmentVariables, secrets, { DRY_RUN: dryRun.valueAsString, ALLOWED_SCALING_GROUP_IDS: group.valueAsString });
@@ -73,8 +80,10 @@ function build(app) {
     environmentVariables: env,
   });
   new fc3.ConcurrencyConfig(stack, 'Concurrency', { functionName: func.attrFunctionName, reservedConcurrency: fn.concurrencyConfig.reservedConcurrency });
+  // ROS's ALIYUN::FC3::AsyncInvokeConfig has no qualifier: it configures
+  // LATEST (README, "ROS").
   new fc3.AsyncInvokeConfig(stack, 'AsyncInvokeConfig', {
-    functionName: func.attrFunctionName, qualifier: qualifier.valueAsString,
+    functionName: func.attrFunctionName,
     maxAsyncRetryAttempts: fn.asyncInvokeConfig.maxAsyncRetryAttempts, maxAsyncEventAgeInSeconds: fn.asyncInvokeConfig.maxAsyncEventAgeInSeconds,
   });
   for (const t of fn.triggers) {

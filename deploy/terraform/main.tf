@@ -50,6 +50,23 @@ resource "alicloud_log_store" "ess_standby" {
   retention_period = 30
 }
 
+# The index the failure alert's query needs (logConfig: auto makes one for
+# s.yaml): the JSON line's words, and the message analysable.
+resource "alicloud_log_store_index" "ess_standby" {
+  project  = alicloud_log_project.ess_standby.project_name
+  logstore = alicloud_log_store.ess_standby.logstore_name
+
+  full_text {
+    case_sensitive = false
+  }
+
+  field_search {
+    name             = "message"
+    type             = "text"
+    enable_analytics = true
+  }
+}
+
 resource "alicloud_fcv3_function" "ess_standby" {
   function_name = "ess-standby"
   description   = "Puts Auto Scaling instances into Standby on an alarm, an ECS event, a timer or an HTTP call"

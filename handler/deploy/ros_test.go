@@ -86,7 +86,9 @@ func TestROSIsSYAML(t *testing.T) {
 	if c := byType["ALIYUN::FC3::ConcurrencyConfig"]; len(c) != 1 || fmt.Sprint(c[0]["ReservedConcurrency"]) != "1" {
 		t.Errorf("concurrency %v", c)
 	}
-	if a := byType["ALIYUN::FC3::AsyncInvokeConfig"]; len(a) != 1 || fmt.Sprint(a[0]["MaxAsyncRetryAttempts"]) != fmt.Sprint(props["asyncInvokeConfig"].(map[string]any)["maxAsyncRetryAttempts"]) {
+	sAsync := props["asyncInvokeConfig"].(map[string]any)
+	if a := byType["ALIYUN::FC3::AsyncInvokeConfig"]; len(a) != 1 || fmt.Sprint(a[0]["MaxAsyncRetryAttempts"]) != fmt.Sprint(sAsync["maxAsyncRetryAttempts"]) ||
+		fmt.Sprint(a[0]["MaxAsyncEventAgeInSeconds"]) != fmt.Sprint(sAsync["maxAsyncEventAgeInSeconds"]) {
 		t.Errorf("async configuration %v", a)
 	}
 	// The policy, its placeholders as the stack fills them in.
@@ -155,10 +157,24 @@ func TestTheFailureAlertIsTheREADMEs(t *testing.T) {
 	files := tfFiles(t, nil)
 	ctx := tfEval(t, files, map[string]cty.Value{"region": cty.StringVal("cn-hangzhou"), "log_project": cty.StringVal("p"),
 		"scaling_group_ids": cty.ListVal([]cty.Value{cty.StringVal("asg-bp1a")})})
-	if got := ctx.Variables["local"].GetAttr("failure_query"); got.AsString() != query {
-		t.Errorf("the Terraform alert's query %q; the README's %q", got.AsString(), query)
+	alerts := tfResources(files, "alicloud_sls_alert")
+	if len(alerts) != 1 {
+		t.Fatal("the Terraform module has no failure alert")
 	}
-	if len(tfResources(files, "alicloud_sls_alert")) != 1 {
-		t.Error("the Terraform module has no failure alert")
+	var tfQuery, tfInterval cty.Value
+	for _, b := range alerts["failures"].Blocks {
+		switch b.Type {
+		case "schedule":
+			tfInterval = mustValue(t, b.Body.Attributes["interval"], ctx)
+		case "configuration":
+			for _, q := range b.Body.Blocks {
+				if q.Type == "query_list" {
+					tfQuery = mustValue(t, q.Body.Attributes["query"], ctx)
+				}
+			}
+		}
+	}
+	if tfQuery.IsNull() || tfQuery.AsString() != query || tfInterval.IsNull() || tfInterval.AsString() != "5m" {
+		t.Errorf("the Terraform alert queries %#v every %#v; want the README's %q every 5m", tfQuery, tfInterval, query)
 	}
 }

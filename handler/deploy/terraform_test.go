@@ -41,7 +41,9 @@ type tfBlock struct {
 }
 
 type tfNested struct {
+	MinItems int `json:"min_items"`
 	MaxItems int `json:"max_items"`
+	Required bool
 	tfBlock
 }
 
@@ -92,7 +94,7 @@ func tfFiles(t *testing.T, edit func(name, src string) string) []*hcl.File {
 // tfProblems checks every resource of the module against the provider's
 // schemas: its type, each argument and block by name, required arguments,
 // block counts, and the type and allowed values of each literal.
-func tfProblems(files []*hcl.File, schemas map[string]*tfBlock) []string {
+func tfProblems(files []*hcl.File, schemas map[string]*tfBlock, ctx *hcl.EvalContext) []string {
 	var problems []string
 	for _, f := range files {
 		for _, blk := range f.Body.(*hclsyntax.Body).Blocks {
@@ -104,7 +106,7 @@ func tfProblems(files []*hcl.File, schemas map[string]*tfBlock) []string {
 				problems = append(problems, fmt.Sprintf("%s: resource type %s is not the provider's (or not in the dump)", blk.DefRange(), blk.Labels[0]))
 				continue
 			}
-			for _, p := range checkBody(blk.Body, s, true) {
+			for _, p := range checkBody(blk.Body, s, true, ctx) {
 				problems = append(problems, blk.Labels[0]+"."+blk.Labels[1]+": "+p)
 			}
 		}
@@ -114,7 +116,10 @@ func tfProblems(files []*hcl.File, schemas map[string]*tfBlock) []string {
 
 var metaArguments = []string{"count", "for_each", "depends_on", "provider", "lifecycle"}
 
-func checkBody(body *hclsyntax.Body, s *tfBlock, top bool) (problems []string) {
+// checkBody checks a body; ctx gives the variables their defaults, so that
+// a value set through a variable is checked too (one that refers to another
+// resource is Terraform's to know).
+func checkBody(body *hclsyntax.Body, s *tfBlock, top bool, ctx *hcl.EvalContext) (problems []string) {
 	for name, a := range body.Attributes {
 		sa, ok := s.Attributes[name]
 		switch {
@@ -127,7 +132,7 @@ func checkBody(body *hclsyntax.Body, s *tfBlock, top bool) (problems []string) {
 			problems = append(problems, fmt.Sprintf("%s: %q is computed, not an argument", a.SrcRange, name))
 			continue
 		}
-		v, diags := a.Expr.Value(nil) // literals; an expression of references is left to Terraform
+		v, diags := a.Expr.Value(ctx)
 		if diags.HasErrors() || !v.IsWhollyKnown() {
 			continue
 		}
@@ -166,11 +171,14 @@ func checkBody(body *hclsyntax.Body, s *tfBlock, top bool) (problems []string) {
 			continue
 		}
 		count[name]++
-		problems = append(problems, checkBody(inner, &n.tfBlock, false)...)
+		problems = append(problems, checkBody(inner, &n.tfBlock, false, ctx)...)
 	}
 	for name, n := range s.Blocks {
-		if n.MaxItems > 0 && count[name] > n.MaxItems {
+		switch {
+		case n.MaxItems > 0 && count[name] > n.MaxItems:
 			problems = append(problems, fmt.Sprintf("block %q: %d given, at most %d", name, count[name], n.MaxItems))
+		case n.Required && count[name] == 0:
+			problems = append(problems, fmt.Sprintf("missing required block %q", name))
 		}
 	}
 	return problems
@@ -187,7 +195,10 @@ func ctyType(s string) cty.Type {
 // type FC does not have.
 func TestTerraformModuleValidates(t *testing.T) {
 	version, schemas := loadSchemas(t)
-	if problems := tfProblems(tfFiles(t, nil), schemas); len(problems) > 0 {
+	inputs := map[string]cty.Value{"region": cty.StringVal("cn-hangzhou"), "log_project": cty.StringVal("p"),
+		"scaling_group_ids": cty.ListVal([]cty.Value{cty.StringVal("asg-bp1a")})}
+	problemsOf := func(files []*hcl.File) []string { return tfProblems(files, schemas, tfEval(t, files, inputs)) }
+	if problems := problemsOf(tfFiles(t, nil)); len(problems) > 0 {
 		t.Errorf("deploy/terraform does not validate against alicloud %s:\n%s", version, strings.Join(problems, "\n"))
 	}
 	versions, _ := os.ReadFile(filepath.Join(tfDir, "versions.tf"))
@@ -201,6 +212,8 @@ func TestTerraformModuleValidates(t *testing.T) {
 		{"a wrong trigger type", `trigger_type  = "timer"`, `trigger_type  = "cron"`},
 		{"a wrong value's type", "timeout       = 30", `timeout       = "half a minute"`},
 		{"a missing required argument", `  handler       = "main"`, `  # no handler`},
+		{"a missing required block", "  schedule {\n    type     = \"FixedRate\"\n    interval = \"5m\"\n  }\n", ""},
+		{"a wrong value through a variable", "timeout       = 30", "timeout       = var.log_store"},
 	} {
 		edited := false
 		files := tfFiles(t, func(name, src string) string {
@@ -212,7 +225,7 @@ func TestTerraformModuleValidates(t *testing.T) {
 		if !edited {
 			t.Fatalf("%s: the module has no %q to change", mistake.name, mistake.from)
 		}
-		if problems := tfProblems(files, schemas); len(problems) == 0 {
+		if problems := problemsOf(files); len(problems) == 0 {
 			t.Errorf("%s (%q) validates", mistake.name, mistake.to)
 		}
 	}
