@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"slices"
 	"time"
 
 	"ess-standby/handler/standby"
@@ -170,12 +169,7 @@ func (c *invocation) answer(a report, err error) Outcome {
 
 // refusals counts what an answer refused: its instances and its events.
 func refusals(a report) int {
-	n := 0
-	for _, line := range a.Instances {
-		if line.Refusal() {
-			n++
-		}
-	}
+	n := countLines(a.Instances, standby.InstanceResult.Refusal)
 	for _, ev := range a.Events {
 		if ev.Result == "Refused" && len(ev.InstanceIDs) == 0 {
 			n++ // refused whole, before any instance was looked at
@@ -194,10 +188,18 @@ func sweptCounts(sw *standby.Swept) map[string]int {
 }
 
 // untagged counts the instances moved whose tags no retry will write.
-func untagged(a report) int {
+func untagged(a report) int { return countLines(a.Instances, standby.InstanceResult.Untagged) }
+
+// capped says whether MAX_STANDBY refused one of the instances.
+func capped(lines []standby.InstanceResult) bool {
+	return countLines(lines, func(l standby.InstanceResult) bool { return l.Code == standby.MaxStandbyCode }) > 0
+}
+
+// countLines counts the lines that are so.
+func countLines(lines []standby.InstanceResult, is func(standby.InstanceResult) bool) int {
 	n := 0
-	for _, line := range a.Instances {
-		if line.Untagged() {
+	for _, l := range lines {
+		if is(l) {
 			n++
 		}
 	}
@@ -210,9 +212,4 @@ func mustJSON(v any) []byte {
 		panic("handler: answer does not marshal: " + err.Error()) // plain structs of strings always do
 	}
 	return b
-}
-
-// capped says whether MAX_STANDBY refused one of the instances.
-func capped(lines []standby.InstanceResult) bool {
-	return slices.ContainsFunc(lines, func(l standby.InstanceResult) bool { return l.Code == standby.MaxStandbyCode })
 }

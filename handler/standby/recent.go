@@ -48,11 +48,18 @@ func newRecent() *recent { return &recent{by: map[string]movedBy{}, clock: time.
 func (r *recent) put(id string, action Action, a Activity, seen bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.insert(id, movedBy{action: action, activity: a, at: r.clock(), seen: seen})
+}
+
+// insert records m for id in the next slot, forgetting the oldest. r.mu is
+// held.
+func (r *recent) insert(id string, m movedBy) {
 	if old := r.ring[r.next]; old != "" && r.by[old].slot == r.next {
 		delete(r.by, old)
 	}
 	r.ring[r.next] = id
-	r.by[id] = movedBy{action: action, activity: a, at: r.clock(), seen: seen, slot: r.next}
+	m.slot = r.next
+	r.by[id] = m
 	r.next = (r.next + 1) % recentSize
 }
 
@@ -103,12 +110,7 @@ func (r *recent) maybeEntering(id, group string) {
 	if _, ok := r.by[id]; ok {
 		return // what is known of it stays
 	}
-	if old := r.ring[r.next]; old != "" && r.by[old].slot == r.next {
-		delete(r.by, old)
-	}
-	r.ring[r.next] = id
-	r.by[id] = movedBy{action: EnterStandby, activity: Activity{ScalingGroupID: group}, at: r.clock(), slot: r.next, unanswered: true}
-	r.next = (r.next + 1) % recentSize
+	r.insert(id, movedBy{action: EnterStandby, activity: Activity{ScalingGroupID: group}, at: r.clock(), unanswered: true})
 }
 
 // entering returns what is known of an instance this process asked into
