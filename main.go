@@ -37,10 +37,14 @@ Modes:
                         run one event against a built-in Auto Scaling emulator
                         (no account, no network); default: a CloudMonitor alarm;
                         events' ages are measured at T, default the samples' time
-  main drill --instance I [--region R] [--event T] [--ahead D] [--dry-run]
+  main drill --instance I [--region R] [--event T] [--ahead D]
+             [--log-project P [--logstore S]] [--dry-run]
                         rehearse after s deploy: schedule a simulated ECS
                         maintenance for canary I and watch Auto Scaling until
-                        the function has it in Standby (deploy/drill-policy.json)
+                        the function has it in Standby, and the function's log
+                        in P/S (s info names them) for what it decided; with
+                        --dry-run (which needs P), until the log says it would
+                        have (deploy/drill-policy.json)
   main invoke [--region R] [--dry-run] [--timeout D] [FILE|-]
                         run one event against the real Auto Scaling API, with
                         the credentials of ALIBABA_CLOUD_ACCESS_KEY_ID, _SECRET
@@ -54,6 +58,9 @@ Settings (environment variables, read once at start):
                            http only to loopback (default: the SDK's endpoint
                            for the region, over HTTPS)
   ECS_ENDPOINT             the same for ECS, which holds the instances' tags
+  LOG_ENDPOINT             the drill's: Log Service's, to which the log project's
+                           name is prefixed (default: <region>.log.aliyuncs.com,
+                           over HTTPS)
   ALIBABA_CLOUD_REGION_ID  region for invocations that name none
                            (default: FC's region, FC_REGION)
   SCALING_GROUP_ID         group for events that name none
@@ -123,7 +130,7 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 	logger := func(w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: cfg.LogLevel})).With(build.Current().Attr())
 	}
-	client := ess.New(ess.Config{Endpoint: cfg.ESSEndpoint, ECSEndpoint: cfg.ECSEndpoint, MaxConcurrent: cfg.MaxConcurrentCalls})
+	client := ess.New(ess.Config{Endpoint: cfg.ESSEndpoint, ECSEndpoint: cfg.ECSEndpoint, LogEndpoint: cfg.LogEndpoint, MaxConcurrent: cfg.MaxConcurrentCalls})
 	defer client.Close()
 
 	if mode == "" {

@@ -70,6 +70,9 @@ func (c *invocation) answer(a report, err error) Outcome {
 	if rec.rule != "" {
 		attrs = append(attrs, slog.String("rule", rec.rule))
 	}
+	if a.DryRun || a.Sweep != nil && a.Sweep.DryRun {
+		attrs = append(attrs, slog.Bool("dry_run", true)) // the outcome is what would have been done
+	}
 	if rec.alarm != nil {
 		attrs = append(attrs, slog.String("alarm_rule", rec.alarm.Rule), slog.String("alarm_state", rec.alarm.State), slog.Time("alarm_time", rec.alarm.Time))
 	}

@@ -500,3 +500,20 @@ func TestTheSweepIsHeard(t *testing.T) {
 		t.Errorf("log:\n%s", logs)
 	}
 }
+
+// A dry run's line says it was one, beside the outcome it would have had,
+// so that whoever reads the log (the drill, under dry run) can tell a
+// planned Standby from a real one; a real one's line does not.
+func TestADryRunSaysSoInItsLine(t *testing.T) {
+	event := cloudEvent("ev-1", "SystemMaintenance.Reboot", now.Add(-time.Minute), `{"instanceId":"i-a1","eventId":"e-dry","eventType":"SystemMaintenance.Reboot","eventStatus":"Scheduled"}`)
+	for _, dryRun := range []bool{true, false} {
+		f := newFake()
+		h, logs := newHandler(config{core: standby.Config{DryRun: dryRun}}, f)
+		out := invokeFake(h, event)
+		line := logs.String()
+		if out.Status != 200 || strings.Contains(line, `"dry_run":true`) != dryRun || !strings.Contains(line, `"rule":"SystemMaintenance.Reboot/e-dry"`) ||
+			!strings.Contains(line, `"outcome":"standby"`) || !strings.Contains(line, `"instances":["i-a1"]`) {
+			t.Errorf("dry run %t: %d\n%s", dryRun, out.Status, line)
+		}
+	}
+}

@@ -91,7 +91,8 @@ func operatorCalls(t *testing.T) []string {
 	sources, _ := filepath.Glob("../ess/*.go")
 	for _, path := range sources {
 		src, _ := os.ReadFile(path)
-		for _, m := range regexp.MustCompile(`operator\((ess|ecs), "(\w+)"\)`).FindAllSubmatch(src, -1) {
+		// logService is Log Service's product, whose actions are log:*.
+		for _, m := range regexp.MustCompile(`operator\((ess|ecs|log)\w*, "(\w+)"\)`).FindAllSubmatch(src, -1) {
 			used = append(used, string(m[1])+":"+string(m[2]))
 		}
 	}
@@ -102,8 +103,8 @@ func operatorCalls(t *testing.T) []string {
 }
 
 // The drill's policy grants the operator exactly what the drill calls: the
-// simulated event, the read that watches the canary, and its tags, which
-// say the function parked it.
+// simulated event, the read that watches the canary, its tags, which say
+// the function parked it, and the function's log, on its logstore only.
 func TestDrillPolicyIsTheDrillsCalls(t *testing.T) {
 	g := grants(loadPolicy(t, "../../deploy/drill-policy.json"))
 	var granted []string
@@ -115,6 +116,9 @@ func TestDrillPolicyIsTheDrillsCalls(t *testing.T) {
 	slices.Sort(want)
 	if !slices.Equal(granted, want) {
 		t.Errorf("the drill's policy grants %v; the drill calls %v", granted, want)
+	}
+	if r := g["log:GetLogStoreLogs"]; len(r) != 1 || r[0] != "acs:log:<region>:<account-id>:project/<log-project>/logstore/<logstore>" {
+		t.Errorf("the drill reads the log on %v; scope it to the function's logstore", r)
 	}
 	for _, a := range operatorCalls(t) {
 		if _, ok := grants(loadPolicy(t, "../../deploy/function-policy.json"))[a]; ok {

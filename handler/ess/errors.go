@@ -13,8 +13,8 @@ import (
 	"ess-standby/handler/standby"
 )
 
-// kindByCode is the one table from Auto Scaling's (and, for tags, ECS's)
-// error codes to kinds. Codes
+// kindByCode is the one table from Auto Scaling's (and, for tags, ECS's;
+// for the drill, Log Service's) error codes to kinds. Codes
 // not listed fall back on their family (below), then on the HTTP status.
 var kindByCode = map[string]standby.Kind{
 	"InvalidParameter":     standby.Invalid,
@@ -52,6 +52,16 @@ var kindByCode = map[string]standby.Kind{
 	"InvalidTagKey.Malformed":        standby.Invalid,
 	"InvalidTagValue.Malformed":      standby.Invalid,
 	"InvalidTag.Mismatch":            standby.Invalid,
+
+	// Log Service's, for the drill's read of the function's log.
+	"SignatureNotMatch":   standby.Forbidden,
+	"Unauthorized":        standby.Forbidden, // RAM's denial, or an unknown key or token
+	"ProjectNotExist":     standby.NotFound,
+	"LogStoreNotExist":    standby.NotFound,
+	"IndexConfigNotExist": standby.Invalid, // the logstore has no index to search
+	"ReadQuotaExceed":     standby.Throttled,
+	"RequestTimeExpired":  standby.Internal,
+	"InvalidRequestTime":  standby.Internal,
 
 	"Throttling":         standby.Throttled,
 	"InternalError":      standby.Unavailable,

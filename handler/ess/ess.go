@@ -43,6 +43,10 @@ type Config struct {
 	// ECSEndpoint is Endpoint for ECS's API, which holds the instances'
 	// tags; nil means HTTPS to the region's ECS endpoint.
 	ECSEndpoint *url.URL
+	// LogEndpoint is Log Service's endpoint (scheme://host), to which each
+	// project's name is prefixed, as Log Service's hosts are named; nil
+	// means HTTPS to <region>.log.aliyuncs.com. Only the drill reads logs.
+	LogEndpoint *url.URL
 	// TLS configures the transport the client's calls share (one per
 	// process, keep-alive); nil means the system's roots.
 	TLS *tls.Config
@@ -64,6 +68,7 @@ const DefaultMaxConcurrent = 16
 type Client struct {
 	endpoint    *url.URL
 	ecsEndpoint *url.URL
+	logEndpoint *url.URL
 	transport   http.RoundTripper
 	callTimeout time.Duration
 	places      chan struct{} // one per call in flight
@@ -84,7 +89,7 @@ const answerMargin = 300 * time.Millisecond
 func New(cfg Config) *Client {
 	esssdk.GetEndpointMap() // built lazily, unguarded: build it before any concurrency
 	places := cmp.Or(cfg.MaxConcurrent, DefaultMaxConcurrent)
-	return &Client{endpoint: cfg.Endpoint, ecsEndpoint: cfg.ECSEndpoint, callTimeout: cmp.Or(cfg.CallTimeout, 10*time.Second), places: make(chan struct{}, places),
+	return &Client{endpoint: cfg.Endpoint, ecsEndpoint: cfg.ECSEndpoint, logEndpoint: cfg.LogEndpoint, callTimeout: cmp.Or(cfg.CallTimeout, 10*time.Second), places: make(chan struct{}, places),
 		transport: newTransport(cfg.TLS, places)}
 }
 

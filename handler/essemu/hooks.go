@@ -12,7 +12,7 @@ func (s *Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.w = newWorld(s.seed)
-	s.calls, s.faults = nil, nil
+	s.calls, s.faults, s.logStores = nil, nil, nil
 }
 
 // Calls returns the calls received so far, oldest first.

@@ -5,7 +5,8 @@
 // signature and STS token against the keys it was given, and implements
 // EnterStandby, ExitStandby, DescribeScalingInstances and
 // DescribeScalingActivities over scaling groups whose instances have
-// lifecycle states and SLB weights.
+// lifecycle states and SLB weights; ECS's tags, statuses and simulated
+// events (ecs.go); and Log Service's log search, for the drill (logs.go).
 //
 // What it models, from the API documentation: only InService instances
 // enter Standby; their SLB weight becomes 0; ExitStandby restores the
@@ -30,6 +31,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -104,6 +106,7 @@ type Server struct {
 	simulated   []SimulatedEvent
 	undelivered []SimulatedEvent
 	onSimulated func(SimulatedEvent)
+	logStores   []*logStore // Log Service's, which ShipLogs fills
 }
 
 type hold struct {
@@ -266,6 +269,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.inFlight--
 		s.mu.Unlock()
 	}()
+	if strings.HasPrefix(r.URL.Path, "/logstores/") {
+		s.serveLogs(w, r) // Log Service's API, on a project's host
+		return
+	}
 	if err := r.ParseForm(); err != nil {
 		http.Error(w, "malformed request", http.StatusBadRequest)
 		return

@@ -12,36 +12,40 @@ import (
 	"syscall"
 	"time"
 
+	"ess-standby/handler/ess"
 	"ess-standby/handler/standby"
 )
 
 func init() { modes["drill"] = drill }
 
-// drillCloud is what the drill needs of the cloud: the canary's state, and
-// a simulated event for it.
+// drillCloud is what the drill needs of the cloud: the canary's state, a
+// simulated event for it, and the function's log.
 type drillCloud interface {
 	ScalingInstances(ctx context.Context, s standby.Session, groupID string, instanceIDs []string) ([]standby.ScalingInstance, error)
 	SimulateEvent(ctx context.Context, s standby.Session, eventType string, instanceIDs []string, notBefore time.Time) ([]string, error)
 	InstanceTags(ctx context.Context, s standby.Session, instanceIDs []string, prefix string) (map[string]standby.Tags, error)
+	SearchLogs(ctx context.Context, s standby.Session, store ess.LogStore, query string, from, to time.Time) ([]ess.LogEntry, error)
 }
 
 // canaryDrill is a rehearsal, after s deploy, of what a real maintenance event
 // does: ECS schedules a simulated system event for a canary instance (it
 // does not happen to it), ECS's notice travels the wiring to the function,
-// and the drill watches Auto Scaling until the canary is in Standby.
+// and the drill watches Auto Scaling until the canary is in Standby, and
+// the function's log for what it decided.
 type canaryDrill struct {
 	Session   standby.Session
 	Instance  string
 	EventType string
 	Ahead     time.Duration // how far ahead the simulated event is dated
-	Poll      time.Duration // how often Auto Scaling is read
-	DryRun    bool          // the function runs with DRY_RUN: the canary must stay InService until the timeout
+	Poll      time.Duration // how often Auto Scaling and the log are read
+	DryRun    bool          // the function runs with DRY_RUN: its log must say it would park the canary, which stays InService
+	Logs      ess.LogStore  // where the function logs; unset, the log is not read
 	Now       func() time.Time
 }
 
 // run runs the drill, saying what it does on out, and returns nil once the
-// function has parked the canary for the event (with DryRun, once the
-// timeout has passed with the canary InService).
+// function has parked the canary for the event (with DryRun, once its log
+// says it would have, the canary still InService).
 func (d canaryDrill) run(ctx context.Context, cloud drillCloud, out io.Writer) error {
 	found, err := cloud.ScalingInstances(ctx, d.Session, "", []string{d.Instance})
 	if err != nil {
@@ -57,37 +61,130 @@ func (d canaryDrill) run(ctx context.Context, cloud drillCloud, out io.Writer) e
 		return fmt.Errorf("scheduling the simulated event: %v", standby.AsError(err).Message)
 	}
 	fmt.Fprintf(out, "scheduled simulated %s %s for %s (group %s), not before %s\n", d.EventType, ids[0], d.Instance, group, start.Add(d.Ahead).UTC().Format(time.RFC3339))
-	// What the function parks for this event, its tags say: the event's
-	// type and ID. Any other Standby is someone else's doing.
-	rule := d.EventType + "/" + ids[0]
-	back := fmt.Sprintf("take it back: s invoke -e '{\"Action\":\"ExitStandby\",\"ScalingGroupId\":\"%s\",\"InstanceIds\":[\"%s\"]}'", group, d.Instance)
+	// What the function parks for this event, its tags say, and its log
+	// line names: the event's type and ID. Any other Standby is someone
+	// else's doing.
+	w := watch{canaryDrill: d, cloud: cloud, out: out, group: group, event: ids[0], rule: d.EventType + "/" + ids[0], start: start, seen: map[string]bool{}}
 	fmt.Fprintf(out, "watching %s in Auto Scaling every %s\n", d.Instance, d.Poll)
+	if d.Logs.Project != "" {
+		fmt.Fprintf(out, "and the function's log in %s/%s for %s\n", d.Logs.Project, d.Logs.Name, ids[0])
+	}
 	for {
-		found, err := cloud.ScalingInstances(ctx, d.Session, group, []string{d.Instance})
-		if err == nil && len(found) == 1 && found[0].LifecycleState == "Standby" {
-			tags, err := cloud.InstanceTags(ctx, d.Session, []string{d.Instance}, standby.TagPrefix)
-			switch {
-			case err != nil:
-				return fmt.Errorf("%s is in Standby, but its tags cannot be read to tell who parked it: %v", d.Instance, standby.AsError(err).Message)
-			case tags[d.Instance][standby.TagRule] != rule:
-				return fmt.Errorf("%s is in Standby, but not parked by the function for %s (its %s tag is %q): something else parked it; %s", d.Instance, ids[0], standby.TagRule, tags[d.Instance][standby.TagRule], back)
-			case d.DryRun:
-				return fmt.Errorf("the function parked %s for %s: it is not in dry run; %s", d.Instance, ids[0], back)
-			}
-			fmt.Fprintf(out, "%s is in Standby, parked by the function for %s %s after the event was scheduled: the wiring works\n%s\n", d.Instance, ids[0], d.Now().Sub(start).Round(time.Second), back)
-			return nil
+		if done, err := w.look(ctx); done || err != nil {
+			return err
 		}
 		select {
 		case <-ctx.Done():
-			if d.DryRun {
-				fmt.Fprintf(out, "%s stayed InService for %s, as it should under DRY_RUN; the function's decision is in its log:\n  s logs --search '%s'\n", d.Instance, d.Now().Sub(start).Round(time.Second), ids[0])
-				return nil
-			}
-			return fmt.Errorf("%s is not in Standby after %s: check the EventBridge rule (README, \"EventBridge by hand\"), DRY_RUN, and the function's log: s logs --search '%s'",
-				d.Instance, d.Now().Sub(start).Round(time.Second), ids[0])
+			return w.timedOut()
 		case <-time.After(d.Poll):
 		}
 	}
+}
+
+// watch is one drill's watch, after its event was scheduled.
+type watch struct {
+	canaryDrill
+	cloud        drillCloud
+	out          io.Writer
+	group, event string
+	rule         string
+	start        time.Time
+	seen         map[string]bool // the request IDs of the decisions printed
+	last         *decision
+	logError     string // the last failure to read the log, said once
+}
+
+// look reads Auto Scaling, then the log, once; done is the drill's success.
+func (w *watch) look(ctx context.Context) (done bool, err error) {
+	if parked, err := w.parked(ctx); parked || err != nil {
+		return parked, err
+	}
+	if w.Logs.Project == "" {
+		return false, nil
+	}
+	entries, err := w.cloud.SearchLogs(ctx, w.Session, w.Logs, `invocation and "`+w.event+`"`, w.start.Add(-time.Minute), w.Now().Add(time.Minute))
+	if err != nil {
+		e := standby.AsError(err)
+		if !standby.Retryable(e) {
+			return false, fmt.Errorf("reading the function's log in %s/%s: %s (%s): check --log-project and --logstore (s info names them under logConfig) and the operator's log:GetLogStoreLogs (deploy/drill-policy.json)",
+				w.Logs.Project, w.Logs.Name, e.Message, e.Code)
+		}
+		if e.Message != w.logError {
+			fmt.Fprintf(w.out, "cannot read the log yet (%s): trying again\n", e.Message)
+			w.logError = e.Message
+		}
+		return false, nil
+	}
+	for _, dec := range decisions(entries, w.rule) {
+		if w.seen[dec.RequestID] {
+			continue
+		}
+		w.seen[dec.RequestID], w.last = true, &dec
+		fmt.Fprintf(w.out, "the function logged, %s after the event was scheduled: %s\n", max(0, dec.Time.Sub(w.start)).Round(time.Second), dec)
+		if done, err := w.judge(dec); done || err != nil {
+			return done, err
+		}
+	}
+	return false, nil
+}
+
+// parked reads the canary in Auto Scaling: in Standby, it must be the
+// function's doing for this event, and the function not in dry run.
+func (w *watch) parked(ctx context.Context) (bool, error) {
+	found, err := w.cloud.ScalingInstances(ctx, w.Session, w.group, []string{w.Instance})
+	if err != nil || len(found) != 1 || found[0].LifecycleState != "Standby" {
+		return false, nil
+	}
+	tags, err := w.cloud.InstanceTags(ctx, w.Session, []string{w.Instance}, standby.TagPrefix)
+	switch {
+	case err != nil:
+		return false, fmt.Errorf("%s is in Standby, but its tags cannot be read to tell who parked it: %v", w.Instance, standby.AsError(err).Message)
+	case tags[w.Instance][standby.TagRule] != w.rule:
+		return false, fmt.Errorf("%s is in Standby, but not parked by the function for %s (its %s tag is %q): something else parked it; %s", w.Instance, w.event, standby.TagRule, tags[w.Instance][standby.TagRule], w.takeBack())
+	case w.DryRun:
+		return false, fmt.Errorf("the function parked %s for %s: it is not in dry run; %s", w.Instance, w.event, w.takeBack())
+	}
+	fmt.Fprintf(w.out, "%s is in Standby, parked by the function for %s %s after the event was scheduled: the wiring works\n%s\n", w.Instance, w.event, w.Now().Sub(w.start).Round(time.Second), w.takeBack())
+	return true, nil
+}
+
+// judge reads one of the function's decisions on the event: under dry run,
+// that it would park the canary is the drill's success; a refusal or an
+// ignored event is its failure either way; a failure the function's
+// retries may mend is waited out.
+func (w *watch) judge(dec decision) (done bool, err error) {
+	switch {
+	case dec.Status == 429 || dec.Status >= 500:
+		return false, nil // EventBridge retries it
+	case dec.Status != 200:
+		return false, fmt.Errorf("the function refused the event: %s", dec)
+	case !dec.parks(w.Instance):
+		return false, fmt.Errorf("the function did not take %s out of traffic for the event: %s", w.Instance, dec)
+	case w.DryRun && !dec.DryRun:
+		return false, fmt.Errorf("the function parked %s for %s: it is not in dry run; %s", w.Instance, w.event, w.takeBack())
+	case !w.DryRun && dec.DryRun:
+		return false, fmt.Errorf("the function is in dry run: it would have parked %s, and did not; run the drill with --dry-run, or turn dry run off", w.Instance)
+	case w.DryRun:
+		fmt.Fprintf(w.out, "the function would have parked %s for %s, and %s is still InService, as it should be under dry run: the wiring works\n", w.Instance, w.event, w.Instance)
+		return true, nil
+	}
+	return false, nil // parked: Auto Scaling says when it is done
+}
+
+// timedOut is the drill's failure at its timeout.
+func (w *watch) timedOut() error {
+	waited := w.Now().Sub(w.start).Round(time.Second)
+	if w.last != nil {
+		return fmt.Errorf("%s is not in Standby after %s; the function's last decision on %s: %s", w.Instance, waited, w.event, *w.last)
+	}
+	if w.Logs.Project != "" {
+		return fmt.Errorf("the function logged no decision on %s in %s after %s: check the EventBridge rule (README, \"EventBridge by hand\") and that %s/%s is the function's log", w.event, w.Logs.Project, waited, w.Logs.Project, w.Logs.Name)
+	}
+	return fmt.Errorf("%s is not in Standby after %s: check the EventBridge rule (README, \"EventBridge by hand\"), DRY_RUN, and the function's log: s logs --search '%s'", w.Instance, waited, w.event)
+}
+
+func (w *watch) takeBack() string {
+	return fmt.Sprintf("take it back: s invoke -e '{\"Action\":\"ExitStandby\",\"ScalingGroupId\":\"%s\",\"InstanceIds\":[\"%s\"]}'", w.group, w.Instance)
 }
 
 // drill is the mode: ess-standby drill --instance i-... [--region R].
@@ -100,11 +197,13 @@ func drill(args []string, env Env) int {
 	region := flags.String("region", s.Standby.Region, "the region of the canary and of the function (default ALIBABA_CLOUD_REGION_ID)")
 	flags.StringVar(&d.EventType, "event", "SystemMaintenance.Reboot", "the simulated event: SystemMaintenance.Reboot, SystemFailure.Reboot or InstanceFailure.Reboot")
 	flags.DurationVar(&d.Ahead, "ahead", 10*time.Minute, "how far ahead the simulated maintenance is dated")
-	flags.DurationVar(&d.Poll, "poll", 5*time.Second, "how often Auto Scaling is read")
+	flags.DurationVar(&d.Poll, "poll", 5*time.Second, "how often Auto Scaling and the log are read")
 	timeout := flags.Duration("timeout", 5*time.Minute, "give up after this long")
-	flags.BoolVar(&d.DryRun, "dry-run", false, "the function runs with DRY_RUN: check that the canary stays InService until --timeout, and say where the decision is logged")
-	if flags.Parse(args) != nil || d.Instance == "" || *region == "" {
-		fmt.Fprintln(env.Stderr, "ess-standby drill: want --instance i-... and --region (or ALIBABA_CLOUD_REGION_ID)")
+	flags.BoolVar(&d.DryRun, "dry-run", false, "the function runs with DRY_RUN: succeed when its log says it would park the canary (needs --log-project)")
+	flags.StringVar(&d.Logs.Project, "log-project", "", "the function's Log Service project, as s info names it under logConfig: read what the function decided")
+	flags.StringVar(&d.Logs.Name, "logstore", "default-logs", "the function's logstore, with --log-project")
+	if flags.Parse(args) != nil || d.Instance == "" || *region == "" || d.DryRun && d.Logs.Project == "" {
+		fmt.Fprintln(env.Stderr, "ess-standby drill: want --instance i-... and --region (or ALIBABA_CLOUD_REGION_ID); --dry-run wants --log-project (s info names it)")
 		return 2
 	}
 	d.Session = standby.Session{Region: *region, Credentials: s.Standby.Credentials}

@@ -9,53 +9,114 @@ import (
 	"testing"
 	"time"
 
+	"ess-standby/handler/ess"
 	"ess-standby/handler/standby"
 )
 
-// parkingCloud is a cloud in which the canary enters Standby at the first
-// watch, with the tags whoever parked it wrote.
-type parkingCloud struct {
-	reads int
-	tags  standby.Tags
+// drillFake is a cloud in which the canary enters Standby at a given read
+// of Auto Scaling, with the tags whoever parked it wrote, and whose log
+// answers each read in turn (the last answer repeats).
+type drillFake struct {
+	reads, parkAt int // parkAt 0: the canary stays InService
+	tags          standby.Tags
+	logs          []logAnswer
+	logReads      int
 }
 
-func (c *parkingCloud) ScalingInstances(_ context.Context, _ standby.Session, group string, ids []string) ([]standby.ScalingInstance, error) {
+// logAnswer is one answer of the log: the lines logged, or a failure.
+type logAnswer struct {
+	lines []string
+	err   error
+}
+
+func (c *drillFake) ScalingInstances(_ context.Context, _ standby.Session, group string, ids []string) ([]standby.ScalingInstance, error) {
 	c.reads++
 	state := "InService"
-	if c.reads > 1 {
+	if c.parkAt > 0 && c.reads > c.parkAt {
 		state = "Standby"
 	}
 	return []standby.ScalingInstance{{InstanceID: ids[0], ScalingGroupID: "asg-c", LifecycleState: state}}, nil
 }
 
-func (c *parkingCloud) SimulateEvent(context.Context, standby.Session, string, []string, time.Time) ([]string, error) {
+func (c *drillFake) SimulateEvent(context.Context, standby.Session, string, []string, time.Time) ([]string, error) {
 	return []string{"e-1"}, nil
 }
 
-func (c *parkingCloud) InstanceTags(_ context.Context, _ standby.Session, ids []string, _ string) (map[string]standby.Tags, error) {
+func (c *drillFake) InstanceTags(_ context.Context, _ standby.Session, ids []string, _ string) (map[string]standby.Tags, error) {
 	return map[string]standby.Tags{ids[0]: c.tags}, nil
 }
 
+func (c *drillFake) SearchLogs(_ context.Context, _ standby.Session, store ess.LogStore, query string, _, _ time.Time) ([]ess.LogEntry, error) {
+	if store.Project != "p" || query != `invocation and "e-1"` || len(c.logs) == 0 {
+		return nil, &standby.Error{Kind: standby.Invalid, Code: "ParameterInvalid", Message: "not the drill's query: " + query}
+	}
+	a := c.logs[min(c.logReads, len(c.logs)-1)]
+	c.logReads++
+	var entries []ess.LogEntry
+	for _, l := range a.lines {
+		entries = append(entries, ess.LogEntry{Time: time.Now(), Fields: map[string]string{"message": l, "__topic__": "FCLogs:ess-standby"}})
+	}
+	return entries, a.err
+}
+
+// line is an invocation line of the function's on the drill's event.
+func line(request, fields string) string {
+	return `{"time":"2026-12-01T10:00:01Z","level":"INFO","msg":"invocation","request_id":"` + request + `","rule":"SystemMaintenance.Reboot/e-1",` + fields + `}`
+}
+
+var (
+	wouldPark = line("r-2", `"dry_run":true,"outcome":"standby","instances":["i-c"],"status":200`)
+	parkedIt  = line("r-2", `"outcome":"standby","instances":["i-c"],"status":200`)
+	ignoredIt = line("r-2", `"outcome":"ignored","ignored":"eventType SystemMaintenance.Reboot is not in ACT_ON_EVENTS","instances":null,"status":200`)
+	refusedIt = line("r-2", `"dry_run":true,"outcome":"Forbidden.MinInService","message":"fewer than 2 InService would remain","instances":null,"status":403`)
+	unsettled = line("r-1", `"dry_run":true,"outcome":"Unsettled.MaxStandby","instances":null,"status":502`)
+	throttled = logAnswer{err: &standby.Error{Kind: standby.Throttled, Code: "ReadQuotaExceed", Message: "read quota exceeded"}}
+	denied    = logAnswer{err: &standby.Error{Kind: standby.Forbidden, Code: "Unauthorized", Message: "denied by sts or ram, action: log:GetLogStoreLogs"}}
+)
+
 // The drill's success is the function's parking for this very event, as
-// the canary's tags say; a Standby someone else caused fails it, and so
-// does any parking under --dry-run (the function is then not in dry run).
-func TestTheDrillSucceedsOnlyForTheFunctionsParking(t *testing.T) {
+// the canary's tags say; under dry run, the function's log line saying it
+// would park the canary, which stays InService. A Standby someone else
+// caused fails it, any parking under --dry-run does, and so does a
+// decision not to park (a refusal, an ignored event), which the drill
+// prints; a failure the function's retries may mend, in its log or in
+// reading it, is waited out.
+func TestTheDrillSucceedsOnlyForTheFunctionsDecision(t *testing.T) {
 	ours := standby.Tags{standby.TagRule: "SystemMaintenance.Reboot/e-1"}
 	for _, tt := range []struct {
 		name   string
-		tags   standby.Tags
+		cloud  drillFake
 		dryRun bool
+		logs   bool
 		ok     bool
 		says   string
 	}{
-		{"parked by the function for the event", ours, false, true, "the wiring works"},
-		{"parked by someone else", nil, false, false, "something else parked it"},
-		{"parked for another event", standby.Tags{standby.TagRule: "SystemMaintenance.Reboot/e-0"}, false, false, "something else parked it"},
-		{"parked under --dry-run", ours, true, false, "not in dry run"},
+		{"parked by the function for the event", drillFake{parkAt: 1, tags: ours}, false, false, true, "the wiring works"},
+		{"parked by someone else", drillFake{parkAt: 1}, false, false, false, "something else parked it"},
+		{"parked for another event", drillFake{parkAt: 1, tags: standby.Tags{standby.TagRule: "SystemMaintenance.Reboot/e-0"}}, false, false, false, "something else parked it"},
+		{"parked, the log read too", drillFake{parkAt: 2, tags: ours, logs: []logAnswer{{lines: []string{parkedIt}}}}, false, true, true, "the wiring works"},
+		{"in dry run, with the drill not", drillFake{logs: []logAnswer{{lines: []string{wouldPark}}}}, false, true, false, "the function is in dry run"},
+		{"refused, read in the log", drillFake{logs: []logAnswer{{lines: []string{refusedIt}}}}, false, true, false, "refused the event: outcome Forbidden.MinInService"},
+		{"dry run: the log says it would park", drillFake{logs: []logAnswer{{lines: []string{wouldPark}}}}, true, true, true, "would have parked i-c"},
+		{"dry run: after a retried failure", drillFake{logs: []logAnswer{{lines: []string{unsettled}}, {lines: []string{unsettled, wouldPark}}}}, true, true, true, "would have parked i-c"},
+		{"dry run: after the log could not be read", drillFake{logs: []logAnswer{throttled, {}, {lines: []string{wouldPark}}}}, true, true, true, "would have parked i-c"},
+		{"dry run: other lines are passed over", drillFake{logs: []logAnswer{{lines: []string{"FC Invoke Start RequestId: r-2", strings.Replace(wouldPark, "e-1", "e-0", 1), `{"msg":"notice","rule":"SystemMaintenance.Reboot/e-1"}`}}, {lines: []string{wouldPark}}}}, true, true, true, "would have parked"},
+		{"dry run: it parked", drillFake{parkAt: 1, tags: ours, logs: []logAnswer{{}}}, true, true, false, "not in dry run"},
+		{"dry run: the log says it parked", drillFake{logs: []logAnswer{{lines: []string{parkedIt}}}}, true, true, false, "not in dry run"},
+		{"dry run: ignored", drillFake{logs: []logAnswer{{lines: []string{ignoredIt}}}}, true, true, false, `did not take i-c out of traffic for the event: outcome ignored, status 200, instances [], ignored "eventType`},
+		{"dry run: refused", drillFake{logs: []logAnswer{{lines: []string{refusedIt}}}}, true, true, false, `message "fewer than 2 InService would remain"`},
+		{"dry run: the log is denied", drillFake{logs: []logAnswer{denied}}, true, true, false, "log:GetLogStoreLogs (deploy/drill-policy.json)"},
+		{"dry run: nothing logged", drillFake{logs: []logAnswer{{}}}, true, true, false, "logged no decision on e-1"},
+		{"dry run: only a retried failure logged", drillFake{logs: []logAnswer{{lines: []string{unsettled}}}}, true, true, false, "last decision on e-1: outcome Unsettled.MaxStandby (dry run), status 502"},
 	} {
 		d := canaryDrill{Instance: "i-c", EventType: "SystemMaintenance.Reboot", Ahead: time.Minute, Poll: time.Millisecond, DryRun: tt.dryRun, Now: time.Now}
+		if tt.logs {
+			d.Logs = ess.LogStore{Project: "p", Name: "default-logs"}
+		}
+		ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond) // the drill's --timeout: only the failures wait it out
 		var out bytes.Buffer
-		err := d.run(t.Context(), &parkingCloud{tags: tt.tags}, &out)
+		err := d.run(ctx, &tt.cloud, &out)
+		cancel()
 		if (err == nil) != tt.ok || !strings.Contains(out.String()+fmtErr(err), tt.says) {
 			t.Errorf("%s: %v\n%s", tt.name, err, out.String())
 		}

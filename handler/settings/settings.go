@@ -25,6 +25,7 @@ type Settings struct {
 	Handler     handler.Config
 	ESSEndpoint *url.URL // nil: the SDK's endpoint for the region, over HTTPS
 	ECSEndpoint *url.URL // the same, for ECS's API (the instances' tags)
+	LogEndpoint *url.URL // the same, for Log Service's, which only the drill reads
 	LogLevel    slog.Level
 	ListenPort  int // server mode: FC_CUSTOM_LISTEN_PORT, else FC_SERVER_PORT, else 9000
 	// MaxConcurrentCalls bounds the Auto Scaling calls in flight in the
@@ -48,6 +49,12 @@ var variables = []struct {
 	}},
 	{"ECS_ENDPOINT", func(s *Settings, name, v string) (err error) {
 		if s.ECSEndpoint, err = parseEndpoint(v); err != nil {
+			return fmt.Errorf("%s=%q: %v", name, v, err)
+		}
+		return nil
+	}},
+	{"LOG_ENDPOINT", func(s *Settings, name, v string) (err error) {
+		if s.LogEndpoint, err = parseEndpoint(v); err != nil {
 			return fmt.Errorf("%s=%q: %v", name, v, err)
 		}
 		return nil
