@@ -38,10 +38,10 @@ Modes:
                         (no account, no network); default: a CloudMonitor alarm;
                         events' ages are measured at T, default the samples' time
   main drill --instance I [--region R] [--event T] [--ahead D]
-             [--log-project P [--logstore S]] [--dry-run]
+             [--log-project P [--logstore S] [--function F]] [--dry-run]
                         rehearse after s deploy: schedule a simulated ECS
                         maintenance for canary I and watch Auto Scaling until
-                        the function has it in Standby, and the function's log
+                        the function has it in Standby, and function F's log
                         in P/S (s info names them) for what it decided; with
                         --dry-run (which needs P), until the log says it would
                         have (deploy/drill-policy.json)

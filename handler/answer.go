@@ -21,7 +21,9 @@ type record struct {
 	undocumented  bool // an event was ignored for a value its documentation does not list
 	// rule is what the event parks for (an alarm's rule, a subscription, an
 	// ECS event's type and ID): a log search for an event finds its line.
+	// A batch has each of its events' instead, in rules.
 	rule  string
+	rules []string
 	stats standby.Stats
 }
 
@@ -69,6 +71,9 @@ func (c *invocation) answer(a report, err error) Outcome {
 	}
 	if rec.rule != "" {
 		attrs = append(attrs, slog.String("rule", rec.rule))
+	}
+	if len(rec.rules) > 0 {
+		attrs = append(attrs, slog.Any("rules", rec.rules))
 	}
 	if a.DryRun || a.Sweep != nil && a.Sweep.DryRun {
 		attrs = append(attrs, slog.Bool("dry_run", true)) // the outcome is what would have been done

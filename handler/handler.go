@@ -19,6 +19,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -225,7 +226,12 @@ func (c *invocation) handle(events []trigger.Event, batch bool) Outcome {
 		c.rec.undocumented = c.rec.undocumented || ev.Undocumented
 	}
 	if batch {
-		c.rec.source, c.rec.alarm, c.rec.events = "eventbridge-batch", nil, len(events)
+		c.rec.source, c.rec.alarm, c.rec.events, c.rec.rule = "eventbridge-batch", nil, len(events), ""
+		for _, ev := range events {
+			if ev.Rule != "" && !slices.Contains(c.rec.rules, ev.Rule) {
+				c.rec.rules = append(c.rec.rules, ev.Rule)
+			}
+		}
 	}
 	a, st, err := c.h.act(c.ctx, c.inv, events, batch)
 	c.rec.stats = st

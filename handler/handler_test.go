@@ -241,8 +241,11 @@ func TestBatches(t *testing.T) {
 	if diff := cmp.Diff(wantEvents, a.Events); diff != "" {
 		t.Errorf("Events (-want +got):\n%s", diff)
 	}
-	if !strings.Contains(logs.String(), `"trigger":"eventbridge-batch"`) || !strings.Contains(logs.String(), `"events":5`) {
-		t.Errorf("log %s", logs.String())
+	// The line names every event's rule, so that a search for any one of
+	// them finds it.
+	if line := logs.String(); !strings.Contains(line, `"trigger":"eventbridge-batch"`) || !strings.Contains(line, `"events":5`) ||
+		!strings.Contains(line, `"rules":["SystemMaintenance.Reboot","PreemptibleInstanceInterruption","StateChange"]`) || strings.Contains(line, `"rule":`) {
+		t.Errorf("log %s", line)
 	}
 
 	// The same batch again (an async retry keeps the FC request ID): the

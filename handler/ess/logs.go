@@ -1,6 +1,7 @@
 package ess
 
 import (
+	"cmp"
 	"context"
 	"crypto/hmac"
 	"crypto/sha1"
@@ -11,6 +12,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -43,6 +45,12 @@ type LogEntry struct {
 // maxLogLines is the most Log Service returns for one query.
 const maxLogLines = 100
 
+// Log Service's names: a project's is a label of a host name.
+var (
+	projectName  = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$`)
+	logstoreName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{1,61}[a-z0-9]$`)
+)
+
 // SearchLogs runs a query (Log Service's search syntax) over store's logs
 // written in [from, to), newest first, and returns at most 100 of them.
 func (c *Client) SearchLogs(ctx context.Context, s standby.Session, store LogStore, query string, from, to time.Time) ([]LogEntry, error) {
@@ -54,17 +62,30 @@ func (c *Client) SearchLogs(ctx context.Context, s standby.Session, store LogSto
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.callTimeout)
 	defer cancel()
+	if !projectName.MatchString(store.Project) || !logstoreName.MatchString(store.Name) {
+		return nil, &standby.Error{Kind: standby.Invalid, Code: "InvalidParameter",
+			Message: fmt.Sprintf("%q/%q is not a Log Service project and logstore: lower-case letters, digits and hyphens (a logstore also _), 3 to 63", store.Project, store.Name)}
+	}
 	params := url.Values{"type": {"log"}, "from": {strconv.FormatInt(from.Unix(), 10)}, "to": {strconv.FormatInt(to.Unix(), 10)},
 		"query": {query}, "line": {strconv.Itoa(maxLogLines)}, "offset": {"0"}, "reverse": {"true"}}
 	path := "/logstores/" + url.PathEscape(store.Name)
-	scheme, host := "https", s.Region+".log.aliyuncs.com"
-	if c.logEndpoint != nil {
-		scheme, host = c.logEndpoint.Scheme, c.logEndpoint.Host
+	// Log Service reads the project from the Host: <project>.<endpoint>.
+	scheme, host, dial := "https", s.Region+".log.aliyuncs.com", ""
+	if e := c.logEndpoint; e != nil {
+		scheme, host = e.Scheme, e.Host
+		if e.Scheme == "http" {
+			// Plain HTTP goes to loopback only (a tunnel, an emulator): it is
+			// dialled as given, the project named in the Host alone, so that
+			// nothing in clear leaves the machine.
+			dial = e.Host
+		}
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, scheme+"://"+store.Project+"."+host+path+"?"+params.Encode(), nil)
+	target := cmp.Or(dial, store.Project+"."+host)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, scheme+"://"+target+path+"?"+params.Encode(), nil)
 	if err != nil {
-		return nil, &standby.Error{Kind: standby.Invalid, Code: "InvalidParameter", Message: "the log project or logstore is not a valid name", Cause: errorf(s, "%s: %v", getLogStoreLogs.name, err)}
+		return nil, &standby.Error{Kind: standby.Invalid, Code: "InvalidParameter", Message: "the Log Service endpoint is not a valid host", Cause: errorf(s, "%s: %v", getLogStoreLogs.name, err)}
 	}
+	req.Host = store.Project + "." + host
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("Date", time.Now().UTC().Format(http.TimeFormat))
 	req.Header.Set("x-log-apiversion", logService.version)
@@ -169,7 +190,10 @@ func safeLogMessage(s standby.Session, code, msg string) string {
 	if code == "SignatureNotMatch" || leaks(s, msg) || msg == "" {
 		return "Log Service refused the call (" + code + ")"
 	}
-	return msg[:min(len(msg), 300)]
+	if len(msg) > 300 {
+		msg = strings.ToValidUTF8(msg[:300], "") + "…"
+	}
+	return msg
 }
 
 // translateLogs is translate for a Log Service call, which has no SDK

@@ -100,6 +100,23 @@ func TestSearchLogsFindsWhatFCShipped(t *testing.T) {
 	}
 }
 
+// A plain-HTTP endpoint, which settings allow to loopback only, is dialled
+// as given, with the project in the Host header alone: nothing in clear
+// leaves the machine, and Log Service (here the emulator) still reads the
+// project from the Host.
+func TestSearchLogsOnALoopbackEndpoint(t *testing.T) {
+	emu := essemu.NewServer([]essemu.Key{stsKey})
+	t.Cleanup(emu.Close)
+	u, _ := url.Parse(emu.URL)
+	c := ess.New(ess.Config{LogEndpoint: u})
+	emu.ShipLogs("p-ess", "default-logs", "ess-standby", `{"msg":"invocation","rule":"StateChange"}`)
+	now := time.Now()
+	got, err := c.SearchLogs(t.Context(), session(), ess.LogStore{Project: "p-ess", Name: "default-logs"}, "invocation", now.Add(-time.Minute), now.Add(time.Minute))
+	if err != nil || len(got) != 1 {
+		t.Errorf("%+v, %v", got, err)
+	}
+}
+
 // Log Service's refusals come back as errors of their kind, with messages
 // that quote no credential; a log that is not one is no answer.
 func TestSearchLogsFailures(t *testing.T) {
@@ -122,10 +139,15 @@ func TestSearchLogsFailures(t *testing.T) {
 		{"a wrong secret", wrongSecret, store, "invocation", standby.Forbidden, "SignatureNotMatch"},
 		{"no token", noToken, store, "invocation", standby.Forbidden, "Unauthorized"},
 		{"a query the emulator does not model", session(), store, "invocation | select count(*)", standby.Invalid, "ParameterInvalid"},
+		{"a project that would change the host", session(), ess.LogStore{Project: "evil.example.com/", Name: "default-logs"}, "invocation", standby.Invalid, "InvalidParameter"},
+		{"no logstore", session(), ess.LogStore{Project: "p-ess"}, "invocation", standby.Invalid, "InvalidParameter"},
 	} {
-		c, emu, _ := logClient(t, ess.Config{})
+		c, emu, rt := logClient(t, ess.Config{})
 		emu.ShipLogs("p-ess", "default-logs", "ess-standby", `{"msg":"invocation"}`)
 		_, err := c.SearchLogs(t.Context(), tt.s, tt.store, tt.query, now.Add(-time.Minute), now.Add(time.Minute))
+		if tt.code == "InvalidParameter" && len(rt.urls) != 0 {
+			t.Errorf("%s: sent to %v", tt.name, rt.urls)
+		}
 		e := standby.AsError(err)
 		if e.Kind != tt.kind || e.Code != tt.code || strings.Contains(e.Message, stsKey.Secret) || strings.Contains(e.Message, stsKey.Token) {
 			t.Errorf("%s: %v (kind %v, %s), want %s", tt.name, err, e.Kind, e.Code, tt.code)

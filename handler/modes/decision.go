@@ -15,28 +15,33 @@ import (
 // decision is the function's invocation line on an event, as the drill
 // reads it back from Log Service: the fields README's Logs section lists.
 type decision struct {
-	Time      time.Time `json:"time"`
-	Msg       string    `json:"msg"`
-	RequestID string    `json:"request_id"`
-	Rule      string    `json:"rule"`
-	DryRun    bool      `json:"dry_run"`
-	Outcome   string    `json:"outcome"`
-	Status    int       `json:"status"`
-	Instances []string  `json:"instances"`
-	Message   string    `json:"message"`
-	Ignored   string    `json:"ignored"`
-	Guard     string    `json:"guard"`
+	Time       time.Time `json:"time"`
+	Msg        string    `json:"msg"`
+	RequestID  string    `json:"request_id"`
+	RetryCount int       `json:"retry_count"` // FC's async retries keep the request ID
+	Rule       string    `json:"rule"`
+	Rules      []string  `json:"rules"` // a batch's
+	DryRun     bool      `json:"dry_run"`
+	Outcome    string    `json:"outcome"`
+	Status     int       `json:"status"`
+	Instances  []string  `json:"instances"`
+	Message    string    `json:"message"`
+	Ignored    string    `json:"ignored"`
+	Guard      string    `json:"guard"`
 }
 
-// decisions are the invocation lines among logs that name rule, oldest
-// first. FC ships each line the function writes as a log's message; a line
-// that is not the function's JSON is someone else's, and passed over.
-func decisions(logs []ess.LogEntry, rule string) []decision {
+// decisions are the function's invocation lines among logs that name rule
+// (alone, or among a batch's), oldest first. FC ships each line a function
+// writes as a log's message, under the topic FCLogs:<function>; a line of
+// another function's (another copy of this one, logging to the same
+// logstore), or one that is not the function's JSON, is passed over.
+func decisions(logs []ess.LogEntry, function, rule string) []decision {
 	var out []decision
 	for _, l := range logs {
 		msg := l.Fields["message"]
 		var d decision
-		if i := strings.IndexByte(msg, '{'); i < 0 || json.Unmarshal([]byte(msg[i:]), &d) != nil || d.Msg != "invocation" || d.Rule != rule || d.RequestID == "" {
+		if l.Fields["__topic__"] != topic(function) || strings.IndexByte(msg, '{') < 0 || json.Unmarshal([]byte(msg[strings.IndexByte(msg, '{'):]), &d) != nil ||
+			d.Msg != "invocation" || d.Rule != rule && !slices.Contains(d.Rules, rule) || d.RequestID == "" {
 			continue
 		}
 		if d.Time.IsZero() {
@@ -47,6 +52,14 @@ func decisions(logs []ess.LogEntry, rule string) []decision {
 	slices.SortStableFunc(out, func(a, b decision) int { return a.Time.Compare(b.Time) })
 	return out
 }
+
+// topic is the topic FC ships a function's lines under, which s logs
+// searches by (devsapp/fc3, src/subCommands/logs).
+func topic(function string) string { return "FCLogs:" + function }
+
+// key tells one decision from another: an async retry keeps the request
+// ID, and decides again.
+func (d decision) key() string { return fmt.Sprintf("%s#%d", d.RequestID, d.RetryCount) }
 
 // parks says whether the decision took instance out of traffic (or, in a
 // dry run, would have).
@@ -65,5 +78,9 @@ func (d decision) String() string {
 			s += fmt.Sprintf(", %s %q", f[0], f[1])
 		}
 	}
-	return s + ", request " + d.RequestID
+	s += ", request " + d.RequestID
+	if d.RetryCount > 0 {
+		s += fmt.Sprintf(" (retry %d)", d.RetryCount)
+	}
+	return s
 }

@@ -40,6 +40,7 @@ type canaryDrill struct {
 	Poll      time.Duration // how often Auto Scaling and the log are read
 	DryRun    bool          // the function runs with DRY_RUN: its log must say it would park the canary, which stays InService
 	Logs      ess.LogStore  // where the function logs; unset, the log is not read
+	Function  string        // the function's name, whose lines are read
 	Now       func() time.Time
 }
 
@@ -89,9 +90,10 @@ type watch struct {
 	group, event string
 	rule         string
 	start        time.Time
-	seen         map[string]bool // the request IDs of the decisions printed
+	seen         map[string]bool // the decisions printed, by key
 	last         *decision
 	logError     string // the last failure to read the log, said once
+	untagged     bool   // the canary was seen in Standby without the function's tags
 }
 
 // look reads Auto Scaling, then the log, once; done is the drill's success.
@@ -102,9 +104,13 @@ func (w *watch) look(ctx context.Context) (done bool, err error) {
 	if w.Logs.Project == "" {
 		return false, nil
 	}
-	entries, err := w.cloud.SearchLogs(ctx, w.Session, w.Logs, `invocation and "`+w.event+`"`, w.start.Add(-time.Minute), w.Now().Add(time.Minute))
+	query := fmt.Sprintf(`__topic__:"%s" and invocation and "%s"`, topic(w.Function), w.event)
+	entries, err := w.cloud.SearchLogs(ctx, w.Session, w.Logs, query, w.start.Add(-time.Minute), w.Now().Add(time.Minute))
 	if err != nil {
 		e := standby.AsError(err)
+		if ctx.Err() != nil {
+			return false, nil // the timeout's, which says what it says
+		}
 		if !standby.Retryable(e) {
 			return false, fmt.Errorf("reading the function's log in %s/%s: %s (%s): check --log-project and --logstore (s info names them under logConfig) and the operator's log:GetLogStoreLogs (deploy/drill-policy.json)",
 				w.Logs.Project, w.Logs.Name, e.Message, e.Code)
@@ -115,11 +121,11 @@ func (w *watch) look(ctx context.Context) (done bool, err error) {
 		}
 		return false, nil
 	}
-	for _, dec := range decisions(entries, w.rule) {
-		if w.seen[dec.RequestID] {
+	for _, dec := range decisions(entries, w.Function, w.rule) {
+		if w.seen[dec.key()] {
 			continue
 		}
-		w.seen[dec.RequestID], w.last = true, &dec
+		w.seen[dec.key()], w.last = true, &dec
 		fmt.Fprintf(w.out, "the function logged, %s after the event was scheduled: %s\n", max(0, dec.Time.Sub(w.start)).Round(time.Second), dec)
 		if done, err := w.judge(dec); done || err != nil {
 			return done, err
@@ -136,13 +142,21 @@ func (w *watch) parked(ctx context.Context) (bool, error) {
 		return false, nil
 	}
 	tags, err := w.cloud.InstanceTags(ctx, w.Session, []string{w.Instance}, standby.TagPrefix)
+	rule := tags[w.Instance][standby.TagRule]
 	switch {
 	case err != nil:
 		return false, fmt.Errorf("%s is in Standby, but its tags cannot be read to tell who parked it: %v", w.Instance, standby.AsError(err).Message)
-	case tags[w.Instance][standby.TagRule] != w.rule:
-		return false, fmt.Errorf("%s is in Standby, but not parked by the function for %s (its %s tag is %q): something else parked it; %s", w.Instance, w.event, standby.TagRule, tags[w.Instance][standby.TagRule], w.takeBack())
-	case w.DryRun:
+	case w.DryRun && rule == w.rule:
 		return false, fmt.Errorf("the function parked %s for %s: it is not in dry run; %s", w.Instance, w.event, w.takeBack())
+	case w.DryRun:
+		return false, fmt.Errorf("%s is in Standby under dry run: something else parked it, or the function is not in dry run and has yet to tag it; %s", w.Instance, w.takeBack())
+	case rule == "":
+		// The function tags what it parked once Auto Scaling has answered:
+		// the tags may be on their way, or never come (someone else's doing).
+		w.untagged = true
+		return false, nil
+	case rule != w.rule:
+		return false, fmt.Errorf("%s is in Standby, but not parked by the function for %s (its %s tag is %q): something else parked it; %s", w.Instance, w.event, standby.TagRule, rule, w.takeBack())
 	}
 	fmt.Fprintf(w.out, "%s is in Standby, parked by the function for %s %s after the event was scheduled: the wiring works\n%s\n", w.Instance, w.event, w.Now().Sub(w.start).Round(time.Second), w.takeBack())
 	return true, nil
@@ -154,8 +168,8 @@ func (w *watch) parked(ctx context.Context) (bool, error) {
 // retries may mend is waited out.
 func (w *watch) judge(dec decision) (done bool, err error) {
 	switch {
-	case dec.Status == 429 || dec.Status >= 500:
-		return false, nil // EventBridge retries it
+	case dec.Status == 429 || dec.Status >= 500 || standby.Retryable(&standby.Error{Code: dec.Outcome}):
+		return false, nil // FC retries the invocation, which may yet park it
 	case dec.Status != 200:
 		return false, fmt.Errorf("the function refused the event: %s", dec)
 	case !dec.parks(w.Instance):
@@ -174,11 +188,20 @@ func (w *watch) judge(dec decision) (done bool, err error) {
 // timedOut is the drill's failure at its timeout.
 func (w *watch) timedOut() error {
 	waited := w.Now().Sub(w.start).Round(time.Second)
+	if w.untagged {
+		return fmt.Errorf("%s is in Standby, but without the function's tags for %s after %s: something else parked it, or the function could not tag it (its log line says untagged); %s",
+			w.Instance, w.event, waited, w.takeBack())
+	}
+	awaited := w.Instance + " is not in Standby"
+	if w.DryRun {
+		awaited = "the function's log does not say it would park " + w.Instance
+	}
 	if w.last != nil {
-		return fmt.Errorf("%s is not in Standby after %s; the function's last decision on %s: %s", w.Instance, waited, w.event, *w.last)
+		return fmt.Errorf("%s after %s; the function's last decision on %s: %s", awaited, waited, w.event, *w.last)
 	}
 	if w.Logs.Project != "" {
-		return fmt.Errorf("the function logged no decision on %s in %s after %s: check the EventBridge rule (README, \"EventBridge by hand\") and that %s/%s is the function's log", w.event, w.Logs.Project, waited, w.Logs.Project, w.Logs.Name)
+		return fmt.Errorf("the function %s logged no decision on %s in %s/%s after %s: check the EventBridge rule (README, \"EventBridge by hand\"), --function, and that this is the function's log (s info); s logs --search '%s'",
+			w.Function, w.event, w.Logs.Project, w.Logs.Name, waited, w.event)
 	}
 	return fmt.Errorf("%s is not in Standby after %s: check the EventBridge rule (README, \"EventBridge by hand\"), DRY_RUN, and the function's log: s logs --search '%s'", w.Instance, waited, w.event)
 }
@@ -202,6 +225,7 @@ func drill(args []string, env Env) int {
 	flags.BoolVar(&d.DryRun, "dry-run", false, "the function runs with DRY_RUN: succeed when its log says it would park the canary (needs --log-project)")
 	flags.StringVar(&d.Logs.Project, "log-project", "", "the function's Log Service project, as s info names it under logConfig: read what the function decided")
 	flags.StringVar(&d.Logs.Name, "logstore", "default-logs", "the function's logstore, with --log-project")
+	flags.StringVar(&d.Function, "function", "ess-standby", "the function's name (s.yaml's functionName), whose log lines are read")
 	if flags.Parse(args) != nil || d.Instance == "" || *region == "" || d.DryRun && d.Logs.Project == "" {
 		fmt.Fprintln(env.Stderr, "ess-standby drill: want --instance i-... and --region (or ALIBABA_CLOUD_REGION_ID); --dry-run wants --log-project (s info names it)")
 		return 2

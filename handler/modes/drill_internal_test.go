@@ -19,6 +19,8 @@ import (
 type drillFake struct {
 	reads, parkAt int // parkAt 0: the canary stays InService
 	tags          standby.Tags
+	tagsAt        int // the tag read from which tags are there (0: the first)
+	tagReads      int
 	logs          []logAnswer
 	logReads      int
 }
@@ -43,18 +45,25 @@ func (c *drillFake) SimulateEvent(context.Context, standby.Session, string, []st
 }
 
 func (c *drillFake) InstanceTags(_ context.Context, _ standby.Session, ids []string, _ string) (map[string]standby.Tags, error) {
+	if c.tagReads++; c.tagReads < c.tagsAt {
+		return map[string]standby.Tags{}, nil // the function has yet to tag it
+	}
 	return map[string]standby.Tags{ids[0]: c.tags}, nil
 }
 
 func (c *drillFake) SearchLogs(_ context.Context, _ standby.Session, store ess.LogStore, query string, _, _ time.Time) ([]ess.LogEntry, error) {
-	if store.Project != "p" || query != `invocation and "e-1"` || len(c.logs) == 0 {
+	if store.Project != "p" || query != `__topic__:"FCLogs:ess-standby" and invocation and "e-1"` || len(c.logs) == 0 {
 		return nil, &standby.Error{Kind: standby.Invalid, Code: "ParameterInvalid", Message: "not the drill's query: " + query}
 	}
 	a := c.logs[min(c.logReads, len(c.logs)-1)]
 	c.logReads++
 	var entries []ess.LogEntry
 	for _, l := range a.lines {
-		entries = append(entries, ess.LogEntry{Time: time.Now(), Fields: map[string]string{"message": l, "__topic__": "FCLogs:ess-standby"}})
+		topic := "FCLogs:ess-standby"
+		if strings.Contains(l, "ess-standby-staging") {
+			topic = "FCLogs:ess-standby-staging" // another copy's line, in the same logstore
+		}
+		entries = append(entries, ess.LogEntry{Time: time.Now(), Fields: map[string]string{"message": l, "__topic__": topic}})
 	}
 	return entries, a.err
 }
@@ -70,6 +79,11 @@ var (
 	ignoredIt = line("r-2", `"outcome":"ignored","ignored":"eventType SystemMaintenance.Reboot is not in ACT_ON_EVENTS","instances":null,"status":200`)
 	refusedIt = line("r-2", `"dry_run":true,"outcome":"Forbidden.MinInService","message":"fewer than 2 InService would remain","instances":null,"status":403`)
 	unsettled = line("r-1", `"dry_run":true,"outcome":"Unsettled.MaxStandby","instances":null,"status":502`)
+	// The same invocation failing, then retried by FC (its request ID kept).
+	busy      = line("r-3", `"retry_count":0,"dry_run":true,"outcome":"ScalingActivityInProgress","instances":null,"status":409`)
+	busyThen  = line("r-3", `"retry_count":1,"dry_run":true,"outcome":"standby","instances":["i-c"],"status":200`)
+	staging   = line("r-9", `"dry_run":true,"outcome":"standby","instances":["i-c"],"status":200,"function":"ess-standby-staging"`)
+	batched   = `{"time":"2026-12-01T10:00:01Z","msg":"invocation","request_id":"r-4","rules":["StateChange","SystemMaintenance.Reboot/e-1"],"dry_run":true,"outcome":"standby","instances":["i-x","i-c"],"status":200}`
 	throttled = logAnswer{err: &standby.Error{Kind: standby.Throttled, Code: "ReadQuotaExceed", Message: "read quota exceeded"}}
 	denied    = logAnswer{err: &standby.Error{Kind: standby.Forbidden, Code: "Unauthorized", Message: "denied by sts or ram, action: log:GetLogStoreLogs"}}
 )
@@ -92,24 +106,29 @@ func TestTheDrillSucceedsOnlyForTheFunctionsDecision(t *testing.T) {
 		says   string
 	}{
 		{"parked by the function for the event", drillFake{parkAt: 1, tags: ours}, false, false, true, "the wiring works"},
-		{"parked by someone else", drillFake{parkAt: 1}, false, false, false, "something else parked it"},
+		{"parked by someone else", drillFake{parkAt: 1}, false, false, false, "without the function's tags for e-1 after 0s: something else parked it"},
+		{"parked, the tags written later", drillFake{parkAt: 1, tags: ours, tagsAt: 3}, false, false, true, "the wiring works"},
 		{"parked for another event", drillFake{parkAt: 1, tags: standby.Tags{standby.TagRule: "SystemMaintenance.Reboot/e-0"}}, false, false, false, "something else parked it"},
 		{"parked, the log read too", drillFake{parkAt: 2, tags: ours, logs: []logAnswer{{lines: []string{parkedIt}}}}, false, true, true, "the wiring works"},
 		{"in dry run, with the drill not", drillFake{logs: []logAnswer{{lines: []string{wouldPark}}}}, false, true, false, "the function is in dry run"},
 		{"refused, read in the log", drillFake{logs: []logAnswer{{lines: []string{refusedIt}}}}, false, true, false, "refused the event: outcome Forbidden.MinInService"},
 		{"dry run: the log says it would park", drillFake{logs: []logAnswer{{lines: []string{wouldPark}}}}, true, true, true, "would have parked i-c"},
 		{"dry run: after a retried failure", drillFake{logs: []logAnswer{{lines: []string{unsettled}}, {lines: []string{unsettled, wouldPark}}}}, true, true, true, "would have parked i-c"},
+		{"dry run: after a conflict, FC's retry of it", drillFake{logs: []logAnswer{{lines: []string{busy}}, {lines: []string{busy, busyThen}}}}, true, true, true, "request r-3 (retry 1)"},
+		{"dry run: in a batch", drillFake{logs: []logAnswer{{lines: []string{batched}}}}, true, true, true, "would have parked i-c"},
+		{"dry run: another copy's line is not this function's", drillFake{logs: []logAnswer{{lines: []string{staging}}}}, true, true, false, "the function ess-standby logged no decision on e-1"},
 		{"dry run: after the log could not be read", drillFake{logs: []logAnswer{throttled, {}, {lines: []string{wouldPark}}}}, true, true, true, "would have parked i-c"},
 		{"dry run: other lines are passed over", drillFake{logs: []logAnswer{{lines: []string{"FC Invoke Start RequestId: r-2", strings.Replace(wouldPark, "e-1", "e-0", 1), `{"msg":"notice","rule":"SystemMaintenance.Reboot/e-1"}`}}, {lines: []string{wouldPark}}}}, true, true, true, "would have parked"},
 		{"dry run: it parked", drillFake{parkAt: 1, tags: ours, logs: []logAnswer{{}}}, true, true, false, "not in dry run"},
+		{"dry run: in Standby, untagged, whatever the log says", drillFake{parkAt: 1, logs: []logAnswer{{lines: []string{wouldPark}}}}, true, true, false, "in Standby under dry run"},
 		{"dry run: the log says it parked", drillFake{logs: []logAnswer{{lines: []string{parkedIt}}}}, true, true, false, "not in dry run"},
 		{"dry run: ignored", drillFake{logs: []logAnswer{{lines: []string{ignoredIt}}}}, true, true, false, `did not take i-c out of traffic for the event: outcome ignored, status 200, instances [], ignored "eventType`},
 		{"dry run: refused", drillFake{logs: []logAnswer{{lines: []string{refusedIt}}}}, true, true, false, `message "fewer than 2 InService would remain"`},
 		{"dry run: the log is denied", drillFake{logs: []logAnswer{denied}}, true, true, false, "log:GetLogStoreLogs (deploy/drill-policy.json)"},
 		{"dry run: nothing logged", drillFake{logs: []logAnswer{{}}}, true, true, false, "logged no decision on e-1"},
-		{"dry run: only a retried failure logged", drillFake{logs: []logAnswer{{lines: []string{unsettled}}}}, true, true, false, "last decision on e-1: outcome Unsettled.MaxStandby (dry run), status 502"},
+		{"dry run: only a retried failure logged", drillFake{logs: []logAnswer{{lines: []string{unsettled}}}}, true, true, false, "does not say it would park i-c after 0s; the function's last decision on e-1: outcome Unsettled.MaxStandby (dry run), status 502"},
 	} {
-		d := canaryDrill{Instance: "i-c", EventType: "SystemMaintenance.Reboot", Ahead: time.Minute, Poll: time.Millisecond, DryRun: tt.dryRun, Now: time.Now}
+		d := canaryDrill{Instance: "i-c", EventType: "SystemMaintenance.Reboot", Ahead: time.Minute, Poll: time.Millisecond, DryRun: tt.dryRun, Function: "ess-standby", Now: time.Now}
 		if tt.logs {
 			d.Logs = ess.LogStore{Project: "p", Name: "default-logs"}
 		}

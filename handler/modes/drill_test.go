@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"io"
 	"os/exec"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -47,15 +48,18 @@ func TestTheDrillWatchesTheCanaryIntoStandby(t *testing.T) {
 // Under dry run, the drill reads the function's decision from its log: the
 // built drill schedules the event, the built server (DRY_RUN=true) answers
 // its notice, FC ships the server's output to Log Service (the emulator's,
-// reached as a project's host through the operator's HTTP proxy), and the
+// on loopback, the project in the Host), and the
 // drill finds the line that says the function would park the canary, while
 // the canary stays InService.
 func TestTheDrillReadsTheDecisionUnderDryRun(t *testing.T) {
 	const canary, project = "i-bp1ecr7go2go9kq3m1b", "serverless-cn-hangzhou-5c1e0f4a"
 	f := fctest.Start(t, binary, fctest.Custom, nil, "MAX_EVENT_AGE=0", "DRY_RUN=true")
 	f.Emu.ShipLogs(project, "default-logs", "ess-standby", "FC Invoke Start RequestId: r-0\n")
-	drill := startDrill(t, f, []string{"LOG_ENDPOINT=" + f.Emu.URL, "HTTP_PROXY=" + f.Emu.URL}, "--instance", canary, "--dry-run", "--log-project", project)
+	drill := startDrill(t, f, []string{"LOG_ENDPOINT=" + f.Emu.URL}, "--instance", canary, "--dry-run", "--log-project", project)
 	drill.deliverNotice(t, f, "drill-dry-run")
+	if _, err := f.Logs.Await(regexp.MustCompile(`"request_id":"drill-dry-run"`), 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
 	f.Emu.ShipLogs(project, "default-logs", "ess-standby", f.Logs.String()) // as FC ships the function's output
 	err := drill.Wait()
 	if in, _ := f.Emu.Instance(canary); err != nil || in.LifecycleState != essemu.InService || !strings.Contains(drill.out.String(), "would have parked "+canary) ||
@@ -134,7 +138,7 @@ func TestADrillWithoutWiringFails(t *testing.T) {
 		t.Errorf("exit %d\n%s%s", code, out, errOut)
 	}
 	emu.ShipLogs("p-ess", "default-logs", "ess-standby", `{"msg":"invocation","rule":"SystemMaintenance.Reboot/e-other"}`)
-	env = append(env, "LOG_ENDPOINT="+emu.URL, "HTTP_PROXY="+emu.URL)
+	env = append(env, "LOG_ENDPOINT="+emu.URL)
 	code, out, errOut = run(t, env, "", "drill", "--instance", "i-bp1ecr7go2go9kq3m1c", "--region", "cn-hangzhou", "--dry-run", "--log-project", "p-ess", "--poll", "20ms", "--timeout", "1200ms")
 	if code != 1 || !strings.Contains(errOut, "logged no decision on e-sim") || len(emu.Simulated()) != 2 {
 		t.Errorf("--dry-run: exit %d, %d events\n%s%s", code, len(emu.Simulated()), out, errOut)
