@@ -58,9 +58,10 @@ Settings (environment variables, read once at start):
                            http only to loopback (default: the SDK's endpoint
                            for the region, over HTTPS)
   ECS_ENDPOINT             the same for ECS, which holds the instances' tags
-  LOG_ENDPOINT             the drill's: Log Service's, to which the log project's
-                           name is prefixed (default: <region>.log.aliyuncs.com,
-                           over HTTPS)
+  LOG_ENDPOINT             the drill's: Log Service's https://host, to which the log
+                           project's name is prefixed (default:
+                           <region>.log.aliyuncs.com); plain http only to a
+                           loopback emulator, dialled as given
   ALIBABA_CLOUD_REGION_ID  region for invocations that name none
                            (default: FC's region, FC_REGION)
   SCALING_GROUP_ID         group for events that name none

@@ -21,7 +21,7 @@ type record struct {
 	undocumented  bool // an event was ignored for a value its documentation does not list
 	// rule is what the event parks for (an alarm's rule, a subscription, an
 	// ECS event's type and ID): a log search for an event finds its line.
-	// A batch has each of its events' instead, in rules.
+	// A batch's events have one each, in rules, in the batch's order.
 	rule  string
 	rules []string
 	stats standby.Stats
@@ -72,8 +72,8 @@ func (c *invocation) answer(a report, err error) Outcome {
 	if rec.rule != "" {
 		attrs = append(attrs, slog.String("rule", rec.rule))
 	}
-	if len(rec.rules) > 0 {
-		attrs = append(attrs, slog.Any("rules", rec.rules))
+	if len(a.Events) > 0 {
+		attrs = append(attrs, slog.Any("event_results", eventResults(a.Events, rec.rules)))
 	}
 	if a.DryRun || a.Sweep != nil && a.Sweep.DryRun {
 		attrs = append(attrs, slog.Bool("dry_run", true)) // the outcome is what would have been done
@@ -172,6 +172,26 @@ func (c *invocation) answer(a report, err error) Outcome {
 		level = slog.LevelError
 	}
 	h.log.LogAttrs(ctx, level, "invocation", attrs...)
+	return out
+}
+
+// eventLine is what became of one event of a batch, as its line says
+// it: so that a search for the event finds the batch's line, and tells what
+// became of it among the others.
+type eventLine struct {
+	Rule        string   `json:"rule,omitempty"`
+	Result      string   `json:"result"`
+	InstanceIDs []string `json:"instances,omitempty"`
+}
+
+func eventResults(events []EventReport, rules []string) []eventLine {
+	out := make([]eventLine, len(events))
+	for i, ev := range events {
+		out[i] = eventLine{Result: ev.Result, InstanceIDs: ev.InstanceIDs}
+		if ev.Event >= 0 && ev.Event < len(rules) {
+			out[i].Rule = rules[ev.Event]
+		}
+	}
 	return out
 }
 

@@ -19,7 +19,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"slices"
 	"strings"
 	"time"
 
@@ -228,9 +227,7 @@ func (c *invocation) handle(events []trigger.Event, batch bool) Outcome {
 	if batch {
 		c.rec.source, c.rec.alarm, c.rec.events, c.rec.rule = "eventbridge-batch", nil, len(events), ""
 		for _, ev := range events {
-			if ev.Rule != "" && !slices.Contains(c.rec.rules, ev.Rule) {
-				c.rec.rules = append(c.rec.rules, ev.Rule)
-			}
+			c.rec.rules = append(c.rec.rules, ev.Rule)
 		}
 	}
 	a, st, err := c.h.act(c.ctx, c.inv, events, batch)

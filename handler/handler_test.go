@@ -241,10 +241,13 @@ func TestBatches(t *testing.T) {
 	if diff := cmp.Diff(wantEvents, a.Events); diff != "" {
 		t.Errorf("Events (-want +got):\n%s", diff)
 	}
-	// The line names every event's rule, so that a search for any one of
-	// them finds it.
+	// The line says what became of each event, under its rule, so that a
+	// search for any one of them finds it, and tells its fate from the
+	// others'.
+	wantResults := `"event_results":[{"rule":"SystemMaintenance.Reboot","result":"Acted","instances":["i-a1"]},{"rule":"PreemptibleInstanceInterruption","result":"Acted","instances":["i-b1"]},` +
+		`{"rule":"StateChange","result":"Ignored"},{"rule":"SystemMaintenance.Reboot","result":"Ignored"},{"rule":"PreemptibleInstanceInterruption","result":"Acted","instances":["i-a2"]}]`
 	if line := logs.String(); !strings.Contains(line, `"trigger":"eventbridge-batch"`) || !strings.Contains(line, `"events":5`) ||
-		!strings.Contains(line, `"rules":["SystemMaintenance.Reboot","PreemptibleInstanceInterruption","StateChange"]`) || strings.Contains(line, `"rule":`) {
+		!strings.Contains(line, wantResults) || strings.Contains(line, `"rule":"SystemMaintenance.Reboot","outcome"`) {
 		t.Errorf("log %s", line)
 	}
 

@@ -44,8 +44,10 @@ type Config struct {
 	// tags; nil means HTTPS to the region's ECS endpoint.
 	ECSEndpoint *url.URL
 	// LogEndpoint is Log Service's endpoint (scheme://host), to which each
-	// project's name is prefixed, as Log Service's hosts are named; nil
-	// means HTTPS to <region>.log.aliyuncs.com. Only the drill reads logs.
+	// project's name is prefixed, as Log Service's hosts are named; plain
+	// HTTP (to loopback: an emulator) is dialled as given, the project in
+	// the Host header. Nil means HTTPS to <region>.log.aliyuncs.com. Only
+	// the drill reads logs.
 	LogEndpoint *url.URL
 	// TLS configures the transport the client's calls share (one per
 	// process, keep-alive); nil means the system's roots.

@@ -74,9 +74,9 @@ func (c *Client) SearchLogs(ctx context.Context, s standby.Session, store LogSto
 	if e := c.logEndpoint; e != nil {
 		scheme, host = e.Scheme, e.Host
 		if e.Scheme == "http" {
-			// Plain HTTP goes to loopback only (a tunnel, an emulator): it is
-			// dialled as given, the project named in the Host alone, so that
-			// nothing in clear leaves the machine.
+			// Plain HTTP goes to loopback only (settings refuse it elsewhere):
+			// an emulator, dialled as given, the project named in the Host
+			// alone, so that nothing in clear leaves the machine.
 			dial = e.Host
 		}
 	}

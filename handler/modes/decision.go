@@ -15,19 +15,19 @@ import (
 // decision is the function's invocation line on an event, as the drill
 // reads it back from Log Service: the fields README's Logs section lists.
 type decision struct {
-	Time       time.Time `json:"time"`
-	Msg        string    `json:"msg"`
-	RequestID  string    `json:"request_id"`
-	RetryCount int       `json:"retry_count"` // FC's async retries keep the request ID
-	Rule       string    `json:"rule"`
-	Rules      []string  `json:"rules"` // a batch's
-	DryRun     bool      `json:"dry_run"`
-	Outcome    string    `json:"outcome"`
-	Status     int       `json:"status"`
-	Instances  []string  `json:"instances"`
-	Message    string    `json:"message"`
-	Ignored    string    `json:"ignored"`
-	Guard      string    `json:"guard"`
+	Time         time.Time    `json:"time"`
+	Msg          string       `json:"msg"`
+	RequestID    string       `json:"request_id"`
+	RetryCount   int          `json:"retry_count"` // FC's async retries keep the request ID
+	Rule         string       `json:"rule"`
+	EventResults []batchEvent `json:"event_results"` // a batch's: what became of each of its events
+	DryRun       bool         `json:"dry_run"`
+	Outcome      string       `json:"outcome"`
+	Status       int          `json:"status"`
+	Instances    []string     `json:"instances"`
+	Message      string       `json:"message"`
+	Ignored      string       `json:"ignored"`
+	Guard        string       `json:"guard"`
 }
 
 // decisions are the function's invocation lines among logs that name rule
@@ -41,7 +41,7 @@ func decisions(logs []ess.LogEntry, function, rule string) []decision {
 		msg := l.Fields["message"]
 		var d decision
 		if l.Fields["__topic__"] != topic(function) || strings.IndexByte(msg, '{') < 0 || json.Unmarshal([]byte(msg[strings.IndexByte(msg, '{'):]), &d) != nil ||
-			d.Msg != "invocation" || d.Rule != rule && !slices.Contains(d.Rules, rule) || d.RequestID == "" {
+			d.Msg != "invocation" || d.Rule != rule && !slices.ContainsFunc(d.EventResults, func(e batchEvent) bool { return e.Rule == rule }) || d.RequestID == "" {
 			continue
 		}
 		if d.Time.IsZero() {
@@ -61,10 +61,23 @@ func topic(function string) string { return "FCLogs:" + function }
 // ID, and decides again.
 func (d decision) key() string { return fmt.Sprintf("%s#%d", d.RequestID, d.RetryCount) }
 
-// parks says whether the decision took instance out of traffic (or, in a
-// dry run, would have).
-func (d decision) parks(instance string) bool {
-	return (d.Outcome == "standby" || d.Outcome == "partial") && slices.Contains(d.Instances, instance)
+// batchEvent is what became of one event of a batch.
+type batchEvent struct {
+	Rule      string   `json:"rule"`
+	Result    string   `json:"result"`
+	Instances []string `json:"instances"`
+}
+
+// parks says whether the decision took instance out of traffic for rule
+// (or, in a dry run, would have): in a batch, by that event's own result,
+// not the batch's, which may have acted on the instance for another event.
+func (d decision) parks(instance, rule string) bool {
+	if d.Outcome != "standby" && d.Outcome != "partial" || !slices.Contains(d.Instances, instance) {
+		return false
+	}
+	return d.Rule == rule || slices.ContainsFunc(d.EventResults, func(e batchEvent) bool {
+		return e.Rule == rule && e.Result == "Acted" && slices.Contains(e.Instances, instance)
+	})
 }
 
 func (d decision) String() string {

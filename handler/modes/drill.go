@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"regexp"
 	"syscall"
 	"time"
 
@@ -92,7 +93,7 @@ type watch struct {
 	start        time.Time
 	seen         map[string]bool // the decisions printed, by key
 	last         *decision
-	logError     string // the last failure to read the log, said once
+	readError    string // the last failure to read, said once
 	untagged     bool   // the canary was seen in Standby without the function's tags
 }
 
@@ -107,19 +108,8 @@ func (w *watch) look(ctx context.Context) (done bool, err error) {
 	query := fmt.Sprintf(`__topic__:"%s" and invocation and "%s"`, topic(w.Function), w.event)
 	entries, err := w.cloud.SearchLogs(ctx, w.Session, w.Logs, query, w.start.Add(-time.Minute), w.Now().Add(time.Minute))
 	if err != nil {
-		e := standby.AsError(err)
-		if ctx.Err() != nil {
-			return false, nil // the timeout's, which says what it says
-		}
-		if !standby.Retryable(e) {
-			return false, fmt.Errorf("reading the function's log in %s/%s: %s (%s): check --log-project and --logstore (s info names them under logConfig) and the operator's log:GetLogStoreLogs (deploy/drill-policy.json)",
-				w.Logs.Project, w.Logs.Name, e.Message, e.Code)
-		}
-		if e.Message != w.logError {
-			fmt.Fprintf(w.out, "cannot read the log yet (%s): trying again\n", e.Message)
-			w.logError = e.Message
-		}
-		return false, nil
+		return false, w.failed(ctx, "the function's log in "+w.Logs.Project+"/"+w.Logs.Name, err,
+			": check --log-project and --logstore (s info names them under logConfig) and the operator's log:GetLogStoreLogs (deploy/drill-policy.json)")
 	}
 	for _, dec := range decisions(entries, w.Function, w.rule) {
 		if w.seen[dec.key()] {
@@ -134,18 +124,40 @@ func (w *watch) look(ctx context.Context) (done bool, err error) {
 	return false, nil
 }
 
+// failed is what a failed read makes of the drill: its failure, when no
+// retry would mend it; else nothing, and the next look reads again (the
+// failure said once; at the timeout, not at all).
+func (w *watch) failed(ctx context.Context, what string, err error, advice string) error {
+	e := standby.AsError(err)
+	switch {
+	case ctx.Err() != nil:
+		return nil // the timeout's, which says what it says
+	case !standby.Retryable(e):
+		return fmt.Errorf("reading %s: %s (%s)%s", what, e.Message, e.Code, advice)
+	case e.Message != w.readError:
+		fmt.Fprintf(w.out, "cannot read %s yet (%s): trying again\n", what, e.Message)
+		w.readError = e.Message
+	}
+	return nil
+}
+
 // parked reads the canary in Auto Scaling: in Standby, it must be the
 // function's doing for this event, and the function not in dry run.
 func (w *watch) parked(ctx context.Context) (bool, error) {
 	found, err := w.cloud.ScalingInstances(ctx, w.Session, w.group, []string{w.Instance})
-	if err != nil || len(found) != 1 || found[0].LifecycleState != "Standby" {
+	if err != nil {
+		return false, w.failed(ctx, "the canary in Auto Scaling", err, "")
+	}
+	if len(found) != 1 || found[0].LifecycleState != "Standby" {
+		w.untagged = false
 		return false, nil
 	}
 	tags, err := w.cloud.InstanceTags(ctx, w.Session, []string{w.Instance}, standby.TagPrefix)
+	if err != nil {
+		return false, w.failed(ctx, "the tags of "+w.Instance+", in Standby, that tell who parked it", err, "")
+	}
 	rule := tags[w.Instance][standby.TagRule]
 	switch {
-	case err != nil:
-		return false, fmt.Errorf("%s is in Standby, but its tags cannot be read to tell who parked it: %v", w.Instance, standby.AsError(err).Message)
 	case w.DryRun && rule == w.rule:
 		return false, fmt.Errorf("the function parked %s for %s: it is not in dry run; %s", w.Instance, w.event, w.takeBack())
 	case w.DryRun:
@@ -172,7 +184,7 @@ func (w *watch) judge(dec decision) (done bool, err error) {
 		return false, nil // FC retries the invocation, which may yet park it
 	case dec.Status != 200:
 		return false, fmt.Errorf("the function refused the event: %s", dec)
-	case !dec.parks(w.Instance):
+	case !dec.parks(w.Instance, w.rule):
 		return false, fmt.Errorf("the function did not take %s out of traffic for the event: %s", w.Instance, dec)
 	case w.DryRun && !dec.DryRun:
 		return false, fmt.Errorf("the function parked %s for %s: it is not in dry run; %s", w.Instance, w.event, w.takeBack())
@@ -210,6 +222,9 @@ func (w *watch) takeBack() string {
 	return fmt.Sprintf("take it back: s invoke -e '{\"Action\":\"ExitStandby\",\"ScalingGroupId\":\"%s\",\"InstanceIds\":[\"%s\"]}'", w.group, w.Instance)
 }
 
+// functionName is FC's rule for a function's name.
+var functionName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]{0,63}$`)
+
 // drill is the mode: ess-standby drill --instance i-... [--region R].
 func drill(args []string, env Env) int {
 	s := env.Settings
@@ -226,8 +241,8 @@ func drill(args []string, env Env) int {
 	flags.StringVar(&d.Logs.Project, "log-project", "", "the function's Log Service project, as s info names it under logConfig: read what the function decided")
 	flags.StringVar(&d.Logs.Name, "logstore", "default-logs", "the function's logstore, with --log-project")
 	flags.StringVar(&d.Function, "function", "ess-standby", "the function's name (s.yaml's functionName), whose log lines are read")
-	if flags.Parse(args) != nil || d.Instance == "" || *region == "" || d.DryRun && d.Logs.Project == "" {
-		fmt.Fprintln(env.Stderr, "ess-standby drill: want --instance i-... and --region (or ALIBABA_CLOUD_REGION_ID); --dry-run wants --log-project (s info names it)")
+	if flags.Parse(args) != nil || d.Instance == "" || *region == "" || d.DryRun && d.Logs.Project == "" || !functionName.MatchString(d.Function) || d.Poll <= 0 {
+		fmt.Fprintln(env.Stderr, "ess-standby drill: want --instance i-... and --region (or ALIBABA_CLOUD_REGION_ID); --dry-run wants --log-project (s info names it); --function a function's name; --poll more than 0")
 		return 2
 	}
 	d.Session = standby.Session{Region: *region, Credentials: s.Standby.Credentials}

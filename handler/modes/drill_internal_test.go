@@ -21,6 +21,8 @@ type drillFake struct {
 	tags          standby.Tags
 	tagsAt        int // the tag read from which tags are there (0: the first)
 	tagReads      int
+	tagErrs       []error  // what each tag read fails with, in turn (nil: none)
+	states        []string // the canary's state at each watch, in turn, the last repeated (instead of parkAt)
 	logs          []logAnswer
 	logReads      int
 }
@@ -37,6 +39,9 @@ func (c *drillFake) ScalingInstances(_ context.Context, _ standby.Session, group
 	if c.parkAt > 0 && c.reads > c.parkAt {
 		state = "Standby"
 	}
+	if len(c.states) > 0 && c.reads > 1 {
+		state = c.states[min(c.reads-2, len(c.states)-1)]
+	}
 	return []standby.ScalingInstance{{InstanceID: ids[0], ScalingGroupID: "asg-c", LifecycleState: state}}, nil
 }
 
@@ -45,7 +50,10 @@ func (c *drillFake) SimulateEvent(context.Context, standby.Session, string, []st
 }
 
 func (c *drillFake) InstanceTags(_ context.Context, _ standby.Session, ids []string, _ string) (map[string]standby.Tags, error) {
-	if c.tagReads++; c.tagReads < c.tagsAt {
+	if c.tagReads++; c.tagReads <= len(c.tagErrs) && c.tagErrs[c.tagReads-1] != nil {
+		return nil, c.tagErrs[c.tagReads-1]
+	}
+	if c.tagReads < c.tagsAt {
 		return map[string]standby.Tags{}, nil // the function has yet to tag it
 	}
 	return map[string]standby.Tags{ids[0]: c.tags}, nil
@@ -80,10 +88,14 @@ var (
 	refusedIt = line("r-2", `"dry_run":true,"outcome":"Forbidden.MinInService","message":"fewer than 2 InService would remain","instances":null,"status":403`)
 	unsettled = line("r-1", `"dry_run":true,"outcome":"Unsettled.MaxStandby","instances":null,"status":502`)
 	// The same invocation failing, then retried by FC (its request ID kept).
-	busy      = line("r-3", `"retry_count":0,"dry_run":true,"outcome":"ScalingActivityInProgress","instances":null,"status":409`)
-	busyThen  = line("r-3", `"retry_count":1,"dry_run":true,"outcome":"standby","instances":["i-c"],"status":200`)
-	staging   = line("r-9", `"dry_run":true,"outcome":"standby","instances":["i-c"],"status":200,"function":"ess-standby-staging"`)
-	batched   = `{"time":"2026-12-01T10:00:01Z","msg":"invocation","request_id":"r-4","rules":["StateChange","SystemMaintenance.Reboot/e-1"],"dry_run":true,"outcome":"standby","instances":["i-x","i-c"],"status":200}`
+	busy     = line("r-3", `"retry_count":0,"dry_run":true,"outcome":"ScalingActivityInProgress","instances":null,"status":409`)
+	busyThen = line("r-3", `"retry_count":1,"dry_run":true,"outcome":"standby","instances":["i-c"],"status":200`)
+	staging  = line("r-9", `"dry_run":true,"outcome":"standby","instances":["i-c"],"status":200,"function":"ess-standby-staging"`)
+	batched  = `{"time":"2026-12-01T10:00:01Z","msg":"invocation","request_id":"r-4","events":2,"dry_run":true,"outcome":"standby","instances":["i-x","i-c"],"status":200,` +
+		`"event_results":[{"rule":"StateChange","result":"Acted","instances":["i-x"]},{"rule":"SystemMaintenance.Reboot/e-1","result":"Acted","instances":["i-c"]}]}`
+	// A batch that parks the canary for another event, its own ignored.
+	batchedOther = `{"time":"2026-12-01T10:00:01Z","msg":"invocation","request_id":"r-5","events":2,"dry_run":true,"outcome":"standby","instances":["i-c"],"status":200,` +
+		`"event_results":[{"rule":"SystemMaintenance.Reboot/e-1","result":"Ignored"},{"rule":"PreemptibleInstanceInterruption","result":"Acted","instances":["i-c"]}]}`
 	throttled = logAnswer{err: &standby.Error{Kind: standby.Throttled, Code: "ReadQuotaExceed", Message: "read quota exceeded"}}
 	denied    = logAnswer{err: &standby.Error{Kind: standby.Forbidden, Code: "Unauthorized", Message: "denied by sts or ram, action: log:GetLogStoreLogs"}}
 )
@@ -108,6 +120,9 @@ func TestTheDrillSucceedsOnlyForTheFunctionsDecision(t *testing.T) {
 		{"parked by the function for the event", drillFake{parkAt: 1, tags: ours}, false, false, true, "the wiring works"},
 		{"parked by someone else", drillFake{parkAt: 1}, false, false, false, "without the function's tags for e-1 after 0s: something else parked it"},
 		{"parked, the tags written later", drillFake{parkAt: 1, tags: ours, tagsAt: 3}, false, false, true, "the wiring works"},
+		{"parked, the tags read after a throttled read", drillFake{parkAt: 1, tags: ours, tagErrs: []error{throttled.err}}, false, false, true, "cannot read the tags of i-c, in Standby, that tell who parked it yet (read quota exceeded): trying again"},
+		{"parked, the tags not to be read", drillFake{parkAt: 1, tags: ours, tagErrs: []error{denied.err}}, false, false, false, "reading the tags of i-c, in Standby, that tell who parked it: denied by sts or ram"},
+		{"in Standby untagged, then back InService", drillFake{states: []string{"Standby", "InService"}}, false, false, false, "i-c is not in Standby after 0s: check the EventBridge rule"},
 		{"parked for another event", drillFake{parkAt: 1, tags: standby.Tags{standby.TagRule: "SystemMaintenance.Reboot/e-0"}}, false, false, false, "something else parked it"},
 		{"parked, the log read too", drillFake{parkAt: 2, tags: ours, logs: []logAnswer{{lines: []string{parkedIt}}}}, false, true, true, "the wiring works"},
 		{"in dry run, with the drill not", drillFake{logs: []logAnswer{{lines: []string{wouldPark}}}}, false, true, false, "the function is in dry run"},
@@ -116,6 +131,7 @@ func TestTheDrillSucceedsOnlyForTheFunctionsDecision(t *testing.T) {
 		{"dry run: after a retried failure", drillFake{logs: []logAnswer{{lines: []string{unsettled}}, {lines: []string{unsettled, wouldPark}}}}, true, true, true, "would have parked i-c"},
 		{"dry run: after a conflict, FC's retry of it", drillFake{logs: []logAnswer{{lines: []string{busy}}, {lines: []string{busy, busyThen}}}}, true, true, true, "request r-3 (retry 1)"},
 		{"dry run: in a batch", drillFake{logs: []logAnswer{{lines: []string{batched}}}}, true, true, true, "would have parked i-c"},
+		{"dry run: in a batch that ignored it", drillFake{logs: []logAnswer{{lines: []string{batchedOther}}}}, true, true, false, "did not take i-c out of traffic for the event"},
 		{"dry run: another copy's line is not this function's", drillFake{logs: []logAnswer{{lines: []string{staging}}}}, true, true, false, "the function ess-standby logged no decision on e-1"},
 		{"dry run: after the log could not be read", drillFake{logs: []logAnswer{throttled, {}, {lines: []string{wouldPark}}}}, true, true, true, "would have parked i-c"},
 		{"dry run: other lines are passed over", drillFake{logs: []logAnswer{{lines: []string{"FC Invoke Start RequestId: r-2", strings.Replace(wouldPark, "e-1", "e-0", 1), `{"msg":"notice","rule":"SystemMaintenance.Reboot/e-1"}`}}, {lines: []string{wouldPark}}}}, true, true, true, "would have parked"},

@@ -55,7 +55,8 @@ func TestTheDrillReadsTheDecisionUnderDryRun(t *testing.T) {
 	const canary, project = "i-bp1ecr7go2go9kq3m1b", "serverless-cn-hangzhou-5c1e0f4a"
 	f := fctest.Start(t, binary, fctest.Custom, nil, "MAX_EVENT_AGE=0", "DRY_RUN=true")
 	f.Emu.ShipLogs(project, "default-logs", "ess-standby", "FC Invoke Start RequestId: r-0\n")
-	drill := startDrill(t, f, []string{"LOG_ENDPOINT=" + f.Emu.URL}, "--instance", canary, "--dry-run", "--log-project", project)
+	// A proxy that answers nothing: loopback calls never go through it.
+	drill := startDrill(t, f, []string{"LOG_ENDPOINT=" + f.Emu.URL, "HTTP_PROXY=http://127.0.0.1:1"}, "--instance", canary, "--dry-run", "--log-project", project)
 	drill.deliverNotice(t, f, "drill-dry-run")
 	if _, err := f.Logs.Await(regexp.MustCompile(`"request_id":"drill-dry-run"`), 10*time.Second); err != nil {
 		t.Fatal(err)
@@ -147,7 +148,9 @@ func TestADrillWithoutWiringFails(t *testing.T) {
 	if code != 1 || !strings.Contains(errOut, "ProjectNotExist") || !strings.Contains(errOut, "s info names them") {
 		t.Errorf("--dry-run, no such project: exit %d\n%s%s", code, out, errOut)
 	}
-	for _, args := range [][]string{{"drill"}, {"drill", "--instance", "i-bp1ecr7go2go9kq3m1f", "--region", "cn-hangzhou"}, {"drill", "--instance", "i-bp1ecr7go2go9kq3m1c", "--region", "cn-hangzhou", "--dry-run"}} {
+	for _, args := range [][]string{{"drill"}, {"drill", "--instance", "i-bp1ecr7go2go9kq3m1f", "--region", "cn-hangzhou"}, {"drill", "--instance", "i-bp1ecr7go2go9kq3m1c", "--region", "cn-hangzhou", "--dry-run"},
+		{"drill", "--instance", "i-bp1ecr7go2go9kq3m1c", "--region", "cn-hangzhou", "--log-project", "p-ess", "--function", `a" or "b`},
+		{"drill", "--instance", "i-bp1ecr7go2go9kq3m1c", "--region", "cn-hangzhou", "--poll", "0s"}} {
 		if code, out, errOut := run(t, env, "", args...); code == 0 {
 			t.Errorf("%v: exit 0 (a canary not InService, or none)\n%s%s", args, out, errOut)
 		}
