@@ -167,8 +167,13 @@ func safeMessage(s standby.Session, code, msg string) string {
 	if msg == "" || leaks(s, msg) {
 		return "Auto Scaling refused the call (" + code + ")"
 	}
+	return capped(msg)
+}
+
+// capped cuts a message passed on to 300 bytes, never inside a character.
+func capped(msg string) string {
 	if len(msg) > 300 {
-		msg = msg[:300] + "…"
+		msg = strings.ToValidUTF8(msg[:300], "") + "…"
 	}
 	return msg
 }

@@ -239,12 +239,11 @@ var (
 // library builds by reflection on first use: 1.5 to 2 ms of a cold start
 // and half a megabyte of garbage, measured.
 func (c *Client) rpc(ctx context.Context, s standby.Session, a action, params map[string]string, out any) error {
-	select {
-	case c.places <- struct{}{}:
-		defer func() { <-c.places }()
-	case <-ctx.Done():
-		return &standby.Error{Kind: standby.Timeout, Code: "Timeout", Message: "no time left for the Auto Scaling call: too many calls in flight (MAX_CONCURRENT_CALLS)", Cause: ctx.Err()}
+	release, err := c.place(ctx, "the Auto Scaling call")
+	if err != nil {
+		return err
 	}
+	defer release()
 	client, err := c.sdkClient(ctx, s, a.product)
 	if err != nil {
 		return err
@@ -277,6 +276,17 @@ func (c *Client) rpc(ctx context.Context, s standby.Session, a action, params ma
 		}
 		return nil
 	})
+}
+
+// place waits, within ctx, for a place among the calls in flight; release
+// gives it back.
+func (c *Client) place(ctx context.Context, what string) (release func(), err error) {
+	select {
+	case c.places <- struct{}{}:
+		return func() { <-c.places }, nil
+	case <-ctx.Done():
+		return nil, &standby.Error{Kind: standby.Timeout, Code: "Timeout", Message: "no time left for " + what + ": too many calls in flight (MAX_CONCURRENT_CALLS)", Cause: ctx.Err()}
+	}
 }
 
 // listed adds the API's repeated parameter name.1, name.2, ... to params.

@@ -54,12 +54,11 @@ var (
 // SearchLogs runs a query (Log Service's search syntax) over store's logs
 // written in [from, to), newest first, and returns at most 100 of them.
 func (c *Client) SearchLogs(ctx context.Context, s standby.Session, store LogStore, query string, from, to time.Time) ([]LogEntry, error) {
-	select {
-	case c.places <- struct{}{}:
-		defer func() { <-c.places }()
-	case <-ctx.Done():
-		return nil, &standby.Error{Kind: standby.Timeout, Code: "Timeout", Message: "no time left to read the log", Cause: ctx.Err()}
+	release, err := c.place(ctx, "reading the log")
+	if err != nil {
+		return nil, err
 	}
+	defer release()
 	ctx, cancel := context.WithTimeout(ctx, c.callTimeout)
 	defer cancel()
 	if !projectName.MatchString(store.Project) || !logstoreName.MatchString(store.Name) {
@@ -190,10 +189,7 @@ func safeLogMessage(s standby.Session, code, msg string) string {
 	if code == "SignatureNotMatch" || leaks(s, msg) || msg == "" {
 		return "Log Service refused the call (" + code + ")"
 	}
-	if len(msg) > 300 {
-		msg = strings.ToValidUTF8(msg[:300], "") + "…"
-	}
-	return msg
+	return capped(msg)
 }
 
 // translateLogs is translate for a Log Service call, which has no SDK

@@ -1,6 +1,7 @@
 package essemu
 
 import (
+	"cmp"
 	"crypto/hmac"
 	"crypto/sha1"
 	"encoding/base64"
@@ -33,18 +34,26 @@ type logStore struct {
 func (s *Server) ShipLogs(project, logstore, function, stdout string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	i := slices.IndexFunc(s.logStores, func(l *logStore) bool { return l.project == project && l.name == logstore })
-	if i < 0 {
-		s.logStores = append(s.logStores, &logStore{project: project, name: logstore})
-		i = len(s.logStores) - 1
+	store := s.logStore(project, logstore)
+	if store == nil {
+		store = &logStore{project: project, name: logstore}
+		s.logStores = append(s.logStores, store)
 	}
 	at := strconv.FormatInt(s.now().Unix(), 10)
 	for line := range strings.Lines(stdout) {
 		if line = strings.TrimRight(line, "\r\n"); line != "" {
-			s.logStores[i].logs = append(s.logStores[i].logs, map[string]string{"__time__": at, "__topic__": "FCLogs:" + function, "__source__": "",
+			store.logs = append(store.logs, map[string]string{"__time__": at, "__topic__": "FCLogs:" + function, "__source__": "",
 				"message": line, "functionName": function, "qualifier": "LATEST", "versionId": "LATEST", "instanceID": "c-essemu"})
 		}
 	}
+}
+
+// logStore is the logstore named so, or nil. s.mu is held.
+func (s *Server) logStore(project, name string) *logStore {
+	if i := slices.IndexFunc(s.logStores, func(l *logStore) bool { return l.project == project && l.name == name }); i >= 0 {
+		return s.logStores[i]
+	}
+	return nil
 }
 
 // serveLogs answers a Log Service request.
@@ -81,18 +90,17 @@ func (s *Server) getLogs(r *http.Request, project, logstore string, q url.Values
 	if r.Method != http.MethodGet {
 		return nil, errorf(400, "ParameterInvalid", "GetLogStoreLogs is a GET")
 	}
-	i := slices.IndexFunc(s.logStores, func(l *logStore) bool { return l.project == project })
-	if i < 0 {
+	if !slices.ContainsFunc(s.logStores, func(l *logStore) bool { return l.project == project }) {
 		return nil, errorf(404, "ProjectNotExist", "Project %s does not exist.", project)
 	}
-	i = slices.IndexFunc(s.logStores, func(l *logStore) bool { return l.project == project && l.name == logstore })
-	if i < 0 {
+	store := s.logStore(project, logstore)
+	if store == nil {
 		return nil, errorf(404, "LogStoreNotExist", "logstore %s does not exist", logstore)
 	}
 	from, errFrom := strconv.ParseInt(q.Get("from"), 10, 64)
 	to, errTo := strconv.ParseInt(q.Get("to"), 10, 64)
-	line, errLine := strconv.Atoi(cmpOr(q.Get("line"), "100"))
-	offset, errOffset := strconv.Atoi(cmpOr(q.Get("offset"), "0"))
+	line, errLine := strconv.Atoi(cmp.Or(q.Get("line"), "100"))
+	offset, errOffset := strconv.Atoi(cmp.Or(q.Get("offset"), "0"))
 	switch {
 	case q.Get("type") != "log":
 		return nil, errorf(400, "ParameterInvalid", "type must be log or histogram")
@@ -106,7 +114,7 @@ func (s *Server) getLogs(r *http.Request, project, logstore string, q url.Values
 		return nil, errorf(400, "ParameterInvalid", "the emulator models only terms and field:value pairs joined by and: %q", q.Get("query"))
 	}
 	var found []map[string]string
-	for _, l := range s.logStores[i].logs {
+	for _, l := range store.logs {
 		at, _ := strconv.ParseInt(l["__time__"], 10, 64)
 		if at >= from && at < to && matches(l, terms) {
 			found = append(found, l)
@@ -117,13 +125,6 @@ func (s *Server) getLogs(r *http.Request, project, logstore string, q url.Values
 	}
 	found = found[min(offset, len(found)):]
 	return found[:min(line, len(found))], nil
-}
-
-func cmpOr(v, otherwise string) string {
-	if v == "" {
-		return otherwise
-	}
-	return v
 }
 
 // authenticateLogs checks a request as Log Service does: its headers, its

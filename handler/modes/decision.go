@@ -39,8 +39,9 @@ func decisions(logs []ess.LogEntry, function, rule string) []decision {
 	var out []decision
 	for _, l := range logs {
 		msg := l.Fields["message"]
+		start := strings.IndexByte(msg, '{')
 		var d decision
-		if l.Fields["__topic__"] != topic(function) || strings.IndexByte(msg, '{') < 0 || json.Unmarshal([]byte(msg[strings.IndexByte(msg, '{'):]), &d) != nil ||
+		if l.Fields["__topic__"] != topic(function) || start < 0 || json.Unmarshal([]byte(msg[start:]), &d) != nil ||
 			d.Msg != "invocation" || d.Rule != rule && !slices.ContainsFunc(d.EventResults, func(e batchEvent) bool { return e.Rule == rule }) || d.RequestID == "" {
 			continue
 		}
