@@ -27,16 +27,18 @@ const triggerTypes = tf.alicloud_fcv3_trigger.attributes.trigger_type.doc_enum;
 const rosMaxInstanceConcurrency = 100;
 
 function build(app) {
-  const stack = new ros.Stack(app, 'EssStandby', { description: 'ess-standby: puts Auto Scaling instances into Standby (README, "ROS")' });
+  const stack = new ros.Stack(app, 'EssStandby', { description: 'ess-standby: puts Auto Scaling instances into Standby (docs/ros.md)' });
   const param = (name, props) => new ros.RosParameter(stack, name, props);
   const group = param('ScalingGroupId', { type: ros.RosParameterType.STRING, description: 'The scaling group the function may act on: its role is scoped to it.' });
   const project = param('LogProject', { type: ros.RosParameterType.STRING, description: 'The Log Service project for its logs, created here.' });
-  const bucket = param('CodeOssBucket', { type: ros.RosParameterType.STRING, description: 'The OSS bucket holding the code package (README, "ROS": the build step).' });
+  const bucket = param('CodeOssBucket', { type: ros.RosParameterType.STRING, description: 'The OSS bucket holding the code package (docs/ros.md: the build step).' });
   const object = param('CodeOssObject', { type: ros.RosParameterType.STRING, defaultValue: 'ess-standby/custom.zip', description: 'The code package in it.' });
   const dryRun = param('DryRun', { type: ros.RosParameterType.STRING, defaultValue: 'true', allowedValues: ['true', 'false'], description: 'DRY_RUN: decide and log, change nothing.' });
-  const secret = (name, description) => param(name, { type: ros.RosParameterType.STRING, defaultValue: '', noEcho: true, description }).valueAsString;
+  const secret = (name, description, required) => param(name, { type: ros.RosParameterType.STRING, noEcho: true, description,
+    ...(required ? { minLength: 16, maxLength: 256 } : { defaultValue: '' }) }).valueAsString;
   const secrets = {
-    AUTH_TOKEN: secret('AuthToken', 'AUTH_TOKEN: the secret an HTTP-trigger caller presents.'),
+    // Required: the HTTP trigger is anonymous, as s.yaml's (CloudMonitor's callbacks cannot sign).
+    AUTH_TOKEN: secret('AuthToken', 'AUTH_TOKEN: the token an HTTP-trigger caller presents (16 to 256 characters): openssl rand -hex 24.', true),
     NOTIFY_URL: secret('NotifyUrl', "NOTIFY_URL: a DingTalk or Lark/Feishu robot's webhook, or any HTTPS endpoint."),
     NOTIFY_SECRET: secret('NotifySecret', "NOTIFY_SECRET: the robot's signing secret, or the webhook's HMAC key."),
   };
@@ -72,7 +74,7 @@ function build(app) {
     functionName: fn.functionName, description: fn.description, runtime: fn.runtime, handler: fn.handler,
     memorySize: fn.memorySize, cpu: fn.cpu, diskSize: fn.diskSize, timeout: fn.timeout,
     // ROS's ALIYUN::FC3::Function takes at most 100 (its schema, which the
-    // CDK holds to), where FC's API and s.yaml take 200 (README, "ROS").
+    // CDK holds to), where FC's API and s.yaml take 200 (docs/ros.md).
     instanceConcurrency: Math.min(fn.instanceConcurrency, rosMaxInstanceConcurrency), internetAccess: fn.internetAccess, role: role.attrArn,
     code: { ossBucketName: bucket.valueAsString, ossObjectName: object.valueAsString },
     customRuntimeConfig: { command: fn.customRuntimeConfig.command, port: fn.customRuntimeConfig.port },
@@ -81,7 +83,7 @@ function build(app) {
   });
   new fc3.ConcurrencyConfig(stack, 'Concurrency', { functionName: func.attrFunctionName, reservedConcurrency: fn.concurrencyConfig.reservedConcurrency });
   // ROS's ALIYUN::FC3::AsyncInvokeConfig has no qualifier: it configures
-  // LATEST (README, "ROS").
+  // LATEST (docs/ros.md).
   new fc3.AsyncInvokeConfig(stack, 'AsyncInvokeConfig', {
     functionName: func.attrFunctionName,
     maxAsyncRetryAttempts: fn.asyncInvokeConfig.maxAsyncRetryAttempts, maxAsyncEventAgeInSeconds: fn.asyncInvokeConfig.maxAsyncEventAgeInSeconds,
@@ -97,12 +99,12 @@ function build(app) {
   return stack;
 }
 
-// buildAlert is the failure alert (README, "Logs"), a stack of its own: it
+// buildAlert is the failure alert (docs/logs.md), a stack of its own: it
 // goes on the logstore of this stack, of Terraform's, or of s.yaml's
 // logConfig: auto (serverless-<region>-<id>/default-logs, as s info says).
-// Its query is the README's, which a test holds it to.
+// Its query is docs/logs.md's, which a test holds it to.
 function buildAlert(app) {
-  const stack = new ros.Stack(app, 'EssStandbyAlert', { description: 'ess-standby: the failure alert on its logstore (README, "Logs")' });
+  const stack = new ros.Stack(app, 'EssStandbyAlert', { description: 'ess-standby: the failure alert on its logstore (docs/logs.md)' });
   const param = (name, props) => new ros.RosParameter(stack, name, Object.assign({ type: ros.RosParameterType.STRING }, props)).valueAsString;
   const project = param('LogProject', { description: "The function's Log Service project (s info: logConfig.project)." });
   const logstore = param('LogStore', { defaultValue: 'default-logs', description: "Its logstore (s info: logConfig.logstore; ess-standby for the Terraform module and the ROS stack)." });
@@ -126,7 +128,7 @@ function buildAlert(app) {
   return stack;
 }
 
-// failureQuery is the README's: FC's default full-text index splits the
+// failureQuery is docs/logs.md's: FC's default full-text index splits the
 // JSON line into words.
 const failureQuery = 'invocation and (WARN or ERROR) | select count(*) as failures';
 

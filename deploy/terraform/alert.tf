@@ -1,4 +1,4 @@
-# The failure alert (README, "Logs"): every 5 minutes, Log Service counts
+# The failure alert (docs/logs.md): every 5 minutes, Log Service counts
 # the function's WARN and ERROR invocation lines in its logstore, and tells
 # whoever the action policy names when there are any. Log Service's console
 # makes action policies (Alert Center); without one, no alert is made.
@@ -10,7 +10,7 @@ variable "alert_action_policy_id" {
 }
 
 locals {
-  # The README's failure query: FC's default full-text index splits the
+  # The failure query of docs/logs.md: FC's default full-text index splits the
   # JSON line into words.
   failure_query = "invocation and (WARN or ERROR) | select count(*) as failures"
 }

@@ -1,5 +1,5 @@
-# ess-standby with Terraform: the same function as s.yaml (README,
-# "Terraform"), on the custom runtime, one instance serving up to 200
+# ess-standby with Terraform: the same function as s.yaml (docs/terraform.md),
+# on the custom runtime, one instance serving up to 200
 # invocations at once, with its role, its logstore and its triggers.
 # handler/deploy's tests hold it to the provider's schemas and to s.yaml.
 
@@ -137,10 +137,10 @@ resource "alicloud_fcv3_trigger" "http" {
   trigger_name  = "http"
   trigger_type  = "http"
   qualifier     = var.qualifier
-  # 'function': callers sign (s invoke, SDKs); CloudMonitor's callbacks need
-  # 'anonymous' with AUTH_TOKEN (README, "The alarm callback").
+  # Anonymous, as s.yaml's: CloudMonitor's callbacks cannot sign, so the
+  # function checks var.auth_token (required) before it reads a body.
   trigger_config = jsonencode({
-    authType = "function"
+    authType = "anonymous"
     methods  = ["POST", "GET"]
   })
 }

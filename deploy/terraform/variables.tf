@@ -7,7 +7,7 @@ variable "region" {
 }
 
 variable "code_zip" {
-  description = "The code package: the custom runtime's binary and bootstrap, zipped (README, \"Terraform\": the build step)."
+  description = "The code package: the custom runtime's binary and bootstrap, zipped (docs/terraform.md: the build step)."
   type        = string
   default     = "../../target/custom.zip"
 }
@@ -39,7 +39,7 @@ variable "log_store" {
 }
 
 variable "qualifier" {
-  description = "What the triggers invoke: LATEST, or an alias such as prod (README, \"Versions and rollback\")."
+  description = "What the triggers invoke: LATEST, or an alias such as prod (README, \"Roll back, stop, remove\")."
   type        = string
   default     = "LATEST"
 }
@@ -63,10 +63,15 @@ variable "scaling_group_id" {
 }
 
 variable "auth_token" {
-  description = "AUTH_TOKEN: the secret an HTTP-trigger caller presents."
+  # Required: the HTTP trigger is anonymous, as s.yaml's (CloudMonitor's
+  # callbacks cannot sign), so every caller must present it.
+  description = "AUTH_TOKEN: the token an HTTP-trigger caller presents, 16 to 256 characters (openssl rand -hex 24)."
   type        = string
-  default     = ""
   sensitive   = true
+  validation {
+    condition     = length(var.auth_token) >= 16 && length(var.auth_token) <= 256
+    error_message = "auth_token must be 16 to 256 characters: openssl rand -hex 24."
+  }
 }
 
 variable "notify_url" {

@@ -14,16 +14,16 @@ import (
 	"ess-standby/handler/trigger"
 )
 
-// README.md's "Which events act" is the code's table: every acting type,
-// and each status and state in the column the code puts it in.
-func TestREADMEStatusTable(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
+// docs/sources.md's "Which events act" is the code's table: every acting
+// type, and each status and state in the column the code puts it in.
+func TestSourcesStatusTable(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/sources.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	table := regexp.MustCompile("(?s)### Which events act\n\n(.*?)\n\n").FindSubmatch(readme)
+	table := regexp.MustCompile("(?s)## Which events act\n\n[^|]*?(\\|.*?)\n\n").FindSubmatch(doc)
 	if table == nil {
-		t.Fatal(`README.md has no "### Which events act" table`)
+		t.Fatal(`docs/sources.md has no "## Which events act" table`)
 	}
 	rows := map[string][]string{} // first cell → cells
 	for line := range strings.Lines(string(table[1])) {
@@ -32,7 +32,7 @@ func TestREADMEStatusTable(t *testing.T) {
 	}
 	var system []string
 	for first, cells := range rows {
-		if strings.HasPrefix(first, "`SystemMaintenance.*`") { // the row of those that act
+		if strings.HasPrefix(first, "`SystemMaintenance.Reboot`") { // the row of those that act
 			system = cells
 		}
 	}
@@ -56,7 +56,7 @@ func TestREADMEStatusTable(t *testing.T) {
 			}
 		}
 	}
-	stateChange, preemptible := rows["`StateChange`"], rows["`"+trigger.Preemptible+"` (spot)"]
+	stateChange, preemptible := rows["`StateChange`"], rows["`"+trigger.Preemptible+"`"]
 	if stateChange == nil || preemptible == nil {
 		t.Fatalf("no rows for StateChange and %s", trigger.Preemptible)
 	}
@@ -121,24 +121,24 @@ func anchors(md []byte) []string {
 	return out
 }
 
-// The README's aliyun commands for the EventBridge rule: the pattern is
-// s.yaml's, and every type it passes acts; the target is the function,
+// docs/sources.md's aliyun commands for the EventBridge rule: the pattern
+// is s.yaml's, and every type it passes acts; the target is the function,
 // invoked asynchronously with the original event.
-func TestREADMEEventBridgeByHand(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
+func TestEventBridgeByHand(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/sources.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	heredocs := regexp.MustCompile(`(?s)<<'EOF'\n(.*?)\nEOF`).FindAllSubmatch(readme, -1)
+	heredocs := regexp.MustCompile(`(?s)<<'EOF'\n(.*?)\nEOF`).FindAllSubmatch(doc, -1)
 	if len(heredocs) != 2 {
-		t.Fatalf("the README has %d heredocs, want the rule's pattern and its targets", len(heredocs))
+		t.Fatalf("docs/sources.md has %d heredocs, want the rule's pattern and its targets", len(heredocs))
 	}
 	pattern := string(heredocs[0][1])
-	checkRule(t, "README", pattern)
+	checkRule(t, "docs/sources.md", pattern)
 	_, resources := loadTemplate(t, templates[0])
 	for _, tr := range resources["ess-standby"].Props["triggers"].([]any) {
 		if cfg := tr.(map[string]any)["triggerConfig"].(map[string]any); tr.(map[string]any)["triggerType"] == "eventbridge" && cfg["eventRuleFilterPattern"] != pattern {
-			t.Errorf("the README's pattern is not s.yaml's:\n%s\n%s", pattern, cfg["eventRuleFilterPattern"])
+			t.Errorf("docs/sources.md's pattern is not s.yaml's:\n%s\n%s", pattern, cfg["eventRuleFilterPattern"])
 		}
 	}
 	var targets []struct {
@@ -216,16 +216,23 @@ func TestLayers(t *testing.T) {
 	}
 }
 
-// Every aliyun command the README gives for a regional product passes
-// --region (without it the CLI uses its profile's region, which may not be
-// s.yaml's); RAM is global. The operations the README documents are there,
-// each as the deployer policy allows (TestDeployerPolicyCoversTheTemplates).
+// Every aliyun command the README and docs/ give for a regional product
+// passes --region (without it the CLI uses its profile's region, which may
+// not be s.yaml's); RAM is global. The operations the README documents are
+// there, each as the deployer policy allows
+// (TestDeployerPolicyCoversTheTemplates).
 func TestREADMECommands(t *testing.T) {
 	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	commands := regexp.MustCompile("aliyun (eventbridge|ess|ecs|sls|fc|cms) [A-Z][A-Za-z]+[^`\n]*").FindAllString(string(readme), -1)
+	all := string(readme)
+	docs, _ := filepath.Glob("../../docs/*.md")
+	for _, doc := range docs {
+		text, _ := os.ReadFile(doc)
+		all += string(text)
+	}
+	commands := regexp.MustCompile("aliyun (eventbridge|ess|ecs|sls|fc|cms|ros) [A-Z][A-Za-z]+[^`\n]*").FindAllString(all, -1)
 	if len(commands) < 4 {
 		t.Fatalf("found %d aliyun commands: %q", len(commands), commands)
 	}

@@ -127,14 +127,14 @@ func unSub(v any) any {
 	return v
 }
 
-// The failure alert is one alert, however it is deployed: the README's
+// The failure alert is one alert, however it is deployed: docs/logs.md's
 // query, every 5 minutes, in the Terraform module (on its logstore) and
 // in the ROS alert stack (on any logstore, s.yaml's included).
-func TestTheFailureAlertIsTheREADMEs(t *testing.T) {
-	readme, _ := os.ReadFile("../../README.md")
-	m := regexp.MustCompile("(?s)with this query.*?```\n(.*?)\n```").FindSubmatch(readme)
+func TestTheFailureAlertIsTheDocs(t *testing.T) {
+	doc, _ := os.ReadFile("../../docs/logs.md")
+	m := regexp.MustCompile("(?s)with this query.*?```\n(.*?)\n```").FindSubmatch(doc)
 	if m == nil {
-		t.Fatal("the README gives no failure query")
+		t.Fatal("docs/logs.md gives no failure query")
 	}
 	query := string(m[1])
 	raw, _ := os.ReadFile("../../deploy/ros/alert.json")
@@ -152,10 +152,10 @@ func TestTheFailureAlertIsTheREADMEs(t *testing.T) {
 	json.Unmarshal(raw, &alert)
 	ros := alert.Resources["Failures"].Properties.Detail
 	if alert.Resources["Failures"].Type != "ALIYUN::SLS::Alert" || len(ros.Configuration.QueryList) != 1 || ros.Configuration.QueryList[0]["Query"] != query || ros.Schedule["Interval"] != "5m" {
-		t.Errorf("the ROS alert %+v; want the README's query %q every 5m", ros, query)
+		t.Errorf("the ROS alert %+v; want docs/logs.md's query %q every 5m", ros, query)
 	}
 	files := tfFiles(t, nil)
-	ctx := tfEval(t, files, map[string]cty.Value{"region": cty.StringVal("cn-hangzhou"), "log_project": cty.StringVal("p"),
+	ctx := tfEval(t, files, map[string]cty.Value{"region": cty.StringVal("cn-hangzhou"), "log_project": cty.StringVal("p"), "auth_token": cty.StringVal(previewEnv(t)["ESS_STANDBY_AUTH_TOKEN"]),
 		"scaling_group_ids": cty.ListVal([]cty.Value{cty.StringVal("asg-bp1a")})})
 	alerts := tfResources(files, "alicloud_sls_alert")
 	if len(alerts) != 1 {

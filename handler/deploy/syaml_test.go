@@ -36,13 +36,36 @@ type resource struct {
 	Props     map[string]any
 }
 
-// expression matches the Serverless Devs expressions the templates use, as
-// `s deploy` resolves them with nothing exported: vars, config and env
-// defaults.
-var expression = regexp.MustCompile(`\$\{(vars\.(\w+)|config\('AccountID'\)|env\('(\w+)', '([^']*)'\))\}`)
+// expression matches the Serverless Devs expressions the templates use:
+// vars, config, and env with or without a default.
+var expression = regexp.MustCompile(`\$\{(vars\.(\w+)|config\('AccountID'\)|env\('(\w+)'(, '([^']*)')?\))\}`)
+
+// previewEnv is what .ci/preview exports for the templates' env
+// expressions (testdata/preview.env): their required inputs.
+func previewEnv(t *testing.T) map[string]string {
+	t.Helper()
+	raw, err := os.ReadFile("testdata/preview.env")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dotenv(string(raw))
+}
+
+// dotenv reads KEY=value lines as Serverless Devs' dotenv does, the last
+// of a key winning; # starts a comment line.
+func dotenv(text string) map[string]string {
+	env := map[string]string{}
+	for line := range strings.Lines(text) {
+		line = strings.TrimSpace(line)
+		if k, v, ok := strings.Cut(line, "="); ok && !strings.HasPrefix(line, "#") {
+			env[strings.TrimSpace(k)] = strings.TrimSpace(v)
+		}
+	}
+	return env
+}
 
 // resolveTemplate reads a template, resolving its expressions as s deploy
-// does with nothing exported, the account being previewAccount: the
+// does with previewEnv exported, the account being previewAccount: the
 // cross-check of Serverless Devs' own resolution. A variable holding an
 // object stands for that object.
 func resolveTemplate(t *testing.T, path string) (vars map[string]any, resources map[string]resource) {
@@ -59,6 +82,7 @@ func resolveTemplate(t *testing.T, path string) (vars map[string]any, resources 
 		t.Fatalf("%s: edition %q, %v", path, head.Edition, err)
 	}
 	var unresolved []string
+	env := previewEnv(t)
 	resolve := func(e string) string {
 		m := expression.FindStringSubmatch(e)
 		switch {
@@ -73,7 +97,13 @@ func resolveTemplate(t *testing.T, path string) (vars map[string]any, resources 
 			b, _ := json.Marshal(v) // JSON is YAML: an object stays an object
 			return string(b)
 		case m[3] != "":
-			return m[4]
+			if v, ok := env[m[3]]; ok {
+				return v
+			}
+			if m[4] == "" { // no default: s stops, naming the variable
+				unresolved = append(unresolved, e)
+			}
+			return m[5]
 		}
 		return previewAccount
 	}

@@ -195,7 +195,7 @@ func ctyType(s string) cty.Type {
 // type FC does not have.
 func TestTerraformModuleValidates(t *testing.T) {
 	version, schemas := loadSchemas(t)
-	inputs := map[string]cty.Value{"region": cty.StringVal("cn-hangzhou"), "log_project": cty.StringVal("p"),
+	inputs := map[string]cty.Value{"region": cty.StringVal("cn-hangzhou"), "log_project": cty.StringVal("p"), "auth_token": cty.StringVal(previewEnv(t)["ESS_STANDBY_AUTH_TOKEN"]),
 		"scaling_group_ids": cty.ListVal([]cty.Value{cty.StringVal("asg-bp1a")})}
 	problemsOf := func(files []*hcl.File) []string { return tfProblems(files, schemas, tfEval(t, files, inputs)) }
 	if problems := problemsOf(tfFiles(t, nil)); len(problems) > 0 {
@@ -321,7 +321,7 @@ func goValue(t *testing.T, v cty.Value) any {
 // policy is deploy/function-policy.json, filled in.
 func TestTerraformIsSYAML(t *testing.T) {
 	files := tfFiles(t, nil)
-	ctx := tfEval(t, files, map[string]cty.Value{"region": cty.StringVal("cn-hangzhou"), "log_project": cty.StringVal("ess-standby-logs"),
+	ctx := tfEval(t, files, map[string]cty.Value{"region": cty.StringVal("cn-hangzhou"), "log_project": cty.StringVal("ess-standby-logs"), "auth_token": cty.StringVal(previewEnv(t)["ESS_STANDBY_AUTH_TOKEN"]),
 		"scaling_group_ids": cty.ListVal([]cty.Value{cty.StringVal("asg-bp1a"), cty.StringVal("asg-bp1b")})})
 	raw, err := os.ReadFile("testdata/preview/s.yaml.json")
 	if err != nil {
