@@ -162,88 +162,72 @@ func TestFunctionPolicyIsLeastPrivilege(t *testing.T) {
 	}
 }
 
-// The README shows the function's policy as the file ships it.
-func TestREADMEShowsThePolicyFile(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
+// docs/permissions.md shows the function's policy as the file ships it.
+func TestPermissionsShowsThePolicyFile(t *testing.T) {
+	page, err := os.ReadFile("../../docs/permissions.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	block := regexp.MustCompile("(?s)<!-- deploy/function-policy.json -->\\s*```json\\n(.*?)```").FindSubmatch(readme)
+	block := regexp.MustCompile("(?s)<!-- deploy/function-policy.json -->\\s*```json\\n(.*?)```").FindSubmatch(page)
 	file, _ := os.ReadFile("../../deploy/function-policy.json")
 	if block == nil || strings.TrimSpace(string(block[1])) != strings.TrimSpace(string(file)) {
-		t.Errorf("README.md's policy after <!-- deploy/function-policy.json --> is not the file's:\n%s", block)
+		t.Errorf("docs/permissions.md's policy after <!-- deploy/function-policy.json --> is not the file's:\n%s", block)
 	}
 }
 
 // The deployer may do what deploying the templates takes, and no more than
-// that kind of thing: FC's function, trigger, async and concurrency
-// configuration calls on the functions the templates name; passing the function's role, to FC
-// only; EventBridge's rule calls and the service-linked roles the fc3
-// component creates for an EventBridge trigger; and Log Service's project,
-// logstore and index for logConfig: auto.
+// that: FC's calls on the functions the templates name; passing the
+// function's role, to FC only; the service-linked roles fc3 checks and
+// creates for an EventBridge trigger, those only; EventBridge's rule calls;
+// Log Service's project, logstore and index for logConfig: auto, and its
+// logs. fc3Calls (permissions_test.go) is the list, each call with its
+// resource and why; here the templates say which apply.
 func TestDeployerPolicyCoversTheTemplates(t *testing.T) {
 	p := loadPolicy(t, "../../deploy/deployer-policy.json")
 	g := grants(p)
-	need := map[string]string{
-		"fc:CreateFunction": "function", "fc:UpdateFunction": "function", "fc:GetFunction": "function", "fc:DeleteFunction": "s remove",
-		"fc:CreateTrigger": "triggers", "fc:UpdateTrigger": "triggers", "fc:DeleteTrigger": "s remove",
-		"ram:PassRole": "role",
-		// What the README's operations need of fc3 0.1.22: s logs (--tail)
-		// reads the logstore; s version and s alias publish, list and
-		// remove versions and aliases, which a rollback moves.
-		"log:GetLogStoreLogs":       "s logs",
-		"fc:PublishFunctionVersion": "s version publish",
-		"fc:ListFunctionVersions":   "s version list",
-		"fc:DeleteFunctionVersion":  "s version remove",
-		"fc:CreateAlias":            "s alias publish",
-		"fc:UpdateAlias":            "s alias publish (a rollback)",
-		"fc:GetAlias":               "s alias publish",
-		"fc:ListAliases":            "s alias list",
-		"fc:DeleteAlias":            "s alias remove",
+	needed := map[string]bool{}
+	for _, c := range fc3Calls(t) {
+		needed[c.action] = true
 	}
 	for _, path := range templates {
 		vars, resources := loadTemplate(t, path)
 		for name, r := range resources {
 			p := r.Props
-			for _, action := range []string{"fc:CreateFunction", "fc:CreateTrigger"} {
-				if !covers(g[action], "functions/"+p["functionName"].(string)) {
-					t.Errorf("%s: %s is not granted on function %s", name, action, p["functionName"])
+			fn := "acs:fc:<region>:<account-id>:functions/" + p["functionName"].(string)
+			for _, action := range []string{"fc:CreateFunction", "fc:UpdateFunction", "fc:DeleteFunction"} {
+				if !grantedOn(g[action], fn) {
+					t.Errorf("%s: %s is not granted on %s", name, action, fn)
 				}
 			}
-			if _, ok := p["asyncInvokeConfig"]; ok {
-				need["fc:PutAsyncInvokeConfig"] = "asyncInvokeConfig"
-			}
-			if _, ok := p["concurrencyConfig"]; ok {
-				// fc3 puts it on deploy; reads and deletes it on s remove.
-				for _, a := range []string{"fc:PutConcurrencyConfig", "fc:GetConcurrencyConfig", "fc:DeleteConcurrencyConfig"} {
-					need[a] = "concurrencyConfig"
+			for _, tr := range p["triggers"].([]any) {
+				trigger := fn + "/triggers/" + tr.(map[string]any)["triggerName"].(string)
+				if !grantedOn(g["fc:CreateTrigger"], trigger) {
+					t.Errorf("%s: fc:CreateTrigger is not granted on %s", name, trigger)
 				}
 			}
-			if p["logConfig"] == "auto" {
-				for _, a := range []string{"log:CreateProject", "log:CreateLogStore", "log:CreateIndex"} {
-					need[a] = "logConfig: auto"
-				}
+			// FC's action names, not its API names (PutAsyncInvokeConfig
+			// is authorised by fc:PutFunctionAsyncInvokeConfig).
+			if _, ok := p["asyncInvokeConfig"]; ok && !grantedOn(g["fc:PutFunctionAsyncInvokeConfig"], fn) {
+				t.Errorf("%s: asyncInvokeConfig needs fc:PutFunctionAsyncInvokeConfig on %s", name, fn)
+			}
+			if _, ok := p["concurrencyConfig"]; ok && !grantedOn(g["fc:PutConcurrencyConfig"], fn) {
+				t.Errorf("%s: concurrencyConfig needs fc:PutConcurrencyConfig on %s", name, fn)
+			}
+			if p["logConfig"] == "auto" && !grantedOn(g["log:CreateProject"], "acs:log:<region>:<account-id>:project/serverless-<region>-0123abcd") {
+				t.Errorf("%s: logConfig: auto needs log:CreateProject on the project fc3 names", name)
 			}
 			role := strings.ReplaceAll(vars["role"].(string), previewAccount, "<account-id>")
 			if !slices.Contains(g["ram:PassRole"], role) {
 				t.Errorf("%s: ram:PassRole is granted on %v, not on the role %s", name, g["ram:PassRole"], role)
 			}
-			for _, tr := range p["triggers"].([]any) {
-				if tr.(map[string]any)["triggerType"] == "eventbridge" {
-					for _, a := range []string{"eventbridge:CreateRule", "eventbridge:PutTargets", "eventbridge:DeleteRule", "ram:CreateServiceLinkedRole"} {
-						need[a] = "the EventBridge trigger"
-					}
-				}
-			}
-		}
-	}
-	for action, why := range need {
-		if _, ok := g[action]; !ok {
-			t.Errorf("deploying needs %s (%s), which the deployer policy does not grant", action, why)
 		}
 	}
 	for action, resources := range g {
-		if slices.Contains(resources, "*") && action != "ram:CreateServiceLinkedRole" && action != "resourcemanager:CheckServiceLinkedRoleExistence" {
+		if !needed[action] {
+			t.Errorf("%s is granted, and no call of fc3's needs it (fc3Calls)", action)
+		}
+		onEvery := []string{"ram:CreateServiceLinkedRole", "ram:CheckServiceLinkedRoleExistence", "resourcemanager:CheckServiceLinkedRoleExistence", "fc:GetTempBucketToken"}
+		if slices.Contains(resources, "*") && !slices.Contains(onEvery, action) {
 			t.Errorf("%s is granted on every resource", action)
 		}
 		if family, _, _ := strings.Cut(action, ":"); !slices.Contains([]string{"fc", "ram", "eventbridge", "log", "resourcemanager"}, family) {
@@ -258,19 +242,11 @@ func TestDeployerPolicyCoversTheTemplates(t *testing.T) {
 		}
 		if slices.Contains(actions, "ram:CreateServiceLinkedRole") {
 			names := list(s.Condition["StringEquals"]["ram:ServiceName"])
-			slr = slices.Equal(names, []string{"fc.aliyuncs.com", "sendevent-fc.eventbridge.aliyuncs.com", "source-cms.eventbridge.aliyuncs.com", "source-actiontrail.eventbridge.aliyuncs.com"})
+			slices.Sort(names)
+			slr = slices.Equal(names, serviceLinkedRoles(t))
 		}
 	}
 	if !passRole || !slr {
-		t.Errorf("the role may be passed to FC only (%t); service-linked roles only those fc3 creates (%t)", passRole, slr)
+		t.Errorf("the role may be passed to FC only (%t); service-linked roles only those fc3 creates for the templates' EventBridge triggers, %v (%t)", passRole, serviceLinkedRoles(t), slr)
 	}
-}
-
-func covers(resources []string, suffix string) bool {
-	for _, r := range resources {
-		if strings.HasSuffix(r, suffix) {
-			return true
-		}
-	}
-	return false
 }
