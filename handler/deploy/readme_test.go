@@ -129,7 +129,7 @@ func TestEventBridgeByHand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	heredocs := regexp.MustCompile(`(?s)<<'EOF'\n(.*?)\nEOF`).FindAllSubmatch(doc, -1)
+	heredocs := regexp.MustCompile(`(?s)<<'?EOF'?\n(.*?)\nEOF`).FindAllSubmatch(doc, -1)
 	if len(heredocs) != 2 {
 		t.Fatalf("docs/sources.md has %d heredocs, want the rule's pattern and its targets", len(heredocs))
 	}
@@ -153,7 +153,7 @@ func TestEventBridgeByHand(t *testing.T) {
 		params[p.ResourceKey] = p.Form + ":" + p.Value
 	}
 	if targets[0].Type != "acs.fc.function" || !strings.HasSuffix(targets[0].Endpoint, ":functions/ess-standby") ||
-		params["functionName"] != "CONSTANT:ess-standby" || params["InvocationType"] != "CONSTANT:Async" || params["Body"] != "ORIGINAL:" {
+		params["functionName"] != "CONSTANT:ess-standby" || params["Qualifier"] != "CONSTANT:${ESS_STANDBY_QUALIFIER:-LATEST}" || params["InvocationType"] != "CONSTANT:Async" || params["Body"] != "ORIGINAL:" {
 		t.Errorf("the target %+v: want the ess-standby function, async, with the original event", targets[0])
 	}
 }
