@@ -60,8 +60,14 @@ func (h *Handler) act(ctx context.Context, inv standby.Invocation, events []trig
 		case why != "":
 			reports[i].Result, reports[i].Reason = "Ignored", why
 		default:
-			// Validation adds its problems to decoding's: all are reported.
-			req, err := h.svc.Check(&ev.Draft)
+			// Validation adds its problems to decoding's: all are reported;
+			// but what carries no request has nothing to validate, and its
+			// reading's problem (a syntax error, and where) stands alone.
+			var req standby.Request
+			err := ev.Draft.Problems.Err()
+			if !ev.NoRequest {
+				req, err = h.svc.Check(&ev.Draft)
+			}
 			if err != nil {
 				prefix := ""
 				if batch {
@@ -211,12 +217,32 @@ func (h *Handler) stale(ev trigger.Event, now time.Time) string {
 	}
 	age := now.Sub(ev.Time)
 	if age < -MaxClockSkew {
-		return fmt.Sprintf("the event is dated %s ahead of this function's clock, more than the %s a clock may be off", (-age).Round(time.Second), MaxClockSkew)
+		return fmt.Sprintf("the event is dated %s ahead of this function's clock, more than the %s a clock may be off", span(-age), MaxClockSkew)
 	}
 	if h.cfg.MaxEventAge > 0 && age > h.cfg.MaxEventAge {
-		return fmt.Sprintf("the event is %s old, older than MAX_EVENT_AGE=%s", age.Round(time.Second), h.cfg.MaxEventAge)
+		return fmt.Sprintf("the event is %s old, older than MAX_EVENT_AGE=%s", span(age), h.cfg.MaxEventAge)
 	}
 	return ""
+}
+
+// span is how long d is, for a person: to the second under a day (2h27m20s),
+// in days and hours over it (1581 days 18h), where Go's 37962h27m2s would
+// have the reader divide by 24. It rounds down: an event is at least as old
+// as it says.
+func span(d time.Duration) string {
+	const day = 24 * time.Hour
+	if d < day {
+		return d.Round(time.Second).String()
+	}
+	days, hours := int64(d/day), int64(d%day/time.Hour)
+	s := fmt.Sprintf("%d days", days)
+	if days == 1 {
+		s = "1 day"
+	}
+	if hours > 0 {
+		s += fmt.Sprintf(" %dh", hours)
+	}
+	return s
 }
 
 // ignoredAnswer answers events none of which calls for anything.

@@ -37,17 +37,16 @@ var apiName = map[string]string{
 	"Action": "Action", "action": "Action",
 }
 
-// readRequest reads the request JSON held in raw (an HTTP body, a timer's
-// payload), or names what keeps it from being one.
-func readRequest(raw []byte, what string) standby.Draft {
-	var d standby.Draft
+// readRequest reads the request JSON held in raw (a timer's payload), or
+// names what keeps it from being one: then none is read (noRequest).
+func readRequest(raw []byte, what string) (d standby.Draft, noRequest bool) {
 	o, err := parseObject(raw)
 	if err != nil {
 		d.Problems.Invalid(what, "%v: want the request JSON, {\"ScalingGroupId\": …, \"InstanceIds\": […]}", err)
-		return d
+		return d, true
 	}
 	readRequestFields(fields{obj: o, p: &d.Problems}, &d)
-	return d
+	return d, false
 }
 
 func readRequestFields(f fields, d *standby.Draft) {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	"ess-standby/handler/standby"
 )
@@ -17,18 +18,31 @@ import (
 // would keep the last one silently.
 type object map[string]json.RawMessage
 
-var errNotObject = errors.New("must be a JSON object")
+var (
+	errNotObject = errors.New("must be a JSON object")
+	// errEmpty: nothing was sent (s invoke without -e sends nothing), which
+	// says more than that it is not an object.
+	errEmpty = errors.New("is empty")
+)
 
 // maxFields bounds the fields of an object: the largest the function reads
 // (a query string of InstanceId.1 to InstanceId.1000) has fewer, and a
 // payload of many more costs no more than one of that many.
 const maxFields = standby.MaxNamed + 100
 
-// parseObject reads raw as one JSON object and nothing else.
+// parseObject reads raw as one JSON object and nothing else. What is not
+// JSON at all is refused with where it stops being JSON, so that a caller
+// can find the mistake in a file of many lines.
 func parseObject(raw []byte) (object, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return nil, errNotObject
+	tok, err := dec.Token()
+	switch {
+	case err == io.EOF:
+		return nil, errEmpty
+	case err != nil:
+		return nil, syntaxError(raw, errNotObject)
+	case tok != json.Delim('{'):
+		return nil, syntaxError(raw, errNotObject) // `"a" x` is no JSON, `"a"` no object
 	}
 	o := object{}
 	for dec.More() {
@@ -37,12 +51,12 @@ func parseObject(raw []byte) (object, error) {
 		}
 		tok, err := dec.Token()
 		if err != nil {
-			return nil, errors.New("is not valid JSON")
+			return nil, syntaxError(raw, errors.New("is not valid JSON"))
 		}
 		name := tok.(string) // inside an object, the decoder yields names as strings
 		var value json.RawMessage
 		if err := dec.Decode(&value); err != nil {
-			return nil, errors.New("is not valid JSON")
+			return nil, syntaxError(raw, errors.New("is not valid JSON"))
 		}
 		if _, dup := o[name]; dup {
 			return nil, errors.New(standby.Quote(name) + " is given twice")
@@ -50,29 +64,58 @@ func parseObject(raw []byte) (object, error) {
 		o[name] = value
 	}
 	if _, err := dec.Token(); err != nil {
-		return nil, errors.New("is not valid JSON")
+		return nil, syntaxError(raw, errors.New("is not valid JSON"))
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return nil, errors.New("has data after the JSON object")
+		return nil, syntaxError(raw, errors.New("has data after the JSON object"))
 	}
 	return o, nil
+}
+
+// syntaxError says where raw stops being JSON, and why, as an editor
+// counts (line and column from 1); otherwise, when raw is JSON, it is
+// valid. It is called only once a read has failed: the decoder's own
+// errors give no position in raw.
+func syntaxError(raw []byte, valid error) error {
+	var v struct{}
+	var se *json.SyntaxError
+	if !errors.As(json.Unmarshal(raw, &v), &se) { // the whole input is checked before anything is decoded
+		return valid
+	}
+	pos := int(se.Offset) - 1 // the offending byte's; the offset counts it
+	if strings.HasPrefix(se.Error(), "unexpected end") {
+		pos = len(bytes.TrimRight(raw, " \t\r\n")) // just past what was sent
+	}
+	pos = min(max(pos, 0), len(raw))
+	before := raw[:pos]
+	line := bytes.Count(before, []byte("\n")) + 1
+	column := utf8.RuneCount(before[bytes.LastIndexByte(before, '\n')+1:]) + 1
+	return fmt.Errorf("is not valid JSON: %s, at line %d, column %d", se.Error(), line, column)
 }
 
 // parseArray reads raw as one JSON array, into its elements: at most limit
 // of them, counted before any is read.
 func parseArray(raw []byte, limit int) ([]json.RawMessage, error) {
-	if !json.Valid(raw) || len(bytes.TrimSpace(raw)) == 0 || bytes.TrimSpace(raw)[0] != '[' {
-		return nil, errors.New("must be a JSON array")
+	trimmed := bytes.TrimSpace(raw)
+	switch {
+	case len(trimmed) == 0:
+		return nil, errEmpty
+	case !json.Valid(raw):
+		return nil, syntaxError(raw, errNotArray)
+	case trimmed[0] != '[':
+		return nil, errNotArray
 	}
 	if n := countElements(raw); n > limit {
 		return nil, fmt.Errorf("holds %d elements, more than %d", n, limit)
 	}
 	var elems []json.RawMessage
 	if err := json.Unmarshal(raw, &elems); err != nil {
-		return nil, errors.New("must be a JSON array")
+		return nil, errNotArray
 	}
 	return elems, nil
 }
+
+var errNotArray = errors.New("must be a JSON array")
 
 // countElements counts the elements of a valid JSON array without reading
 // them: its commas outside strings and nested values, plus one.

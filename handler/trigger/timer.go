@@ -17,6 +17,6 @@ func (timer) decode(f fields, ev *Event) {
 		return
 	}
 	envelope := ev.Draft.Problems
-	ev.Draft = readRequest([]byte(payload), "payload")
+	ev.Draft, ev.NoRequest = readRequest([]byte(payload), "payload")
 	ev.Draft.Problems.Include("", envelope)
 }

@@ -44,6 +44,10 @@ type Event struct {
 	// answered 2xx, and cannot be told that a refusal is final.
 	SenderRetries bool
 	Alarm         *Alarm // set for CloudMonitor alarms, for the log
+	// NoRequest: it carries no request to check (it is not JSON, or no
+	// object, or a batch of nothing): its problems are all there is to
+	// say, where checking would add that it names no instance.
+	NoRequest bool
 }
 
 // Alarm is what the log needs of a CloudMonitor alarm.
@@ -91,11 +95,12 @@ var sources = slices.Concat([]source{
 // Decode reads an event invocation's payload: an HTTP trigger's request, one
 // event, or a JSON array of events (EventBridge batches them so).
 func Decode(payload []byte) Delivery {
-	trimmed := bytes.TrimSpace(payload)
-	if len(trimmed) > 0 && trimmed[0] == '[' {
-		return Delivery{Events: decodeBatch(trimmed), Batch: true}
+	// The payload is parsed as sent, not trimmed: a syntax error's line is
+	// the caller's.
+	if trimmed := bytes.TrimSpace(payload); len(trimmed) > 0 && trimmed[0] == '[' {
+		return Delivery{Events: decodeBatch(payload), Batch: true}
 	}
-	o, err := parseObject(trimmed)
+	o, err := parseObject(payload)
 	if err == nil && (httpEvent{}).recognises(o) {
 		req, ev := decodeHTTPEvent(o)
 		if req == nil {
@@ -111,7 +116,7 @@ func Decode(payload []byte) Delivery {
 func decodeOne(o object, err error, candidates []source, fallback source) Event {
 	var ev Event
 	if err != nil {
-		ev.Source = "direct"
+		ev.Source, ev.NoRequest = "direct", true
 		ev.Draft.Problems.Invalid("request", "%v: send the request JSON, or an event this function reads (see README)", err)
 		return ev
 	}
@@ -139,13 +144,13 @@ const MaxBatch = 100
 func decodeBatch(raw []byte) []Event {
 	elems, err := parseArray(raw, MaxBatch)
 	if err == nil && len(elems) == 0 {
-		ev := Event{Source: "eventbridge-batch"}
+		ev := Event{Source: "eventbridge-batch", NoRequest: true}
 		ev.Draft.Problems.Missing("batch", "the array holds no event")
 		return []Event{ev}
 	}
 	if err != nil {
-		ev := Event{Source: "eventbridge-batch"}
-		ev.Draft.Problems.Invalid("batch", "%v (a batch holds at most %d events)", err, MaxBatch)
+		ev := Event{Source: "eventbridge-batch", NoRequest: true}
+		ev.Draft.Problems.Invalid("batch", "%v", err) // a count says the most
 		return []Event{ev}
 	}
 	events := make([]Event, len(elems))
