@@ -241,7 +241,10 @@ func drill(args []string, env Env) int {
 	flags.StringVar(&d.Logs.Project, "log-project", "", "the function's Log Service project, as s info names it under logConfig: read what the function decided")
 	flags.StringVar(&d.Logs.Name, "logstore", "default-logs", "the function's logstore, with --log-project")
 	flags.StringVar(&d.Function, "function", "ess-standby", "the function's name (s.yaml's functionName), whose log lines are read")
-	if flags.Parse(args) != nil || d.Instance == "" || *region == "" || d.DryRun && d.Logs.Project == "" || !functionName.MatchString(d.Function) || d.Poll <= 0 {
+	if code, ok := parseFlags(flags, args); !ok {
+		return code
+	}
+	if d.Instance == "" || *region == "" || d.DryRun && d.Logs.Project == "" || !functionName.MatchString(d.Function) || d.Poll <= 0 {
 		fmt.Fprintln(env.Stderr, "ess-standby drill: want --instance i-... and --region (or ALIBABA_CLOUD_REGION_ID); --dry-run wants --log-project (s info names it); --function a function's name; --poll more than 0")
 		return 2
 	}

@@ -6,9 +6,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
 	"syscall"
@@ -29,8 +31,8 @@ func invoke(args []string, env Env) int {
 	region := flags.String("region", settings.Standby.Region, "region of the scaling group (default ALIBABA_CLOUD_REGION_ID)")
 	dryRun := flags.Bool("dry-run", settings.Standby.DryRun, "decide and report, call nothing that changes state")
 	timeout := flags.Duration("timeout", time.Minute, "give up after this long")
-	if flags.Parse(args) != nil {
-		return 2
+	if code, ok := parseFlags(flags, args); !ok {
+		return code
 	}
 	event, err := readEvent(flags.Args(), env.Stdin, nil)
 	if err != nil {
@@ -55,7 +57,9 @@ func exitCode(err error) int {
 
 // readEvent reads the event named by args: a file, - for stdin, or the
 // fallback when there is none and one is allowed. At most 1 MiB is read,
-// as the function takes: `local /dev/zero` stops there.
+// as the function takes: `local /dev/zero` stops there. What cannot be
+// read is named, with why, before the function sees anything: the
+// function would answer only that it is no JSON.
 func readEvent(args []string, stdin io.Reader, fallback []byte) ([]byte, error) {
 	switch {
 	case len(args) == 0 && fallback != nil:
@@ -63,14 +67,49 @@ func readEvent(args []string, stdin io.Reader, fallback []byte) ([]byte, error) 
 	case len(args) != 1:
 		return nil, fmt.Errorf("want one event: a file, or - for stdin")
 	case args[0] == "-":
-		return handler.ReadPayload(stdin)
+		return readFrom("stdin", stdin)
 	}
-	f, err := os.Open(args[0])
+	path := args[0]
+	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, cannotOpen(path, err)
 	}
 	defer f.Close()
-	return handler.ReadPayload(f)
+	if info, err := f.Stat(); err == nil && info.IsDir() {
+		return nil, fmt.Errorf("cannot read %s: it is a directory; name an event's file, such as events/direct-request.json", path)
+	}
+	return readFrom(path, f)
+}
+
+// cannotOpen says why path could not be opened, in words: the open's own
+// error repeats the path behind "open".
+func cannotOpen(path string, err error) error {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("cannot read %s: there is no such file", path)
+	case errors.Is(err, fs.ErrPermission):
+		return fmt.Errorf("cannot read %s: permission denied", path)
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return fmt.Errorf("cannot read %s: %v", path, err)
+}
+
+// readFrom reads an event from r, named what.
+func readFrom(what string, r io.Reader) ([]byte, error) {
+	b, err := handler.ReadPayload(r)
+	var e *standby.Error
+	switch {
+	case err == nil && len(bytes.TrimSpace(b)) == 0:
+		return nil, fmt.Errorf("%s is empty: want an event as the function receives it (see events/)", what)
+	case err == nil:
+		return b, nil
+	case errors.As(err, &e) && e.Cause != nil:
+		return nil, fmt.Errorf("cannot read %s: %v", what, e.Cause)
+	}
+	return nil, fmt.Errorf("%s: %s", what, standby.AsError(err).Message)
 }
 
 // Invoke runs event against the real Auto Scaling API with the handler's

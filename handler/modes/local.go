@@ -17,6 +17,7 @@ import (
 	"os/signal"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -30,14 +31,15 @@ import (
 
 func init() { modes["local"] = local }
 
-// local runs one event against the built-in emulator; logs go to stderr,
-// so the report on stdout stays readable.
+// local runs one event against the built-in emulator, and prints what
+// happened on stdout, the function's log line last, labelled: printed as
+// it is written, it came before the answer, unexplained.
 func local(args []string, env Env) int {
 	flags := flag.NewFlagSet("local", flag.ContinueOnError)
 	flags.SetOutput(env.Stderr)
 	now := flags.String("now", essemu.SampleTime.Format(time.RFC3339), "the time events' ages are measured at (RFC 3339); default: the samples' time")
-	if flags.Parse(args) != nil {
-		return 2
+	if code, ok := parseFlags(flags, args); !ok {
+		return code
 	}
 	clock, err := time.Parse(time.RFC3339, *now)
 	if err != nil {
@@ -51,18 +53,19 @@ func local(args []string, env Env) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return exitCode(Local(ctx, env.Settings, clock, event, env.Stdout, env.Logger(env.Stderr)))
+	return exitCode(Local(ctx, env.Settings, clock, event, env.Stdout, env.Logger))
 }
 
 // Local runs event against an emulator seeded with the sample fleet that
 // events/ names: the whole function, real SDK signing included, with no cloud
-// account and no network. It prints the answer, the calls Auto Scaling
-// received, and each instance's lifecycle state and SLB weight before and
-// after, and returns the outcome's error, if any.
+// account and no network. It prints, each under its label, the answer, the
+// calls Auto Scaling received, each instance's lifecycle state and SLB
+// weight before and after, the tags that changed, and the function's log
+// (made by logger), and returns the outcome's error, if any.
 //
 // Events' ages (MAX_EVENT_AGE) are measured at now: the samples' own time
 // by default, so that they act as they would on the day they were sent.
-func Local(ctx context.Context, s settings.Settings, now time.Time, event []byte, out io.Writer, log *slog.Logger) error {
+func Local(ctx context.Context, s settings.Settings, now time.Time, event []byte, out io.Writer, logger func(io.Writer) *slog.Logger) error {
 	creds := standby.Credentials{AccessKeyID: "STS.LocalEmulator", AccessKeySecret: rand.Text(), SecurityToken: "local-" + rand.Text()}
 	emu := essemu.NewServer([]essemu.Key{{ID: creds.AccessKeyID, Secret: creds.AccessKeySecret, Token: creds.SecurityToken}}, essemu.SampleFleet()...)
 	defer emu.Close()
@@ -75,7 +78,8 @@ func Local(ctx context.Context, s settings.Settings, now time.Time, event []byte
 	s.Handler.NotifyURL, s.Handler.NotifySecret = "", ""
 	s.Handler.Now = func() time.Time { return now }
 	s.Standby.Now = s.Handler.Now // leases too are judged at now
-	h := handler.New(s.Handler, standby.New(s.Standby, ess.New(ess.Config{Endpoint: endpoint, ECSEndpoint: endpoint})), log)
+	var logs lockedBuffer
+	h := handler.New(s.Handler, standby.New(s.Standby, ess.New(ess.Config{Endpoint: endpoint, ECSEndpoint: endpoint})), logger(&logs))
 
 	before := emu.Instances()
 	tagsBefore := map[string]map[string]string{}
@@ -89,7 +93,7 @@ func Local(ctx context.Context, s settings.Settings, now time.Time, event []byte
 
 	printOutcome(out, outcome)
 
-	fmt.Fprintf(out, "\ncalls the cloud received, Auto Scaling's and ECS's (%s):\n", emu.URL)
+	fmt.Fprintf(out, "\ncalls Auto Scaling and ECS received (the emulator, at %s):\n", emu.URL)
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	calls := emu.Calls()
 	if len(calls) == 0 {
@@ -100,7 +104,7 @@ func Local(ctx context.Context, s settings.Settings, now time.Time, event []byte
 	}
 	tw.Flush()
 
-	fmt.Fprintln(out, "\ninstances of the sample fleet:")
+	fmt.Fprintln(out, "\ninstances of the sample fleet, before -> after:")
 	tw = tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "  INSTANCE\tGROUP\tSTATE\tSLB WEIGHT\t")
 	for _, b := range before {
@@ -113,11 +117,13 @@ func Local(ctx context.Context, s settings.Settings, now time.Time, event []byte
 	}
 	tw.Flush()
 
-	fmt.Fprintf(out, "\ntheir tags (%s*), before -> after:\n", standby.TagPrefix)
+	// Only what changed: an instance parked before, its tags as they were,
+	// is the fleet's, not this event's doing.
+	fmt.Fprintf(out, "\ntags that changed (%s*), before -> after:\n", standby.TagPrefix)
 	shown := false
 	for _, b := range before {
 		was, is := ourTags(tagsBefore[b.ID]), ourTags(emu.Tags(b.ID))
-		if was == "" && is == "" {
+		if was == is {
 			continue
 		}
 		shown = true
@@ -126,7 +132,36 @@ func Local(ctx context.Context, s settings.Settings, now time.Time, event []byte
 	if !shown {
 		fmt.Fprintln(out, "  none")
 	}
+
+	lines := strings.Split(strings.TrimSuffix(logs.String(), "\n"), "\n")
+	label := "log line"
+	if len(lines) > 1 {
+		label = "log lines"
+	}
+	fmt.Fprintf(out, "\n%s (what FC would ship to Log Service):\n", label)
+	for _, l := range lines {
+		fmt.Fprintf(out, "  %s\n", cmp.Or(l, "none"))
+	}
 	return failure(outcome)
+}
+
+// lockedBuffer is the function's log, kept to be printed after the report:
+// whatever writes it, it is read whole.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // ourTags is the function's tags among tags, key=value, in key order.

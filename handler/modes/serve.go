@@ -4,6 +4,7 @@ package modes
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net"
@@ -24,8 +25,21 @@ func init() { modes["serve"] = serve }
 // after SIGTERM.
 const shutdownGrace = 60 * time.Second
 
-// serve is FC's custom runtime: an HTTP server on FC's port.
-func serve(_ []string, env Env) int {
+// serve is FC's custom runtime: an HTTP server on FC's port. It takes no
+// arguments: one given is a mistake, not to be served past.
+func serve(args []string, env Env) int {
+	flags := flag.NewFlagSet("serve", flag.ContinueOnError)
+	flags.SetOutput(env.Stderr)
+	flags.Usage = func() {
+		fmt.Fprintln(flags.Output(), "usage: ess-standby serve (no flags: the settings are the environment's; ess-standby help lists them)")
+	}
+	if code, ok := parseFlags(flags, args); !ok {
+		return code
+	}
+	if flags.NArg() > 0 {
+		fmt.Fprintf(env.Stderr, "ess-standby serve: takes no arguments, got %q\n", flags.Args())
+		return 2
+	}
 	log := env.Logger(env.Stdout)
 	ln, err := net.Listen("tcp", ":"+strconv.Itoa(env.Settings.ListenPort))
 	if err != nil {
