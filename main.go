@@ -4,7 +4,7 @@
 package main
 
 import (
-	_ "embed"
+	"embed"
 	"fmt"
 	"io"
 	"log/slog"
@@ -27,31 +27,61 @@ import (
 //go:embed events/http-cms-alarm-alert.json
 var defaultEvent []byte
 
+// deployFiles are the policies `policy` fills in: the files themselves,
+// which the deployment's tests hold to the code, not a copy.
+//
+//go:embed deploy/*.json
+var deployFiles embed.FS
+
 const usage = `ess-standby puts Auto Scaling (ESS) instances into Standby.
 
 Modes:
-  (FC_RUNTIME_API set)  FC go1 runtime: serve invocations with fc.Start
-  main serve            FC custom runtime (what bootstrap runs): HTTP server on
+  ess-standby serve     FC custom runtime (what bootstrap runs): HTTP server on
                         FC_CUSTOM_LISTEN_PORT, else FC_SERVER_PORT, else 9000
-  main local [--now T] [FILE|-]
+  ess-standby           with FC_RUNTIME_API set, FC go1 runtime: serve
+                        invocations with fc.Start
+  ess-standby local [--now T] [FILE|-]
                         run one event against a built-in Auto Scaling emulator
                         (no account, no network); default: a CloudMonitor alarm;
                         events' ages are measured at T, default the samples' time
-  main drill --instance I [--region R] [--event T] [--ahead D]
-             [--log-project P [--logstore S] [--function F]] [--dry-run]
+  ess-standby invoke [--region R] [--dry-run] [--timeout D] [FILE|-]
+                        run one event against the real Auto Scaling API, with
+                        the credentials of ALIBABA_CLOUD_ACCESS_KEY_ID, _SECRET
+                        and _SECURITY_TOKEN (never flags: they show in ps)
+  ess-standby drill --instance I [--region R] [--event T] [--ahead D]
+        [--timeout D] [--poll D] [--dry-run]
+        [--log-project P [--logstore S] [--function F]]
                         rehearse after s deploy: schedule a simulated ECS
                         maintenance for canary I and watch Auto Scaling until
                         the function has it in Standby, and function F's log
                         in P/S (s info names them) for what it decided; with
                         --dry-run (which needs P), until the log says it would
                         have (deploy/drill-policy.json)
-  main invoke [--region R] [--dry-run] [--timeout D] [FILE|-]
-                        run one event against the real Auto Scaling API, with
-                        the credentials of ALIBABA_CLOUD_ACCESS_KEY_ID, _SECRET
-                        and _SECURITY_TOKEN (never flags: they show in ps)
-  main help             this text
+  ess-standby policy function|deployer|drill --region R --account A
+        [--group G ...] [--log-project P] [--logstore S]
+                        print a RAM policy of deploy/ with its placeholders
+                        filled, for aliyun ram CreatePolicy --PolicyDocument:
+                        the function's role (needs --group, repeated or
+                        comma-separated: one ARN per group), the deployer's,
+                        or the drill's (needs --log-project; --logstore is
+                        default-logs unless given)
+  ess-standby help      this text (also -h, --help); MODE -h lists its flags
 
 FILE is an event as the function receives it (see events/); - reads stdin.
+
+Exit codes:
+  0  success: local and invoke answered without an error (an event ignored
+     too); the drill saw the canary parked (with --dry-run, the log said it
+     would be); policy printed the policy; serve stopped on SIGINT or
+     SIGTERM; help, or MODE -h
+  1  the event or the drill failed: local and invoke answered an error (the
+     answer's Code says which: a refusal, an invalid event, what is left to
+     retry); the drill failed or timed out; serve could not listen, or
+     stopped on an error; policy found its file in this build not JSON
+  2  usage or settings: no mode or an unknown one, a flag or value it does
+     not take, a FILE that is missing, unreadable or empty, a setting that
+     does not parse, the drill without credentials, a policy's flag missing,
+     a mode this build leaves out
 
 Settings (environment variables, read once at start):
   ESS_ENDPOINT             Auto Scaling endpoint, scheme://host[:port]; plain
@@ -134,16 +164,15 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 	client := ess.New(ess.Config{Endpoint: cfg.ESSEndpoint, ECSEndpoint: cfg.ECSEndpoint, LogEndpoint: cfg.LogEndpoint, MaxConcurrent: cfg.MaxConcurrentCalls})
 	defer client.Close()
 
-	if mode == "" {
-		if getenv("FC_RUNTIME_API") != "" {
-			// FC ships stdout to Log Service: one JSON line per invocation.
-			svc := standby.New(cfg.Standby, client)
-			fc.Start(fcgo.Handler(handler.New(cfg.Handler, svc, logger(stdout)))) // never returns
-		}
-	} else if code, ok := modes.Run(mode, args, modes.Env{Settings: cfg, Client: client, Logger: logger,
-		Stdin: stdin, Stdout: stdout, Stderr: stderr, DefaultEvent: defaultEvent}); ok {
+	if mode == "" && getenv("FC_RUNTIME_API") != "" {
+		// FC ships stdout to Log Service: one JSON line per invocation.
+		svc := standby.New(cfg.Standby, client)
+		fc.Start(fcgo.Handler(handler.New(cfg.Handler, svc, logger(stdout)))) // never returns
+	}
+	if code, ok := modes.Run(mode, args, modes.Env{Settings: cfg, Client: client, Logger: logger,
+		Stdin: stdin, Stdout: stdout, Stderr: stderr, DefaultEvent: defaultEvent, Deploy: deployFiles}); ok {
 		return code
 	}
-	fmt.Fprint(stderr, usage)
+	fmt.Fprint(stderr, usage) // no mode, and not on FC
 	return 2
 }

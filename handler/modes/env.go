@@ -1,18 +1,21 @@
 // Package modes runs the command's modes besides FC's go1 runtime: serve,
 // the production server that FC's custom runtime starts through bootstrap,
 // and an operator's local (one event against an in-process Auto Scaling
-// emulator), invoke (one event against the real API) and drill (a
-// simulated maintenance for a canary, watched into Standby). Each builds the
-// core from the settings as its mode needs, and hands it to the handler.
+// emulator), invoke (one event against the real API), drill (a simulated
+// maintenance for a canary, watched into Standby) and policy (a RAM policy
+// of deploy/, filled in). Each builds the core from the settings as its
+// mode needs, and hands it to the handler.
 //
 // The builds for FC leave out what FC never starts: -tags fcgo1 (the go1
 // function, which FC starts in runtime mode) every mode, and so the HTTP
-// server; -tags fccustom (the custom runtime, which runs serve) local and
-// invoke and drill, and so the emulator. The build with no tags has every mode.
+// server; -tags fccustom (the custom runtime, which runs serve) local,
+// invoke, drill and policy, and so the emulator. The build with no tags
+// has every mode.
 package modes
 
 import (
 	"io"
+	"io/fs"
 	"log/slog"
 
 	"ess-standby/handler/ess"
@@ -20,7 +23,8 @@ import (
 )
 
 // Env is what main hands the modes: the settings, parsed once, the Auto
-// Scaling client, a logger maker and the process's streams.
+// Scaling client, a logger maker, the process's streams, and the files
+// main embeds.
 type Env struct {
 	Settings       settings.Settings
 	Client         *ess.Client
@@ -28,4 +32,8 @@ type Env struct {
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
 	DefaultEvent   []byte // what local runs when given no file
+	// Deploy holds deploy/*.json, as deploy/<name>.json, embedded by main:
+	// a package below the module's root cannot embed files above it, and
+	// policy prints these files, not a copy of them.
+	Deploy fs.FS
 }
