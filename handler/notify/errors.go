@@ -20,7 +20,7 @@ type sendError struct {
 	where    string
 	attempts int
 	f        failure
-	redact   *strings.Replacer
+	redact   *redactor
 }
 
 func (e *sendError) Error() string {
@@ -65,37 +65,61 @@ func stripURL(err error) error {
 }
 
 // vendorMessage keeps at most 100 printable bytes of a vendor's message:
-// enough for "sign not match", never a page of HTML.
-func vendorMessage(s string) string {
+// enough for "sign not match", never a page of HTML. The credentials go
+// before the cut: a token the cut splits is no longer the token, and the
+// replacer would let its head through (issue 26, case 12). Cleaning comes
+// first, since dropping an invalid byte can join a token split by it.
+func vendorMessage(r *redactor, s string) string {
 	s = strings.Map(func(r rune) rune {
 		if unicode.IsPrint(r) {
 			return r
 		}
 		return ' '
 	}, strings.ToValidUTF8(s, ""))
-	return truncate(strings.TrimSpace(s), 100)
+	return r.Replace(truncate(r.Replace(strings.TrimSpace(s)), 100))
 }
 
-// redactor replaces every credential the notifier holds: the secret, the
-// URL's query and each of its values, and the path's last segment (Lark's
-// hook token), each also in its URL-escaped form.
-func redactor(u *url.URL, secret string) *strings.Replacer {
-	var olds []string
-	add := func(s string, minLen int) {
-		if len(s) >= minLen {
-			olds = append(olds, s, url.QueryEscape(s), url.PathEscape(s))
+// minFragment is the shortest run of a credential taken for a leak. The
+// credentials are random, so a run this long is no coincidence; a shorter
+// one, such as the few characters of a token a vendor's own cut leaves at
+// the end of its message, gives away too little to matter.
+const minFragment = 8
+
+// redactor removes every credential the notifier holds from a text: the
+// secret, the URL's query and each of its values, and the path's last
+// segment (Lark's hook token), each also in its URL-escaped form; and then
+// any run of minFragment bytes or more of one, which a vendor echoing
+// part of a credential, or a cut, leaves behind.
+type redactor struct {
+	whole *strings.Replacer
+	// parts are the credentials whose runs are removed. The raw query is
+	// not among them: its key names ("access_token=") are no secret, and
+	// its values are here on their own.
+	parts []string
+}
+
+func newRedactor(u *url.URL, secret string) *redactor {
+	var olds, parts []string
+	add := func(s string, minLen int, part bool) {
+		if len(s) < minLen {
+			return
+		}
+		forms := []string{s, url.QueryEscape(s), url.PathEscape(s)}
+		olds = append(olds, forms...)
+		if part {
+			parts = append(parts, forms...)
 		}
 	}
-	add(secret, 1)
+	add(secret, 1, true)
 	if u != nil {
-		add(u.RawQuery, 1)
+		add(u.RawQuery, 1, false)
 		for _, vs := range u.Query() {
 			for _, v := range vs {
-				add(v, 4)
+				add(v, 4, true)
 			}
 		}
 		if i := strings.LastIndexByte(u.Path, '/'); i >= 0 {
-			add(u.Path[i+1:], 8)
+			add(u.Path[i+1:], 8, true)
 		}
 	}
 	// Longest first, so a value inside the raw query does not leave the
@@ -106,5 +130,53 @@ func redactor(u *url.URL, secret string) *strings.Replacer {
 	for _, o := range olds {
 		pairs = append(pairs, o, "[redacted]")
 	}
-	return strings.NewReplacer(pairs...)
+	slices.Sort(parts)
+	return &redactor{whole: strings.NewReplacer(pairs...), parts: slices.Compact(parts)}
+}
+
+// Replace redacts s: whole credentials first, then what is left of one.
+// It runs only on the error path, over a few hundred bytes, so the plain
+// search is cheap enough.
+func (r *redactor) Replace(s string) string {
+	s = r.whole.Replace(s)
+	// hide[i] marks a byte of s inside a run of a credential.
+	var hide []bool
+	for _, p := range r.parts {
+		for i := 0; i+minFragment <= len(s); i++ {
+			if n := longestRun(s[i:], p); n >= minFragment {
+				if hide == nil {
+					hide = make([]bool, len(s))
+				}
+				for j := i; j < i+n; j++ {
+					hide[j] = true
+				}
+			}
+		}
+	}
+	if hide == nil {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch {
+		case !hide[i]:
+			b.WriteByte(s[i])
+		case i == 0 || !hide[i-1]:
+			b.WriteString("[redacted]")
+		}
+	}
+	return b.String()
+}
+
+// longestRun is the length of the longest prefix of s found anywhere in p.
+func longestRun(s, p string) int {
+	best := 0
+	for j := range len(p) {
+		n := 0
+		for n < len(s) && j+n < len(p) && s[n] == p[j+n] {
+			n++
+		}
+		best = max(best, n)
+	}
+	return best
 }

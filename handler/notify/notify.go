@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -66,7 +65,7 @@ type Notifier struct {
 	client *http.Client
 	now    func() time.Time
 	sleep  func(context.Context, time.Duration) error
-	redact *strings.Replacer
+	redact *redactor
 
 	// The policy, in fields so tests can shrink it.
 	budget, attemptTimeout time.Duration
@@ -89,7 +88,7 @@ func New(cfg Config) *Notifier {
 		n.url = &u
 	}
 	n.kind = KindOf(n.url)
-	n.redact = redactor(n.url, n.secret)
+	n.redact = newRedactor(n.url, n.secret)
 	if n.now == nil {
 		n.now = time.Now
 	}
@@ -305,7 +304,7 @@ func (n *Notifier) judge(status int, answer []byte) (failure, bool) {
 			if status == http.StatusOK && *a.Errcode == 0 {
 				return f, true
 			}
-			f.code, f.msg = strconv.Itoa(*a.Errcode), vendorMessage(a.Errmsg)
+			f.code, f.msg = strconv.Itoa(*a.Errcode), vendorMessage(n.redact, a.Errmsg)
 			f.retry = f.retry || dingTalkRetryable[*a.Errcode]
 		}
 	case Lark:
@@ -325,7 +324,7 @@ func (n *Notifier) judge(status int, answer []byte) (failure, bool) {
 					return f, true
 				}
 				// Lark answers a rate limit with HTTP 400 and the code in the body.
-				f.code, f.msg = strconv.Itoa(*code), vendorMessage(msg)
+				f.code, f.msg = strconv.Itoa(*code), vendorMessage(n.redact, msg)
 				f.retry = f.retry || larkRetryable[*code]
 			}
 		}

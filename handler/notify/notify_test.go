@@ -699,3 +699,97 @@ func TestNoURL(t *testing.T) {
 		t.Errorf("Send without a URL = %v", err)
 	}
 }
+
+// Issue 26, case 12: a vendor's message is cut to 100 bytes for the log,
+// and a credential it echoes must be gone from the whole message before
+// the cut, or a token the cut splits is no longer recognised and its head
+// reaches the log. Every offset puts the cut somewhere else: before the
+// token, inside it, after it. A vendor that echoes only part of a
+// credential must not get that part through either.
+func TestErrorsRedactBeforeCutting(t *testing.T) {
+	const (
+		token  = "7f3e9a1c4b2d8e6f0a5c3b1d9e7f2a4c6b8d0" // 37 characters, as in the issue
+		secret = "SECf0e1d2c3b4a5968778695a4b3c2d1e0f"
+		hook   = "9b8c7d6e-5f4a-4b3c-2d1e-0f9a8b7c6d5e"
+	)
+	type echo struct {
+		kind  Kind
+		url   string
+		creds []string
+		body  func(text string) string
+	}
+	ding := echo{DingTalk, "https://oapi.dingtalk.com/robot/send?access_token=" + token, []string{token, secret},
+		func(text string) string {
+			b, _ := json.Marshal(map[string]any{"errcode": 310000, "errmsg": text})
+			return string(b)
+		}}
+	lark := echo{Lark, "https://open.feishu.cn/open-apis/bot/v2/hook/" + hook, []string{hook, secret},
+		func(text string) string {
+			b, _ := json.Marshal(map[string]any{"code": 19021, "msg": text})
+			return string(b)
+		}}
+	// run is the shortest run of a credential that counts as a leak: none
+	// at all (4, to stay clear of chance) when the vendor echoes the
+	// whole credential, which goes before the cut; under minFragment when
+	// it echoes only a part, which the redactor cannot know whole.
+	var cases []struct {
+		name string
+		e    echo
+		text string
+		run  int
+	}
+	add := func(name string, e echo, text string, run int) {
+		cases = append(cases, struct {
+			name string
+			e    echo
+			text string
+			run  int
+		}{name, e, text, run})
+	}
+	for pad := 0; pad <= 100; pad += 3 {
+		p := strings.Repeat("p", pad)
+		add(fmt.Sprintf("dingtalk token at %d", pad), ding, p+"access_token="+token+" is not valid", 4)
+		add(fmt.Sprintf("dingtalk secret at %d", pad), ding, p+secret+" sign not match", 4)
+		add(fmt.Sprintf("lark hook at %d", pad), lark, p+"hook "+hook+" bad sign", 4)
+		add(fmt.Sprintf("lark secret at %d", pad), lark, p+secret, 4)
+	}
+	add("dingtalk echoes half the token", ding, "token "+token[:20]+"… is not valid", 8)
+	add("lark echoes the secret's tail", lark, "bad sign with "+secret[10:], 8)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				io.WriteString(w, c.e.body(c.text))
+			}))
+			t.Cleanup(srv.Close)
+			u, err := ParseURL(c.e.url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := New(Config{URL: u, Secret: secret, Client: &http.Client{Transport: &toServer{srv: srv}}, Now: func() time.Time { return pinnedNow }, Sleep: (&waits{}).sleep})
+			err = n.Send(t.Context(), sampleEvent())
+			if err == nil {
+				t.Fatal("Send succeeded, want the vendor's refusal")
+			}
+			s := err.Error()
+			for _, cred := range c.e.creds {
+				if frag, ok := sharedRun(s, cred, c.run); ok {
+					t.Errorf("error text holds %q, %d characters of a credential: %s", frag, len(frag), s)
+				}
+			}
+		})
+	}
+}
+
+// sharedRun finds a run of at least n bytes that s and cred share.
+func sharedRun(s, cred string, n int) (string, bool) {
+	for i := 0; i+n <= len(cred); i++ {
+		if strings.Contains(s, cred[i:i+n]) {
+			j := i + n
+			for j < len(cred) && strings.Contains(s, cred[i:j+1]) {
+				j++
+			}
+			return cred[i:j], true
+		}
+	}
+	return "", false
+}
