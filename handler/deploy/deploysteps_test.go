@@ -236,3 +236,31 @@ func loadTemplateDoc(t *testing.T, path string) (access, name string) {
 	json.Unmarshal(raw, &doc)
 	return doc.Access, doc.Name
 }
+
+// The README's exit codes are the binary's: each code its help gives, and
+// no other.
+func TestREADMEExitCodesAreTheBinarys(t *testing.T) {
+	binary, err := fctest.Build(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	help, err := exec.Command(binary, "help").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, codes, _ := strings.Cut(string(help), "\nExit codes:\n")
+	codes, _, _ = strings.Cut(codes, "\n\n")
+	readme, _ := os.ReadFile("../../README.md")
+	_, table, _ := strings.Cut(string(readme), "**The command's exit codes**")
+	table, _, _ = strings.Cut(table, "\n\n## ")
+	want := regexp.MustCompile(`(?m)^  (\d)  `).FindAllStringSubmatch(codes, -1)
+	got := regexp.MustCompile("(?m)^\\| `(\\d)` \\|").FindAllStringSubmatch(table, -1)
+	if len(want) == 0 || len(got) != len(want) {
+		t.Fatalf("the README documents exit codes %q; help %q", got, want)
+	}
+	for i := range want {
+		if got[i][1] != want[i][1] {
+			t.Errorf("the README's exit code %s; help's %s", got[i][1], want[i][1])
+		}
+	}
+}

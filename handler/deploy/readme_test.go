@@ -247,3 +247,34 @@ func TestREADMECommands(t *testing.T) {
 		}
 	}
 }
+
+// The README is a guide an SRE reads in minutes: at most 20 KB, a table of
+// contents naming every section, and every page of docs/ linked from it.
+func TestREADMEIsAGuide(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(readme) > 20*1024 {
+		t.Errorf("the README is %d bytes; at most 20 KB: move detail to a page of docs/", len(readme))
+	}
+	_, contents, ok := strings.Cut(string(readme), "\n## Contents\n")
+	contents, _, _ = strings.Cut(contents, "\n## ")
+	if !ok {
+		t.Fatal("the README has no ## Contents")
+	}
+	for _, m := range regexp.MustCompile(`(?m)^## (.+)$`).FindAllStringSubmatch(string(readme), -1) {
+		if m[1] == "Contents" {
+			continue
+		}
+		if anchor := anchors([]byte("## " + m[1]))[0]; !strings.Contains(contents, "(#"+anchor+")") {
+			t.Errorf("the contents do not link to %q", m[1])
+		}
+	}
+	docs, _ := filepath.Glob("../../docs/*.md")
+	for _, doc := range docs {
+		if link := "(docs/" + filepath.Base(doc); !strings.Contains(string(readme), link) {
+			t.Errorf("the README does not link to docs/%s", filepath.Base(doc))
+		}
+	}
+}

@@ -55,7 +55,7 @@ func TestGo1BuildHasOnlyTheRuntimeMode(t *testing.T) {
 			t.Errorf("%s: %v\n%s", mode, err, out)
 		}
 	}
-	if out, err := exec.Command(binary, "help").CombinedOutput(); err != nil || !strings.Contains(string(out), "main local") {
+	if out, err := exec.Command(binary, "help").CombinedOutput(); err != nil || !strings.Contains(string(out), "ess-standby local") {
 		t.Errorf("help: %v\n%s", err, out)
 	}
 }
