@@ -177,9 +177,21 @@ func fillPolicy(files fs.FS, names []string, v policyValues) (doc []byte, proble
 	if err := json.Indent(&out, compact.Bytes(), "", "  "); err != nil {
 		return nil, nil, fmt.Errorf("%s filled is not JSON: %v", path, err)
 	}
+	switch {
+	case out.Len() <= maxPolicyDocument:
+	case compact.Len() <= maxPolicyDocument:
+		out = compact // whether RAM counts the indentation is unsaid: drop it
+	default:
+		return nil, []string{fmt.Sprintf("%s filled is %d characters, and RAM takes a policy of at most %d: split the groups over two policies", path, compact.Len(), maxPolicyDocument)}, nil
+	}
 	out.WriteByte('\n')
 	return out.Bytes(), nil, nil
 }
+
+// maxPolicyDocument is the longest policy document CreatePolicy takes,
+// 6,144 characters (Resource Management's and RAM's CreatePolicy pages;
+// RAM's older page said 2,048): a longer one would be refused at the call.
+const maxPolicyDocument = 6144
 
 // check names every value that is given and wrong: an unused one too, so
 // that a mistake in a script shows on any policy.

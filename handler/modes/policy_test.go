@@ -5,6 +5,7 @@ package modes
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"os"
 	"slices"
@@ -200,5 +201,33 @@ func TestPolicyNamesEveryProblem(t *testing.T) {
 	}
 	if code, _, errOut := runPolicy(repo, "-h"); code != 0 || !strings.Contains(errOut, "usage: ess-standby policy function|deployer|drill") {
 		t.Errorf("policy -h: exit %d, %q", code, errOut)
+	}
+}
+
+// A policy stays within what CreatePolicy takes: indented while it fits,
+// compact when only that fits, and refused, saying why, when neither does.
+func TestPolicyFitsCreatePolicy(t *testing.T) {
+	groups := func(n int) string {
+		ids := make([]string, n)
+		for i := range ids {
+			ids[i] = fmt.Sprintf("asg-bp1%020d", i)
+		}
+		return strings.Join(ids, ",")
+	}
+	for _, c := range []struct {
+		groups   int
+		code     int
+		indented bool
+	}{{1, 0, true}, {70, 0, false}, {120, 2, false}} {
+		code, out, errOut := runPolicy(repo, "function", "--region", "cn-hangzhou", "--account", "1234567890123456", "--group", groups(c.groups))
+		if code != c.code || len(out) > maxPolicyDocument+1 {
+			t.Errorf("%d groups: exit %d, %d characters; want exit %d, at most %d\n%s", c.groups, code, len(out), c.code, maxPolicyDocument, errOut)
+		}
+		if code == 0 && strings.Contains(out, "\n  ") != c.indented {
+			t.Errorf("%d groups: indented %t, want %t", c.groups, !c.indented, c.indented)
+		}
+		if code == 2 && !strings.Contains(errOut, "RAM takes a policy of at most 6144") {
+			t.Errorf("%d groups: %s", c.groups, errOut)
+		}
 	}
 }
