@@ -48,13 +48,26 @@ func (c *Client) InstanceTags(ctx context.Context, s standby.Session, instanceID
 		var resp struct {
 			NextToken    string
 			TagResources struct {
-				TagResource []struct{ ResourceId, ResourceType, TagKey, TagValue string }
+				TagResource list[struct{ ResourceId, ResourceType, TagKey, TagValue string }]
 			}
 		}
 		if err := c.rpc(ctx, s, listTagResources, params, &resp); err != nil {
 			return nil, err
 		}
-		for _, t := range resp.TagResources.TagResource {
+		// Read as no tags, a list not given, or a tag not said to be whose
+		// or which, would have a sweep take the function's own instance
+		// for one it did not park.
+		tags := resp.TagResources.TagResource
+		if !tags.given {
+			return nil, incomplete(s, listTagResources, "its TagResources list")
+		}
+		for _, t := range tags.items {
+			switch "" {
+			case t.ResourceId:
+				return nil, incomplete(s, listTagResources, "a tag's ResourceId")
+			case t.TagKey:
+				return nil, incomplete(s, listTagResources, "a tag's TagKey")
+			}
 			if !slices.Contains(instanceIDs, t.ResourceId) || t.ResourceType != "" && t.ResourceType != "instance" || !strings.HasPrefix(t.TagKey, prefix) {
 				continue // never believe more than was asked
 			}
@@ -79,13 +92,16 @@ func (c *Client) InstanceStatuses(ctx context.Context, s standby.Session, instan
 	var resp struct {
 		TotalCount       *flexInt
 		InstanceStatuses struct {
-			InstanceStatus []struct{ InstanceId, Status string }
+			InstanceStatus list[struct{ InstanceId, Status string }]
 		}
 	}
 	if err := c.rpc(ctx, s, describeInstanceStatus, params, &resp); err != nil {
 		return nil, err
 	}
-	got := resp.InstanceStatuses.InstanceStatus
+	if !resp.InstanceStatuses.InstanceStatus.given {
+		return nil, incomplete(s, describeInstanceStatus, "its InstanceStatuses list")
+	}
+	got := resp.InstanceStatuses.InstanceStatus.items
 	out := map[string]string{}
 	for _, in := range got {
 		if slices.Contains(instanceIDs, in.InstanceId) && in.Status != "" {

@@ -303,22 +303,19 @@ func (c *Client) ScalingInstances(ctx context.Context, s standby.Session, groupI
 		return nil, err
 	}
 	var found []standby.ScalingInstance
-	for _, in := range resp.ScalingInstances.ScalingInstance {
+	for _, in := range resp.ScalingInstances.ScalingInstance.items {
 		found = append(found, standby.ScalingInstance{InstanceID: in.InstanceId, ScalingGroupID: in.ScalingGroupId, LifecycleState: in.LifecycleState})
 	}
 	return found, nil
 }
 
 // CountInstances reads the count from TotalCount, which an answer must
-// carry: a count it does not give is not zero.
+// carry (describeInstances checks it): a count it does not give is not
+// zero.
 func (c *Client) CountInstances(ctx context.Context, s standby.Session, groupID, state string) (int, error) {
 	resp, err := c.describeInstances(ctx, s, groupID, state, nil)
 	if err != nil {
 		return 0, err
-	}
-	if resp.TotalCount == nil {
-		return 0, &standby.Error{Kind: standby.Unavailable, Code: "ServiceUnavailable", Message: "Auto Scaling answered DescribeScalingInstances without TotalCount: the count is unknown",
-			Cause: errorf(s, "DescribeScalingInstances: no TotalCount in the answer")}
 	}
 	return int(*resp.TotalCount), nil
 }
@@ -337,16 +334,15 @@ func (c *Client) InstancesIn(ctx context.Context, s standby.Session, groupID, st
 		if err := c.rpc(ctx, s, describeScalingInstances, params, &resp); err != nil {
 			return nil, err
 		}
-		if resp.TotalCount == nil {
-			return nil, &standby.Error{Kind: standby.Unavailable, Code: "ServiceUnavailable", Message: "Auto Scaling answered DescribeScalingInstances without TotalCount: the list is unknown",
-				Cause: errorf(s, "DescribeScalingInstances: no TotalCount in the answer")}
+		if what := resp.lacks(); what != "" {
+			return nil, incomplete(s, describeScalingInstances, what)
 		}
-		for _, in := range resp.ScalingInstances.ScalingInstance {
+		for _, in := range resp.ScalingInstances.ScalingInstance.items {
 			if in.ScalingGroupId == groupID && (state == "" || in.LifecycleState == state) && !slices.Contains(ids, in.InstanceId) {
 				ids = append(ids, in.InstanceId) // never believe more than was asked
 			}
 		}
-		if len(ids) >= int(*resp.TotalCount) || len(resp.ScalingInstances.ScalingInstance) == 0 {
+		if len(ids) >= int(*resp.TotalCount) || len(resp.ScalingInstances.ScalingInstance.items) == 0 {
 			return ids, nil
 		}
 	}
@@ -362,22 +358,28 @@ func (c *Client) ScalingGroups(ctx context.Context, s standby.Session) ([]string
 		var resp struct {
 			TotalCount    *flexInt
 			ScalingGroups struct {
-				ScalingGroup []struct{ ScalingGroupId string }
+				ScalingGroup list[struct{ ScalingGroupId string }]
 			}
 		}
 		if err := c.rpc(ctx, s, describeScalingGroups, map[string]string{"PageSize": "50", "PageNumber": strconv.Itoa(page)}, &resp); err != nil {
 			return nil, err
 		}
-		if resp.TotalCount == nil {
-			return nil, &standby.Error{Kind: standby.Unavailable, Code: "ServiceUnavailable", Message: "Auto Scaling answered DescribeScalingGroups without TotalCount: the list is unknown",
-				Cause: errorf(s, "DescribeScalingGroups: no TotalCount in the answer")}
+		groups := resp.ScalingGroups.ScalingGroup
+		switch {
+		case resp.TotalCount == nil:
+			return nil, incomplete(s, describeScalingGroups, "TotalCount")
+		case !groups.given:
+			return nil, incomplete(s, describeScalingGroups, "its ScalingGroups list")
 		}
-		for _, g := range resp.ScalingGroups.ScalingGroup {
-			if g.ScalingGroupId != "" && !slices.Contains(ids, g.ScalingGroupId) {
+		for _, g := range groups.items {
+			if g.ScalingGroupId == "" {
+				return nil, incomplete(s, describeScalingGroups, "a group's ScalingGroupId")
+			}
+			if !slices.Contains(ids, g.ScalingGroupId) {
 				ids = append(ids, g.ScalingGroupId)
 			}
 		}
-		if len(ids) >= int(*resp.TotalCount) || len(resp.ScalingGroups.ScalingGroup) == 0 {
+		if len(ids) >= int(*resp.TotalCount) || len(groups.items) == 0 {
 			return ids, nil
 		}
 	}
@@ -389,10 +391,61 @@ func (c *Client) ScalingGroups(ctx context.Context, s standby.Session) ([]string
 type instancesPage struct {
 	TotalCount       *flexInt
 	ScalingInstances struct {
-		ScalingInstance []struct {
+		ScalingInstance list[struct {
 			InstanceId, ScalingGroupId, LifecycleState string
+		}]
+	}
+}
+
+// lacks names what of a decision's needs the answer does not carry, ""
+// when it carries it all: its count, its list, and each instance's ID,
+// group and state. Every read of DescribeScalingInstances checks it: an
+// instance without its ID is one the core would take for not found, and
+// let Auto Scaling answer a call for (issue 26, case 11).
+func (p *instancesPage) lacks() string {
+	switch {
+	case p.TotalCount == nil:
+		return "TotalCount"
+	case !p.ScalingInstances.ScalingInstance.given:
+		return "its ScalingInstances list"
+	}
+	for _, in := range p.ScalingInstances.ScalingInstance.items {
+		switch "" {
+		case in.InstanceId:
+			return "an instance's InstanceId"
+		case in.ScalingGroupId:
+			return "an instance's ScalingGroupId"
+		case in.LifecycleState:
+			return "an instance's LifecycleState"
 		}
 	}
+	return ""
+}
+
+// list is a list an answer must carry. An answer without it says nothing
+// of what it would hold, which is not that it holds nothing: read as empty,
+// a state read's instances would be taken for not found. The list named
+// empty, or null, is empty.
+type list[T any] struct {
+	items []T
+	given bool
+}
+
+func (l *list[T]) UnmarshalJSON(b []byte) error {
+	l.given = true
+	return json.Unmarshal(b, &l.items)
+}
+
+// incomplete is the error for an answer without what a decision needs:
+// nothing is read from it, and a retry may bring a whole one.
+func incomplete(s standby.Session, a action, what string) error {
+	who := "Auto Scaling"
+	if a.product == ecs {
+		who = "ECS"
+	}
+	return &standby.Error{Kind: standby.Unavailable, Code: "ServiceUnavailable",
+		Message: who + " answered " + a.name + " without " + what + ": nothing is read from it",
+		Cause:   errorf(s, "%s: no %s in the answer", a.name, what)}
 }
 
 // flexInt reads a number, or a number in a string (the SDK's decoder
@@ -420,6 +473,9 @@ func (c *Client) describeInstances(ctx context.Context, s standby.Session, group
 	if err := c.rpc(ctx, s, describeScalingInstances, params, &resp); err != nil {
 		return nil, err
 	}
+	if what := resp.lacks(); what != "" {
+		return nil, incomplete(s, describeScalingInstances, what)
+	}
 	return &resp, nil
 }
 
@@ -441,15 +497,27 @@ func (c *Client) Standby(ctx context.Context, s standby.Session, sc standby.Call
 func (c *Client) ActivityStatuses(ctx context.Context, s standby.Session, activityIDs []string) ([]standby.ActivityStatus, error) {
 	var resp struct {
 		ScalingActivities struct {
-			ScalingActivity []struct{ ScalingActivityId, StatusCode, StatusMessage string }
+			ScalingActivity list[struct{ ScalingActivityId, StatusCode, StatusMessage string }]
 		}
 	}
 	params := listed(map[string]string{"PageSize": "50"}, "ScalingActivityId", activityIDs)
 	if err := c.rpc(ctx, s, describeScalingActivities, params, &resp); err != nil {
 		return nil, err
 	}
+	activities := resp.ScalingActivities.ScalingActivity
+	if !activities.given {
+		return nil, incomplete(s, describeScalingActivities, "its ScalingActivities list")
+	}
 	var out []standby.ActivityStatus
-	for _, a := range resp.ScalingActivities.ScalingActivity {
+	for _, a := range activities.items {
+		// Without its ID an activity is matched to no instance; without its
+		// status it would be taken for one under way.
+		switch "" {
+		case a.ScalingActivityId:
+			return nil, incomplete(s, describeScalingActivities, "an activity's ScalingActivityId")
+		case a.StatusCode:
+			return nil, incomplete(s, describeScalingActivities, "an activity's StatusCode")
+		}
 		out = append(out, standby.ActivityStatus{ScalingActivityID: a.ScalingActivityId, StatusCode: a.StatusCode, StatusMessage: a.StatusMessage})
 	}
 	return out, nil

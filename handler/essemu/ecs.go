@@ -101,7 +101,7 @@ func (w *world) describeInstanceStatus(params url.Values) (map[string]any, *apiE
 	from := min((number-1)*size, len(all))
 	to := min(from+size, len(all))
 	return map[string]any{"TotalCount": len(all), "PageNumber": number, "PageSize": size,
-		"InstanceStatuses": map[string]any{"InstanceStatus": all[from:to]}}, nil
+		"InstanceStatuses": map[string]any{"InstanceStatus": nonNil(all[from:to])}}, nil
 }
 
 // tagged reads a tag call's instances: RegionId, ResourceType=instance,
@@ -252,7 +252,7 @@ func (w *world) listTagResources(params url.Values) (map[string]any, *apiError) 
 		from = n
 	}
 	to := min(from+tagPage, len(all))
-	out := map[string]any{"TagResources": map[string]any{"TagResource": all[from:to]}}
+	out := map[string]any{"TagResources": map[string]any{"TagResource": nonNil(all[from:to])}}
 	if to < len(all) {
 		out["NextToken"] = "page-" + strconv.Itoa(to)
 	} else {

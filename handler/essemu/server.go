@@ -130,6 +130,10 @@ type Fault struct {
 	// result (RequestId added), and the call changes nothing: an answer
 	// missing what it should carry.
 	Answer map[string]any
+	// Param, if set, keeps the fault to calls carrying this parameter:
+	// InstanceId.1 singles out DescribeScalingInstances' reads by ID from
+	// its counts and lists, which share the action.
+	Param string
 }
 
 type fault struct {
@@ -137,12 +141,13 @@ type fault struct {
 	seen, applied int
 }
 
-// takeFault returns the fault that applies to the next call of action, in
-// group, if any.
-func (s *Server) takeFault(action, group string) *Fault {
+// takeFault returns the fault that applies to the next call of action,
+// with params, if any.
+func (s *Server) takeFault(action string, params url.Values) *Fault {
 	for i := range s.faults {
 		f := &s.faults[i]
-		if f.Action != "*" && f.Action != action || f.Group != "" && f.Group != group || f.Times > 0 && f.applied >= f.Times {
+		if f.Action != "*" && f.Action != action || f.Group != "" && f.Group != params.Get("ScalingGroupId") ||
+			f.Param != "" && !params.Has(f.Param) || f.Times > 0 && f.applied >= f.Times {
 			continue
 		}
 		f.seen++
@@ -300,7 +305,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	apiErr := s.authenticate(r.Method, params, &call)
 	var f *Fault
 	if apiErr == nil {
-		f = s.takeFault(call.Action, params.Get("ScalingGroupId"))
+		f = s.takeFault(call.Action, params)
 	}
 	s.mu.Unlock()
 	if f != nil && f.Delay > 0 {

@@ -270,3 +270,16 @@ func TestDescribeScalingInstancesPages(t *testing.T) {
 		t.Errorf("PageSize 101 = %d %v, want 400", status, body["Code"])
 	}
 }
+
+// A fault with Param meets only the calls carrying that parameter: the
+// reads by ID of DescribeScalingInstances, not its counts.
+func TestFaultParam(t *testing.T) {
+	c := newRaw(t)
+	c.s.Inject(Fault{Action: "DescribeScalingInstances", Param: "InstanceId.1", Answer: map[string]any{}})
+	if _, body := c.call("DescribeScalingInstances", url.Values{"ScalingGroupId": {WebGroup}, "PageSize": {"1"}}, nil); body["TotalCount"] != float64(6) {
+		t.Errorf("a count met the fault: %v", body)
+	}
+	if _, body := c.call("DescribeScalingInstances", url.Values{"ScalingGroupId": {WebGroup}, "InstanceId.1": {"i-bp1ecr7go2go9kq3m1a"}}, nil); len(body) != 1 || body["RequestId"] == nil {
+		t.Errorf("a read by ID answered %v; want the fault's answer, its RequestId alone", body)
+	}
+}

@@ -297,7 +297,7 @@ func (w *world) describeGroups(params url.Values) (map[string]any, *apiError) {
 		}
 	}
 	return map[string]any{"TotalCount": len(all), "PageNumber": number, "PageSize": size,
-		"ScalingGroups": map[string]any{"ScalingGroup": window(all, number, size)}}, nil
+		"ScalingGroups": map[string]any{"ScalingGroup": nonNil(window(all, number, size))}}, nil
 }
 
 func (w *world) describeActivities(params url.Values) (map[string]any, *apiError) {
@@ -341,6 +341,9 @@ func (w *world) describeActivities(params url.Values) (map[string]any, *apiError
 	}, nil
 }
 
+// nonNil makes an empty list [] rather than null, the list still named,
+// as the Terraform provider's mocks of these answers have it. The adapter
+// reads a list left out as no answer (and null as empty).
 func nonNil[T any](s []T) []T {
 	if s == nil {
 		return []T{}
