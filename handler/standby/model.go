@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"slices"
+	"time"
 )
 
 // Credentials sign Auto Scaling calls: the STS credentials of the function's
@@ -103,6 +104,11 @@ type Request struct {
 	// IfRunning, with IfParkedFor, takes back only instances ECS reports
 	// Running: an executed maintenance event's end.
 	IfRunning bool
+	// At is when the request's event happened, by its own account; zero
+	// when its source carries no time. With IfParkedFor, an end dated
+	// before an instance was parked (its ess-standby:since) is the end of
+	// an earlier alarm, redelivered late, and takes nothing back.
+	At time.Time
 }
 
 // Standing says which of the requests naming one instance, in the order
@@ -180,6 +186,12 @@ type ActivityStatus struct {
 	ScalingActivityID, StatusCode, StatusMessage string
 }
 
+// TagBatch is how many instances one TagInstances, UntagInstances or
+// InstanceTags call may name: ECS's tag actions take ResourceId.N up to 50
+// (NumberExceed.ResourceIds beyond), so the tags of as many parked
+// instances can be one call.
+const TagBatch = 50
+
 // AutoScaling is the part of the ESS API this function uses. handler/ess
 // implements it over the SDK; the context's deadline bounds each call.
 // Failures are *Error values whose Code is Auto Scaling's own.
@@ -199,19 +211,27 @@ type AutoScaling interface {
 	// ActivityStatuses reports at most 20 activities.
 	ActivityStatuses(ctx context.Context, s Session, activityIDs []string) ([]ActivityStatus, error)
 
-	// The tags of the group's ECS instances (ECS's API, with the same
-	// session): what parked them.
+	// The tags of the group's instances, with the same session: an ECS
+	// instance's (i-) are ECS's (TagResources, ResourceType instance), an
+	// elastic container instance's (eci-) are ECI's own (TagResources,
+	// ResourceType ContainerGroup), which ECS's calls cannot reach. One
+	// call of each method takes both kinds: the implementation splits it
+	// and fails it when any part fails. What parked an instance is in them.
 
-	// TagInstances writes tags on at most 20 instances, overwriting the
-	// values of keys they hold.
+	// TagInstances writes tags on at most TagBatch instances, overwriting
+	// the values of keys they hold. A failed call may have written them on
+	// some of the instances (ECS's part and ECI's are separate calls):
+	// writing the same tags again is harmless.
 	TagInstances(ctx context.Context, s Session, instanceIDs []string, tags Tags) error
-	// UntagInstances removes keys from at most 20 instances; a key an
-	// instance lacks is no error.
+	// UntagInstances removes keys from at most TagBatch instances; a key an
+	// instance lacks is no error. A failed call may have removed them from
+	// some of the instances.
 	UntagInstances(ctx context.Context, s Session, instanceIDs []string, keys []string) error
-	// InstanceTags reports the tags of at most 20 instances whose keys
-	// begin with prefix; an instance with none is left out.
+	// InstanceTags reports the tags of at most TagBatch instances whose
+	// keys begin with prefix; an instance with none is left out.
 	InstanceTags(ctx context.Context, s Session, instanceIDs []string, prefix string) (map[string]Tags, error)
 	// InstanceStatuses reports ECS's status (Running, Stopped, ...) of at
-	// most 20 instances; an instance ECS does not know is left out.
+	// most 20 instances; an instance ECS does not know is left out, and so
+	// is every elastic container instance, which ECS does not hold.
 	InstanceStatuses(ctx context.Context, s Session, instanceIDs []string) (map[string]string, error)
 }
