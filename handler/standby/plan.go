@@ -98,7 +98,7 @@ func (s *Service) planGroup(key groupKey, parts []*part) {
 	for _, k := range kinds {
 		g.decide(k, slices.DeleteFunc(slices.Clone(parts), func(p *part) bool { return p.kind() != k }))
 	}
-	g.writeTags()
+	g.submitTags()
 	if g.changed {
 		s.lines.change(key, s.epoch.Add(1))
 	}

@@ -106,6 +106,7 @@ type Service struct {
 	// current, as far as this process knows.
 	epoch atomic.Uint64
 	moved *recent
+	tags  *tagger
 }
 
 // groupKey names a scaling group's line.
@@ -128,6 +129,7 @@ func New(cfg Config, scaling AutoScaling) *Service {
 		s.sleep = sleep
 	}
 	s.reads = newQueue(cfg.MergeWindow, s.readStates)
+	s.tags = newTagger(s)
 	s.lines.by, s.lines.changed = map[groupKey]*line{}, map[groupKey]uint64{}
 	return s
 }
@@ -205,6 +207,7 @@ func (s *Service) Run(ctx context.Context, inv Invocation, reqs ...Request) ([]R
 		case <-t.done:
 		case <-ctx.Done():
 		}
+		t.waitForTags(ctx)
 		a, shared, guard := t.result()
 		for _, st := range shared {
 			if !counted[st] {
@@ -266,6 +269,11 @@ type ticket struct {
 	guard      string   // the guard rail that refused one of its instances
 	parts      int      // groups' plans still to report; done closes at 0
 	done       chan struct{}
+	// tags counts, per instance, the tag writes its answer waits for;
+	// tagged closes when none is left.
+	tags     map[string]int
+	tagsLeft int
+	tagged   chan struct{}
 }
 
 // newTicket starts req on its way. It is refused at once when it names
@@ -317,12 +325,72 @@ func (t *ticket) failAll(err error) {
 	}
 }
 
+// awaitTag notes that the answer waits for a tag write of an instance.
+func (t *ticket) awaitTag(id string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.tags == nil {
+		t.tags = map[string]int{}
+	}
+	if t.tagsLeft == 0 { // the first, or the first since the others were written
+		t.tagged = make(chan struct{})
+	}
+	t.tags[id]++
+	t.tagsLeft++
+}
+
+// tagDone records what became of a tag write of an instance.
+func (t *ticket) tagDone(id string, err error) {
+	if err != nil {
+		t.tagFailed(id, err)
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.tags[id]--
+	if t.tagsLeft--; t.tagsLeft == 0 {
+		close(t.tagged)
+	}
+}
+
+// waitForTags waits for the ticket's tag writes, no longer than tagWait
+// and never into the time its answer needs: a write ECS has not answered
+// by then is reported as such (result), and goes on.
+func (t *ticket) waitForTags(ctx context.Context) {
+	t.mu.Lock()
+	tagged := t.tagged
+	t.mu.Unlock()
+	if tagged == nil {
+		return
+	}
+	wait := tagWait
+	if deadline, ok := ctx.Deadline(); ok {
+		wait = min(wait, time.Until(deadline)-retryReserve)
+	}
+	timer := time.NewTimer(max(wait, 0))
+	defer timer.Stop()
+	select {
+	case <-tagged:
+	case <-timer.C:
+	case <-ctx.Done():
+	}
+}
+
+// errTagsPending: ECS has not answered a tag write within the answer's
+// time. The write goes on; a retry of the invocation makes sure of it.
+var errTagsPending = &Error{Kind: Timeout, Code: "Timeout",
+	Message: "ECS has not confirmed them within the invocation's time: they are still being written, and a retry makes sure"}
+
 // tagFailed records on an instance's line that its tags were not written:
 // it stays where Auto Scaling put it, and its line says why; a failure a
 // retry may mend leaves it to the invocation's retry.
 func (t *ticket) tagFailed(id string, err error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.tagFailedLocked(id, err)
+}
+
+// tagFailedLocked is tagFailed with t.mu held.
+func (t *ticket) tagFailedLocked(id string, err error) {
 	i, ok := t.index[id]
 	if !ok || t.lines[i].TagCode != "" {
 		return
@@ -367,6 +435,11 @@ func (t *ticket) report(activities []Activity, calls []Call, st *Stats, guard st
 func (t *ticket) result() (Result, []*Stats, string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	for id, n := range t.tags {
+		if n > 0 {
+			t.tagFailedLocked(id, errTagsPending)
+		}
+	}
 	lines := slices.Clone(t.lines)
 	for i := range lines {
 		if lines[i].Result == "" {

@@ -2,7 +2,6 @@ package standby
 
 import (
 	"context"
-	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -19,7 +18,7 @@ const (
 	TagPrefix = "ess-standby:"
 	TagSource = TagPrefix + "source" // the trigger: cms-alarm-callback, eventbridge:ecs:Instance:…, timer, http, direct
 	TagRule   = TagPrefix + "rule"   // the alarm rule, subscription or event type that asked
-	TagEvent  = TagPrefix + "event"  // the event's own identity
+	TagEvent  = TagPrefix + "event"  // the event's own identity: written by earlier versions, removed on exit
 	TagSince  = TagPrefix + "since"  // when it was parked, RFC 3339, UTC
 	TagUntil  = TagPrefix + "until"  // when its lease ends (STANDBY_LEASE), RFC 3339, UTC
 )
@@ -43,10 +42,14 @@ type Reason struct {
 	Event  string // the event's identity, the same across its re-deliveries
 }
 
-// tags are the tags an instance parked for r at since carries.
+// tags are the tags an instance parked for r at since carries: why (the
+// source and the rule) and when (since, until). They are the same for
+// every instance one plan parks for one rule, so that a storm's are
+// written in calls of 50; the event's own identity, which differs per
+// alarm, is in the invocation's log line, which the rule finds.
 func (r Reason) tags(since time.Time, lease time.Duration) Tags {
 	t := Tags{TagSince: since.UTC().Format(time.RFC3339), TagUntil: since.Add(lease).UTC().Format(time.RFC3339)}
-	for key, v := range map[string]string{TagSource: r.Source, TagRule: r.Rule, TagEvent: r.Event} {
+	for key, v := range map[string]string{TagSource: r.Source, TagRule: r.Rule} {
 		if v = tagValue(v); v != "" {
 			t[key] = v
 		}
@@ -74,100 +77,240 @@ func tagValue(v string) string {
 	return v
 }
 
-// tagBatch is how many instances one tag call names; tagsAtOnce is how
-// many tag calls a plan makes at once (the client bounds the process's calls
-// in flight too, MAX_CONCURRENT_CALLS): a storm's alarms each carry their
-// own event, and so their own tags.
+// tagBatch is the most instances one tag call names: ECS's TagResources,
+// UntagResources and ListTagResources take 50 resources. tagsAtOnce is how
+// many tag calls are in flight at once (the client bounds the process's
+// calls in flight too, MAX_CONCURRENT_CALLS).
 const (
-	tagBatch   = 20
+	tagBatch   = 50
 	tagsAtOnce = 16
 )
 
-// writeTags records, on the instances this plan moved, why: those it put
-// into Standby get the tags of the first request naming them; those it took
-// back lose every tag the function wrote. An instance whose tags this
-// process already wrote for the move (a duplicate's replay) is left alone.
-// A tag call that fails leaves the instance where Auto Scaling put it, and
-// its line says so: a failure a retry may mend leaves it to the
-// invocation's retry (which finds it moved, replays its call, and writes
-// the tags again), one that cannot is reported.
-func (g *groupPlan) writeTags() {
-	type tagCall struct {
-		action  Action
-		members []*member
-		tags    Tags // nil: remove ours
-	}
-	var calls []tagCall
+// tagWait is the longest an answer waits for its instances' tags once its
+// plan is done: with the merge window, the reads and the calls, it keeps an
+// answer within CloudMonitor's 5 s whatever ECS does. tagCallTime bounds
+// one tag call with its retries, which go on after the answer: the tags are
+// owed until ECS confirms them.
+const (
+	tagWait     = 2 * time.Second
+	tagCallTime = 30 * time.Second
+)
+
+// submitTags hands the tagger what this plan moved, and returns: a slow ECS
+// holds up no plan of the group. Instances put into Standby get the tags of
+// the first request naming them, dated by the plan; those taken back lose
+// every tag the function wrote. An instance whose tags this process
+// already wrote for the move (a duplicate's replay) is left alone. Each
+// ticket naming an instance waits for its tags within its answer's time.
+func (g *groupPlan) submitTags() {
 	now := g.s.now().UTC().Truncate(time.Second)
-	byTags := map[string]int{} // the tag set → its calls' place in calls
+	var jobs []*tagJob
+	add := func(m *member, action Action, tags Tags) {
+		tickets := ticketsOf(m)
+		for _, t := range tickets {
+			t.awaitTag(m.id)
+		}
+		jobs = append(jobs, &tagJob{sess: g.sess, group: g.key.group, action: action, tags: tags, id: m.id, done: func(err error) {
+			for _, t := range tickets {
+				t.tagDone(m.id, err)
+			}
+		}})
+	}
 	for _, m := range unique(g.entered) {
-		if g.s.moved.isTagged(m.id, EnterStandby) {
-			continue
+		if !g.s.moved.isTagged(m.id, EnterStandby) {
+			add(m, EnterStandby, m.parts[0].t.req.Reason.tags(now, g.s.cfg.Lease))
 		}
-		t := m.parts[0].t.req.Reason.tags(now, g.s.cfg.Lease)
-		key := strings.Join(slices.Sorted(maps.Values(t)), "\n")
-		if i, ok := byTags[key]; ok && len(calls[i].members) < tagBatch {
-			calls[i].members = append(calls[i].members, m)
-			continue
-		}
-		byTags[key] = len(calls)
-		calls = append(calls, tagCall{action: EnterStandby, members: []*member{m}, tags: t})
 	}
-	var exited []*member
-	for _, m := range unique(g.exited) {
+	for _, m := range sortedByID(unique(g.exited)) {
 		if !g.s.moved.isTagged(m.id, ExitStandby) {
-			exited = append(exited, m)
+			add(m, ExitStandby, nil)
 		}
 	}
-	for chunk := range slices.Chunk(sortedByID(exited), tagBatch) {
-		calls = append(calls, tagCall{action: ExitStandby, members: chunk})
+	g.s.tags.submit(g.key.region, jobs...)
+}
+
+// ticketsOf lists the tickets naming a member, each once.
+func ticketsOf(m *member) []*ticket {
+	var out []*ticket
+	for _, p := range m.parts {
+		if !slices.Contains(out, p.t) {
+			out = append(out, p.t)
+		}
 	}
-	stats := make([]Stats, len(calls))
-	places := make(chan struct{}, tagsAtOnce)
-	var wg sync.WaitGroup
-	for i, c := range calls {
-		places <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-places }()
-			ids := idsOf(c.members)
-			var err error
-			stats[i], err = g.s.retry(g.ctx, func(ctx context.Context) error {
-				if c.tags == nil {
-					return g.s.scaling.UntagInstances(ctx, g.sess, ids, TagKeys)
-				}
-				return g.s.scaling.TagInstances(ctx, g.sess, ids, c.tags)
-			})
-			g.tagged(c.action, c.members, err)
-		})
+	return out
+}
+
+// tagJob is one instance's tags to write (tags) or remove (nil).
+type tagJob struct {
+	sess   Session
+	group  string
+	action Action
+	tags   Tags
+	id     string
+	done   func(error) // told once ECS answered for good, or never was
+}
+
+// key is what jobs must share to be one call: the action and the tags.
+func (j *tagJob) key() string {
+	pairs := []string{string(j.action)}
+	for k, v := range j.tags {
+		pairs = append(pairs, k+"="+v)
 	}
-	wg.Wait()
-	for _, st := range stats {
-		g.st.add(st)
+	slices.Sort(pairs[1:])
+	return strings.Join(pairs, "\n")
+}
+
+// tagger writes the tags of the instances plans move, off the groups'
+// plans: jobs arriving together that write the same tags share a call, 50
+// instances a call. One write per instance is in flight at a time, the
+// next waiting for it, so that an exit's removal never lands before the
+// tags it removes. A write that fails is owed, and the sweep tries again.
+type tagger struct {
+	s      *Service
+	queue  *queue[string, *tagJob] // by region
+	places chan struct{}
+
+	mu       sync.Mutex
+	inFlight map[string]*flight // guarded by mu: instance → the write under way
+	owed     map[string]Owed    // guarded by mu: instance → the write ECS has not confirmed
+}
+
+// flight is a write under way for one instance, and who waits for it.
+type flight struct {
+	key     string
+	waiters []func(error)
+	next    []*tagJob // writes for the instance that wait for this one
+}
+
+// Owed is a tag write ECS has not confirmed: the instance moved, and its
+// tags do not say so.
+type Owed struct {
+	Group  string
+	Action Action
+	Tags   Tags // EnterStandby's: what the instance should carry
+	Code   string
+	Since  time.Time // when the write was first asked for
+}
+
+func newTagger(s *Service) *tagger {
+	tg := &tagger{s: s, places: make(chan struct{}, tagsAtOnce), inFlight: map[string]*flight{}, owed: map[string]Owed{}}
+	tg.queue = newQueue(s.cfg.MergeWindow, tg.run)
+	return tg
+}
+
+// submit queues jobs, one batch: a job for an instance whose same write is
+// in flight waits for that one; a different write waits its turn.
+func (tg *tagger) submit(region string, jobs ...*tagJob) {
+	var fresh []*tagJob
+	tg.mu.Lock()
+	for _, j := range jobs {
+		f, busy := tg.inFlight[j.id]
+		switch {
+		case busy && f.key == j.key() && len(f.next) == 0:
+			f.waiters = append(f.waiters, j.done)
+		case busy:
+			f.next = append(f.next, j)
+		default:
+			tg.inFlight[j.id] = &flight{key: j.key(), waiters: []func(error){j.done}}
+			fresh = append(fresh, j)
+		}
+	}
+	tg.mu.Unlock()
+	if len(fresh) > 0 {
+		tg.queue.add(region, fresh...)
 	}
 }
 
-// tagged records what became of a tag call: on success, in what this
-// process knows of its members; on failure, on their lines.
-func (g *groupPlan) tagged(action Action, members []*member, err error) {
+// run makes a batch's calls, each in its own goroutine: the queue's next
+// batch waits for none of them.
+func (tg *tagger) run(_ string, jobs []*tagJob) {
+	byKey := map[string][]*tagJob{}
+	var keys []string
+	for _, j := range jobs {
+		k := j.key()
+		if byKey[k] == nil {
+			keys = append(keys, k)
+		}
+		byKey[k] = append(byKey[k], j)
+	}
+	for _, k := range keys {
+		for chunk := range slices.Chunk(byKey[k], tagBatch) {
+			go tg.call(chunk)
+		}
+	}
+}
+
+// call writes one set of tags on at most tagBatch instances, retried, with
+// the session of the newest job.
+func (tg *tagger) call(jobs []*tagJob) {
+	tg.places <- struct{}{}
+	defer func() { <-tg.places }()
+	ctx, cancel := context.WithTimeout(context.Background(), tagCallTime)
+	defer cancel()
+	j := jobs[len(jobs)-1]
+	ids := make([]string, len(jobs))
+	for i, job := range jobs {
+		ids[i] = job.id
+	}
+	_, err := tg.s.retry(ctx, func(ctx context.Context) error {
+		if j.tags == nil {
+			return tg.s.scaling.UntagInstances(ctx, j.sess, ids, TagKeys)
+		}
+		return tg.s.scaling.TagInstances(ctx, j.sess, ids, j.tags)
+	})
+	for _, job := range jobs {
+		tg.finish(job, err)
+	}
+}
+
+// finish records what became of a job's write, tells who waits for it, and
+// starts the instance's next write.
+func (tg *tagger) finish(j *tagJob, err error) {
+	tg.mu.Lock()
+	f := tg.inFlight[j.id]
+	delete(tg.inFlight, j.id)
+	switch {
+	case err == nil:
+		delete(tg.owed, j.id)
+	default:
+		o := Owed{Group: j.group, Action: j.action, Tags: j.tags, Code: AsError(err).Code, Since: tg.s.now()}
+		if old, ok := tg.owed[j.id]; ok && old.Action == j.action {
+			o.Since = old.Since
+		}
+		tg.owed[j.id] = o
+	}
+	tg.mu.Unlock()
 	if err == nil {
-		for _, m := range members {
-			g.s.moved.markTagged(m.id, action)
-		}
-		return
+		tg.s.moved.markTagged(j.id, j.action)
 	}
-	for _, m := range members {
-		for _, p := range m.parts {
-			p.t.tagFailed(m.id, err)
-		}
+	for _, done := range f.waiters {
+		done(err)
+	}
+	if len(f.next) > 0 {
+		tg.submit(j.sess.Region, f.next...)
 	}
 }
 
-func idsOf(members []*member) []string {
-	ids := make([]string, len(members))
-	for i, m := range members {
-		ids[i] = m.id
+// owedIn lists the writes owed for a group's instances.
+func (tg *tagger) owedIn(group string) map[string]Owed {
+	tg.mu.Lock()
+	defer tg.mu.Unlock()
+	out := map[string]Owed{}
+	for id, o := range tg.owed {
+		if o.Group == group {
+			out[id] = o
+		}
 	}
-	return ids
+	return out
+}
+
+// pending says whether a write for the instance is under way or owed.
+func (tg *tagger) pending(id string) bool {
+	tg.mu.Lock()
+	defer tg.mu.Unlock()
+	_, busy := tg.inFlight[id]
+	_, owed := tg.owed[id]
+	return busy || owed
 }
 
 // unique is members without a repeat: a plan may answer an instance twice

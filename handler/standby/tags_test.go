@@ -27,7 +27,7 @@ func alarmRequest(ids ...string) standby.Request {
 }
 
 var alarmTags = standby.Tags{
-	"ess-standby:source": "cms-alarm-callback", "ess-standby:rule": "cpu-high", "ess-standby:event": "cms:trans-1",
+	"ess-standby:source": "cms-alarm-callback", "ess-standby:rule": "cpu-high",
 	"ess-standby:since": "2026-11-27T04:30:15Z", "ess-standby:until": "2026-11-27T10:30:15Z",
 }
 
