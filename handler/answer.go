@@ -109,9 +109,10 @@ func (c *invocation) answer(a report, err error) Outcome {
 			outcome = "swept"
 			counts := sweptCounts(a.Sweep)
 			attrs = append(attrs, slog.Int("lease_ended", counts[standby.LeaseEnded]), slog.Int("returned", counts[standby.Returned]),
-				slog.Int("not_parked", counts[standby.NotParked]))
-			if counts[standby.LeaseEnded] > 0 || counts["Refused"] > 0 {
-				level = slog.LevelError // a lease is over and the instance still parked: someone must look
+				slog.Int("not_parked", counts[standby.NotParked]), slog.Int("untagged", counts[standby.Untagged]),
+				slog.Int("lease_invalid", counts[standby.LeaseInvalid]), slog.Int("left", a.Sweep.Left))
+			if counts[standby.LeaseEnded]+counts["Refused"]+counts[standby.Untagged]+counts[standby.LeaseInvalid] > 0 {
+				level = slog.LevelError // a lease over, tags owed or untrue: someone must look
 			}
 		case a.Ignored != "":
 			outcome = "ignored"

@@ -109,6 +109,10 @@ type Request struct {
 	// before an instance was parked (its ess-standby:since) is the end of
 	// an earlier alarm, redelivered late, and takes nothing back.
 	At time.Time
+	// TagsReadAt, on a sweep's ExitStandby, is when the sweep read the
+	// tags that say the leases ended: an instance this process parked, or a
+	// request asked to park, since then is left parked.
+	TagsReadAt time.Time
 }
 
 // Standing says which of the requests naming one instance, in the order

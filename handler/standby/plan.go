@@ -24,6 +24,9 @@ type groupPlan struct {
 	// ruleOf is the ess-standby:rule tag of the instances restricted exits
 	// found InService already (onlyParked); absent: not read.
 	ruleOf map[string]string
+	// renew are the members asked into Standby that were there already:
+	// the lease of those their rule parked is renewed (submitTags).
+	renew []*member
 }
 
 // share is what a plan did for one ticket.
@@ -87,6 +90,7 @@ func (s *Service) planGroup(key groupKey, parts []*part) {
 			return
 		}
 	}
+	g.stillEnded(parts)
 	g.onlyParked(parts)
 	g.lastWins(parts)
 	var kinds []kind
@@ -103,6 +107,34 @@ func (s *Service) planGroup(key groupKey, parts []*part) {
 		s.lines.change(key, s.epoch.Add(1))
 	}
 	g.report(parts)
+}
+
+// stillEnded narrows a sweep's exits (Request.TagsReadAt) to the leases
+// still over: an instance this process parked, or a request asked to park,
+// since the sweep read its tags is left parked, and so is one whose tags
+// this process is still writing. Judged in the group's plan, after every
+// plan before it: a live alarm's instance is never taken back on tags it
+// has since outdated.
+func (g *groupPlan) stillEnded(parts []*part) {
+	for _, p := range parts {
+		readAt := p.t.req.TagsReadAt
+		if readAt.IsZero() {
+			continue
+		}
+		p.ids = slices.DeleteFunc(p.ids, func(id string) bool {
+			var reason string
+			switch {
+			case g.s.moved.askedSince(id, readAt):
+				reason = "asked into Standby again since the sweep read its tags: its lease is a live request's, and it stays parked"
+			case g.s.tags.pending(id):
+				reason = "its tags are being written again: it stays parked until they say when its lease ends"
+			default:
+				return false
+			}
+			p.t.set(InstanceResult{InstanceID: id, ScalingGroupID: g.key.group, LifecycleState: g.state[id].LifecycleState, Result: skipped, Reason: reason})
+			return true
+		})
+	}
 }
 
 // lastWins leaves each instance to the requests that stand for it
@@ -203,6 +235,11 @@ func (g *groupPlan) decide(k kind, parts []*part) {
 			m.unverified = m.unverified || p.unverified
 		}
 	}
+	if k.action == EnterStandby && !k.dryRun {
+		for _, m := range members {
+			g.s.moved.ask(m.id)
+		}
+	}
 	var eligible, done []*member
 	for _, m := range members {
 		in, found := g.state[m.id]
@@ -224,6 +261,9 @@ func (g *groupPlan) decide(k kind, parts []*part) {
 			continue
 		}
 		g.set(m, line)
+	}
+	if k.action == EnterStandby && !k.dryRun {
+		g.renew = append(g.renew, done...)
 	}
 	if k.action == EnterStandby && len(eligible) > 0 {
 		eligible = g.guard(k, eligible)

@@ -15,10 +15,14 @@ import (
 // instances: the oldest are forgotten first.
 type recent struct {
 	mu    sync.Mutex
-	by    map[string]movedBy
-	ring  [recentSize]string // instance IDs, oldest overwritten first
-	next  int
+	by    map[string]movedBy // guarded by mu
+	ring  [recentSize]string // guarded by mu: instance IDs, oldest overwritten first
+	next  int                // guarded by mu
 	clock func() time.Time
+	// asked is when a request last asked to put each instance into
+	// Standby, whatever came of it (guarded by mu): an alarm still firing
+	// for an instance keeps a sweep from taking it back.
+	asked map[string]time.Time
 }
 
 type movedBy struct {
@@ -41,7 +45,35 @@ const (
 	unseenAge = 5 * time.Minute
 )
 
-func newRecent() *recent { return &recent{by: map[string]movedBy{}, clock: time.Now} }
+func newRecent(clock func() time.Time) *recent {
+	return &recent{by: map[string]movedBy{}, asked: map[string]time.Time{}, clock: clock}
+}
+
+// ask notes that a request asked to put an instance into Standby now.
+func (r *recent) ask(id string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	now := r.clock()
+	if len(r.asked) >= recentSize {
+		for old, at := range r.asked {
+			if now.Sub(at) > recentAge {
+				delete(r.asked, old)
+			}
+		}
+	}
+	if len(r.asked) < 2*recentSize {
+		r.asked[id] = now
+	}
+}
+
+// askedSince says whether a request asked to put an instance into Standby,
+// or this process put it there, at or after t.
+func (r *recent) askedSince(id string, t time.Time) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	m, moved := r.by[id]
+	return !r.asked[id].Before(t) || moved && m.action == EnterStandby && !m.at.Before(t)
+}
 
 // put notes that activity a took an instance where action leads; seen: a
 // read has shown it there already.

@@ -59,6 +59,9 @@ type Config struct {
 	Sleep func(context.Context, time.Duration) error
 	// Now is the clock of the tags; nil is time.Now.
 	Now func() time.Time
+	// TagWait is the longest an answer waits for its instances' tags; 0 is
+	// DefaultTagWait. Tests shorten or lengthen it.
+	TagWait time.Duration
 }
 
 // Share is a number of a group's instances: Count, or Percent of them
@@ -119,11 +122,12 @@ func New(cfg Config, scaling AutoScaling) *Service {
 		cfg.MaxInstances = DefaultMaxInstances
 	}
 	cfg.Lease = cmp.Or(cfg.Lease, DefaultLease)
+	cfg.TagWait = cmp.Or(cfg.TagWait, DefaultTagWait)
 	cfg.LeaseEnd = cmp.Or(cfg.LeaseEnd, LeaseReport)
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Service{cfg: cfg, scaling: scaling, sleep: cfg.Sleep, moved: newRecent(),
+	s := &Service{cfg: cfg, scaling: scaling, sleep: cfg.Sleep, moved: newRecent(cfg.Now),
 		jitter: func(ceiling time.Duration) time.Duration { return time.Duration(rand.Int64N(int64(ceiling) + 1)) }}
 	if s.sleep == nil {
 		s.sleep = sleep
@@ -173,10 +177,6 @@ func (st *Stats) add(o Stats) {
 // may name at most MAX_INSTANCES instances: over that, every one is
 // refused before anything is read.
 func (s *Service) Run(ctx context.Context, inv Invocation, reqs ...Request) ([]Result, Stats) {
-	tickets := make([]*ticket, len(reqs))
-	byRegion := map[string][]*ticket{}
-	var regions []string
-	var total Stats
 	named := 0
 	for _, req := range reqs {
 		named += len(req.InstanceIDs)
@@ -186,6 +186,16 @@ func (s *Service) Run(ctx context.Context, inv Invocation, reqs ...Request) ([]R
 		tooMany = &Error{Kind: Invalid, Code: "InvalidParameter",
 			Message: fmt.Sprintf("InstanceId: at most %d instances per invocation (MAX_INSTANCES), the invocation names %d", limit, named)}
 	}
+	return s.run(ctx, inv, tooMany, reqs...)
+}
+
+// run is Run without MAX_INSTANCES, which bounds what a caller may ask,
+// not what a sweep takes back: tooMany, when set, refuses every request.
+func (s *Service) run(ctx context.Context, inv Invocation, tooMany error, reqs ...Request) ([]Result, Stats) {
+	tickets := make([]*ticket, len(reqs))
+	byRegion := map[string][]*ticket{}
+	var regions []string
+	var total Stats
 	for i, req := range reqs {
 		t := s.newTicket(ctx, inv, req, tooMany)
 		tickets[i] = t
@@ -207,7 +217,7 @@ func (s *Service) Run(ctx context.Context, inv Invocation, reqs ...Request) ([]R
 		case <-t.done:
 		case <-ctx.Done():
 		}
-		t.waitForTags(ctx)
+		t.waitForTags(ctx, s.cfg.TagWait)
 		a, shared, guard := t.result()
 		for _, st := range shared {
 			if !counted[st] {
@@ -352,17 +362,16 @@ func (t *ticket) tagDone(id string, err error) {
 	}
 }
 
-// waitForTags waits for the ticket's tag writes, no longer than tagWait
+// waitForTags waits for the ticket's tag writes, no longer than wait
 // and never into the time its answer needs: a write ECS has not answered
 // by then is reported as such (result), and goes on.
-func (t *ticket) waitForTags(ctx context.Context) {
+func (t *ticket) waitForTags(ctx context.Context, wait time.Duration) {
 	t.mu.Lock()
 	tagged := t.tagged
 	t.mu.Unlock()
 	if tagged == nil {
 		return
 	}
-	wait := tagWait
 	if deadline, ok := ctx.Deadline(); ok {
 		wait = min(wait, time.Until(deadline)-retryReserve)
 	}

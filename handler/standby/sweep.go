@@ -2,6 +2,8 @@ package standby
 
 import (
 	"context"
+	"fmt"
+	"maps"
 	"slices"
 	"time"
 )
@@ -24,6 +26,26 @@ const (
 	LeaseEnded = "LeaseEnded" // parked by the function, its lease over: reported
 	Returned   = "Returned"   // its lease over, taken back (LEASE_END=exit)
 	NotParked  = "NotParked"  // in Standby without the function's tags: reported, never touched
+	// Untagged: parked by this function, which owes its tags (ECS did not
+	// confirm them): reported at ERROR, its lease judged from what the
+	// tags should say, and the tags written again.
+	Untagged = "Untagged"
+	// LeaseInvalid: its tags say a lease no setting could have made (an
+	// until past since plus the longest lease, before since, or no time
+	// at all): reported at ERROR, and trusted neither way.
+	LeaseInvalid = "LeaseInvalid"
+)
+
+// MaxLease is the longest lease STANDBY_LEASE may set: a lease its tags
+// say is longer was not written by this function as it stands.
+const MaxLease = 90 * 24 * time.Hour
+
+// sweepWave is how many ended leases a sweep takes back before it looks at
+// the time it has left; sweepReserve is the time it keeps for a wave and
+// its answer. What it has no time for is left for the next sweep.
+const (
+	sweepWave    = 100
+	sweepReserve = 5 * time.Second
 )
 
 // SweepLine is what a sweep found of one Standby instance.
@@ -42,6 +64,9 @@ type Swept struct {
 	Groups    []string    `json:"Groups"`
 	Instances []SweepLine `json:"Instances"`
 	DryRun    bool        `json:"DryRun,omitempty"` // an ended lease's exit is only planned
+	// Left counts the ended leases (LEASE_END=exit) this sweep had no time
+	// to take back: the next sweep does.
+	Left int `json:"Left,omitempty"`
 }
 
 // Sweep looks at the leases of every Standby instance of the groups the
@@ -75,8 +100,9 @@ func (s *Service) Sweep(ctx context.Context, inv Invocation, req Request) (Swept
 	out := Swept{Groups: slices.Compact(groups), Instances: []SweepLine{}, DryRun: req.DryRun || s.cfg.DryRun}
 	var failure error
 	for _, group := range out.Groups {
-		lines, gst, err := s.sweepGroup(ctx, inv, sess, req, group)
+		lines, gst, left, err := s.sweepGroup(ctx, inv, sess, req, group)
 		st.add(gst)
+		out.Left += left
 		out.Instances = append(out.Instances, lines...)
 		if err != nil && failure == nil {
 			failure = err
@@ -85,21 +111,29 @@ func (s *Service) Sweep(ctx context.Context, inv Invocation, req Request) (Swept
 	return out, st, failure
 }
 
-// sweepGroup judges the leases of one group's Standby instances.
-func (s *Service) sweepGroup(ctx context.Context, inv Invocation, sess Session, req Request, group string) ([]SweepLine, Stats, error) {
+// sweepGroup judges the leases of one group's Standby instances, writes
+// again the tags this process owes the group, and with LEASE_END=exit
+// takes back the ended leases it has time for.
+func (s *Service) sweepGroup(ctx context.Context, inv Invocation, sess Session, req Request, group string) ([]SweepLine, Stats, int, error) {
 	var ids []string
 	st, err := s.retry(ctx, func(ctx context.Context) (err error) {
 		ids, err = s.scaling.InstancesIn(ctx, sess, group, "Standby")
 		return err
 	})
 	if err != nil {
-		return nil, st, err
+		return nil, st, 0, err
 	}
 	slices.Sort(ids)
-	now := s.now()
+	dryRun := req.DryRun || s.cfg.DryRun
+	owed := s.tags.owedIn(group)
+	if !dryRun {
+		s.repay(ctx, sess, owed)
+		owed = s.tags.owedIn(group)
+	}
+	readAt := s.now()
 	var lines []SweepLine
 	var ended []string
-	for chunk := range slices.Chunk(ids, batchSize) {
+	for chunk := range slices.Chunk(ids, TagBatch) {
 		var tags map[string]Tags
 		tst, err := s.retry(ctx, func(ctx context.Context) (err error) {
 			tags, err = s.scaling.InstanceTags(ctx, sess, chunk, TagPrefix)
@@ -107,45 +141,147 @@ func (s *Service) sweepGroup(ctx context.Context, inv Invocation, sess Session, 
 		})
 		st.add(tst)
 		if err != nil {
-			return lines, st, err
+			return lines, st, 0, err
 		}
 		for _, id := range chunk {
-			line := SweepLine{InstanceID: id, ScalingGroupID: group, Tags: tags[id], Until: tags[id][TagUntil]}
-			until, err := time.Parse(time.RFC3339, line.Until)
-			switch {
-			case err != nil:
-				line.Result, line.Reason = NotParked, "in Standby without the function's "+TagUntil+" tag: parked by someone else, and left alone"
-			case now.Before(until):
-				line.Result = Leased
-			case s.cfg.LeaseEnd == LeaseExit:
+			line := s.judgeLease(id, group, tags[id], owed, readAt)
+			if line.Result == LeaseEnded && s.cfg.LeaseEnd == LeaseExit {
 				ended = append(ended, id)
 				continue // answered below
-			default:
-				line.Result, line.Reason = LeaseEnded, "its lease ended "+now.Sub(until).Round(time.Second).String()+" ago (LEASE_END=report)"
 			}
 			lines = append(lines, line)
 		}
 	}
-	if len(ended) == 0 {
-		return lines, st, nil
-	}
-	// Taken back as any request would be, every guard included; the
-	// invocation's request ID roots the tokens, so a retry replays them.
-	answers, rst := s.Run(ctx, inv, Request{Action: ExitStandby, ScalingGroupID: group, InstanceIDs: ended, DryRun: req.DryRun, Reason: Reason{Source: "sweep"}})
+	returned, rst, left, err := s.takeBack(ctx, inv, group, ended, readAt, dryRun)
 	st.add(rst)
-	for _, l := range answers[0].Instances {
-		line := SweepLine{InstanceID: l.InstanceID, ScalingGroupID: group, Result: l.Result, Code: l.Code, Reason: l.Reason}
-		if l.Result == ExitStandby.done() {
-			line.Result = Returned
+	return append(lines, returned...), st, left, err
+}
+
+// judgeLease says what a Standby instance's tags (or, while they are owed,
+// what they should say) make of its lease at now.
+func (s *Service) judgeLease(id, group string, tags Tags, owed map[string]Owed, now time.Time) SweepLine {
+	line := SweepLine{InstanceID: id, ScalingGroupID: group, Tags: tags, Until: tags[TagUntil]}
+	o, isOwed := owed[id]
+	switch {
+	case len(tags) == 0 && isOwed && o.Action == EnterStandby:
+		line.Tags, line.Until = o.Tags, o.Tags[TagUntil]
+		line.Result, line.Reason = Untagged, fmt.Sprintf("parked by this function, whose tags ECS has not confirmed (%s) since %s: they are written again at each sweep",
+			o.Code, o.Since.UTC().Format(time.RFC3339))
+		if until, problem := leaseOf(o.Tags); problem == "" && !now.Before(until) {
+			line.Reason += "; its lease is over: " + leaseOver(now, until)
 		}
-		lines = append(lines, line)
+		return line
+	case len(tags) == 0 || tags[TagUntil] == "" && tags[TagSince] == "":
+		line.Result, line.Reason = NotParked, "in Standby without the function's tags: parked by someone else (or by this function in a process since gone, its tags never written: that invocation logged them untagged at ERROR), and left alone"
+		return line
 	}
+	until, problem := leaseOf(tags)
+	switch {
+	case problem != "":
+		line.Result, line.Reason = LeaseInvalid, problem+": trusted neither way, and left alone"
+	case now.Before(until):
+		line.Result = Leased
+	default:
+		line.Result, line.Reason = LeaseEnded, leaseOver(now, until)
+		if s.cfg.LeaseEnd == LeaseReport {
+			line.Reason += " (LEASE_END=report)"
+		}
+	}
+	return line
+}
+
+// leaseOf reads a lease from tags: its end, or why the tags cannot be
+// trusted with one. No setting makes a lease that ends before it began, or
+// lasts longer than MaxLease.
+func leaseOf(tags Tags) (time.Time, string) {
+	until, err := time.Parse(time.RFC3339, tags[TagUntil])
+	if err != nil {
+		return until, fmt.Sprintf("its %s tag %s is no time", TagUntil, Quote(tags[TagUntil]))
+	}
+	since, err := time.Parse(time.RFC3339, tags[TagSince])
+	switch {
+	case err != nil:
+		return until, fmt.Sprintf("its %s tag %s is no time", TagSince, Quote(tags[TagSince]))
+	case until.Before(since):
+		return until, fmt.Sprintf("its lease ends (%s) before it began (%s)", tags[TagUntil], tags[TagSince])
+	case until.Sub(since) > MaxLease:
+		return until, fmt.Sprintf("its lease (%s to %s) is longer than any STANDBY_LEASE (at most %s)", tags[TagSince], tags[TagUntil], formatSpan(MaxLease))
+	}
+	return until, ""
+}
+
+func leaseOver(now, until time.Time) string {
+	return "its lease ended " + formatSpan(now.Sub(until)) + " ago"
+}
+
+// formatSpan is a duration as a person reads it: days past a day.
+func formatSpan(d time.Duration) string {
+	d = d.Round(time.Second)
+	if d < 24*time.Hour {
+		return d.String()
+	}
+	days, rest := int(d/(24*time.Hour)), (d % (24 * time.Hour)).Round(time.Hour)
+	out := fmt.Sprintf("%d days", days)
+	if days == 1 {
+		out = "1 day"
+	}
+	if rest > 0 {
+		out += fmt.Sprintf(" %dh", int(rest/time.Hour))
+	}
+	return out
+}
+
+// takeBack takes back the ended leases, a wave at a time, each through
+// every guard, as long as the sweep has time for another wave; what is
+// left is reported so, and counted. Instances that this process parked, or
+// that a request asked for, since the tags were read (readAt) are left
+// parked: the plan drops them (Request.TagsReadAt). The invocation's
+// request ID roots the tokens, so a retry replays them.
+func (s *Service) takeBack(ctx context.Context, inv Invocation, group string, ended []string, readAt time.Time, dryRun bool) ([]SweepLine, Stats, int, error) {
+	var lines []SweepLine
+	var st Stats
 	var failed error
-	for _, l := range answers[0].Instances {
-		if l.Left() {
-			failed = l.Err
-			break
+	for i := 0; i < len(ended); i += sweepWave {
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < sweepReserve {
+			for _, id := range ended[i:] {
+				lines = append(lines, SweepLine{InstanceID: id, ScalingGroupID: group, Result: LeaseEnded,
+					Reason: "its lease is over; left for the next sweep, which has the time this one had not"})
+			}
+			return lines, st, len(ended) - i, failed
+		}
+		wave := ended[i:min(i+sweepWave, len(ended))]
+		answers, rst := s.run(ctx, inv, nil, Request{Action: ExitStandby, ScalingGroupID: group, InstanceIDs: wave, DryRun: dryRun,
+			Reason: Reason{Source: "sweep"}, TagsReadAt: readAt})
+		st.add(rst)
+		for _, l := range answers[0].Instances {
+			line := SweepLine{InstanceID: l.InstanceID, ScalingGroupID: group, Result: l.Result, Code: l.Code, Reason: l.Reason}
+			if l.Result == ExitStandby.done() {
+				line.Result = Returned
+			}
+			lines = append(lines, line)
+			if l.Left() && failed == nil {
+				failed = l.Err
+			}
 		}
 	}
-	return lines, st, failed
+	return lines, st, 0, failed
+}
+
+// repay writes again the tags this process owes a group's instances, and
+// waits for them as an answer would.
+func (s *Service) repay(ctx context.Context, sess Session, owed map[string]Owed) {
+	if len(owed) == 0 {
+		return
+	}
+	t := &ticket{index: map[string]int{}}
+	var jobs []*tagJob
+	for _, id := range slices.Sorted(maps.Keys(owed)) {
+		o := owed[id]
+		t.index[id] = len(t.lines)
+		t.lines = append(t.lines, InstanceResult{InstanceID: id, Result: o.Action.done()})
+		t.awaitTag(id)
+		jobs = append(jobs, &tagJob{sess: sess, group: o.Group, action: o.Action, tags: o.Tags, id: id, done: func(err error) { t.tagDone(id, err) }})
+	}
+	s.tags.submit(sess.Region, jobs...)
+	t.waitForTags(ctx, s.cfg.TagWait)
 }

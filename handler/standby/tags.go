@@ -77,23 +77,19 @@ func tagValue(v string) string {
 	return v
 }
 
-// tagBatch is the most instances one tag call names: ECS's TagResources,
-// UntagResources and ListTagResources take 50 resources. tagsAtOnce is how
-// many tag calls are in flight at once (the client bounds the process's
-// calls in flight too, MAX_CONCURRENT_CALLS).
-const (
-	tagBatch   = 50
-	tagsAtOnce = 16
-)
+// tagsAtOnce is how many tag calls, of at most TagBatch instances each,
+// are in flight at once; the client bounds the process's calls in flight
+// too (MAX_CONCURRENT_CALLS).
+const tagsAtOnce = 16
 
-// tagWait is the longest an answer waits for its instances' tags once its
-// plan is done: with the merge window, the reads and the calls, it keeps an
-// answer within CloudMonitor's 5 s whatever ECS does. tagCallTime bounds
-// one tag call with its retries, which go on after the answer: the tags are
-// owed until ECS confirms them.
+// DefaultTagWait is the longest an answer waits for its instances' tags
+// once its plan is done: with the merge window, the reads and the calls,
+// it keeps an answer within CloudMonitor's 5 s whatever ECS does.
+// tagCallTime bounds one tag call with its retries, which go on after the
+// answer: the tags are owed until ECS confirms them.
 const (
-	tagWait     = 2 * time.Second
-	tagCallTime = 30 * time.Second
+	DefaultTagWait = 2 * time.Second
+	tagCallTime    = 30 * time.Second
 )
 
 // submitTags hands the tagger what this plan moved, and returns: a slow ECS
@@ -126,6 +122,15 @@ func (g *groupPlan) submitTags() {
 			add(m, ExitStandby, nil)
 		}
 	}
+	// An alarm still firing for an instance its rule parked renews the
+	// lease: its tags' until moves on, as if parked now. Nothing waits for
+	// it: the instance is already parked, and the answer says so.
+	until := now.Add(g.s.cfg.Lease).Format(time.RFC3339)
+	for _, m := range unique(g.renew) {
+		if rule := m.parts[0].t.req.Reason.Rule; rule != "" && tagValue(rule) == rule {
+			jobs = append(jobs, &tagJob{sess: g.sess, group: g.key.group, action: EnterStandby, tags: Tags{TagUntil: until}, renewRule: rule, id: m.id, done: func(error) {}})
+		}
+	}
 	g.s.tags.submit(g.key.region, jobs...)
 }
 
@@ -148,11 +153,15 @@ type tagJob struct {
 	tags   Tags
 	id     string
 	done   func(error) // told once ECS answered for good, or never was
+	// renewRule, when set, makes the job a renewal: tags (a later until)
+	// are written only if the instance's tags name this rule and end
+	// sooner. A renewal that fails is not owed: the lease stands as it was.
+	renewRule string
 }
 
 // key is what jobs must share to be one call: the action and the tags.
 func (j *tagJob) key() string {
-	pairs := []string{string(j.action)}
+	pairs := []string{string(j.action), j.renewRule}
 	for k, v := range j.tags {
 		pairs = append(pairs, k+"="+v)
 	}
@@ -234,13 +243,13 @@ func (tg *tagger) run(_ string, jobs []*tagJob) {
 		byKey[k] = append(byKey[k], j)
 	}
 	for _, k := range keys {
-		for chunk := range slices.Chunk(byKey[k], tagBatch) {
+		for chunk := range slices.Chunk(byKey[k], TagBatch) {
 			go tg.call(chunk)
 		}
 	}
 }
 
-// call writes one set of tags on at most tagBatch instances, retried, with
+// call writes one set of tags on at most TagBatch instances, retried, with
 // the session of the newest job.
 func (tg *tagger) call(jobs []*tagJob) {
 	tg.places <- struct{}{}
@@ -251,6 +260,16 @@ func (tg *tagger) call(jobs []*tagJob) {
 	ids := make([]string, len(jobs))
 	for i, job := range jobs {
 		ids[i] = job.id
+	}
+	if j.renewRule != "" {
+		var err error
+		ids, err = tg.renewable(ctx, j, ids)
+		if err != nil || len(ids) == 0 {
+			for _, job := range jobs {
+				tg.finish(job, err)
+			}
+			return
+		}
 	}
 	_, err := tg.s.retry(ctx, func(ctx context.Context) error {
 		if j.tags == nil {
@@ -263,6 +282,23 @@ func (tg *tagger) call(jobs []*tagJob) {
 	}
 }
 
+// renewable reads the tags of a renewal's instances and keeps those its
+// rule parked whose lease ends before the renewal's.
+func (tg *tagger) renewable(ctx context.Context, j *tagJob, ids []string) ([]string, error) {
+	var tags map[string]Tags
+	_, err := tg.s.retry(ctx, func(ctx context.Context) (err error) {
+		tags, err = tg.s.scaling.InstanceTags(ctx, j.sess, ids, TagPrefix)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(ids, func(id string) bool {
+		_, problem := leaseOf(tags[id])
+		return tags[id][TagRule] != j.renewRule || problem != "" || tags[id][TagUntil] >= j.tags[TagUntil]
+	}), nil
+}
+
 // finish records what became of a job's write, tells who waits for it, and
 // starts the instance's next write.
 func (tg *tagger) finish(j *tagJob, err error) {
@@ -270,6 +306,7 @@ func (tg *tagger) finish(j *tagJob, err error) {
 	f := tg.inFlight[j.id]
 	delete(tg.inFlight, j.id)
 	switch {
+	case j.renewRule != "": // a renewal is owed nothing
 	case err == nil:
 		delete(tg.owed, j.id)
 	default:
@@ -280,7 +317,7 @@ func (tg *tagger) finish(j *tagJob, err error) {
 		tg.owed[j.id] = o
 	}
 	tg.mu.Unlock()
-	if err == nil {
+	if err == nil && j.renewRule == "" {
 		tg.s.moved.markTagged(j.id, j.action)
 	}
 	for _, done := range f.waiters {
