@@ -62,11 +62,11 @@ func (w *webhook) events() []notify.Event {
 	return append([]notify.Event(nil), w.got...)
 }
 
-// parkedLongAgo puts i-a1 in Standby as the function parks it, its lease
-// ending at until.
-func parkedLongAgo(f *standbytest.Fake, until string) {
+// parked puts i-a1 in Standby as the function parks it, its lease from
+// since to until.
+func parked(f *standbytest.Fake, since, until time.Time) {
 	f.Move("i-a1", "Standby")
-	f.SetTags("i-a1", standby.Tags{standby.TagRule: "r-1", standby.TagSince: "2020-01-01T00:00:00Z", standby.TagUntil: until})
+	f.SetTags("i-a1", standby.Tags{standby.TagRule: "r-1", standby.TagSince: since.UTC().Format(time.RFC3339), standby.TagUntil: until.UTC().Format(time.RFC3339)})
 }
 
 // One message, signed, per invocation that acted, that a guard refused, or
@@ -87,9 +87,13 @@ func TestNotifications(t *testing.T) {
 		{name: "a guard refused", cfg: standby.Config{MaxStandby: standby.Share{Count: 1}}, payload: `{"InstanceIds":["i-a1"]}`,
 			before: func(h *handler.Handler, _ *standbytest.Fake) { invokeFake(h, `{"InstanceIds":["i-a2"]}`) }, outcome: "Forbidden.MaxStandby", result: "Refused"},
 		{name: "a sweep past a lease", payload: `{"Action":"Sweep"}`, outcome: "swept", result: "LeaseEnded",
-			before: func(_ *handler.Handler, f *standbytest.Fake) { parkedLongAgo(f, "2020-01-02T00:00:00Z") }},
+			before: func(_ *handler.Handler, f *standbytest.Fake) {
+				parked(f, time.Now().Add(-48*time.Hour), time.Now().Add(-24*time.Hour))
+			}},
 		{name: "a sweep of running leases", payload: `{"Action":"Sweep"}`,
-			before: func(_ *handler.Handler, f *standbytest.Fake) { parkedLongAgo(f, "2999-01-02T00:00:00Z") }},
+			before: func(_ *handler.Handler, f *standbytest.Fake) {
+				parked(f, time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
+			}},
 		{name: "a re-delivery", payload: alarm, before: func(h *handler.Handler, _ *standbytest.Fake) { invokeFake(h, alarm) }},
 		{name: "ignored", payload: strings.Replace(alarm, "ALERT", "INSUFFICIENT_DATA", 1)},
 		{name: "invalid", payload: `{"InstanceIds":["not an id"]}`},
