@@ -389,7 +389,8 @@ func TestRecoveries(t *testing.T) {
 			back   bool
 			reason string
 		}{
-			{standby.Tags{standby.TagRule: end.rule, standby.TagSource: "cms-alarm-callback"}, true, ""},
+			// Parked before the end happened (04:16:40): its own end.
+			{standby.Tags{standby.TagRule: end.rule, standby.TagSource: "cms-alarm-callback", standby.TagSince: "2026-11-27T04:00:00Z"}, true, ""},
 			{standby.Tags{standby.TagRule: "SystemMaintenance.Reboot/e-1", standby.TagSource: "eventbridge:ecs:Instance:SystemMaintenance.Reboot"}, false, `parked for "SystemMaintenance.Reboot/e-1"`},
 			{nil, false, "in Standby without the function's tags (parked by someone else"},
 		} {
@@ -490,7 +491,7 @@ func TestTheTagsSayWhatAsked(t *testing.T) {
 func TestTheSweepIsHeard(t *testing.T) {
 	f := newFake()
 	f.Move("i-a2", "Standby")
-	f.SetTags("i-a2", standby.Tags{"ess-standby:source": "cms-alarm-callback", "ess-standby:rule": "cpu-high", "ess-standby:until": now.Add(-time.Hour).Format(time.RFC3339)})
+	f.SetTags("i-a2", standby.Tags{"ess-standby:source": "cms-alarm-callback", "ess-standby:rule": "cpu-high", "ess-standby:since": now.Add(-25 * time.Hour).Format(time.RFC3339), "ess-standby:until": now.Add(-time.Hour).Format(time.RFC3339)})
 	f.Move("i-b1", "Standby")
 	h, logs := newHandler(config{core: standby.Config{Now: func() time.Time { return now }}}, f)
 	out := invokeFake(h, `{"triggerName":"lease-sweep","triggerTime":"2026-11-27T04:30:00Z","payload":"{\"Action\":\"Sweep\"}"}`)
@@ -502,7 +503,7 @@ func TestTheSweepIsHeard(t *testing.T) {
 	if len(lines) != 3 ||
 		!strings.Contains(lines[0], `"level":"ERROR","msg":"lease ended"`) || !strings.Contains(lines[0], `"instance":"i-a2"`) || !strings.Contains(lines[0], `"rule":"cpu-high"`) ||
 		!strings.Contains(lines[1], `"level":"WARN","msg":"in Standby, not parked by this function"`) || !strings.Contains(lines[1], `"instance":"i-b1"`) ||
-		!strings.Contains(lines[2], `"level":"ERROR","msg":"invocation"`) || !strings.Contains(lines[2], `"lease_ended":1,"returned":0,"not_parked":1`) || !strings.Contains(lines[2], `"outcome":"swept"`) {
+		!strings.Contains(lines[2], `"level":"ERROR","msg":"invocation"`) || !strings.Contains(lines[2], `"lease_ended":1,"returned":0,"not_parked":1,"untagged":0,"lease_invalid":0,"left":0`) || !strings.Contains(lines[2], `"outcome":"swept"`) {
 		t.Errorf("log:\n%s", logs)
 	}
 }
