@@ -80,7 +80,9 @@ func (h *Handler) act(ctx context.Context, inv standby.Invocation, events []trig
 				reports[i].Result, reports[i].Reason = "Refused", standby.AsError(err).Message
 				continue
 			}
-			req.Identity, req.Reason = ev.Identity, reason(ev)
+			// The event's own time goes with it: an end older than what it
+			// would take back was parked after it happened (onlyParked).
+			req.Identity, req.Reason, req.At = ev.Identity, reason(ev), ev.Time
 			if back {
 				req.IfParkedFor, req.IfRunning = ev.Rule, ev.Ended == "Executed"
 			}

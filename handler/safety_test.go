@@ -296,11 +296,18 @@ func TestExitOnOK(t *testing.T) {
 		return standbytest.NewFake(essemu.SampleRegion, map[string]map[string]string{essemu.WebGroup: {"i-bp1ecr7go2go9kq3m1a": "InService"}})
 	}
 	f := sampleFake()
-	h, _ := newHandler(config{Config: handler.Config{ExitOnOK: true}}, f)
+	// Each sample arrives half a minute after its own time, by one clock
+	// for the handler and the core: the OK (04:22) comes after the ALERT
+	// (04:20) parked the instance, as the OK that ends it does (an OK dated
+	// before the parking takes nothing back: TestALateOKLeavesAFreshAlarmsInstance).
+	clock := time.Date(2026, 11, 27, 4, 20, 30, 0, time.UTC)
+	tick := func() time.Time { return clock }
+	h := handler.New(handler.Config{ExitOnOK: true, Now: tick}, newService(standby.Config{Now: tick}, f), slog.New(slog.DiscardHandler))
 	invokeSample := func(h *handler.Handler, name string) handler.Outcome {
 		return h.Invoke(context.Background(), standby.Invocation{RequestID: name, Region: essemu.SampleRegion, Credentials: creds}, bytes.NewReader(sample(t, name)))
 	}
 	invokeSample(h, "http-cms-alarm-alert.json")
+	clock = clock.Add(2 * time.Minute)
 	invokeSample(h, "http-cms-alarm-ok.json")
 	if calls := f.Calls("Standby"); f.State("i-bp1ecr7go2go9kq3m1a") != "InService" || len(calls) != 2 || calls[1].Standby.Action != standby.ExitStandby {
 		t.Errorf("after ALERT then OK: %s, calls %+v", f.State("i-bp1ecr7go2go9kq3m1a"), calls)

@@ -89,12 +89,14 @@ func (g *groupPlan) call(k kind, members []*member) {
 	for narrowed := 0; ; narrowed++ {
 		c := g.standbyCall(k, members)
 		var a Activity
+		g.exitCalled(c) // issue 26 case 9: an exit under way leaves a guard's refusal unsettled (exits.go)
 		err := g.retry(func(ctx context.Context) (err error) {
 			if a, err = g.s.scaling.Standby(ctx, g.sess, c); err == nil && a.ScalingActivityID == "" {
 				err = errNoActivity
 			}
 			return err
 		})
+		g.exitAnswered(c, err) // issue 26 case 9
 		g.changed = true
 		if err == nil {
 			for _, m := range members {

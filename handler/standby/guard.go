@@ -25,7 +25,10 @@ const (
 // a noisy alarm, or a storm of them, can never take a whole group (or more
 // of it than the cap) out of traffic. What this process put into Standby
 // that the counts may not show yet counts as parked; where that cannot be
-// told, the instances it would decide are left to a retry. A count that
+// told, the instances it would decide are left to a retry, and so are
+// those that what it took out of Standby (any plan's exits, until a read
+// shows them) may make room for: a refusal is final only where no exit
+// under way could mend it. A count that
 // cannot be read, or contradicts the state read, refuses them all: nothing
 // is assumed.
 func (g *groupPlan) guard(k kind, eligible []*member) []*member {
@@ -159,10 +162,10 @@ type bound struct {
 // room judges the tighter of MIN_IN_SERVICE and MAX_STANDBY for asked
 // instances. underWay are on their way into Standby and InService in the
 // counts; unsure may be on their way, in either state in the counts; the
-// plan's own exits are on their way out.
+// exits under way (returning) are on their way out.
 func (g *groupPlan) room(c counts, asked, underWay, unsure int) room {
 	minIn, maxStandby := g.s.cfg.MinInService, g.s.cfg.MaxStandby
-	returning := len(unique(g.exited))
+	returning := g.returning()
 	var bounds []bound
 	if minIn.set() {
 		keep, setting := minIn.of(c.total, true)
@@ -193,20 +196,44 @@ func (g *groupPlan) room(c counts, asked, underWay, unsure int) room {
 	return r
 }
 
-// observe reads the state of the instances of the group this process put
-// into Standby that no read has shown there yet, and returns those it
-// shows still InService: on their way, as far as the counts read next
-// know. Those shown in Standby are in the counts.
+// returning counts the instances on their way out of Standby that the
+// counts may not show yet, each once: the plan's own exits, and any
+// plan's that no read has shown done (exits: a sweep's, an OK's), which
+// may free room the counts do not show. Refusing past the room they may
+// free is final; short of it, left to a retry.
+func (g *groupPlan) returning() int {
+	ids := map[string]bool{}
+	for _, m := range g.exited {
+		ids[m.id] = true
+	}
+	for _, id := range g.s.exits.pending(g.key.group, g.s.now()) {
+		ids[id] = true
+	}
+	return len(ids)
+}
+
+// observe reads, before the counts, the state of the instances of the
+// group this process moved that no read has shown where they were going.
+// It returns those it put into Standby that it shows still InService: on
+// their way, as far as the counts read next know; those shown in Standby
+// are in the counts. The exits under way (exits) that it shows InService,
+// or gone from the group, are in the counts too: they are forgotten, and
+// no longer leave a refusal unsettled.
 func (g *groupPlan) observe() ([]string, error) {
 	ids := g.s.moved.unseen(g.key.group)
-	if len(ids) == 0 {
+	out := g.s.exits.pending(g.key.group, g.s.now())
+	if len(ids)+len(out) == 0 {
 		return nil, nil
 	}
-	r := g.s.readAll(g.ctx, g.sess, g.key.group, ids)
+	r := g.s.readAll(g.ctx, g.sess, g.key.group, append(slices.Clone(ids), out...))
 	g.st.add(r.st)
 	if err := r.err(); err != nil {
 		return nil, err
 	}
+	g.s.exits.drop(g.key.group, slices.DeleteFunc(out, func(id string) bool {
+		in, found := r.found[id]
+		return found && in.LifecycleState != "InService"
+	}))
 	return slices.DeleteFunc(ids, func(id string) bool { return r.found[id].LifecycleState != "InService" }), nil
 }
 

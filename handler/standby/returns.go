@@ -4,17 +4,19 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 )
 
 // onlyParked narrows the exits that may take back only what the function
 // parked (Request.IfParkedFor: an alarm's recovery, with EXIT_ON_OK; an ECS
 // event's end, with EXIT_ON_EVENT_END): an instance in Standby stays there
-// unless its tags say the function parked it for the request's rule and,
-// for IfRunning, ECS reports it Running. It is judged in the group's plan
-// before a later request's action wins, so that a recovery that may not
-// take an instance back never stands in for an alarm that parks it. Tags
-// or statuses that cannot be read leave the instances to a retry: nothing
-// is assumed.
+// unless its tags say the function parked it for the request's rule, no
+// later than the end happened (Request.At, when the end carries a time),
+// and, for IfRunning, ECS reports it Running. It is judged in the group's
+// plan before a later request's action wins, so that a recovery that may
+// not take an instance back never stands in for an alarm that parks it.
+// Tags or statuses that cannot be read leave the instances to a retry:
+// nothing is assumed.
 func (g *groupPlan) onlyParked(parts []*part) {
 	judged := func(p *part) bool { return p.t.req.Action == ExitStandby && p.t.req.IfParkedFor != "" }
 	var ids, back, running []string // judged here; InService already, whose tags say whether it was theirs
@@ -69,6 +71,7 @@ func (g *groupPlan) onlyParked(parts []*part) {
 			}
 			in, found := g.state[id]
 			line := InstanceResult{InstanceID: id, ScalingGroupID: g.key.group, LifecycleState: in.LifecycleState, Result: skipped}
+			late := olderThanParking(p.t.req.At, tags[id])
 			switch ours := tags[id][TagRule]; {
 			case tagValue(rule) != rule:
 				// A tag holds it cut or changed: another rule may hold the same.
@@ -81,6 +84,8 @@ func (g *groupPlan) onlyParked(parts []*part) {
 				line.Reason = "in Standby without the function's tags (parked by someone else, or its tags never written): " + Quote(rule) + " does not take it back"
 			case ours != rule:
 				line.Reason = fmt.Sprintf("parked for %s (%s), not for %s: only what a rule parked does its end take back", parkedFor(tags[id]), TagRule, Quote(rule))
+			case late != "":
+				line.Reason = late
 			case p.t.req.IfRunning && statusErr != nil:
 				line.fail(statusErr)
 			case p.t.req.IfRunning && status[id] != "Running":
@@ -92,6 +97,30 @@ func (g *groupPlan) onlyParked(parts []*part) {
 			return true
 		})
 	}
+}
+
+// olderThanParking says why an end dated at takes back nothing of an
+// instance parked as its tags say, if it does not: it is dated before the
+// parking (ess-standby:since), so it ends an earlier alarm of the rule,
+// delivered late (a sender's retry, a slow queue), not the one that parked
+// the instance; or since cannot be read, and whether it came after cannot
+// be told. An end that carries no time (zero at) is judged by its rule
+// alone. since is to the second: an end within that second counts as
+// after it, and a sender's clock running behind the function's by more
+// than the time a parking takes leaves an end that came after to the lease.
+func olderThanParking(at time.Time, tags Tags) string {
+	if at.IsZero() {
+		return ""
+	}
+	end := at.UTC().Format(time.RFC3339)
+	since, err := time.Parse(time.RFC3339, tags[TagSince])
+	switch {
+	case err != nil:
+		return fmt.Sprintf("its %s tag %s is no RFC 3339 time: whether this end (dated %s) came after the parking cannot be told, so it takes nothing back", TagSince, Quote(tags[TagSince]), end)
+	case at.Truncate(time.Second).Before(since):
+		return fmt.Sprintf("parked at %s (%s), after this end's own time, %s: an end older than the parking is an earlier alarm's, and takes nothing back", since.UTC().Format(time.RFC3339), TagSince, end)
+	}
+	return ""
 }
 
 // parkedFor says what an instance's tags say parked it.

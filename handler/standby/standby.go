@@ -110,6 +110,7 @@ type Service struct {
 	epoch atomic.Uint64
 	moved *recent
 	tags  *tagger
+	exits exits // issue 26 case 9: exits under way, for the guards (exits.go)
 }
 
 // groupKey names a scaling group's line.
