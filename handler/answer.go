@@ -136,6 +136,12 @@ func (c *invocation) answer(a report, err error) Outcome {
 		}
 		attrs = append(attrs, slog.String("outcome", outcome))
 	}
+	if owed := countLines(a.Instances, func(l standby.InstanceResult) bool { return l.TagCode != "" && !l.Untagged() }); owed > 0 {
+		// Moved, and its tags not written yet: a retry writes them (and the
+		// sweep, while this process lives); until then it is at ERROR.
+		level = slog.LevelError
+		attrs = append(attrs, slog.Int("tags_owed", owed))
+	}
 	var groups, activities []string
 	for _, act := range a.Activities {
 		groups = append(groups, act.ScalingGroupID)
