@@ -13,22 +13,35 @@ import (
 )
 
 // ECS's API (2014-05-26), as far as the function uses it: the tags of the
-// group's instances, which are the ECS instances the emulator knows
-// (TagResources, UntagResources and ListTagResources, ResourceType
-// instance), and their status (DescribeInstanceStatus), with ECS's
-// documented limits and error codes.
+// group's ECS instances (TagResources, UntagResources and ListTagResources,
+// ResourceType instance), and their status (DescribeInstanceStatus), with
+// ECS's documented limits and error codes. ECS holds no elastic container
+// instance: an eci- instance's tags are ECI's (eci.go), and ECS answers for
+// one as for any instance it does not hold.
 
 // ecsVersion is ECS's API version; ecsActions are the actions served under it.
 const ecsVersion = "2014-05-26"
 
 var ecsActions = []string{"TagResources", "UntagResources", "ListTagResources", "DescribeInstanceStatus", "CreateSimulatedSystemEvents"}
 
-// version is the API version an action is served under.
+// essVersion is Auto Scaling's API version.
+const essVersion = "2014-08-28"
+
+// version is the API version an action is served under: ECS's for its
+// actions, Auto Scaling's for the others. ECI's tag actions have ECS's
+// names and are told apart by their version alone (served).
 func version(action string) string {
 	if slices.Contains(ecsActions, action) {
 		return ecsVersion
 	}
-	return "2014-08-28"
+	return essVersion
+}
+
+// served says whether a call of action under apiVersion reaches an API the
+// emulator serves: ECS's or Auto Scaling's by version, or ECI's tag actions
+// under ECI's version.
+func served(action, apiVersion string) bool {
+	return apiVersion == version(action) || apiVersion == eciVersion && slices.Contains(eciActions, action)
 }
 
 const (
@@ -39,7 +52,8 @@ const (
 	tagPage         = 50 // tag resources per ListTagResources page
 )
 
-// Tags reports an instance's tags, as ECS holds them.
+// Tags reports an instance's tags, as ECS holds them, or for an elastic
+// container instance as ECI does.
 func (s *Server) Tags(id string) map[string]string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -73,7 +87,8 @@ const maxStatusIDs = 100
 
 // describeInstanceStatus answers the status of the region's instances
 // (those of InstanceId.N, if given), a page at a time, with TotalCount. An
-// ID ECS does not know is not listed.
+// ID ECS does not know is not listed, nor is an elastic container
+// instance, which is no ECS instance.
 func (w *world) describeInstanceStatus(params url.Values) (map[string]any, *apiError) {
 	region := params.Get("RegionId")
 	if region == "" {
@@ -93,7 +108,7 @@ func (w *world) describeInstanceStatus(params url.Values) (map[string]any, *apiE
 			continue
 		}
 		for _, in := range g.instances {
-			if len(ids) == 0 || slices.Contains(ids, in.id) {
+			if !in.eci() && (len(ids) == 0 || slices.Contains(ids, in.id)) {
 				all = append(all, map[string]any{"InstanceId": in.id, "Status": cmp.Or(in.status, "Running")})
 			}
 		}
@@ -105,7 +120,10 @@ func (w *world) describeInstanceStatus(params url.Values) (map[string]any, *apiE
 }
 
 // tagged reads a tag call's instances: RegionId, ResourceType=instance,
-// ResourceId.N, each an instance of a group in the region.
+// ResourceId.N, each an ECS instance of a group in the region. What ECS
+// answers for an elastic container instance's ID is undocumented: it holds
+// none, so it is answered as an ID ECS does not hold, and nothing of the
+// call is done.
 func (w *world) tagged(params url.Values) ([]*instance, *apiError) {
 	region := params.Get("RegionId")
 	if region == "" {
@@ -115,7 +133,7 @@ func (w *world) tagged(params url.Values) ([]*instance, *apiError) {
 	case rt == "":
 		return nil, missing("ResourceType")
 	case rt != "instance":
-		return nil, errorf(400, "InvalidResourceType.NotFound", "The specified ResourceType is not found.")
+		return nil, errorf(404, "InvalidResourceType.NotFound", "The ResourceType provided does not exist in our records.")
 	}
 	if n := len(numbered(params, "ResourceId")); n > maxTagResources {
 		return nil, errorf(400, "NumberExceed.ResourceIds", "The maximum number of ResourceIds is exceeded.")
@@ -130,7 +148,7 @@ func (w *world) tagged(params url.Values) ([]*instance, *apiError) {
 	var out []*instance
 	for _, id := range ids {
 		in := w.instance(id)
-		if in == nil || in.group.Region != region {
+		if in == nil || in.group.Region != region || in.eci() {
 			return nil, errorf(404, "InvalidResourceId.NotFound", "The specified ResourceIds are not found in our records.")
 		}
 		out = append(out, in)
@@ -312,7 +330,7 @@ func (s *Server) simulate(params url.Values) (map[string]any, *apiError) {
 	}
 	var eventIDs []string
 	for _, id := range ids {
-		if in := s.w.instance(id); in == nil || in.group.Region != region {
+		if in := s.w.instance(id); in == nil || in.group.Region != region || in.eci() {
 			return nil, errorf(404, "InvalidInstanceId.NotFound", "The specified InstanceId does not exist.")
 		}
 	}

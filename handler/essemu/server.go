@@ -6,7 +6,9 @@
 // EnterStandby, ExitStandby, DescribeScalingInstances and
 // DescribeScalingActivities over scaling groups whose instances have
 // lifecycle states and SLB weights; ECS's tags, statuses and simulated
-// events (ecs.go); and Log Service's log search, for the drill (logs.go).
+// events (ecs.go); ECI's tags of elastic container instances, which ECS's
+// tag actions refuse (eci.go); and Log Service's log search, for the drill
+// (logs.go). Every API is served on the one URL, told apart by version.
 //
 // What it models, from the API documentation: only InService instances
 // enter Standby; their SLB weight becomes 0; ExitStandby restores the
@@ -61,7 +63,7 @@ type Instance struct {
 	ID             string
 	LifecycleState string
 	Weight         int               // configured SLB weight; 0 means the default, 50
-	Tags           map[string]string // its ECS tags, as other writers left them
+	Tags           map[string]string // its tags (ECI's for an eci- instance), as other writers left them
 }
 
 // InstanceState is an instance as the emulator holds it now.
@@ -73,6 +75,7 @@ type InstanceState struct {
 // Call is one request the emulator received.
 type Call struct {
 	Action        string
+	Version       string     // the API's: ECI's tag actions have ECS's names
 	Params        url.Values // the action's own parameters (common ones removed)
 	AccessKeyID   string
 	SecurityToken string
@@ -134,6 +137,9 @@ type Fault struct {
 	// InstanceId.1 singles out DescribeScalingInstances' reads by ID from
 	// its counts and lists, which share the action.
 	Param string
+	// Version, if set, keeps the fault to calls under this API version:
+	// 2018-08-08 singles out ECI's tag actions from ECS's of the same name.
+	Version string
 }
 
 type fault struct {
@@ -147,7 +153,7 @@ func (s *Server) takeFault(action string, params url.Values) *Fault {
 	for i := range s.faults {
 		f := &s.faults[i]
 		if f.Action != "*" && f.Action != action || f.Group != "" && f.Group != params.Get("ScalingGroupId") ||
-			f.Param != "" && !params.Has(f.Param) || f.Times > 0 && f.applied >= f.Times {
+			f.Param != "" && !params.Has(f.Param) || f.Version != "" && f.Version != params.Get("Version") || f.Times > 0 && f.applied >= f.Times {
 			continue
 		}
 		f.seen++
@@ -283,7 +289,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	params := r.Form
-	call := Call{Action: params.Get("Action"), AccessKeyID: params.Get("AccessKeyId"), SecurityToken: params.Get("SecurityToken"), Params: actionParams(params)}
+	call := Call{Action: params.Get("Action"), Version: params.Get("Version"), AccessKeyID: params.Get("AccessKeyId"), SecurityToken: params.Get("SecurityToken"), Params: actionParams(params)}
 
 	s.mu.Lock()
 	var held *hold
@@ -321,7 +327,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case f != nil && f.Answer != nil:
 		result = maps.Clone(f.Answer)
 	default:
-		result, apiErr = s.serveAction(params, call.Action)
+		result, apiErr = s.serveAction(params, call.Action, call.Version)
 	}
 	call.Status = http.StatusOK
 	var body any = result
@@ -349,8 +355,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(body) // the client went away: nothing to do
 }
 
-// serveAction runs an authenticated request's action. s.mu is held.
-func (s *Server) serveAction(params url.Values, action string) (map[string]any, *apiError) {
+// serveAction runs an authenticated request's action, under the API its
+// version names (authenticate checked that it serves the action). s.mu is
+// held.
+func (s *Server) serveAction(params url.Values, action, apiVersion string) (map[string]any, *apiError) {
+	if apiVersion == eciVersion {
+		return s.w.serveECI(params, action)
+	}
 	switch action {
 	case "EnterStandby":
 		return s.w.standby(params, true, s.now())

@@ -43,12 +43,19 @@ func newRaw(t *testing.T, groups ...Group) *rawClient {
 	return &rawClient{t: t, s: s}
 }
 
-// call sends action with params, after mutate may spoil the signed request.
+// call sends action with params, under the version of Auto Scaling's or
+// ECS's API that serves it, after mutate may spoil the signed request.
 func (c *rawClient) call(action string, params url.Values, mutate func(url.Values)) (int, map[string]any) {
+	c.t.Helper()
+	return c.callAt(action, version(action), params, mutate)
+}
+
+// callAt is call under apiVersion: ECI's, for its tag actions.
+func (c *rawClient) callAt(action, apiVersion string, params url.Values, mutate func(url.Values)) (int, map[string]any) {
 	c.t.Helper()
 	c.nonce++
 	all := url.Values{
-		"Action": {action}, "Version": {version(action)}, "Format": {"JSON"}, "AccessKeyId": {testKey.ID},
+		"Action": {action}, "Version": {apiVersion}, "Format": {"JSON"}, "AccessKeyId": {testKey.ID},
 		"SecurityToken": {testKey.Token}, "SignatureMethod": {"HMAC-SHA1"}, "SignatureVersion": {"1.0"}, "SignatureType": {""},
 		"SignatureNonce": {strconv.Itoa(c.nonce)}, "Timestamp": {time.Now().UTC().Format("2006-01-02T15:04:05Z")},
 		"RegionId": {SampleRegion},

@@ -57,7 +57,7 @@ func (s *Server) authenticate(method string, params url.Values, call *Call) *api
 	if !params.Has("Signature") {
 		return errorf(400, "IncompleteSignature", "The request signature does not conform to Aliyun standards.")
 	}
-	if params.Get("Version") != version(params.Get("Action")) {
+	if !served(params.Get("Action"), params.Get("Version")) {
 		return errorf(400, "NoSuchVersion", "The specified version does not exist.")
 	}
 	if params.Get("SignatureMethod") != "HMAC-SHA1" || params.Get("SignatureVersion") != "1.0" {

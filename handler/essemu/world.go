@@ -36,9 +36,16 @@ type instance struct {
 	health                string
 	weight, configuredWgt int
 	group                 *group
-	tags                  map[string]string // its ECS tags
-	status                string            // its ECS status; "": Running
+	// tags are ECS's for an ECS instance and ECI's own for an elastic
+	// container instance (eci-): each API reaches only its own (ecs.go,
+	// eci.go), as ECS's TagResources cannot tag a container group.
+	tags   map[string]string
+	status string // its ECS status; "": Running
 }
+
+// eci says whether the instance is an elastic container instance, whose
+// tags are ECI's and which ECS does not hold.
+func (in *instance) eci() bool { return strings.HasPrefix(in.id, "eci-") }
 
 type activity struct {
 	id, groupID, description string

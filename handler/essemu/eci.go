@@ -1,0 +1,210 @@
+package essemu
+
+import (
+	"maps"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// ECI's API (2018-08-08), as far as the function uses it: the tags of the
+// group's elastic container instances (eci-), which are ECI's own and which
+// ECS's tag actions cannot reach (TagResources, UntagResources and
+// ListTagResources, ResourceType ContainerGroup). ECI's API reference pages
+// of the three give their parameters, ListTagResources' answer (a flat
+// TagResources list and NextToken) and these codes: NumberExceed.Tags ("The
+// length of tags exceeded limit: 20"), NoPermission.Tag; its user guide, at
+// most 20 tags an instance. What they do not give is marked where it is
+// modelled.
+
+// eciVersion is ECI's API version; eciActions are the actions served under
+// it, with ECS's names.
+const eciVersion = "2018-08-08"
+
+var eciActions = []string{"TagResources", "UntagResources", "ListTagResources"}
+
+const (
+	// maxECIResources is the ResourceId.N an ECI tag call takes here.
+	// ECI's reference gives no limit; the emulator refuses past the
+	// smallest one Alibaba Cloud's tag APIs document (20), which is what
+	// handler/ess sends at most, with ECS's code for it.
+	maxECIResources = 20
+	maxTagsPerECI   = 20 // tags an elastic container instance may hold (ECI's guide)
+	eciTagPage      = 20 // ListTagResources' page when Limit is not given: the reference's example
+)
+
+// serveECI runs an action of ECI's API. s.mu is held.
+func (w *world) serveECI(params url.Values, action string) (map[string]any, *apiError) {
+	switch action {
+	case "TagResources":
+		return w.eciTagResources(params)
+	case "UntagResources":
+		return w.eciUntagResources(params)
+	case "ListTagResources":
+		return w.eciListTagResources(params)
+	}
+	return nil, errorf(404, "InvalidApi.NotFound", "Specified api is not found, please check your url and method.")
+}
+
+// containerGroups reads an ECI tag call's instances: RegionId,
+// ResourceType=ContainerGroup, ResourceId.N, each an elastic container
+// instance of a group in the region. ECI's code for an ID it does not hold
+// is undocumented: ECS's is used (the emulator's assumption), for an ECS
+// instance's ID too, which ECI does not hold.
+func (w *world) containerGroups(params url.Values) ([]*instance, *apiError) {
+	region := params.Get("RegionId")
+	if region == "" {
+		return nil, missing("RegionId")
+	}
+	switch rt := params.Get("ResourceType"); {
+	case rt == "":
+		return nil, missing("ResourceType")
+	case rt != "ContainerGroup":
+		return nil, errorf(404, "InvalidResourceType.NotFound", "The ResourceType provided does not exist in our records.")
+	}
+	if len(numbered(params, "ResourceId")) > maxECIResources {
+		return nil, errorf(400, "NumberExceed.ResourceIds", "The maximum number of ResourceIds is exceeded.")
+	}
+	ids, err := repeated(params, "ResourceId", maxECIResources)
+	switch {
+	case err != nil:
+		return nil, err
+	case len(ids) == 0:
+		return nil, missing("ResourceId")
+	}
+	var out []*instance
+	for _, id := range ids {
+		in := w.instance(id)
+		if in == nil || in.group.Region != region || !in.eci() {
+			return nil, errorf(404, "InvalidResourceId.NotFound", "The specified ResourceIds are not found in our records.")
+		}
+		out = append(out, in)
+	}
+	return out, nil
+}
+
+// validECITag is ECI's rule for a tag's key (not empty) or value: at most
+// 128 characters, not beginning aliyun or acs: (the value too, unlike
+// ECS's), no http:// or https://.
+func validECITag(v string, key bool) bool {
+	l := strings.ToLower(v)
+	return len([]rune(v)) <= maxTagText && !strings.HasPrefix(l, "acs:") && !strings.HasPrefix(l, "aliyun") &&
+		!strings.Contains(l, "http://") && !strings.Contains(l, "https://") && (!key || v != "")
+}
+
+// eciTagResources writes Tag.N on every instance or, refused, on none.
+// Past the 20 tags an instance may hold it answers NumberExceed.Tags,
+// whose documented message names that limit (ECI documents no other code
+// for it).
+func (w *world) eciTagResources(params url.Values) (map[string]any, *apiError) {
+	targets, err := w.containerGroups(params)
+	if err != nil {
+		return nil, err
+	}
+	tags := map[string]string{}
+	for n := 1; ; n++ {
+		key, ok := params["Tag."+strconv.Itoa(n)+".Key"]
+		if !ok {
+			break
+		}
+		value := params.Get("Tag." + strconv.Itoa(n) + ".Value")
+		switch {
+		case n > maxTagsPerECI:
+			return nil, errorf(400, "NumberExceed.Tags", "The length of tags exceeded limit: 20.")
+		case !validECITag(key[0], true):
+			return nil, errorf(400, "InvalidTagKey.Malformed", "The specified Tag.n.Key is not valid.")
+		case !validECITag(value, false):
+			return nil, errorf(400, "InvalidTagValue.Malformed", "The specified Tag.n.Value is not valid.")
+		}
+		tags[key[0]] = value
+	}
+	if len(tags) == 0 {
+		return nil, missing("Tag")
+	}
+	for _, in := range targets {
+		after := maps.Clone(in.tags)
+		if after == nil {
+			after = map[string]string{}
+		}
+		if maps.Copy(after, tags); len(after) > maxTagsPerECI {
+			return nil, errorf(400, "NumberExceed.Tags", "The length of tags exceeded limit: 20.")
+		}
+	}
+	for _, in := range targets {
+		if in.tags == nil {
+			in.tags = map[string]string{}
+		}
+		maps.Copy(in.tags, tags)
+	}
+	return map[string]any{}, nil
+}
+
+// eciUntagResources removes TagKey.N (at most 20), or with All and no key
+// every tag: ECI's reference documents both, though its user guide says an
+// instance's tags cannot be deleted one by one.
+func (w *world) eciUntagResources(params url.Values) (map[string]any, *apiError) {
+	targets, err := w.containerGroups(params)
+	if err != nil {
+		return nil, err
+	}
+	if len(numbered(params, "TagKey")) > maxTagsPerECI {
+		return nil, errorf(400, "NumberExceed.Tags", "The length of tags exceeded limit: 20.")
+	}
+	keys, err := repeated(params, "TagKey", maxTagsPerECI)
+	if err != nil {
+		return nil, err
+	}
+	all := params.Get("All") == "true"
+	if len(keys) == 0 && !all {
+		return nil, missing("TagKey")
+	}
+	for _, in := range targets {
+		if len(keys) == 0 {
+			in.tags = nil
+		}
+		for _, k := range keys {
+			delete(in.tags, k)
+		}
+	}
+	return map[string]any{}, nil
+}
+
+// eciListTagResources answers the tags of ResourceId.N as ECI's reference
+// shapes them, a flat TagResources list (ECS nests it in TagResource), a
+// page of Limit (eciTagPage when not given) at a time, with the NextToken
+// of the next.
+func (w *world) eciListTagResources(params url.Values) (map[string]any, *apiError) {
+	targets, err := w.containerGroups(params)
+	if err != nil {
+		return nil, err
+	}
+	size := eciTagPage
+	if v := params.Get("Limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 { // its range is undocumented
+			return nil, invalid("Limit")
+		}
+		size = n
+	}
+	var all []map[string]any
+	for _, in := range targets {
+		for _, k := range slices.Sorted(maps.Keys(in.tags)) {
+			all = append(all, map[string]any{"ResourceId": in.id, "ResourceType": "ContainerGroup", "TagKey": k, "TagValue": in.tags[k]})
+		}
+	}
+	from := 0
+	if token := params.Get("NextToken"); token != "" {
+		n, err := strconv.Atoi(strings.TrimPrefix(token, "eci-page-"))
+		if err != nil || !strings.HasPrefix(token, "eci-page-") || n < 0 || n > len(all) {
+			return nil, errorf(400, "InvalidNextToken.Malformed", "The specified NextToken is not valid.")
+		}
+		from = n
+	}
+	to := min(from+size, len(all))
+	out := map[string]any{"TagResources": nonNil(all[from:to]), "NextToken": ""}
+	if to < len(all) {
+		out["NextToken"] = "eci-page-" + strconv.Itoa(to)
+	}
+	return out, nil
+}
