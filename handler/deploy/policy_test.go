@@ -64,7 +64,7 @@ func grants(p policy) map[string][]string {
 }
 
 // essCalls are the actions handler/ess makes: Auto Scaling's, and ECS's
-// for the tags.
+// and ECI's for the tags.
 func essCalls(t *testing.T) []string {
 	var used []string
 	sources, _ := filepath.Glob("../ess/*.go")
@@ -73,7 +73,7 @@ func essCalls(t *testing.T) []string {
 			continue
 		}
 		src, _ := os.ReadFile(path)
-		for _, m := range regexp.MustCompile(`action\{(ess|ecs), "(\w+)"\}`).FindAllSubmatch(src, -1) {
+		for _, m := range regexp.MustCompile(`action\{(ess|ecs|eci), "(\w+)"\}`).FindAllSubmatch(src, -1) {
 			used = append(used, string(m[1])+":"+string(m[2]))
 		}
 	}
@@ -128,8 +128,8 @@ func TestDrillPolicyIsTheDrillsCalls(t *testing.T) {
 }
 
 // The function's role may make exactly the calls handler/ess makes, the
-// state-changing ones on scaling groups (and, for tags, on instances)
-// only; it trusts FC alone.
+// state-changing ones on scaling groups (and, for tags, on instances or
+// container groups) only; it trusts FC alone.
 func TestFunctionPolicyIsLeastPrivilege(t *testing.T) {
 	g := grants(loadPolicy(t, "../../deploy/function-policy.json"))
 	var granted []string
@@ -148,6 +148,15 @@ func TestFunctionPolicyIsLeastPrivilege(t *testing.T) {
 			for _, r := range resources {
 				if !strings.HasPrefix(r, "acs:ecs:<region>:<account-id>:instance/") {
 					t.Errorf("%s is granted on %s; scope it to the region's instances", a, r)
+				}
+			}
+		}
+		// An elastic container instance's tags are ECI's, on its container
+		// group: the region's, as for ECS's instances.
+		if a == "eci:TagResources" || a == "eci:UntagResources" {
+			for _, r := range resources {
+				if !strings.HasPrefix(r, "acs:eci:<region>:<account-id>:containergroup/") {
+					t.Errorf("%s is granted on %s; scope it to the region's container groups", a, r)
 				}
 			}
 		}

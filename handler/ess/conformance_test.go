@@ -39,7 +39,7 @@ func TestClientConforms(t *testing.T) {
 		emu := essemu.NewServer([]essemu.Key{stsKey}, seed...)
 		t.Cleanup(emu.Close)
 		endpoint, _ := url.Parse(emu.URL)
-		client := ess.New(ess.Config{Endpoint: endpoint, ECSEndpoint: endpoint})
+		client := ess.New(ess.Config{Endpoint: endpoint, ECSEndpoint: endpoint, ECIEndpoint: endpoint})
 		t.Cleanup(client.Close)
 		return standbytest.Subject{
 			AutoScaling: client,

@@ -109,37 +109,40 @@ func kindOf(code string, status int) standby.Kind {
 	return standby.Internal
 }
 
-// translate turns an SDK or transport error into a *standby.Error. ESS codes
-// pass through. The cause is rebuilt from safe parts only: the SDK's own
-// texts embed the request URL, and with it the security token.
-func translate(ctx context.Context, s standby.Session, action string, err error) error {
+// translate turns an SDK or transport error of a call of a into a
+// *standby.Error, naming the service that failed (Auto Scaling, or ECS or
+// ECI for the tags). Codes pass through. The cause is rebuilt from safe
+// parts only: the SDK's own texts embed the request URL, and with it the
+// security token.
+func translate(ctx context.Context, s standby.Session, a action, err error) error {
 	var se *sdkerrors.ServerError
 	var ce *sdkerrors.ClientError
 	var ue *url.Error
+	who, what := serviceName(a.product), a.label()
 	switch {
 	case errors.Is(err, errAnswerTooLarge):
-		return &standby.Error{Kind: standby.Unavailable, Code: "ServiceUnavailable", Message: "Auto Scaling sent an answer too large to read",
-			Cause: errorf(s, "%s: %v", action, err)}
+		return &standby.Error{Kind: standby.Unavailable, Code: "ServiceUnavailable", Message: who + " sent an answer too large to read",
+			Cause: errorf(s, "%s: %v", what, err)}
 	case errors.As(err, &se) && se.ErrorCode() != "":
 		code, status := se.ErrorCode(), se.HttpStatus()
-		e := &standby.Error{Kind: kindOf(code, status), Code: code, Message: safeMessage(s, code, se.Message()),
-			Cause: errorf(s, "%s: Auto Scaling answered HTTP %d %s (RequestId %s)", action, status, code, se.RequestId())}
+		e := &standby.Error{Kind: kindOf(code, status), Code: code, Message: safeMessage(s, who, code, se.Message()),
+			Cause: errorf(s, "%s: %s answered HTTP %d %s (RequestId %s)", what, who, status, code, se.RequestId())}
 		return e
 	case errors.As(err, &se):
 		// Not a JSON error body: a proxy or load balancer answered.
-		return &standby.Error{Kind: standby.Unavailable, Code: "ServiceUnavailable", Message: "Auto Scaling answered with an unreadable error",
-			Cause: errorf(s, "%s: HTTP %d without an error code", action, se.HttpStatus())}
+		return &standby.Error{Kind: standby.Unavailable, Code: "ServiceUnavailable", Message: who + " answered with an unreadable error",
+			Cause: errorf(s, "%s: HTTP %d without an error code", what, se.HttpStatus())}
 	case ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
-		return &standby.Error{Kind: standby.Timeout, Code: "Timeout", Message: "Auto Scaling did not answer in time",
-			Cause: errorf(s, "%s: %s", action, transportText(ue, err))}
+		return &standby.Error{Kind: standby.Timeout, Code: "Timeout", Message: who + " did not answer in time",
+			Cause: errorf(s, "%s: %s", what, transportText(ue, err))}
 	case errors.As(err, &ue):
-		return &standby.Error{Kind: standby.Unavailable, Code: "ServiceUnavailable", Message: "Auto Scaling is unreachable",
-			Cause: errorf(s, "%s: %s", action, transportText(ue, err))}
+		return &standby.Error{Kind: standby.Unavailable, Code: "ServiceUnavailable", Message: who + " is unreachable",
+			Cause: errorf(s, "%s: %s", what, transportText(ue, err))}
 	case errors.As(err, &ce):
-		return &standby.Error{Kind: standby.Unavailable, Code: "ServiceUnavailable", Message: "Auto Scaling sent a response the SDK could not read",
-			Cause: errorf(s, "%s: SDK error %s", action, ce.ErrorCode())}
+		return &standby.Error{Kind: standby.Unavailable, Code: "ServiceUnavailable", Message: who + " sent a response the SDK could not read",
+			Cause: errorf(s, "%s: SDK error %s", what, ce.ErrorCode())}
 	}
-	return &standby.Error{Kind: standby.Internal, Code: "InternalError", Message: "internal error", Cause: errorf(s, "%s: unexpected %T", action, err)}
+	return &standby.Error{Kind: standby.Internal, Code: "InternalError", Message: "internal error", Cause: errorf(s, "%s: unexpected %T", what, err)}
 }
 
 func isTimeout(err error) bool {
@@ -156,16 +159,16 @@ func transportText(ue *url.Error, err error) string {
 	return "transport error"
 }
 
-// safeMessage passes Auto Scaling's message on unless it may quote the
+// safeMessage passes the service's message on unless it may quote the
 // credentials, and caps its length.
-func safeMessage(s standby.Session, code, msg string) string {
+func safeMessage(s standby.Session, who, code, msg string) string {
 	for _, c := range credentialCodes {
 		if strings.HasPrefix(code, c) {
-			return "Auto Scaling rejected the function's credentials (" + code + "): check the function's RAM role"
+			return who + " rejected the function's credentials (" + code + "): check the function's RAM role"
 		}
 	}
 	if msg == "" || leaks(s, msg) {
-		return "Auto Scaling refused the call (" + code + ")"
+		return who + " refused the call (" + code + ")"
 	}
 	return capped(msg)
 }

@@ -40,9 +40,13 @@ type Config struct {
 	// Endpoint overrides the SDK's endpoint for the region (an emulator in
 	// tests). Its scheme is used as given; nil means HTTPS to Auto Scaling.
 	Endpoint *url.URL
-	// ECSEndpoint is Endpoint for ECS's API, which holds the instances'
-	// tags; nil means HTTPS to the region's ECS endpoint.
+	// ECSEndpoint is Endpoint for ECS's API, which holds the ECS
+	// instances' tags; nil means HTTPS to the region's ECS endpoint.
 	ECSEndpoint *url.URL
+	// ECIEndpoint is Endpoint for ECI's API, which holds the elastic
+	// container instances' tags; nil means HTTPS to the region's ECI
+	// endpoint, eci.<region>.aliyuncs.com.
+	ECIEndpoint *url.URL
 	// LogEndpoint is Log Service's endpoint (scheme://host), to which each
 	// project's name is prefixed, as Log Service's hosts are named; plain
 	// HTTP (to loopback: an emulator) is dialled as given, the project in
@@ -70,6 +74,7 @@ const DefaultMaxConcurrent = 16
 type Client struct {
 	endpoint    *url.URL
 	ecsEndpoint *url.URL
+	eciEndpoint *url.URL
 	logEndpoint *url.URL
 	transport   http.RoundTripper
 	callTimeout time.Duration
@@ -91,7 +96,7 @@ const answerMargin = 300 * time.Millisecond
 func New(cfg Config) *Client {
 	esssdk.GetEndpointMap() // built lazily, unguarded: build it before any concurrency
 	places := cmp.Or(cfg.MaxConcurrent, DefaultMaxConcurrent)
-	return &Client{endpoint: cfg.Endpoint, ecsEndpoint: cfg.ECSEndpoint, logEndpoint: cfg.LogEndpoint, callTimeout: cmp.Or(cfg.CallTimeout, 10*time.Second), places: make(chan struct{}, places),
+	return &Client{endpoint: cfg.Endpoint, ecsEndpoint: cfg.ECSEndpoint, eciEndpoint: cfg.ECIEndpoint, logEndpoint: cfg.LogEndpoint, callTimeout: cmp.Or(cfg.CallTimeout, 10*time.Second), places: make(chan struct{}, places),
 		transport: newTransport(cfg.TLS, places)}
 }
 
@@ -153,8 +158,11 @@ func (b *cappedBody) Read(p []byte) (int, error) {
 // shared, since an SDK client is not safe for concurrent use.
 func (c *Client) sdkClient(ctx context.Context, s standby.Session, p product) (*sdk.Client, error) {
 	endpoint := c.endpoint
-	if p == ecs {
+	switch p {
+	case ecs:
 		endpoint = c.ecsEndpoint
+	case eci:
+		endpoint = c.eciEndpoint
 	}
 	cfg := sdk.NewConfig().WithScheme("HTTPS")
 	cfg.Transport = contextTransport{ctx: ctx, base: c.transport}
@@ -169,11 +177,19 @@ func (c *Client) sdkClient(ctx context.Context, s standby.Session, p product) (*
 	}
 	var client *sdk.Client
 	var err error
-	if p == ecs {
+	switch p {
+	case ecs:
 		if client, err = sdk.NewClientWithOptions(s.Region, cfg, cred); err == nil {
 			client.EndpointMap, client.EndpointType = ecsEndpoints, "regional"
 		}
-	} else {
+	case eci:
+		// No map: every region's ECI endpoint is eci.<region>.aliyuncs.com
+		// (ECI's endpoint table), which the SDK builds for a regional
+		// client, where its own configuration still names eci.aliyuncs.com.
+		if client, err = sdk.NewClientWithOptions(s.Region, cfg, cred); err == nil {
+			client.EndpointType = "regional"
+		}
+	default:
 		var essClient *esssdk.Client
 		if essClient, err = esssdk.NewClientWithOptions(s.Region, cfg, cred); err == nil {
 			client = &essClient.Client
@@ -202,13 +218,21 @@ var ecsEndpoints = map[string]string{
 	"cn-edge-1":     "ecs.cn-qingdao-nebula.aliyuncs.com",
 }
 
-// action is an API this package calls: Auto Scaling's, or ECS's for the
-// tags of its instances. Being a struct, it cannot be a stray string: the
+// action is an API this package calls: Auto Scaling's, or ECS's and ECI's
+// for the tags of its instances. Being a struct, it cannot be a stray string: the
 // actions below are all there are, and the RAM policy is checked against
 // them.
 type action struct {
 	product product
 	name    string
+}
+
+// label names a in causes: ECS's and ECI's tag actions share their names.
+func (a action) label() string {
+	if a.product == ess {
+		return a.name
+	}
+	return serviceName(a.product) + " " + a.name
 }
 
 // product is an API's product and version, as the SDK's RPC requests name
@@ -218,6 +242,7 @@ type product struct{ code, version, service string }
 var (
 	ess = product{"Ess", "2014-08-28", "ess"}
 	ecs = product{"Ecs", "2014-05-26", "ecs"}
+	eci = product{"Eci", "2018-08-08", "eci"}
 )
 
 var (
@@ -230,6 +255,9 @@ var (
 	untagResources            = action{ecs, "UntagResources"}
 	listTagResources          = action{ecs, "ListTagResources"}
 	describeInstanceStatus    = action{ecs, "DescribeInstanceStatus"}
+	eciTagResources           = action{eci, "TagResources"}
+	eciUntagResources         = action{eci, "UntagResources"}
+	eciListTagResources       = action{eci, "ListTagResources"}
 )
 
 // rpc makes one call through the SDK's generic RPC request: the same
@@ -239,7 +267,7 @@ var (
 // library builds by reflection on first use: 1.5 to 2 ms of a cold start
 // and half a megabyte of garbage, measured.
 func (c *Client) rpc(ctx context.Context, s standby.Session, a action, params map[string]string, out any) error {
-	release, err := c.place(ctx, "the Auto Scaling call")
+	release, err := c.place(ctx, "the "+serviceName(a.product)+" call")
 	if err != nil {
 		return err
 	}
@@ -262,17 +290,17 @@ func (c *Client) rpc(ctx context.Context, s standby.Session, a action, params ma
 	}
 	budget = min(budget, c.callTimeout)
 	if budget <= 0 {
-		return &standby.Error{Kind: standby.Timeout, Code: "Timeout", Message: "no time left for the Auto Scaling call"}
+		return &standby.Error{Kind: standby.Timeout, Code: "Timeout", Message: "no time left for the " + serviceName(a.product) + " call"}
 	}
 	req.SetReadTimeout(budget)
 	req.SetConnectTimeout(min(budget, 5*time.Second))
-	return call(ctx, s, a.name, func() error {
+	return call(ctx, s, a, func() error {
 		raw, err := client.ProcessCommonRequest(req)
 		if err != nil {
 			return err
 		}
 		if err := json.Unmarshal(raw.GetHttpContentBytes(), out); err != nil {
-			return sdkerrors.NewClientError(sdkerrors.JsonUnmarshalErrorCode, "unreadable "+a.name+" answer", err)
+			return sdkerrors.NewClientError(sdkerrors.JsonUnmarshalErrorCode, "unreadable "+a.label()+" answer", err)
 		}
 		return nil
 	})
@@ -439,13 +467,20 @@ func (l *list[T]) UnmarshalJSON(b []byte) error {
 // incomplete is the error for an answer without what a decision needs:
 // nothing is read from it, and a retry may bring a whole one.
 func incomplete(s standby.Session, a action, what string) error {
-	who := "Auto Scaling"
-	if a.product == ecs {
-		who = "ECS"
-	}
 	return &standby.Error{Kind: standby.Unavailable, Code: "ServiceUnavailable",
-		Message: who + " answered " + a.name + " without " + what + ": nothing is read from it",
+		Message: serviceName(a.product) + " answered " + a.name + " without " + what + ": nothing is read from it",
 		Cause:   errorf(s, "%s: no %s in the answer", a.name, what)}
+}
+
+// serviceName names a product in messages.
+func serviceName(p product) string {
+	switch p {
+	case ecs:
+		return "ECS"
+	case eci:
+		return "ECI"
+	}
+	return "Auto Scaling"
 }
 
 // flexInt reads a number, or a number in a string (the SDK's decoder
@@ -523,17 +558,17 @@ func (c *Client) ActivityStatuses(ctx context.Context, s standby.Session, activi
 	return out, nil
 }
 
-// call runs one SDK call, turning a panic inside the SDK (it panics on some
-// malformed error bodies) and every error into a *standby.Error.
-func call(ctx context.Context, s standby.Session, action string, do func() error) (err error) {
+// call runs one SDK call of a, turning a panic inside the SDK (it panics
+// on some malformed error bodies) and every error into a *standby.Error.
+func call(ctx context.Context, s standby.Session, a action, do func() error) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = &standby.Error{Kind: standby.Unavailable, Code: "ServiceUnavailable",
-				Message: "Auto Scaling sent a response the SDK could not read", Cause: errorf(s, "%s: SDK panicked on the response", action)}
+				Message: serviceName(a.product) + " sent a response the SDK could not read", Cause: errorf(s, "%s: SDK panicked on the response", a.label())}
 		}
 	}()
 	if err = do(); err != nil {
-		return translate(ctx, s, action, err)
+		return translate(ctx, s, a, err)
 	}
 	return nil
 }

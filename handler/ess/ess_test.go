@@ -37,7 +37,7 @@ func newClient(t *testing.T) (*ess.Client, *essemu.Server) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return ess.New(ess.Config{Endpoint: u, ECSEndpoint: u}), emu
+	return ess.New(ess.Config{Endpoint: u, ECSEndpoint: u, ECIEndpoint: u}), emu
 }
 
 func TestEnterStandbySignsWithTheSessionToken(t *testing.T) {
@@ -186,7 +186,7 @@ func TestOddErrorBodiesAreUnavailable(t *testing.T) {
 			io.WriteString(w, body)
 		}))
 		u, _ := url.Parse(srv.URL)
-		_, err := ess.New(ess.Config{Endpoint: u, ECSEndpoint: u}).Standby(context.Background(), session(), standby.Call{ScalingGroupID: essemu.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
+		_, err := ess.New(ess.Config{Endpoint: u, ECSEndpoint: u, ECIEndpoint: u}).Standby(context.Background(), session(), standby.Call{ScalingGroupID: essemu.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
 		srv.Close()
 		var e *standby.Error
 		if !errors.As(err, &e) || e.Code != "ServiceUnavailable" || e.Kind != standby.Unavailable {
@@ -211,7 +211,7 @@ func TestAnswersAreReadUpToAMiB(t *testing.T) {
 			io.WriteString(w, `"}`)
 		}))
 		u, _ := url.Parse(srv.URL)
-		_, err := ess.New(ess.Config{Endpoint: u, ECSEndpoint: u}).Standby(context.Background(), session(), standby.Call{ScalingGroupID: essemu.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
+		_, err := ess.New(ess.Config{Endpoint: u, ECSEndpoint: u, ECIEndpoint: u}).Standby(context.Background(), session(), standby.Call{ScalingGroupID: essemu.WebGroup, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"}})
 		srv.CloseClientConnections()
 		srv.Close()
 		var e *standby.Error
@@ -301,7 +301,7 @@ func TestUnreadableAnswersAreUnavailable(t *testing.T) {
 		u, _ := url.Parse(srv.URL)
 		for name, call := range calls {
 			var e *standby.Error
-			if err := call(ess.New(ess.Config{Endpoint: u, ECSEndpoint: u})); !errors.As(err, &e) || e.Code != "ServiceUnavailable" || e.Kind != standby.Unavailable {
+			if err := call(ess.New(ess.Config{Endpoint: u, ECSEndpoint: u, ECIEndpoint: u})); !errors.As(err, &e) || e.Code != "ServiceUnavailable" || e.Kind != standby.Unavailable {
 				t.Errorf("%s answered %q: got %v, want 502 ServiceUnavailable", name, body, err)
 			}
 		}

@@ -38,7 +38,7 @@ func TestReadsWithoutTheirFieldsActOnNothing(t *testing.T) {
 			emu := essemu.NewServer([]essemu.Key{stsKey}, g)
 			t.Cleanup(emu.Close)
 			endpoint, _ := url.Parse(emu.URL)
-			client := ess.New(ess.Config{Endpoint: endpoint, ECSEndpoint: endpoint})
+			client := ess.New(ess.Config{Endpoint: endpoint, ECSEndpoint: endpoint, ECIEndpoint: endpoint})
 			t.Cleanup(client.Close)
 			// Only the reads by ID: the counts are right.
 			emu.Inject(essemu.Fault{Action: "DescribeScalingInstances", Param: "InstanceId.1", Answer: answer})

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"testing"
@@ -26,7 +27,8 @@ type Subject struct {
 	Fail func(method string, n int, err *standby.Error)
 	// State reports an instance's lifecycle state; "" when in no group.
 	State func(id string) string
-	// Tags reports an instance's ECS tags; SetTags gives it some, as
+	// Tags reports an instance's tags, in the service that holds them (ECS,
+	// or ECI for an elastic container instance); SetTags gives it some, as
 	// another writer would.
 	Tags    func(id string) standby.Tags
 	SetTags func(id string, tags standby.Tags)
@@ -71,23 +73,36 @@ var cases = []struct {
 	{"TagsOverwriteAndLeaveOthers", testTagsOverwrite},
 	{"TagAnInstanceECSDoesNotKnow", testTagUnknown},
 	{"TagsPastTheQuotaChangeNothing", testTagQuota},
-	{"TagsOfTwentyInstances", testTagsOfTwenty},
+	{"TagsOfFiftyInstances", testTagsOfFifty},
+	{"MoreThanABatchOfTagsRefused", testTagBatch},
+	{"ElasticContainerInstancesTagsBesideECS", testECITags},
+	{"TagAnInstanceECIDoesNotKnow", testECITagUnknown},
+	{"ECITagsPastTheQuotaChangeNothing", testECITagQuota},
 	{"InstanceStatuses", testInstanceStatuses},
 }
 
 // fleet is the suite's groups: asg-a holds every lifecycle state a
-// decision meets; asg-many is larger than a page.
+// decision meets; asg-many is larger than a page; asg-mixed holds an ECS
+// instance and more elastic container instances than a tag call names.
 func fleet() map[string]map[string]string {
 	many := map[string]string{}
 	for i := range 120 {
 		many[fmt.Sprintf("i-many%03d", i)] = "InService"
 	}
+	mixed := map[string]string{"i-m1": "InService"}
+	for i := range 60 {
+		mixed[eciM(i)] = "InService"
+	}
 	return map[string]map[string]string{
-		"asg-a":    {"i-a1": "InService", "i-a2": "InService", "i-a3": "Standby", "i-a4": "Pending"},
-		"asg-b":    {"i-b1": "InService"},
-		"asg-many": many,
+		"asg-a":     {"i-a1": "InService", "i-a2": "InService", "i-a3": "Standby", "i-a4": "Pending"},
+		"asg-b":     {"i-b1": "InService"},
+		"asg-many":  many,
+		"asg-mixed": mixed,
 	}
 }
+
+// eciM is asg-mixed's elastic container instance i.
+func eciM(i int) string { return fmt.Sprintf("eci-m%03d", i) }
 
 var (
 	a1 = standby.ScalingInstance{InstanceID: "i-a1", ScalingGroupID: "asg-a", LifecycleState: "InService"}
@@ -168,8 +183,8 @@ func testInstancesIn(t *testing.T, s Subject) {
 
 func testScalingGroups(t *testing.T, s Subject) {
 	got, err := s.AutoScaling.ScalingGroups(context.Background(), s.Session)
-	if slices.Sort(got); err != nil || !slices.Equal(got, []string{"asg-a", "asg-b", "asg-many"}) {
-		t.Errorf("ScalingGroups = %v, %v; want the three", got, err)
+	if slices.Sort(got); err != nil || !slices.Equal(got, []string{"asg-a", "asg-b", "asg-many", "asg-mixed"}) {
+		t.Errorf("ScalingGroups = %v, %v; want the four", got, err)
 	}
 	other := s.Session
 	other.Region = "cn-beijing"
@@ -371,32 +386,113 @@ func testTagQuota(t *testing.T, s Subject) {
 	}
 }
 
-// The tags of 20 instances, five each: more than one page of ECS's answer.
-func testTagsOfTwenty(t *testing.T, s Subject) {
-	ctx := context.Background()
-	var twenty []string
-	for i := range 20 {
-		twenty = append(twenty, fmt.Sprintf("i-many%03d", i))
-	}
-	five := standby.Tags{}
+// five is the function's five tags, as a lifecycle writes them.
+func five() standby.Tags {
+	tags := standby.Tags{}
 	for _, k := range []string{"source", "rule", "event", "since", "until"} {
-		five["ess-standby:"+k] = k
+		tags["ess-standby:"+k] = k
 	}
-	if err := s.AutoScaling.TagInstances(ctx, s.Session, twenty, five); err != nil {
+	return tags
+}
+
+// The tags of a batch of instances, five each: more than one page of
+// ECS's answer; and of a batch of elastic container instances, more than
+// one of ECI's calls names.
+func testTagsOfFifty(t *testing.T, s Subject) {
+	ctx := context.Background()
+	var ecs, eci []string
+	for i := range standby.TagBatch {
+		ecs, eci = append(ecs, fmt.Sprintf("i-many%03d", i)), append(eci, eciM(i))
+	}
+	for _, batch := range [][]string{ecs, eci} {
+		if err := s.AutoScaling.TagInstances(ctx, s.Session, batch, five()); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.AutoScaling.InstanceTags(ctx, s.Session, batch, "ess-standby:")
+		if err != nil || len(got) != len(batch) || !reflect.DeepEqual(got[batch[len(batch)-1]], five()) {
+			t.Errorf("InstanceTags of %d from %s = %d instances, %v; want each with five tags", len(batch), batch[0], len(got), err)
+		}
+		if err := s.AutoScaling.UntagInstances(ctx, s.Session, batch, slices.Collect(maps.Keys(five()))); err != nil || len(s.Tags(batch[0])) != 0 || len(s.Tags(batch[len(batch)-1])) != 0 {
+			t.Errorf("UntagInstances of %d: %v; left %v", len(batch), err, s.Tags(batch[len(batch)-1]))
+		}
+	}
+}
+
+// A call naming more than standby.TagBatch instances is refused, as ECS
+// refuses more than 50 resources, whichever service holds them, and
+// changes nothing.
+func testTagBatch(t *testing.T, s Subject) {
+	ctx := context.Background()
+	var ecs []string
+	for i := range standby.TagBatch + 1 {
+		ecs = append(ecs, fmt.Sprintf("i-many%03d", i))
+	}
+	mixed := []string{"i-m1"}
+	for i := range standby.TagBatch {
+		mixed = append(mixed, eciM(i))
+	}
+	for _, ids := range [][]string{ecs, mixed} {
+		expectCode(t, "TagInstances of 51", "NumberExceed.ResourceIds", standby.Invalid)(nil, s.AutoScaling.TagInstances(ctx, s.Session, ids, five()))
+		expectCode(t, "UntagInstances of 51", "NumberExceed.ResourceIds", standby.Invalid)(nil, s.AutoScaling.UntagInstances(ctx, s.Session, ids, []string{"ess-standby:rule"}))
+		expectCode(t, "InstanceTags of 51", "NumberExceed.ResourceIds", standby.Invalid)(s.AutoScaling.InstanceTags(ctx, s.Session, ids, "ess-standby:"))
+		if len(s.Tags(ids[0])) != 0 || len(s.Tags(ids[len(ids)-1])) != 0 {
+			t.Errorf("a refused call tagged %s or %s", ids[0], ids[len(ids)-1])
+		}
+	}
+}
+
+// An elastic container instance's tags are written, read and removed
+// through the same calls as an ECS instance's, beside one in the same
+// call; reading them leaves out one without the function's.
+func testECITags(t *testing.T, s Subject) {
+	ctx := context.Background()
+	ours := standby.Tags{"ess-standby:rule": "cpu-high", "ess-standby:since": "2026-11-27T04:30:15Z"}
+	if err := s.AutoScaling.TagInstances(ctx, s.Session, []string{"i-m1", eciM(0), eciM(1)}, ours); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.AutoScaling.InstanceTags(ctx, s.Session, twenty, "ess-standby:")
-	if err != nil || len(got) != 20 || !reflect.DeepEqual(got["i-many019"], five) {
-		t.Errorf("InstanceTags of 20 = %d instances, %v; want 20 with five tags each", len(got), err)
+	got, err := s.AutoScaling.InstanceTags(ctx, s.Session, []string{eciM(0), "i-m1", eciM(1), eciM(2)}, "ess-standby:")
+	if want := map[string]standby.Tags{"i-m1": ours, eciM(0): ours, eciM(1): ours}; err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("InstanceTags = %v, %v; want %v", got, err, want)
+	}
+	if err := s.AutoScaling.UntagInstances(ctx, s.Session, []string{eciM(0), "i-m1", eciM(2)}, []string{"ess-standby:rule", "ess-standby:since"}); err != nil {
+		t.Errorf("UntagInstances, one instance without the keys: %v", err)
+	}
+	if len(s.Tags(eciM(0))) != 0 || len(s.Tags("i-m1")) != 0 || !reflect.DeepEqual(s.Tags(eciM(1)), ours) {
+		t.Errorf("after UntagInstances: %s %v, i-m1 %v, %s %v", eciM(0), s.Tags(eciM(0)), s.Tags("i-m1"), eciM(1), s.Tags(eciM(1)))
+	}
+}
+
+func testECITagUnknown(t *testing.T, s Subject) {
+	err := s.AutoScaling.TagInstances(context.Background(), s.Session, []string{eciM(0), "eci-nowhere"}, standby.Tags{"ess-standby:rule": "r"})
+	expectCode(t, "an instance ECI does not know", "InvalidResourceId.NotFound", standby.NotFound)(nil, err)
+	if len(s.Tags(eciM(0))) != 0 {
+		t.Errorf("a refused call tagged %s: %v", eciM(0), s.Tags(eciM(0)))
+	}
+}
+
+// An elastic container instance holds at most 20 tags too, and ECI says
+// so with NumberExceed.Tags, which no retry mends: a call that would pass
+// the quota on one instance tags none.
+func testECITagQuota(t *testing.T, s Subject) {
+	full := standby.Tags{}
+	for i := range 19 {
+		full[fmt.Sprintf("team:%02d", i)] = "x"
+	}
+	s.SetTags(eciM(1), full)
+	err := s.AutoScaling.TagInstances(context.Background(), s.Session, []string{eciM(0), eciM(1)}, standby.Tags{"ess-standby:rule": "r", "ess-standby:event": "e"})
+	expectCode(t, "past ECI's tag quota", "NumberExceed.Tags", standby.Invalid)(nil, err)
+	if len(s.Tags(eciM(0))) != 0 || len(s.Tags(eciM(1))) != 19 {
+		t.Errorf("a refused call changed tags: %s %v, %s has %d", eciM(0), s.Tags(eciM(0)), eciM(1), len(s.Tags(eciM(1))))
 	}
 }
 
 // ECS's status of each instance named: Running until it changes; one ECS
-// does not know, or of another region, left out; 20 in one call.
+// does not know, of another region, or an elastic container instance
+// (which ECS does not hold) left out; 20 in one call.
 func testInstanceStatuses(t *testing.T, s Subject) {
 	ctx := context.Background()
 	s.SetStatus("i-a2", "Stopped")
-	got, err := s.AutoScaling.InstanceStatuses(ctx, s.Session, []string{"i-a1", "i-a2", "i-nowhere"})
+	got, err := s.AutoScaling.InstanceStatuses(ctx, s.Session, []string{"i-a1", "i-a2", "i-nowhere", eciM(0)})
 	if want := map[string]string{"i-a1": "Running", "i-a2": "Stopped"}; err != nil || !reflect.DeepEqual(got, want) {
 		t.Errorf("InstanceStatuses = %v, %v; want %v", got, err, want)
 	}
@@ -404,6 +500,9 @@ func testInstanceStatuses(t *testing.T, s Subject) {
 	elsewhere.Region = "cn-shanghai"
 	if got, err := s.AutoScaling.InstanceStatuses(ctx, elsewhere, []string{"i-a1"}); err != nil || len(got) != 0 {
 		t.Errorf("InstanceStatuses in another region = %v, %v; want none", got, err)
+	}
+	if got, err := s.AutoScaling.InstanceStatuses(ctx, s.Session, []string{eciM(0), eciM(1)}); err != nil || len(got) != 0 {
+		t.Errorf("InstanceStatuses of elastic container instances alone = %v, %v; want none", got, err)
 	}
 	var twenty []string
 	for i := range 20 {

@@ -32,10 +32,10 @@ type Fake struct {
 	failures   []failure
 	before     []hook
 	calls      []Call
-	lag        bool              // Standby calls move nothing until Settle
-	unsettled  map[string]string // instance → the state a lagging call moves it to
-	tags       map[string]standby.Tags
-	status     map[string]string // instance → ECS status, when not Running
+	lag        bool                    // Standby calls move nothing until Settle
+	unsettled  map[string]string       // instance → the state a lagging call moves it to
+	tags       map[string]standby.Tags // instance → its tags, ECS's or (eci-) ECI's
+	status     map[string]string       // instance → ECS status, when not Running
 }
 
 // Call is one call the fake received.
@@ -367,10 +367,17 @@ func (f *Fake) ActivityStatuses(_ context.Context, s standby.Session, ids []stri
 	return out, nil
 }
 
-// maxTags is how many tags an ECS instance may hold.
+// maxTags is how many tags an instance may hold, in ECS as in ECI.
 const maxTags = 20
 
-// Tags reports an instance's tags, as ECS holds them.
+// eciBatch is how many elastic container instances one of ECI's tag calls
+// names in handler/ess: ECI documents no limit, and the adapter keeps to
+// 20. The fake splits as the adapter does, so that a failure leaves the
+// same instances tagged.
+const eciBatch = 20
+
+// Tags reports an instance's tags, as ECS holds them, or ECI for an
+// elastic container instance.
 func (f *Fake) Tags(id string) standby.Tags {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -384,9 +391,29 @@ func (f *Fake) SetTags(id string, tags standby.Tags) {
 	f.tags[id] = maps.Clone(tags)
 }
 
-// ecsInstance checks that ECS knows the instances, in the session's region:
-// the fake's instances are those of its groups.
-func (f *Fake) ecsInstance(s standby.Session, ids []string) error {
+func elastic(id string) bool { return strings.HasPrefix(id, "eci-") }
+
+// tagParts splits a tag call as handler/ess does: the ECS instances in one
+// call, then the elastic container instances, whose tags are ECI's, in
+// calls of eciBatch; more than standby.TagBatch is refused as ECS refuses
+// it.
+func tagParts(ids []string) ([][]string, error) {
+	if len(ids) > standby.TagBatch {
+		return nil, &standby.Error{Kind: standby.Invalid, Code: "NumberExceed.ResourceIds", Message: "The maximum number of ResourceIds is exceeded."}
+	}
+	var parts [][]string
+	if ecs := slices.DeleteFunc(slices.Clone(ids), elastic); len(ecs) > 0 {
+		parts = append(parts, ecs)
+	}
+	for chunk := range slices.Chunk(slices.DeleteFunc(slices.Clone(ids), func(id string) bool { return !elastic(id) }), eciBatch) {
+		parts = append(parts, chunk)
+	}
+	return parts, nil
+}
+
+// known checks that the service holding a part's instances knows them, in
+// the session's region: the fake's instances are those of its groups.
+func (f *Fake) known(s standby.Session, ids []string) error {
 	for _, id := range ids {
 		if f.groupOf[id] == "" || !f.inRegion(s) {
 			return &standby.Error{Kind: standby.NotFound, Code: "InvalidResourceId.NotFound", Message: "The specified ResourceIds are not found in our records."}
@@ -402,24 +429,33 @@ func (f *Fake) TagInstances(_ context.Context, s standby.Session, ids []string, 
 	if _, err := f.record(Call{Method: "TagInstances", Session: s, IDs: ids}); err != nil {
 		return err
 	}
-	if err := f.ecsInstance(s, ids); err != nil {
+	parts, err := tagParts(ids)
+	if err != nil {
 		return err
 	}
-	for _, id := range ids { // all or nothing
-		after := maps.Clone(f.tags[id])
-		if after == nil {
-			after = standby.Tags{}
+	for _, part := range parts { // each part all or nothing, the next only after it
+		if err := f.known(s, part); err != nil {
+			return err
 		}
-		maps.Copy(after, tags)
-		if len(after) > maxTags {
+		for _, id := range part {
+			after := maps.Clone(f.tags[id])
+			if after == nil {
+				after = standby.Tags{}
+			}
+			if maps.Copy(after, tags); len(after) <= maxTags {
+				continue
+			}
+			if elastic(id) { // ECI's one code for too many tags
+				return &standby.Error{Kind: standby.Invalid, Code: "NumberExceed.Tags", Message: "The length of tags exceeded limit: 20."}
+			}
 			return &standby.Error{Kind: standby.Conflict, Code: "OperationDenied.QuotaExceed", Message: "The quota of tags on resource is beyond permitted range."}
 		}
-	}
-	for _, id := range ids {
-		if f.tags[id] == nil {
-			f.tags[id] = standby.Tags{}
+		for _, id := range part {
+			if f.tags[id] == nil {
+				f.tags[id] = standby.Tags{}
+			}
+			maps.Copy(f.tags[id], tags)
 		}
-		maps.Copy(f.tags[id], tags)
 	}
 	return nil
 }
@@ -431,12 +467,18 @@ func (f *Fake) UntagInstances(_ context.Context, s standby.Session, ids []string
 	if _, err := f.record(Call{Method: "UntagInstances", Session: s, IDs: ids}); err != nil {
 		return err
 	}
-	if err := f.ecsInstance(s, ids); err != nil {
+	parts, err := tagParts(ids)
+	if err != nil {
 		return err
 	}
-	for _, id := range ids {
-		for _, k := range keys {
-			delete(f.tags[id], k)
+	for _, part := range parts {
+		if err := f.known(s, part); err != nil {
+			return err
+		}
+		for _, id := range part {
+			for _, k := range keys {
+				delete(f.tags[id], k)
+			}
 		}
 	}
 	return nil
@@ -448,6 +490,9 @@ func (f *Fake) InstanceTags(_ context.Context, s standby.Session, ids []string, 
 	defer f.mu.Unlock()
 	if blank, err := f.record(Call{Method: "InstanceTags", Session: s, IDs: ids}); err != nil || blank {
 		return nil, err
+	}
+	if len(ids) > standby.TagBatch {
+		return nil, &standby.Error{Kind: standby.Invalid, Code: "NumberExceed.ResourceIds", Message: "The maximum number of ResourceIds is exceeded."}
 	}
 	out := map[string]standby.Tags{}
 	for _, id := range ids {
@@ -486,7 +531,7 @@ func (f *Fake) InstanceStatuses(_ context.Context, s standby.Session, ids []stri
 	}
 	out := map[string]string{}
 	for _, id := range ids {
-		if f.groupOf[id] != "" && f.inRegion(s) {
+		if f.groupOf[id] != "" && f.inRegion(s) && !elastic(id) { // ECS holds no elastic container instance
 			out[id] = cmp.Or(f.status[id], "Running")
 		}
 	}
