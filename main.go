@@ -88,6 +88,7 @@ Settings (environment variables, read once at start):
                            http only to loopback (default: the SDK's endpoint
                            for the region, over HTTPS)
   ECS_ENDPOINT             the same for ECS, which holds the instances' tags
+  ECI_ENDPOINT             the same for ECI, which holds elastic container instances' tags
   LOG_ENDPOINT             the drill's: Log Service's https://host, to which the log
                            project's name is prefixed (default:
                            <region>.log.aliyuncs.com); plain http only to a
@@ -161,7 +162,7 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 	logger := func(w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: cfg.LogLevel})).With(build.Current().Attr())
 	}
-	client := ess.New(ess.Config{Endpoint: cfg.ESSEndpoint, ECSEndpoint: cfg.ECSEndpoint, LogEndpoint: cfg.LogEndpoint, MaxConcurrent: cfg.MaxConcurrentCalls})
+	client := ess.New(ess.Config{Endpoint: cfg.ESSEndpoint, ECSEndpoint: cfg.ECSEndpoint, ECIEndpoint: cfg.ECIEndpoint, LogEndpoint: cfg.LogEndpoint, MaxConcurrent: cfg.MaxConcurrentCalls})
 	defer client.Close()
 
 	if mode == "" && getenv("FC_RUNTIME_API") != "" {

@@ -38,7 +38,7 @@ func TestOneConnectionForManyInvocations(t *testing.T) {
 			emu := newServer(nil, g)
 			defer emu.Close()
 			endpoint, _ := url.Parse(emu.URL)
-			cfg := ess.Config{Endpoint: endpoint, ECSEndpoint: endpoint}
+			cfg := ess.Config{Endpoint: endpoint, ECSEndpoint: endpoint, ECIEndpoint: endpoint}
 			if useTLS {
 				roots := x509.NewCertPool()
 				roots.AddCert(emu.Certificate())

@@ -45,7 +45,7 @@ func newQuietWorld(t testing.TB, log io.Writer, cfg config, groups ...essemu.Gro
 	w := &world{emu: essemu.NewServer([]essemu.Key{key}, groups...)}
 	t.Cleanup(w.emu.Close)
 	endpoint, _ := url.Parse(w.emu.URL)
-	client := ess.New(ess.Config{Endpoint: endpoint, ECSEndpoint: endpoint})
+	client := ess.New(ess.Config{Endpoint: endpoint, ECSEndpoint: endpoint, ECIEndpoint: endpoint})
 	t.Cleanup(client.Close)
 	if cfg.Now == nil {
 		cfg.Now = func() time.Time { return essemu.SampleTime } // the samples' day

@@ -94,6 +94,7 @@ variable "settings" {
   default = {
     ESS_ENDPOINT            = ""
     ECS_ENDPOINT            = ""
+    ECI_ENDPOINT            = ""
     ALIBABA_CLOUD_REGION_ID = ""
     MAX_INSTANCES           = "20"
     MIN_IN_SERVICE          = "50%"

@@ -78,7 +78,7 @@ func BenchmarkFunctions(b *testing.B) {
 	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: emu.Certificate().Raw}), 0o644); err != nil {
 		b.Fatal(err)
 	}
-	env := []string{"ESS_ENDPOINT=" + emu.URL, "ECS_ENDPOINT=" + emu.URL, "FC_REGION=" + essemu.SampleRegion, "SSL_CERT_FILE=" + certFile}
+	env := []string{"ESS_ENDPOINT=" + emu.URL, "ECS_ENDPOINT=" + emu.URL, "ECI_ENDPOINT=" + emu.URL, "FC_REGION=" + essemu.SampleRegion, "SSL_CERT_FILE=" + certFile}
 
 	b.ResetTimer()
 	for round := range coldStarts {
@@ -221,7 +221,7 @@ func serveUnderLoad(b *testing.B, binary string, env []string) (rssKiB, errors i
 	defer emu.Close()
 	out := &fctest.Output{}
 	cmd := exec.Command(binary, "serve")
-	cmd.Env = append(slices.Clone(env), "FC_CUSTOM_LISTEN_PORT=0", "ESS_ENDPOINT="+emu.URL, "ECS_ENDPOINT="+emu.URL)
+	cmd.Env = append(slices.Clone(env), "FC_CUSTOM_LISTEN_PORT=0", "ESS_ENDPOINT="+emu.URL, "ECS_ENDPOINT="+emu.URL, "ECI_ENDPOINT="+emu.URL)
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)

@@ -59,7 +59,7 @@ func serveInProcess(tb testing.TB, log io.Writer, callers int) *inProcess {
 	tb.Helper()
 	s := &inProcess{emu: essemu.NewServer([]essemu.Key{key}, bulkFleet())}
 	endpoint, _ := url.Parse(s.emu.URL)
-	s.client = ess.New(ess.Config{Endpoint: endpoint, ECSEndpoint: endpoint})
+	s.client = ess.New(ess.Config{Endpoint: endpoint, ECSEndpoint: endpoint, ECIEndpoint: endpoint})
 	logger := slog.New(slog.NewJSONHandler(log, nil))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -157,7 +157,7 @@ func TestLifecycleHooksAndRouting(t *testing.T) {
 	emu := essemu.NewServer([]essemu.Key{key}, essemu.SampleFleet()...)
 	defer emu.Close()
 	endpoint, _ := url.Parse(emu.URL)
-	srv := fcserver.New(handler.New(handler.Config{}, standby.New(standby.Config{}, ess.New(ess.Config{Endpoint: endpoint, ECSEndpoint: endpoint})), slog.New(slog.NewJSONHandler(fctest.Logs(), nil))), slog.New(slog.NewJSONHandler(fctest.Logs(), nil)), io.Discard)
+	srv := fcserver.New(handler.New(handler.Config{}, standby.New(standby.Config{}, ess.New(ess.Config{Endpoint: endpoint, ECSEndpoint: endpoint, ECIEndpoint: endpoint})), slog.New(slog.NewJSONHandler(fctest.Logs(), nil))), slog.New(slog.NewJSONHandler(fctest.Logs(), nil)), io.Discard)
 	tests := []struct {
 		method, path, controlPath string
 		wantStatus                int
@@ -198,7 +198,7 @@ func TestOversizedBodyIsRefusedUnread(t *testing.T) {
 	emu := essemu.NewServer([]essemu.Key{key}, essemu.SampleFleet()...)
 	defer emu.Close()
 	endpoint, _ := url.Parse(emu.URL)
-	srv := fcserver.New(handler.New(handler.Config{}, standby.New(standby.Config{}, ess.New(ess.Config{Endpoint: endpoint, ECSEndpoint: endpoint})), slog.New(slog.NewJSONHandler(fctest.Logs(), nil))), slog.New(slog.NewJSONHandler(fctest.Logs(), nil)), io.Discard)
+	srv := fcserver.New(handler.New(handler.Config{}, standby.New(standby.Config{}, ess.New(ess.Config{Endpoint: endpoint, ECSEndpoint: endpoint, ECIEndpoint: endpoint})), slog.New(slog.NewJSONHandler(fctest.Logs(), nil))), slog.New(slog.NewJSONHandler(fctest.Logs(), nil)), io.Discard)
 	huge := `{"InstanceIds":["i-bp1ecr7go2go9kq3m1a"],"ClientToken":"` + strings.Repeat("x", handler.MaxPayload) + `"}`
 	for _, path := range []string{"/invoke", "/standby"} {
 		r := invokeRequest(t, "http://fc", "big", huge)

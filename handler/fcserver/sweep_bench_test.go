@@ -45,7 +45,9 @@ func BenchmarkSweep(b *testing.B) {
 			start := time.Now()
 			resp, body := do(b, s, invokeRequest(b, s.URL, fmt.Sprint("sweep-", sweeps), `{"Action":"Sweep"}`))
 			took += time.Since(start)
-			var answer struct{ Sweep struct{ Instances []struct{ Result string } } }
+			var answer struct {
+				Sweep struct{ Instances []struct{ Result string } }
+			}
 			if err := json.Unmarshal(body, &answer); err != nil {
 				b.Fatalf("sweep %d answered %d %s", sweeps, resp.StatusCode, body)
 			}

@@ -64,7 +64,7 @@ func Start(t testing.TB, binary string, rt Runtime, groups []essemu.Group, env .
 		groups = essemu.SampleFleet()
 	}
 	f := &Function{Runtime: rt, Emu: essemu.NewServer([]essemu.Key{Key}, groups...), Logs: &Output{}}
-	base := []string{"ESS_ENDPOINT=" + f.Emu.URL, "ECS_ENDPOINT=" + f.Emu.URL, "FC_REGION=" + essemu.SampleRegion, samples.MaxEventAgeSetting()}
+	base := []string{"ESS_ENDPOINT=" + f.Emu.URL, "ECS_ENDPOINT=" + f.Emu.URL, "ECI_ENDPOINT=" + f.Emu.URL, "FC_REGION=" + essemu.SampleRegion, samples.MaxEventAgeSetting()}
 	switch rt {
 	case Go1:
 		fc, err := NewServer()

@@ -45,7 +45,7 @@ func TestInvokeAgainstTheEmulator(t *testing.T) {
 	key := essemu.Key{ID: "LTAI5tCliOperatorKey01", Secret: fctest.Secret("cli-secret-value")} // an operator's AccessKey: no token
 	emu := essemu.NewServer([]essemu.Key{key}, essemu.SampleFleet()...)
 	defer emu.Close()
-	env := []string{"ESS_ENDPOINT=" + emu.URL, "ECS_ENDPOINT=" + emu.URL, "ALIBABA_CLOUD_ACCESS_KEY_ID=" + key.ID, "ALIBABA_CLOUD_ACCESS_KEY_SECRET=" + key.Secret}
+	env := []string{"ESS_ENDPOINT=" + emu.URL, "ECS_ENDPOINT=" + emu.URL, "ECI_ENDPOINT=" + emu.URL, "ALIBABA_CLOUD_ACCESS_KEY_ID=" + key.ID, "ALIBABA_CLOUD_ACCESS_KEY_SECRET=" + key.Secret}
 
 	code, out, errOut := run(t, env, request, "invoke", "--region", "cn-hangzhou", "--dry-run", "-")
 	if code != 0 || !strings.Contains(out, `"DryRun": true`) || len(emu.Activities()) != 0 {

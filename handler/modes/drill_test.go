@@ -90,7 +90,7 @@ func startDrill(t *testing.T, f *fctest.Function, env []string, args ...string) 
 	d := &drillRun{notices: make(chan essemu.SimulatedEvent, 1)}
 	f.Emu.OnSimulated(func(ev essemu.SimulatedEvent) { d.notices <- ev })
 	drill := exec.Command(binary, append([]string{"drill", "--region", essemu.SampleRegion, "--poll", "20ms", "--timeout", "30s"}, args...)...)
-	drill.Env = append([]string{"ESS_ENDPOINT=" + f.Emu.URL, "ECS_ENDPOINT=" + f.Emu.URL,
+	drill.Env = append([]string{"ESS_ENDPOINT=" + f.Emu.URL, "ECS_ENDPOINT=" + f.Emu.URL, "ECI_ENDPOINT=" + f.Emu.URL,
 		"ALIBABA_CLOUD_ACCESS_KEY_ID=" + fctest.Key.ID, "ALIBABA_CLOUD_ACCESS_KEY_SECRET=" + fctest.Key.Secret, "ALIBABA_CLOUD_SECURITY_TOKEN=" + fctest.Key.Token}, env...)
 	drill.Stdout, drill.Stderr = io.MultiWriter(&d.out, fctest.Logs()), io.MultiWriter(&d.errOut, fctest.Logs())
 	if err := drill.Start(); err != nil {
@@ -133,7 +133,7 @@ func TestADrillWithoutWiringFails(t *testing.T) {
 	key := essemu.Key{ID: "LTAI5tCliOperatorKey01", Secret: fctest.Secret("cli-secret-value")}
 	emu := essemu.NewServer([]essemu.Key{key}, essemu.SampleFleet()...)
 	defer emu.Close()
-	env := []string{"ESS_ENDPOINT=" + emu.URL, "ECS_ENDPOINT=" + emu.URL, "ALIBABA_CLOUD_ACCESS_KEY_ID=" + key.ID, "ALIBABA_CLOUD_ACCESS_KEY_SECRET=" + key.Secret}
+	env := []string{"ESS_ENDPOINT=" + emu.URL, "ECS_ENDPOINT=" + emu.URL, "ECI_ENDPOINT=" + emu.URL, "ALIBABA_CLOUD_ACCESS_KEY_ID=" + key.ID, "ALIBABA_CLOUD_ACCESS_KEY_SECRET=" + key.Secret}
 	code, out, errOut := run(t, env, "", "drill", "--instance", "i-bp1ecr7go2go9kq3m1c", "--region", "cn-hangzhou", "--poll", "20ms", "--timeout", "1200ms")
 	if code != 1 || !strings.Contains(errOut, "not in Standby") || !strings.Contains(errOut, "s logs --search 'e-sim") {
 		t.Errorf("exit %d\n%s%s", code, out, errOut)

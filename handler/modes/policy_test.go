@@ -218,7 +218,7 @@ func TestPolicyFitsCreatePolicy(t *testing.T) {
 		groups   int
 		code     int
 		indented bool
-	}{{1, 0, true}, {70, 0, false}, {120, 2, false}} {
+	}{{1, 0, true}, {69, 0, false}, {120, 2, false}} {
 		code, out, errOut := runPolicy(repo, "function", "--region", "cn-hangzhou", "--account", "1234567890123456", "--group", groups(c.groups))
 		if code != c.code || len(out) > maxPolicyDocument+1 {
 			t.Errorf("%d groups: exit %d, %d characters; want exit %d, at most %d\n%s", c.groups, code, len(out), c.code, maxPolicyDocument, errOut)

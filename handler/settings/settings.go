@@ -25,6 +25,7 @@ type Settings struct {
 	Handler     handler.Config
 	ESSEndpoint *url.URL // nil: the SDK's endpoint for the region, over HTTPS
 	ECSEndpoint *url.URL // the same, for ECS's API (the instances' tags)
+	ECIEndpoint *url.URL // the same, for ECI's API (the elastic container instances' tags)
 	LogEndpoint *url.URL // the same, for Log Service's, which only the drill reads
 	LogLevel    slog.Level
 	ListenPort  int // server mode: FC_CUSTOM_LISTEN_PORT, else FC_SERVER_PORT, else 9000
@@ -49,6 +50,12 @@ var variables = []struct {
 	}},
 	{"ECS_ENDPOINT", func(s *Settings, name, v string) (err error) {
 		if s.ECSEndpoint, err = parseEndpoint(v); err != nil {
+			return fmt.Errorf("%s=%q: %v", name, v, err)
+		}
+		return nil
+	}},
+	{"ECI_ENDPOINT", func(s *Settings, name, v string) (err error) {
+		if s.ECIEndpoint, err = parseEndpoint(v); err != nil {
 			return fmt.Errorf("%s=%q: %v", name, v, err)
 		}
 		return nil

@@ -157,7 +157,7 @@ func TestOwedTagsAreNeverForgotten(t *testing.T) {
 		t.Errorf("i-000 past its lease: %+v", l)
 	}
 	f.Heal()
-	lines = sweep() // writes them again
+	sweep() // writes them again
 	if tags := f.Tags("i-000"); tags[standby.TagRule] != "cpu-high" {
 		t.Errorf("after ECS healed, the sweep wrote %v", tags)
 	}
@@ -285,7 +285,7 @@ func TestLeasesThatCannotBeTrue(t *testing.T) {
 		}
 	}
 	f := standbytest.NewFake("cn-hangzhou", fleetOf(3, "Standby"))
-	f.SetTags("i-000", standby.Tags{standby.TagSince: at(-standby.MaxLease), standby.TagUntil: at(time.Hour - time.Hour)})
+	f.SetTags("i-000", standby.Tags{standby.TagSince: at(-standby.MaxLease), standby.TagUntil: at(0)})
 	swept, _, _ := tagged(standby.Config{}, f).Sweep(context.Background(), inv, standby.Request{Action: standby.Sweep, ScalingGroupID: "asg-a"})
 	if r := sweptResults(swept)["i-000"]; r != standby.LeaseEnded {
 		t.Errorf("a lease of exactly MaxLease, ended: %s", r)
