@@ -90,7 +90,8 @@ type Server struct {
 
 	srv     *http.Server
 	cert    *x509.Certificate // of an HTTPS emulator
-	serving sync.WaitGroup    // requests being served
+	serving sync.WaitGroup    // requests being served: added to under mu, while not closed
+	closed  bool              // guarded by mu: Close has begun, no request is served
 	keys    map[string]Key
 	seed    []Group
 
@@ -222,8 +223,13 @@ func (s *Server) start(tlsConfig *tls.Config) {
 	go s.srv.Serve(ln) //nolint:errcheck // ends with Close
 }
 
-// Close stops the emulator and waits for the requests it is serving.
+// Close stops the emulator and waits for the requests it is serving. A
+// request that arrives meanwhile is not served: a WaitGroup may not grow
+// from zero while Wait runs.
 func (s *Server) Close() {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
 	s.srv.Close()
 	s.serving.Wait()
 }
@@ -269,9 +275,14 @@ func invalid(name string) *apiError {
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		http.Error(w, "closed", http.StatusServiceUnavailable)
+		return
+	}
 	s.serving.Add(1)
 	defer s.serving.Done()
-	s.mu.Lock()
 	s.inFlight++
 	s.mostAtOnce = max(s.mostAtOnce, s.inFlight)
 	s.mu.Unlock()
