@@ -499,15 +499,10 @@ func TestThrottledTagsAreOwedNotLost(t *testing.T) {
 // Case 3: the sweep tells an instance this function parked, whose tags
 // ECS has not confirmed, from one someone else parked: while ECS throttles
 // every tag call, a sweep after the alarms reports their 20 instances
-// Untagged, not NotParked, and its line is at ERROR.
-//
-// Skipped: it fails at 292dc1c, every run. The first write of a parked
-// instance's tags is retried for up to 30 s (tagCallTime, 12 attempts);
-// until it has failed for good, tagger.owedIn does not list it, so the
-// sweep (judgeLease) reports the instance NotParked, at INFO. Unskip it
-// with the fix in handler/standby.
+// Untagged, not NotParked, and its line is at ERROR; the first write of
+// their tags is still being retried then (for up to 30 s), and counts as
+// owed all the same.
 func TestASweepCallsTagsStillOwedUntagged(t *testing.T) {
-	t.Skip("issue 26 case 3 is not met yet: a sweep during a tag write's retries reports the instance NotParked (see the comment)")
 	s, parked, someoneElses := throttledStorm(t, 1)
 	a := sweep(t, s, "sweep-throttled")
 	lines := a.lines()

@@ -167,6 +167,9 @@ func (s *Service) judgeLease(id, group string, tags Tags, owed map[string]Owed, 
 		line.Tags, line.Until = o.Tags, o.Tags[TagUntil]
 		line.Result, line.Reason = Untagged, fmt.Sprintf("parked by this function, whose tags ECS has not confirmed (%s) since %s: they are written again at each sweep",
 			o.Code, o.Since.UTC().Format(time.RFC3339))
+		if o.Writing {
+			line.Reason = fmt.Sprintf("parked by this function, whose tags ECS has not confirmed since %s: they are being written", o.Since.UTC().Format(time.RFC3339))
+		}
 		if until, problem := leaseOf(o.Tags); problem == "" && !now.Before(until) {
 			line.Reason += "; its lease is over: " + leaseOver(now, until)
 		}
@@ -277,10 +280,16 @@ func (s *Service) repay(ctx context.Context, sess Session, owed map[string]Owed)
 	var jobs []*tagJob
 	for _, id := range slices.Sorted(maps.Keys(owed)) {
 		o := owed[id]
+		if o.Writing {
+			continue // under way already: written as soon as ECS takes it
+		}
 		t.index[id] = len(t.lines)
 		t.lines = append(t.lines, InstanceResult{InstanceID: id, Result: o.Action.done()})
 		t.awaitTag(id)
 		jobs = append(jobs, &tagJob{sess: sess, group: o.Group, action: o.Action, tags: o.Tags, id: id, done: func(err error) { t.tagDone(id, err) }})
+	}
+	if len(jobs) == 0 {
+		return
 	}
 	s.tags.submit(sess.Region, jobs...)
 	t.waitForTags(ctx, s.cfg.TagWait)

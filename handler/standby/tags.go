@@ -186,6 +186,8 @@ type tagger struct {
 
 // flight is a write under way for one instance, and who waits for it.
 type flight struct {
+	job     *tagJob // the write under way
+	since   time.Time
 	key     string
 	waiters []func(error)
 	next    []*tagJob // writes for the instance that wait for this one
@@ -199,6 +201,9 @@ type Owed struct {
 	Tags   Tags // EnterStandby's: what the instance should carry
 	Code   string
 	Since  time.Time // when the write was first asked for
+	// Writing: the write is still under way (ECS has not answered it for
+	// good): nothing is to be done again, only said.
+	Writing bool
 }
 
 func newTagger(s *Service) *tagger {
@@ -220,7 +225,7 @@ func (tg *tagger) submit(region string, jobs ...*tagJob) {
 		case busy:
 			f.next = append(f.next, j)
 		default:
-			tg.inFlight[j.id] = &flight{key: j.key(), waiters: []func(error){j.done}}
+			tg.inFlight[j.id] = &flight{job: j, since: tg.s.now(), key: j.key(), waiters: []func(error){j.done}}
 			fresh = append(fresh, j)
 		}
 	}
@@ -328,13 +333,25 @@ func (tg *tagger) finish(j *tagJob, err error) {
 	}
 }
 
-// owedIn lists the writes owed for a group's instances.
+// owedIn lists the writes owed for a group's instances: those that failed,
+// and those still under way (a write ECS keeps throttling is retried for
+// a while before it fails), which ECS has not confirmed either.
 func (tg *tagger) owedIn(group string) map[string]Owed {
 	tg.mu.Lock()
 	defer tg.mu.Unlock()
 	out := map[string]Owed{}
 	for id, o := range tg.owed {
 		if o.Group == group {
+			out[id] = o
+		}
+	}
+	for id, f := range tg.inFlight {
+		if j := f.job; j.group == group && j.renewRule == "" {
+			o, failed := out[id]
+			if !failed {
+				o = Owed{Group: group, Action: j.action, Tags: j.tags, Code: "Pending", Since: f.since}
+			}
+			o.Writing = true
 			out[id] = o
 		}
 	}
