@@ -14,7 +14,8 @@ import (
 
 // ECS's API (2014-05-26), as far as the function uses it: the tags of the
 // group's ECS instances (TagResources, UntagResources and ListTagResources,
-// ResourceType instance), and their status (DescribeInstanceStatus), with
+// ResourceType instance), their status (DescribeInstanceStatus), and the
+// instances at private IPs in a VPC (DescribeInstances, addresses.go), with
 // ECS's documented limits and error codes. ECS holds no elastic container
 // instance: an eci- instance's tags are ECI's (eci.go), and ECS answers for
 // one as for any instance it does not hold.
@@ -22,7 +23,7 @@ import (
 // ecsVersion is ECS's API version; ecsActions are the actions served under it.
 const ecsVersion = "2014-05-26"
 
-var ecsActions = []string{"TagResources", "UntagResources", "ListTagResources", "DescribeInstanceStatus", "CreateSimulatedSystemEvents"}
+var ecsActions = []string{"TagResources", "UntagResources", "ListTagResources", "DescribeInstanceStatus", "DescribeInstances", "CreateSimulatedSystemEvents"}
 
 // essVersion is Auto Scaling's API version.
 const essVersion = "2014-08-28"

@@ -6,7 +6,8 @@
 // EnterStandby, ExitStandby, DescribeScalingInstances and
 // DescribeScalingActivities over scaling groups whose instances have
 // lifecycle states and SLB weights; ECS's tags, statuses and simulated
-// events (ecs.go); ECI's tags of elastic container instances, which ECS's
+// events (ecs.go), and its instances found by private IP in a VPC
+// (addresses.go); ECI's tags of elastic container instances, which ECS's
 // tag actions refuse (eci.go); and Log Service's log search, for the drill
 // (logs.go). Every API is served on the one URL, told apart by version.
 //
@@ -55,7 +56,10 @@ type Key struct {
 type Group struct {
 	ID, Name, Region string
 	Disabled         bool // IncorrectScalingGroupStatus for every change
-	Instances        []Instance
+	// VpcID is the VPC the group's instances are in, which
+	// DescribeScalingGroups answers; "": the classic network.
+	VpcID     string
+	Instances []Instance
 }
 
 // Instance seeds an instance of a group.
@@ -64,6 +68,10 @@ type Instance struct {
 	LifecycleState string
 	Weight         int               // configured SLB weight; 0 means the default, 50
 	Tags           map[string]string // its tags (ECI's for an eci- instance), as other writers left them
+	// PrivateIP is its private IPv4 address, in its group's VPC (the
+	// classic network's internal address in a group without one), by which
+	// ECS's DescribeInstances finds an ECS instance.
+	PrivateIP string
 }
 
 // InstanceState is an instance as the emulator holds it now.
@@ -392,6 +400,8 @@ func (s *Server) serveAction(params url.Values, action, apiVersion string) (map[
 		return s.w.listTagResources(params)
 	case "DescribeInstanceStatus":
 		return s.w.describeInstanceStatus(params)
+	case "DescribeInstances":
+		return s.w.describeECSInstances(params)
 	case "CreateSimulatedSystemEvents":
 		return s.simulate(params)
 	}

@@ -41,6 +41,7 @@ type instance struct {
 	// eci.go), as ECS's TagResources cannot tag a container group.
 	tags   map[string]string
 	status string // its ECS status; "": Running
+	ip     string // its private IP, in its group's VPC
 }
 
 // eci says whether the instance is an elastic container instance, whose
@@ -69,7 +70,7 @@ func newWorld(seed []Group) *world {
 			if weight == 0 {
 				weight = 50
 			}
-			in := &instance{id: si.ID, state: si.LifecycleState, health: "Healthy", configuredWgt: weight, weight: weight, group: g, tags: maps.Clone(si.Tags)}
+			in := &instance{id: si.ID, state: si.LifecycleState, health: "Healthy", configuredWgt: weight, weight: weight, group: g, tags: maps.Clone(si.Tags), ip: si.PrivateIP}
 			if in.state == Standby {
 				in.weight = 0
 			}
@@ -285,12 +286,20 @@ func (w *world) describeInstances(params url.Values) (map[string]any, *apiError)
 	}, nil
 }
 
-// describeGroups answers DescribeScalingGroups: the region's groups, a
-// page at a time (at most 50).
+// describeGroups answers DescribeScalingGroups: the region's groups (those
+// of ScalingGroupId.N, at most 20, if given; one that does not exist is
+// left out), a page at a time (at most 50). A group in a VPC has its VpcId,
+// VSwitchId and VSwitchIds, as the API reference's table lists them (its
+// example shows no VpcId); a group of the classic network has none of
+// them.
 func (w *world) describeGroups(params url.Values) (map[string]any, *apiError) {
 	region := params.Get("RegionId")
 	if region == "" {
 		return nil, missing("RegionId")
+	}
+	ids, err := repeated(params, "ScalingGroupId", 20)
+	if err != nil {
+		return nil, err
 	}
 	number, size, err := page(params, 50)
 	if err != nil {
@@ -298,10 +307,16 @@ func (w *world) describeGroups(params url.Values) (map[string]any, *apiError) {
 	}
 	var all []any
 	for _, g := range w.groups {
-		if g.Region == region {
-			all = append(all, map[string]any{"ScalingGroupId": g.ID, "ScalingGroupName": g.Name, "RegionId": g.Region, "LifecycleState": "Active",
-				"TotalCapacity": len(g.instances)})
+		if g.Region != region || len(ids) > 0 && !slices.Contains(ids, g.ID) {
+			continue
 		}
+		out := map[string]any{"ScalingGroupId": g.ID, "ScalingGroupName": g.Name, "RegionId": g.Region, "LifecycleState": "Active",
+			"TotalCapacity": len(g.instances)}
+		if g.VpcID != "" {
+			vsw := "vsw-" + strings.TrimPrefix(g.VpcID, "vpc-")
+			out["VpcId"], out["VSwitchId"], out["VSwitchIds"] = g.VpcID, vsw, map[string]any{"VSwitchId": []string{vsw}}
+		}
+		all = append(all, out)
 	}
 	return map[string]any{"TotalCount": len(all), "PageNumber": number, "PageSize": size,
 		"ScalingGroups": map[string]any{"ScalingGroup": nonNil(window(all, number, size))}}, nil
