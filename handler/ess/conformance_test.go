@@ -17,7 +17,8 @@ import (
 // injected.
 var emulatorActions = map[string]string{"ScalingInstances": "DescribeScalingInstances", "CountInstances": "DescribeScalingInstances", "InstancesIn": "DescribeScalingInstances", "ScalingGroups": "DescribeScalingGroups",
 	"Standby": "EnterStandby", "ActivityStatuses": "DescribeScalingActivities",
-	"TagInstances": "TagResources", "UntagInstances": "UntagResources", "InstanceTags": "ListTagResources", "InstanceStatuses": "DescribeInstanceStatus"}
+	"TagInstances": "TagResources", "UntagInstances": "UntagResources", "InstanceTags": "ListTagResources", "InstanceStatuses": "DescribeInstanceStatus",
+	"GroupVPCs": "DescribeScalingGroups", "InstancesByPrivateIP": "DescribeInstances"}
 
 // essStatus is the HTTP status Auto Scaling answers an error of each kind
 // with (ess-api.md: most refusals, throttling included, are 400).
@@ -43,6 +44,7 @@ func TestClientConforms(t *testing.T) {
 		t.Cleanup(client.Close)
 		return standbytest.Subject{
 			AutoScaling: client,
+			Addresses:   client,
 			Session:     session(),
 			Fail: func(method string, n int, err *standby.Error) {
 				emu.Fail(emulatorActions[method], n, essStatus[err.Kind], err.Code, err.Message)
@@ -51,9 +53,11 @@ func TestClientConforms(t *testing.T) {
 				in, _ := emu.Instance(id)
 				return in.LifecycleState
 			},
-			Tags:      func(id string) standby.Tags { return emu.Tags(id) },
-			SetTags:   func(id string, tags standby.Tags) { emu.SetTags(id, tags) },
-			SetStatus: emu.SetStatus,
+			Tags:       func(id string) standby.Tags { return emu.Tags(id) },
+			SetTags:    func(id string, tags standby.Tags) { emu.SetTags(id, tags) },
+			SetStatus:  emu.SetStatus,
+			SetVPC:     emu.SetVPC,
+			SetAddress: emu.SetPrivateIP,
 		}
 	})
 }

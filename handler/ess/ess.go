@@ -70,7 +70,8 @@ type Config struct {
 // Scaling allows 2000 calls a minute of each API per account.
 const DefaultMaxConcurrent = 16
 
-// Client implements standby.AutoScaling. It is safe for concurrent use.
+// Client implements standby.AutoScaling and standby.Addresses. It is safe
+// for concurrent use.
 type Client struct {
 	endpoint    *url.URL
 	ecsEndpoint *url.URL

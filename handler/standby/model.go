@@ -239,3 +239,33 @@ type AutoScaling interface {
 	// is every elastic container instance, which ECS does not hold.
 	InstanceStatuses(ctx context.Context, s Session, instanceIDs []string) (map[string]string, error)
 }
+
+// GroupBatch is how many groups one GroupVPCs call names: Auto Scaling's
+// DescribeScalingGroups takes ScalingGroupId.N up to 20.
+const GroupBatch = 20
+
+// AddressBatch is how many addresses one InstancesByPrivateIP call names:
+// ECS's DescribeInstances takes PrivateIpAddresses, a JSON array of up to
+// 100.
+const AddressBatch = 100
+
+// Addresses finds instances by their private IP addresses, for an alert
+// that names its instance only by an address (Prometheus's instance
+// label): the VPCs of scaling groups, from Auto Scaling, and the ECS
+// instances holding addresses in a VPC, from ECS. A port of its own beside
+// AutoScaling, since it is ECS's instances it asks about, not Auto
+// Scaling's groups; handler/ess's Client and standbytest.Fake implement
+// both, and New takes it from the AutoScaling it is given (Locate).
+// Failures are *Error values, as AutoScaling's are.
+type Addresses interface {
+	// GroupVPCs reports the VPC of each of at most GroupBatch groups of the
+	// session's region: "" for a group of the classic network, which has
+	// none; a group that does not exist is left out.
+	GroupVPCs(ctx context.Context, s Session, groupIDs []string) (map[string]string, error)
+	// InstancesByPrivateIP reports, for each of at most AddressBatch IPv4
+	// addresses, the ECS instances of VPC vpcID, in the session's region,
+	// that hold it as their private IP, every page read. An address no
+	// instance of the VPC holds is left out; an elastic container
+	// instance, which ECS does not hold, is never reported.
+	InstancesByPrivateIP(ctx context.Context, s Session, vpcID string, ips []string) (map[string][]string, error)
+}

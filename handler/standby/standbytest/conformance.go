@@ -20,7 +20,9 @@ const Region = "cn-hangzhou"
 // steer and observe it.
 type Subject struct {
 	AutoScaling standby.AutoScaling
-	Session     standby.Session // in Region, with credentials it accepts
+	// Addresses is the same implementation's address lookup.
+	Addresses standby.Addresses
+	Session   standby.Session // in Region, with credentials it accepts
 	// Fail makes the next n calls of method (ScalingInstances,
 	// CountInstances, Standby or ActivityStatuses) fail as Auto Scaling
 	// would answer err: its code, at the HTTP status of its kind.
@@ -34,6 +36,11 @@ type Subject struct {
 	SetTags func(id string, tags standby.Tags)
 	// SetStatus sets an instance's ECS status (Running until set).
 	SetStatus func(id, status string)
+	// SetVPC puts a group in a VPC ("": the classic network, as every
+	// group starts); SetAddress gives an instance a private IP, in its
+	// group's VPC.
+	SetVPC     func(group, vpc string)
+	SetAddress func(id, ip string)
 }
 
 // Harness makes a subject holding groups: group → instance → lifecycle
@@ -79,6 +86,12 @@ var cases = []struct {
 	{"TagAnInstanceECIDoesNotKnow", testECITagUnknown},
 	{"ECITagsPastTheQuotaChangeNothing", testECITagQuota},
 	{"InstanceStatuses", testInstanceStatuses},
+	{"GroupVPCs", testGroupVPCs},
+	{"MoreThanABatchOfGroupsRefused", testGroupBatch},
+	{"InstancesByPrivateIPKeepToTheirVPC", testByPrivateIP},
+	{"AHundredAddressesInOneCall", testHundredAddresses},
+	{"MoreThanABatchOfAddressesRefused", testAddressBatch},
+	{"ElasticContainerInstancesHaveNoECSAddress", testECIAddress},
 }
 
 // fleet is the suite's groups: asg-a holds every lifecycle state a
@@ -314,8 +327,18 @@ func testFailureIsOneCall(t *testing.T, s Subject) {
 			_, err := s.AutoScaling.InstanceStatuses(ctx, s.Session, []string{"i-b1"})
 			return err
 		}},
+		{"GroupVPCs", func() error {
+			_, err := s.Addresses.GroupVPCs(ctx, s.Session, []string{"asg-b"})
+			return err
+		}},
+		{"InstancesByPrivateIP", func() error {
+			_, err := s.Addresses.InstancesByPrivateIP(ctx, s.Session, "vpc-b", []string{"10.0.2.1"})
+			return err
+		}},
 	}
 	throttled := &standby.Error{Kind: standby.Throttled, Code: "Throttling", Message: "Request was denied due to request throttling."}
+	s.SetVPC("asg-b", "vpc-b")
+	s.SetAddress("i-b1", "10.0.2.1")
 	for _, c := range calls {
 		s.Fail(c.method, 1, throttled)
 		expectCode(t, c.method+" told to fail", throttled.Code, throttled.Kind)(nil, c.call())

@@ -36,14 +36,17 @@ type Fake struct {
 	unsettled  map[string]string       // instance → the state a lagging call moves it to
 	tags       map[string]standby.Tags // instance → its tags, ECS's or (eci-) ECI's
 	status     map[string]string       // instance → ECS status, when not Running
+	vpc        map[string]string       // group → its VPC; none: the classic network
+	address    map[string]string       // instance → its private IP
 }
 
 // Call is one call the fake received.
 type Call struct {
-	Method  string // ScalingInstances, CountInstances, Standby or ActivityStatuses
+	Method  string // the method called: ScalingInstances, Standby, GroupVPCs, ...
 	Session standby.Session
 	GroupID string   // the group the call names, if any
-	IDs     []string // the instances (or activities) it names
+	IDs     []string // the instances (or activities, groups, addresses) it names
+	VpcID   string   // the VPC an InstancesByPrivateIP call looks in
 	Standby standby.Call
 }
 
@@ -61,6 +64,7 @@ type activity struct {
 type failure struct {
 	method string
 	group  string // only calls naming this group, if set
+	vpc    string // only calls naming this VPC, if set
 	skip   int    // calls let through first
 	times  int    // 0: every call
 	err    error  // nil: answer zero values, as an answer missing its fields decodes
@@ -80,7 +84,10 @@ func NewFake(region string, groups map[string]map[string]string) *Fake {
 	return f
 }
 
-var _ standby.AutoScaling = (*Fake)(nil)
+var (
+	_ standby.AutoScaling = (*Fake)(nil)
+	_ standby.Addresses   = (*Fake)(nil)
+)
 
 // Fail makes the next times calls of method fail with err (times 0: every
 // call from now on). Failures apply in the order they were added.
@@ -212,7 +219,7 @@ func (f *Fake) record(c Call) (blank bool, err error) {
 	f.calls = append(f.calls, c)
 	for i := range f.failures {
 		fl := &f.failures[i]
-		if fl.method != c.Method || fl.group != "" && fl.group != c.GroupID || fl.times < 0 {
+		if fl.method != c.Method || fl.group != "" && fl.group != c.GroupID || fl.vpc != "" && fl.vpc != c.VpcID || fl.times < 0 {
 			continue
 		}
 		if fl.skip > 0 {

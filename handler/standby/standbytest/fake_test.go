@@ -13,12 +13,15 @@ func TestFakeConforms(t *testing.T) {
 		f := standbytest.NewFake(standbytest.Region, groups)
 		return standbytest.Subject{
 			AutoScaling: f,
+			Addresses:   f,
 			Session:     standby.Session{Region: standbytest.Region},
 			Fail:        func(method string, n int, err *standby.Error) { f.Fail(method, n, err) },
 			State:       f.State,
 			Tags:        f.Tags,
 			SetTags:     f.SetTags,
 			SetStatus:   f.SetStatus,
+			SetVPC:      f.SetVPC,
+			SetAddress:  f.SetAddress,
 		}
 	})
 }
