@@ -84,20 +84,11 @@ func (s *Service) Sweep(ctx context.Context, inv Invocation, req Request) (Swept
 	if err != nil {
 		return Swept{}, st, err
 	}
-	groups := slices.Clone(s.cfg.AllowedGroups)
-	switch {
-	case req.ScalingGroupID != "":
-		groups = []string{req.ScalingGroupID}
-	case len(groups) == 0:
-		if st, err = s.retry(ctx, func(ctx context.Context) (err error) {
-			groups, err = s.scaling.ScalingGroups(ctx, sess)
-			return err
-		}); err != nil {
-			return Swept{}, st, err
-		}
+	groups, st, err := s.actsOn(ctx, sess, req)
+	if err != nil {
+		return Swept{}, st, err
 	}
-	slices.Sort(groups)
-	out := Swept{Groups: slices.Compact(groups), Instances: []SweepLine{}, DryRun: req.DryRun || s.cfg.DryRun}
+	out := Swept{Groups: groups, Instances: []SweepLine{}, DryRun: req.DryRun || s.cfg.DryRun}
 	var failure error
 	for _, group := range out.Groups {
 		lines, gst, left, err := s.sweepGroup(ctx, inv, sess, req, group)
@@ -109,6 +100,28 @@ func (s *Service) Sweep(ctx context.Context, inv Invocation, req Request) (Swept
 		}
 	}
 	return out, st, failure
+}
+
+// actsOn lists the groups the function may act on, sorted, each once: the
+// request's group, else ALLOWED_SCALING_GROUP_IDS, else every group of the
+// region. A sweep and an operator's status look at the same groups.
+func (s *Service) actsOn(ctx context.Context, sess Session, req Request) ([]string, Stats, error) {
+	var st Stats
+	groups := slices.Clone(s.cfg.AllowedGroups)
+	switch {
+	case req.ScalingGroupID != "":
+		groups = []string{req.ScalingGroupID}
+	case len(groups) == 0:
+		var err error
+		if st, err = s.retry(ctx, func(ctx context.Context) (err error) {
+			groups, err = s.scaling.ScalingGroups(ctx, sess)
+			return err
+		}); err != nil {
+			return nil, st, err
+		}
+	}
+	slices.Sort(groups)
+	return slices.Compact(groups), st, nil
 }
 
 // sweepGroup judges the leases of one group's Standby instances, writes
