@@ -57,6 +57,19 @@ Modes:
                         in P/S (s info names them) for what it decided; with
                         --dry-run (which needs P), until the log says it would
                         have (deploy/drill-policy.json)
+  ess-standby status [--region R] [--group G] [--output table|json]
+        [--emulator] [--timeout D]
+                        what is in Standby in the groups the function acts on:
+                        who parked each and why, since and until when, what
+                        needs a person; each group's counts and the room
+                        MIN_IN_SERVICE and MAX_STANDBY leave; reads only
+                        (deploy/operator-policy.json); --emulator: the
+                        built-in sample fleet, no account
+  ess-standby release --instance I [--instance J ...] [--region R]
+        [--dry-run] [--force] [--output table|json] [--emulator]
+                        take instances back out of Standby as the function
+                        does (its guards, tokens, its tags removed); refuses
+                        one the function did not park unless --force
   ess-standby policy function|deployer|drill --region R --account A
         [--group G ...] [--log-project P] [--logstore S]
                         print a RAM policy of deploy/ with its placeholders

@@ -2,15 +2,17 @@
 // the production server that FC's custom runtime starts through bootstrap,
 // and an operator's local (one event against an in-process Auto Scaling
 // emulator), invoke (one event against the real API), drill (a simulated
-// maintenance for a canary, watched into Standby) and policy (a RAM policy
-// of deploy/, filled in). Each builds the core from the settings as its
-// mode needs, and hands it to the handler.
+// maintenance for a canary, watched into Standby), policy (a RAM policy
+// of deploy/, filled in), status (what is in Standby, and why) and release
+// (instances taken back as the function takes them). Each builds the core
+// from the settings as its mode needs, and hands it to the handler (status
+// and release call the core themselves).
 //
 // The builds for FC leave out what FC never starts: -tags fcgo1 (the go1
 // function, which FC starts in runtime mode) every mode, and so the HTTP
 // server; -tags fccustom (the custom runtime, which runs serve) local,
-// invoke, drill and policy, and so the emulator. The build with no tags
-// has every mode.
+// invoke, drill, policy, status and release, and so the emulator. The
+// build with no tags has every mode.
 package modes
 
 import (

@@ -12,12 +12,12 @@ type mode func(args []string, env Env) int
 
 // modes are those this build has, each registered by its own file: the
 // builds for FC leave out what FC never starts (-tags fcgo1: every mode;
-// -tags fccustom: local, invoke, drill and policy, and with them the
-// emulator).
+// -tags fccustom: local, invoke, drill, policy, status and release, and
+// with them the emulator).
 var modes = map[string]mode{}
 
 // allModes are the modes of the build with no tags.
-var allModes = []string{"serve", "local", "invoke", "drill", "policy"}
+var allModes = []string{"serve", "local", "invoke", "drill", "policy", "status", "release"}
 
 // Run runs a mode with its arguments and returns the process's exit code;
 // ok is false only for no name, which main answers (FC's go1 runtime, or
