@@ -70,14 +70,15 @@ Modes:
                         take instances back out of Standby as the function
                         does (its guards, tokens, its tags removed); refuses
                         one the function did not park unless --force
-  ess-standby policy function|deployer|drill --region R --account A
-        [--group G ...] [--log-project P] [--logstore S]
+  ess-standby policy function|deployer|drill|operator --region R
+        --account A [--group G ...] [--log-project P] [--logstore S]
                         print a RAM policy of deploy/ with its placeholders
                         filled, for aliyun ram CreatePolicy --PolicyDocument:
                         the function's role (needs --group, repeated or
                         comma-separated: one ARN per group), the deployer's,
-                        or the drill's (needs --log-project; --logstore is
-                        default-logs unless given)
+                        the drill's (needs --log-project; --logstore is
+                        default-logs unless given), or the operator's, for
+                        status and release (needs --group)
   ess-standby help      this text (also -h, --help); MODE -h lists its flags
 
 FILE is an event as the function receives it (see events/); - reads stdin.

@@ -23,10 +23,14 @@ var policyFiles = map[string]string{
 	"function": "deploy/function-policy.json", // the function's role
 	"deployer": "deploy/deployer-policy.json", // whoever runs s deploy
 	"drill":    "deploy/drill-policy.json",    // the operator who runs the drill
+	"operator": "deploy/operator-policy.json", // the operator who runs status and release
 }
 
 // policyNames are policyFiles' names, in the order the usage gives them.
-var policyNames = []string{"function", "deployer", "drill"}
+var policyNames = []string{"function", "deployer", "drill", "operator"}
+
+// policiesSaid are policyNames as a sentence says them.
+const policiesSaid = "function, deployer, drill or operator"
 
 // groupPlaceholder is the one placeholder that may stand for many values:
 // a string holding it becomes one string per group.
@@ -74,7 +78,7 @@ func (g *groupList) Set(v string) error {
 	return nil
 }
 
-// policy is the mode: ess-standby policy function|deployer|drill --region R
+// policy is the mode: ess-standby policy function|deployer|drill|operator --region R
 // --account A [--group G ...] [--log-project P] [--logstore S] prints the
 // policy of deploy/ with its placeholders filled, ready for aliyun ram
 // CreatePolicy --PolicyDocument.
@@ -84,11 +88,11 @@ func policy(args []string, env Env) int {
 	var v policyValues
 	flags.StringVar(&v.Region, "region", "", "the region of the function and its groups, such as cn-hangzhou")
 	flags.StringVar(&v.Account, "account", "", "the account's ID (digits)")
-	flags.Var((*groupList)(&v.Groups), "group", "a scaling group the function acts on, asg-...: repeat it, or separate IDs by commas (function)")
+	flags.Var((*groupList)(&v.Groups), "group", "a scaling group the function acts on, asg-...: repeat it, or separate IDs by commas (function, operator)")
 	flags.StringVar(&v.LogProject, "log-project", "", "the function's Log Service project, as s info names it under logConfig (drill)")
 	flags.StringVar(&v.Logstore, "logstore", "default-logs", "the function's logstore (drill)")
 	flags.Usage = func() {
-		fmt.Fprintln(flags.Output(), "usage: ess-standby policy function|deployer|drill --region R --account A [--group G ...] [--log-project P] [--logstore S]")
+		fmt.Fprintln(flags.Output(), "usage: ess-standby policy function|deployer|drill|operator --region R --account A [--group G ...] [--log-project P] [--logstore S]")
 		flags.PrintDefaults()
 	}
 	// The policy's name may come first or among the flags, which the flag
@@ -125,11 +129,11 @@ func fillPolicy(files fs.FS, names []string, v policyValues) (doc []byte, proble
 	var path string
 	switch {
 	case len(names) == 0:
-		problems = slices.Insert(problems, 0, "name the policy: function, deployer or drill")
+		problems = slices.Insert(problems, 0, "name the policy: "+policiesSaid)
 	case len(names) > 1:
-		problems = slices.Insert(problems, 0, fmt.Sprintf("want one policy, function, deployer or drill; got %d: %s", len(names), strings.Join(names, " ")))
+		problems = slices.Insert(problems, 0, fmt.Sprintf("want one policy, %s; got %d: %s", policiesSaid, len(names), strings.Join(names, " ")))
 	case policyFiles[names[0]] == "":
-		wrong := fmt.Sprintf("%q is no policy: want function, deployer or drill", names[0])
+		wrong := fmt.Sprintf("%q is no policy: want %s", names[0], policiesSaid)
 		if near := nearest(names[0], policyNames); near != "" {
 			wrong += fmt.Sprintf("; did you mean %q?", near)
 		}

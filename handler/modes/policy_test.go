@@ -177,10 +177,10 @@ func TestPolicyNamesEveryProblem(t *testing.T) {
 			`--group: asg-a is given twice`,
 			`--log-project: "A" is not a Log Service project`,
 			`--logstore: "-x" is not a Log Service logstore`}},
-		{"no policy named", []string{"--region", "cn-hangzhou"}, []string{"name the policy: function, deployer or drill"}},
-		{"two named", []string{"function", "drill"}, []string{"want one policy, function, deployer or drill; got 2: function drill"}},
+		{"no policy named", []string{"--region", "cn-hangzhou"}, []string{"name the policy: function, deployer, drill or operator"}},
+		{"two named", []string{"function", "drill"}, []string{"want one policy, function, deployer, drill or operator; got 2: function drill"}},
 		{"a misspelt one", []string{"functoin", "--account", "x"}, []string{
-			`"functoin" is no policy: want function, deployer or drill; did you mean "function"?`,
+			`"functoin" is no policy: want function, deployer, drill or operator; did you mean "function"?`,
 			`--account: "x" is not an account ID`}},
 	}
 	for _, tt := range tests {
@@ -199,7 +199,7 @@ func TestPolicyNamesEveryProblem(t *testing.T) {
 			}
 		})
 	}
-	if code, _, errOut := runPolicy(repo, "-h"); code != 0 || !strings.Contains(errOut, "usage: ess-standby policy function|deployer|drill") {
+	if code, _, errOut := runPolicy(repo, "-h"); code != 0 || !strings.Contains(errOut, "usage: ess-standby policy function|deployer|drill|operator") {
 		t.Errorf("policy -h: exit %d, %q", code, errOut)
 	}
 }

@@ -246,7 +246,11 @@ func writeStatus(out io.Writer, st standby.Status, scope string) {
 		}
 	}
 	if attention > 0 {
-		fmt.Fprintf(out, "\n%d need a person. Take one back: ess-standby release --region %s --instance i-… (--force for one the function did not park)\n", attention, st.Region)
+		verb := "need"
+		if attention == 1 {
+			verb = "needs"
+		}
+		fmt.Fprintf(out, "\n%d %s a person. Take one back: ess-standby release --region %s --instance i-… (--force for one the function did not park)\n", attention, verb, st.Region)
 	}
 }
 
