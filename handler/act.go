@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"ess-standby/handler/standby"
@@ -51,14 +52,30 @@ func (h *Handler) act(ctx context.Context, inv standby.Invocation, events []trig
 	var members []member
 	var guard string // MAX_INSTANCES, when it refused an event
 	reports := make([]EventReport, len(events))
+	back := make([]bool, len(events))
+	for i := range events {
+		back[i] = h.returns(&events[i])
+	}
+	lookups := h.locateAll(ctx, inv, events, now)
+	var lookupRefused, lookupFailed *standby.Error // the first of each, for the answer
 	for i, ev := range events {
-		back := h.returns(&ev)
 		reports[i] = EventReport{Event: i, Source: ev.Source}
 		switch why := h.stale(ev, now); {
 		case ev.Ignored != "" && ev.Draft.Problems.Empty(): // what it is says more than when it was
 			reports[i].Result, reports[i].Reason = "Ignored", ev.Ignored
 		case why != "":
 			reports[i].Result, reports[i].Reason = "Ignored", why
+		case lookups[i] != nil:
+			// Where the instance is could not be told: refused for good, or
+			// failed for a retry when the lookup itself may succeed later.
+			e := lookups[i]
+			reports[i].Result, reports[i].Reason = "Refused", e.Message
+			if standby.Retryable(e) {
+				reports[i].Result = "Failed"
+				lookupFailed = cmp.Or(lookupFailed, e)
+			} else {
+				lookupRefused = cmp.Or(lookupRefused, e)
+			}
 		default:
 			// Validation adds its problems to decoding's: all are reported;
 			// but what carries no request has nothing to validate, and its
@@ -83,15 +100,21 @@ func (h *Handler) act(ctx context.Context, inv standby.Invocation, events []trig
 			// The event's own time goes with it: an end older than what it
 			// would take back was parked after it happened (onlyParked).
 			req.Identity, req.Reason, req.At = ev.Identity, reason(ev), ev.Time
-			if back {
+			if back[i] {
 				req.IfParkedFor, req.IfRunning = ev.Rule, ev.Ended == "Executed"
 			}
 			members = append(members, member{index: i, req: req})
 		}
 	}
 	if len(members) == 0 {
+		if lookupFailed != nil { // a retry may find them: it comes first
+			return report{Events: batchOnly(batch, reports)}, standby.Stats{}, lookupFailed
+		}
 		if err := problems.Err(); err != nil {
 			return report{Events: batchOnly(batch, reports)}, standby.Stats{Guard: guard}, err
+		}
+		if lookupRefused != nil {
+			return report{Events: batchOnly(batch, reports)}, standby.Stats{}, lookupRefused
 		}
 		return ignoredAnswer(reports, batch), standby.Stats{}, nil
 	}
@@ -115,7 +138,61 @@ func (h *Handler) act(ctx context.Context, inv standby.Invocation, events []trig
 		}
 	}
 	a.Events = batchOnly(batch, reports)
-	return a, st, verdict(a.Instances, problems)
+	err := verdict(a.Instances, problems)
+	if lookupFailed != nil && (err == nil || !standby.Retryable(err)) {
+		// An alert whose instance a retry may yet find: the sender's retry
+		// finds it, and replays what was done (the same tokens).
+		err = lookupFailed
+	}
+	return a, st, err
+}
+
+// locateAll finds, in one lookup, the instances of the events that name
+// theirs only by a private address (an alert's instance label), and names
+// each in its event's draft; it returns why an event's could not be
+// found. Only events that would be checked are looked up: not those
+// ignored, invalid or too old. With LOCATE_BY_ADDRESS off, such an event is
+// ignored, saying so: an address is never guessed at.
+func (h *Handler) locateAll(ctx context.Context, inv standby.Invocation, events []trigger.Event, now time.Time) map[int]*standby.Error {
+	var ips []string
+	var waiting []int
+	for i := range events {
+		ev := &events[i]
+		if ev.Address.Value == "" || ev.Draft.Named > 0 || ev.Ignored != "" || !ev.Draft.Problems.Empty() || h.stale(*ev, now) != "" {
+			continue
+		}
+		if !h.cfg.LocateByAddress {
+			ev.Ignored = fmt.Sprintf("the alert names its instance only by the address %s (%s), and LOCATE_BY_ADDRESS is off: label the alert with its instance ID (a label of INSTANCE_LABELS: %s), or turn LOCATE_BY_ADDRESS on",
+				ev.Address.Value, ev.Address.Name, strings.Join(h.opts.Labels(), ", "))
+			continue
+		}
+		waiting = append(waiting, i)
+		if !slices.Contains(ips, ev.Address.Value) {
+			ips = append(ips, ev.Address.Value)
+		}
+	}
+	if len(ips) == 0 {
+		return nil
+	}
+	// An alert names no region: the lookup's is the function's own, as
+	// for any request that names none.
+	found, why := h.locate(ctx, inv, "", ips)
+	failed := map[int]*standby.Error{}
+	for _, i := range waiting {
+		ev := &events[i]
+		ip := ev.Address.Value
+		switch id := found[ip]; {
+		case id != "":
+			ev.Draft.AddInstance(ev.Address.Name, id) // checked as any instance ID is
+		case why[ip] != nil:
+			e := *standby.AsError(why[ip])
+			e.Message = ev.Address.Name + " " + ip + ": " + e.Message
+			failed[i] = &e
+		default:
+			failed[i] = &standby.Error{Kind: standby.Internal, Code: "InternalError", Message: ev.Address.Name + " " + ip + ": the lookup answered nothing for this address"}
+		}
+	}
+	return failed
 }
 
 func batchOnly(batch bool, reports []EventReport) []EventReport {

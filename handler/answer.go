@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"ess-standby/handler/standby"
@@ -19,6 +20,12 @@ type record struct {
 	// senderRetries: CloudMonitor sent it, and retries what is not 2xx.
 	senderRetries bool
 	undocumented  bool // an event was ignored for a value its documentation does not list
+	// retriedOn5xx: the sender (Alertmanager) retries only what is
+	// answered 5xx.
+	retriedOn5xx bool
+	// truncated is how many alerts the sender left out of a group
+	// (truncatedAlerts): they never arrive, and someone should know.
+	truncated int
 	// rule is what the event parks for (an alarm's rule, a subscription, an
 	// ECS event's type and ID): a log search for an event finds its line.
 	// A batch's events have one each, in rules, in the batch's order.
@@ -86,6 +93,11 @@ func (c *invocation) answer(a report, err error) Outcome {
 		e := standby.AsError(err)
 		outcome = e.Code
 		out.Err, out.Status = e, statusByKind[e.Kind]
+		if rec.retriedOn5xx && standby.Retryable(e) && out.Status < 500 {
+			// Throttled, or a group busy: a retry may mend it, and the
+			// sender retries only a 5xx. The code says which it was.
+			out.Status = http.StatusServiceUnavailable
+		}
 		out.Body = mustJSON(errorBody{Code: e.Code, Message: e.Message, RequestID: inv.RequestID, Activities: a.Activities, Instances: a.Instances, Events: a.Events, Sweep: a.Sweep})
 		attrs = append(attrs, slog.String("outcome", e.Code), slog.String("message", e.Message))
 		if e.Cause != nil {
@@ -117,12 +129,6 @@ func (c *invocation) answer(a report, err error) Outcome {
 		case a.Ignored != "":
 			outcome = "ignored"
 			attrs = append(attrs, slog.String("ignored", a.Ignored))
-			if rec.undocumented {
-				// The documentation lists no such value: not acted on, but
-				// an operator should hear of it.
-				level = slog.LevelWarn
-				attrs = append(attrs, slog.Bool("undocumented", true))
-			}
 		case refused > 0:
 			// Done in part, refused in part: not failed (a retry would
 			// change nothing), but an operator must hear of it.
@@ -135,6 +141,18 @@ func (c *invocation) answer(a report, err error) Outcome {
 			attrs = append(attrs, slog.Int("untagged", untagged))
 		}
 		attrs = append(attrs, slog.String("outcome", outcome))
+		if rec.undocumented {
+			// The documentation lists no such value: not acted on, but an
+			// operator should hear of it, also beside a batch's others.
+			level = max(level, slog.LevelWarn)
+			attrs = append(attrs, slog.Bool("undocumented", true))
+		}
+	}
+	if rec.truncated > 0 {
+		// Alerts the sender left out (Alertmanager's max_alerts) were never
+		// seen here: whatever was done, someone should raise the limit.
+		level = max(level, slog.LevelWarn)
+		attrs = append(attrs, slog.Int("truncated_alerts", rec.truncated))
 	}
 	if owed := countLines(a.Instances, func(l standby.InstanceResult) bool { return l.TagCode != "" && !l.Untagged() }); owed > 0 {
 		// Moved, and its tags not written yet: a retry writes them (and the

@@ -70,7 +70,7 @@ func FuzzInvoke(f *testing.F) {
 // query string and body, with AUTH_TOKEN on.
 func FuzzInvokeHTTP(f *testing.F) {
 	fuzzSeeds(f, func(raw []byte) {
-		if d := trigger.Decode(raw); d.HTTP != nil {
+		if d := trigger.Decode(raw, trigger.Options{}); d.HTTP != nil {
 			ct, _ := d.HTTP.Unique("Content-Type")
 			f.Add(d.HTTP.Method, d.HTTP.Path, ct, d.HTTP.Query.Encode()+"&token=0123456789abcdef", string(d.HTTP.Body))
 		}

@@ -41,6 +41,13 @@ type Config struct {
 	// invocation did, signed with NotifySecret (NOTIFY_SECRET); "": no one.
 	// Both are secrets: DingTalk's URL holds the robot's access token.
 	NotifyURL, NotifySecret Secret
+	// InstanceLabels (INSTANCE_LABELS) are the alert labels tried, in
+	// order, for an alert's instance ID; nil is trigger's defaults.
+	InstanceLabels []string
+	// LocateByAddress (LOCATE_BY_ADDRESS): an alert that names its
+	// instance only by Prometheus's instance label, host:port, has the
+	// instance at that private address looked up (Service.Locate).
+	LocateByAddress bool
 	// Now is the clock events' ages are measured by; nil is time.Now.
 	Now func() time.Time
 }
@@ -58,12 +65,19 @@ type Handler struct {
 	now      func() time.Time
 	notifier *notify.Notifier // nil: NOTIFY_URL unset
 	build    string           // the build, for the notifications
+	opts     trigger.Options  // what decoding reads of the settings
+	locate   locateFunc       // svc.Locate; a test's fake in its place
 }
+
+// locateFunc finds the instances at private addresses: per address, the
+// instance there, or why none is taken (standby.Service.Locate).
+type locateFunc func(ctx context.Context, inv standby.Invocation, region string, ips []string) (found map[string]string, why map[string]error)
 
 // New returns the function: it answers invocations with svc, the core main
 // built, and writes one line per invocation to log.
 func New(cfg Config, svc *standby.Service, log *slog.Logger) *Handler {
-	h := &Handler{cfg: cfg, svc: svc, log: log, now: cfg.Now, build: build.Current().String()}
+	h := &Handler{cfg: cfg, svc: svc, log: log, now: cfg.Now, build: build.Current().String(),
+		opts: trigger.Options{InstanceLabels: cfg.InstanceLabels}, locate: svc.Locate}
 	if h.now == nil {
 		h.now = time.Now
 	}
@@ -122,12 +136,12 @@ func (h *Handler) Invoke(ctx context.Context, inv standby.Invocation, payload io
 	if err != nil {
 		return c.fail(err)
 	}
-	d := trigger.Decode(b)
+	d := trigger.Decode(b, h.opts)
 	if d.HTTP != nil {
 		return c.http(*d.HTTP, nil, nil)
 	}
 	c.rec.viaHTTP = d.ViaHTTP
-	return c.handle(d.Events, d.Batch)
+	return c.handle(d)
 }
 
 // HTTPRequest is an HTTP-trigger request as a runtime adapter receives it:
@@ -176,23 +190,26 @@ func (c *invocation) http(req trigger.HTTPRequest, body io.Reader, malformed err
 			return c.fail(err)
 		}
 	}
-	return c.handle([]trigger.Event{trigger.FromHTTP(req)}, false)
+	return c.handle(trigger.FromHTTP(req, c.h.opts))
 }
 
 // errNoRoute answers a path that is no route: nothing is done, and the
 // answer names the routes.
 func errNoRoute(path string) error {
-	var enter, exit []string
+	var enter, exit, alerts []string
 	for _, r := range trigger.Routes {
-		if r.Exit {
+		switch {
+		case r.Alerts:
+			alerts = append(alerts, r.Path)
+		case r.Exit:
 			exit = append(exit, r.Path)
-		} else {
+		default:
 			enter = append(enter, r.Path)
 		}
 	}
 	return &standby.Error{Kind: standby.NotFound, Code: "InvalidPath.NotFound", Message: fmt.Sprintf(
-		"%s is not a route of this function: it serves %s (EnterStandby, or the request's Action) and %s (ExitStandby), exactly",
-		standby.Quote(path), strings.Join(enter, ", "), strings.Join(exit, ", "))}
+		"%s is not a route of this function: it serves %s (EnterStandby, or the request's Action), %s (ExitStandby) and %s (a group of alerts: Alertmanager, ARMS, Grafana), exactly",
+		standby.Quote(path), strings.Join(enter, ", "), strings.Join(exit, ", "), strings.Join(alerts, ", "))}
 }
 
 // ReadPayload reads an event or a request body, at most MaxPayload bytes of
@@ -218,19 +235,21 @@ func ReadPayload(r io.Reader) ([]byte, error) {
 	return b, nil
 }
 
-// handle acts on decoded events and answers.
-func (c *invocation) handle(events []trigger.Event, batch bool) Outcome {
+// handle acts on what a delivery brought, and answers.
+func (c *invocation) handle(d trigger.Delivery) Outcome {
+	events := d.Events
 	c.rec.source, c.rec.alarm, c.rec.senderRetries, c.rec.rule = events[0].Source, events[0].Alarm, events[0].SenderRetries, events[0].Rule
+	c.rec.truncated, c.rec.retriedOn5xx = d.Truncated, events[0].RetriedOn5xx
 	for _, ev := range events {
 		c.rec.undocumented = c.rec.undocumented || ev.Undocumented
 	}
-	if batch {
-		c.rec.source, c.rec.alarm, c.rec.events, c.rec.rule = "eventbridge-batch", nil, len(events), ""
+	if d.Batch {
+		c.rec.source, c.rec.alarm, c.rec.events, c.rec.rule = d.Source, nil, len(events), ""
 		for _, ev := range events {
 			c.rec.rules = append(c.rec.rules, ev.Rule)
 		}
 	}
-	a, st, err := c.h.act(c.ctx, c.inv, events, batch)
+	a, st, err := c.h.act(c.ctx, c.inv, events, d.Batch)
 	c.rec.stats = st
 	return c.answer(a, err)
 }

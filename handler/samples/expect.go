@@ -109,6 +109,23 @@ var expected = map[string]Expectation{
 	"eventbridge-ecs-disk-event.json": {Trigger: "eventbridge:ecs:Disk:DiskOperationCompleted", Status: 200, Ignored: true},
 	"eventbridge-cms-alert.json":      {Trigger: "eventbridge:cms:CloudMonitor:AlertWebHook", Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1hh2ka9xr7wq4t5n0a"}},
 
+	// Groups of alerts in Alertmanager's shape, each alert its own event:
+	// ARMS's example as printed (2021: too old), its dates moved (only an
+	// address: LOCATE_BY_ADDRESS is off), and an instance_id label added;
+	// Grafana's example (no instance named); Prometheus's documented shape,
+	// over HTTP and as an event; firing and resolved together (EXIT_ON_OK
+	// is off: the resolved are ignored), in two groups; no instance; an
+	// instance in no group.
+	"http-alertmanager-arms.json":          {Trigger: "http:alertmanager", HTTP: true, Status: 200, Ignored: true},
+	"http-alertmanager-arms-address.json":  {Trigger: "http:alertmanager", HTTP: true, Status: 200, Ignored: true},
+	"http-alertmanager-arms-instance.json": {Trigger: "http:alertmanager", HTTP: true, Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1hh2ka9xr7wq4t5n0a"}},
+	"http-alertmanager-grafana.json":       {Trigger: "http:alertmanager", HTTP: true, Status: 200, Ignored: true},
+	"http-alertmanager-prometheus.json":    {Trigger: "http:alertmanager", HTTP: true, Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1ecr7go2go9kq3m1a", "i-bp1ecr7go2go9kq3m1b"}},
+	"alertmanager-webhook.json":            {Trigger: "alertmanager", Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1ecr7go2go9kq3m1a", "i-bp1ecr7go2go9kq3m1b"}},
+	"http-alertmanager-batch.json":         {Trigger: "http:alertmanager", HTTP: true, Status: 200, Calls: twoGroups, Standby: []string{"i-bp1ecr7go2go9kq3m1c", "i-bp1hh2ka9xr7wq4t5n0b"}},
+	"http-alertmanager-no-instance.json":   {Trigger: "http:alertmanager", HTTP: true, Status: 200, Ignored: true},
+	"http-alertmanager-not-allowed.json":   {Trigger: "http:alertmanager", HTTP: true, Status: 404, Code: "InvalidInstanceId.NotFound", Calls: []string{"DescribeScalingInstances"}},
+
 	"timer.json": {Trigger: "timer", Status: 200, Calls: lookupAndEnter, Standby: []string{"i-bp1hh2ka9xr7wq4t5n0b"}},
 	// The sweep, as s.yaml's lease-sweep timer sends it: the region's
 	// groups, each one's Standby instances, their tags.

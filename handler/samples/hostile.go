@@ -38,6 +38,7 @@ func Hostile() map[string][]byte {
 		"http event: many query parameters": fillFields(MiB, `{"version":"v1","requestContext":{},"queryParameters":{`, `}}`),
 		"form: many instance parameters":    fill(MiB, "", "InstanceId.1=", "&", ""),
 		"form: alarm dimensions":            "alertState=ALERT&dimensions=" + url.QueryEscape(fill(MiB/3, "[", `{"instanceId":"i-a"}`, ",", "]")),
+		"alerts: many empty alerts":         fill(MiB, `{"receiver":"r","alerts":[`, "{}", ",", "]}"),
 	}
 	b := map[string][]byte{}
 	for name, s := range out {
@@ -47,6 +48,14 @@ func Hostile() map[string][]byte {
 		b[name] = []byte(s)
 	}
 	return b
+}
+
+// ManyLabels is a group of as many alerts as one may hold, firing, each
+// with as many labels as fit in a megabyte: every alert, and its labels,
+// is read. (Each alert is its own event, answered for itself: it is not
+// one of Hostile's, which are refused whole.)
+func ManyLabels() []byte {
+	return []byte(fill(MiB, `{"receiver":"r","alerts":[`, fillFields(MiB/1000+16, `{"status":"firing","labels":{`, `}}`), ",", "]}"))
 }
 
 // fillFields is an object of as many distinct fields as fit in size

@@ -16,9 +16,9 @@ func BenchmarkDecode(b *testing.B) {
 		b.Run(sample.Name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				d := Decode(payload)
+				d := Decode(payload, Options{})
 				if d.HTTP != nil {
-					d.Events = []Event{FromHTTP(*d.HTTP)}
+					d = FromHTTP(*d.HTTP, Options{})
 				}
 				for _, ev := range d.Events {
 					svc.Check(&ev.Draft)

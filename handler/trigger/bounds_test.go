@@ -15,15 +15,16 @@ import (
 func readHostile(name string, payload []byte) error {
 	var events []Event
 	if strings.HasPrefix(name, "form:") {
-		events = []Event{FromHTTP(HTTPRequest{Method: "POST", Path: "/", Header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}, Body: payload})}
-	} else if d := Decode(payload); d.HTTP != nil {
-		events = []Event{FromHTTP(*d.HTTP)}
+		events = []Event{fromHTTP(HTTPRequest{Method: "POST", Path: "/", Header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}, Body: payload})}
+	} else if d := Decode(payload, Options{}); d.HTTP != nil {
+		events = FromHTTP(*d.HTTP, Options{}).Events
 	} else {
 		events = d.Events
 	}
 	var all standby.Problems
+	svc := standby.New(standby.Config{MaxInstances: standby.MaxNamed}, nil) // one for all a group's events, as the function has
 	for _, ev := range events {
-		check(&ev.Draft, standby.MaxNamed)
+		svc.Check(&ev.Draft)
 		all.Include("", ev.Draft.Problems)
 	}
 	return all.Err()

@@ -111,7 +111,7 @@ func TestCloudMonitorCallback(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ev := FromHTTP(alarmForm(tt.fields))
+			ev := fromHTTP(alarmForm(tt.fields))
 			if ev.Source != "cms-alarm-callback" || !ev.SenderRetries || (ev.Ignored != "") != tt.wantIgnored {
 				t.Fatalf("decoded %q, ignored %q; want the callback, ignored %t", ev.Source, ev.Ignored, tt.wantIgnored)
 			}
@@ -126,7 +126,7 @@ func TestCloudMonitorCallback(t *testing.T) {
 	}
 	// A field given twice is ambiguous: which one counts would be a guess.
 	body := "alertState=ALERT&dimensions=%7BinstanceId%3Di-bp1a%7D&dimensions=%7BinstanceId%3Di-bp1b%7D"
-	ev := FromHTTP(HTTPRequest{Path: "/", Header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}, Body: []byte(body)})
+	ev := fromHTTP(HTTPRequest{Path: "/", Header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}, Body: []byte(body)})
 	if _, code := instances(t, ev); code != "InvalidParameter" {
 		t.Errorf("dimensions given twice: %q", code)
 	}
@@ -150,7 +150,7 @@ func TestHTTPContentTypes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			q, _ := url.ParseQuery(tt.query)
-			ev := FromHTTP(HTTPRequest{Method: "POST", Path: "/", Header: http.Header{"Content-Type": {tt.contentType}}, Query: q, Body: []byte(tt.body)})
+			ev := fromHTTP(HTTPRequest{Method: "POST", Path: "/", Header: http.Header{"Content-Type": {tt.contentType}}, Query: q, Body: []byte(tt.body)})
 			if _, code := instances(t, ev); ev.Source != tt.wantSource || code != tt.wantCode {
 				t.Errorf("decoded as %q with error %q, want %q with %q", ev.Source, code, tt.wantSource, tt.wantCode)
 			}
@@ -162,7 +162,7 @@ func TestHTTPContentTypes(t *testing.T) {
 // headers in two casings, which are refused rather than one picked.
 func TestFCHTTPEvent(t *testing.T) {
 	ok := `{"version":"v1","rawPath":"/","headers":{"content-type":"application/json"},"body":"eyJJbnN0YW5jZUlkIjoiaS1hIn0=","isBase64Encoded":true,"requestContext":{"http":{"method":"POST","path":"/"}}}`
-	d := Decode([]byte(ok))
+	d := Decode([]byte(ok), Options{})
 	if d.HTTP == nil || string(d.HTTP.Body) != `{"InstanceId":"i-a"}` || d.HTTP.Header.Get("Content-Type") != "application/json" {
 		t.Fatalf("Decode = %+v", d)
 	}
@@ -174,17 +174,17 @@ func TestFCHTTPEvent(t *testing.T) {
 	} {
 		// A key given twice keeps the payload from being read as any source:
 		// it is refused as what it is not, a request.
-		if d := Decode([]byte(payload)); d.HTTP != nil || d.ViaHTTP != (name != "a key given twice") || d.Events[0].Draft.Problems.Empty() {
+		if d := Decode([]byte(payload), Options{}); d.HTTP != nil || d.ViaHTTP != (name != "a key given twice") || d.Events[0].Draft.Problems.Empty() {
 			t.Errorf("%s: Decode = %+v, want the HTTP event refused", name, d)
 		}
 	}
 	numeric := strings.Replace(ok, `"requestContext":{`, `"requestContext":{"timeEpoch":1693896071895,`, 1)
-	if d := Decode([]byte(numeric)); d.HTTP == nil {
+	if d := Decode([]byte(numeric), Options{}); d.HTTP == nil {
 		t.Errorf("numeric timeEpoch: %+v", d)
 	}
 	// Through the server, a header sent twice reaches the decoder as two
 	// values: Content-Type is then ambiguous.
-	two := FromHTTP(HTTPRequest{Path: "/", Header: http.Header{"Content-Type": {"application/json", "text/plain"}}, Body: []byte(`{"InstanceId":"i-a"}`)})
+	two := fromHTTP(HTTPRequest{Path: "/", Header: http.Header{"Content-Type": {"application/json", "text/plain"}}, Body: []byte(`{"InstanceId":"i-a"}`)})
 	if _, code := instances(t, two); code != "InvalidParameter" {
 		t.Errorf("Content-Type sent twice: %q", code)
 	}
@@ -214,7 +214,7 @@ func TestRecognition(t *testing.T) {
 		`{"version":7}`: "direct",
 	}
 	for payload, want := range tests {
-		d := Decode([]byte(payload))
+		d := Decode([]byte(payload), Options{})
 		got := "http"
 		if d.HTTP == nil {
 			got = d.Events[0].Source
@@ -399,7 +399,7 @@ func TestCloudMonitorSubscription(t *testing.T) {
 		}
 		form.Set(k, s)
 	}
-	ev = FromHTTP(HTTPRequest{Path: "/", Header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}, Body: []byte(form.Encode())})
+	ev = fromHTTP(HTTPRequest{Path: "/", Header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}, Body: []byte(form.Encode())})
 	if ids, code := instances(t, ev); code != "" || !slices.Equal(ids, []string{"i-a"}) || !strings.HasPrefix(ev.Source, "http-form:cms-subscription:") {
 		t.Errorf("form: %v %q %q", ids, code, ev.Source)
 	}
@@ -409,7 +409,7 @@ func TestCloudMonitorSubscription(t *testing.T) {
 // EventBridge batches is a problem of the whole batch, named by its place.
 func TestBatch(t *testing.T) {
 	good := cloudEventOf("StateChange", map[string]string{"resourceId": "i-a", "state": "Stopping"})
-	d := Decode([]byte("[" + good + `,{"instanceId":"i-b","action":"delete"}]`))
+	d := Decode([]byte("["+good+`,{"instanceId":"i-b","action":"delete"}]`), Options{})
 	if !d.Batch || len(d.Events) != 2 || d.Events[1].Source != "eventbridge-rawdata:ecs:Instance:PreemptibleInstanceInterruption" {
 		t.Fatalf("Decode = %+v", d)
 	}
@@ -424,7 +424,7 @@ func TestBatch(t *testing.T) {
 		"an HTTP event":  "[" + good + `,{"version":"v1","requestContext":{}}]`,
 		"duplicate keys": "[" + strings.Replace(good, `"id":"e1"`, `"id":"e1","id":"e2"`, 1) + "]",
 	} {
-		d := Decode([]byte(payload))
+		d := Decode([]byte(payload), Options{})
 		invalid := false
 		for _, ev := range d.Events {
 			invalid = invalid || !ev.Draft.Problems.Empty()

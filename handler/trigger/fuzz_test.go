@@ -20,7 +20,7 @@ func seeds(f *testing.F, add func(raw []byte)) {
 
 // sampleHTTP is the HTTP request recorded in an HTTP-trigger sample.
 func sampleHTTP(raw []byte) (HTTPRequest, bool) {
-	if d := Decode(raw); d.HTTP != nil {
+	if d := Decode(raw, Options{}); d.HTTP != nil {
 		return *d.HTTP, true
 	}
 	return HTTPRequest{}, false
@@ -64,12 +64,12 @@ func FuzzDecode(f *testing.F) {
 		f.Add(append(append([]byte("["), raw...), ']')) // each sample as a batch of one
 	})
 	f.Fuzz(func(t *testing.T, payload []byte) {
-		d := Decode(payload)
+		d := Decode(payload, Options{})
 		if d.HTTP != nil {
-			d.Events = []Event{FromHTTP(*d.HTTP)}
+			d = FromHTTP(*d.HTTP, Options{})
 		}
-		if len(d.Events) == 0 || len(d.Events) > MaxBatch {
-			t.Fatalf("%d events", len(d.Events))
+		if most := MaxBatch; len(d.Events) == 0 || len(d.Events) > max(most, MaxAlerts) || !strings.HasSuffix(d.Source, "alertmanager") && len(d.Events) > most {
+			t.Fatalf("%d events from %q", len(d.Events), d.Source)
 		}
 		for _, ev := range d.Events {
 			checkEvent(t, ev)
@@ -88,7 +88,9 @@ func FuzzFromHTTP(f *testing.F) {
 	})
 	f.Fuzz(func(t *testing.T, path, contentType, query, body string) {
 		q, _ := url.ParseQuery(query)
-		checkEvent(t, FromHTTP(HTTPRequest{Method: "POST", Path: path, Header: map[string][]string{"Content-Type": {contentType}}, Query: q, Body: []byte(body)}))
+		for _, ev := range FromHTTP(HTTPRequest{Method: "POST", Path: path, Header: map[string][]string{"Content-Type": {contentType}}, Query: q, Body: []byte(body)}, Options{}).Events {
+			checkEvent(t, ev)
+		}
 	})
 }
 
@@ -167,7 +169,7 @@ func FuzzSystemEvents(f *testing.F) {
 		default:
 			payload = `{"product":"ECS","name":"Instance:` + typ + `","content":` + mustMarshal(data) + `}`
 		}
-		d := Decode([]byte(payload))
+		d := Decode([]byte(payload), Options{})
 		if len(d.Events) != 1 {
 			t.Fatalf("%d events", len(d.Events))
 		}

@@ -98,15 +98,25 @@ func sortedKeys(o object) []string { return slices.Sorted(maps.Keys(o)) }
 // subscription's alert, a threshold alarm's callback as JSON.
 var pushes = []source{cmsEvent{}, cmsSubscription{}, jsonCallback}
 
-// FromHTTP reads an HTTP-trigger request, once its caller is authenticated.
-// The Content-Type decides: JSON is the request JSON, or a CloudMonitor
-// push; a form is a CloudMonitor alarm callback (it has alertState), a
-// CloudMonitor subscription's form, or API-style parameters; no body means
-// the query string carries it: a subscription's GET JSON (data=<the
-// JSON>) or GET FORM, or API-style parameters. The path is a route
-// (Routes), which says the action. What CloudMonitor sent is marked: it
-// retries whatever is not answered 2xx.
-func FromHTTP(r HTTPRequest) Event {
+// FromHTTP reads an HTTP-trigger request, once its caller is authenticated,
+// with the settings opts. The route /alertmanager reads a group of alerts,
+// each its own event; every other route one event or request (fromHTTP).
+func FromHTTP(r HTTPRequest, opts Options) Delivery {
+	if rt, ok := RouteOf(r.Path); ok && rt.Alerts {
+		return alertsFromHTTP(r, opts)
+	}
+	return Delivery{Events: []Event{fromHTTP(r)}}
+}
+
+// fromHTTP reads a request of any route but /alertmanager. The
+// Content-Type decides: JSON is the request JSON, or a CloudMonitor push; a
+// form is a CloudMonitor alarm callback (it has alertState), a CloudMonitor
+// subscription's form, or API-style parameters; no body means the query
+// string carries it: a subscription's GET JSON (data=<the JSON>) or GET
+// FORM, or API-style parameters. The path is a route (Routes), which says
+// the action. What CloudMonitor sent is marked: it retries whatever is not
+// answered 2xx.
+func fromHTTP(r HTTPRequest) Event {
 	var ev Event
 	body := bytes.TrimSpace(r.Body)
 	contentType, ok := r.Unique("Content-Type")
@@ -119,24 +129,73 @@ func FromHTTP(r HTTPRequest) Event {
 		return route(r, fromQuery(r.Query))
 	case media == "application/x-www-form-urlencoded":
 		ev = fromForm(body, "http-form")
-	case media == "application/json" || strings.HasSuffix(media, "+json") ||
-		// Callers such as `s invoke` send JSON as octet-stream or with no type.
-		(media == "" || media == "application/octet-stream" || media == "text/plain") && body[0] == '{':
+	case isJSON(media, body):
 		ev = fromJSON(body, "http")
 	default:
 		ev.Source = "http"
 		ev.Draft.Problems.Invalid("Content-Type", "%s is not accepted; send application/json or application/x-www-form-urlencoded", standby.Quote(media))
 	}
-	for _, key := range slices.Sorted(maps.Keys(r.Query)) {
-		ev.Draft.Problems.Invalid(standby.Quote(key), "query parameters are not accepted when the body carries the request")
-	}
+	noQuery(r, "when the body carries the request", &ev.Draft.Problems)
 	return route(r, ev)
+}
+
+// isJSON says whether a body of that media type is read as JSON. Callers
+// such as `s invoke` send JSON as octet-stream or with no type, and ARMS's
+// webhook as text/plain unless told otherwise.
+func isJSON(media string, body []byte) bool {
+	return media == "application/json" || strings.HasSuffix(media, "+json") ||
+		(media == "" || media == "application/octet-stream" || media == "text/plain") && len(body) > 0 && body[0] == '{'
+}
+
+// noQuery refuses query parameters (but the token, which is taken off
+// before) where the body carries the request: which one counts would be a
+// guess.
+func noQuery(r HTTPRequest, when string, p *standby.Problems) {
+	for _, key := range slices.Sorted(maps.Keys(r.Query)) {
+		p.Invalid(standby.Quote(key), "query parameters are not accepted %s", when)
+	}
+}
+
+// alertsFromHTTP reads the /alertmanager route's body: a group of alerts as
+// JSON, and nothing else. What keeps it from being read refuses it whole.
+func alertsFromHTTP(r HTTPRequest, opts Options) Delivery {
+	const via = "http:alertmanager"
+	whole := Event{Source: via, NoRequest: true, RetriedOn5xx: true}
+	p := &whole.Draft.Problems
+	body := bytes.TrimSpace(r.Body)
+	contentType, ok := r.Unique("Content-Type")
+	media, _, _ := mime.ParseMediaType(contentType)
+	switch {
+	case !ok:
+		p.Invalid("Content-Type", "given twice")
+	case len(body) == 0:
+		p.Missing("body", "the route "+r.Path+" reads a group of alerts, as JSON: Alertmanager's webhook, ARMS's $alertmanager_content, Grafana's webhook contact point")
+	case !isJSON(media, body):
+		p.Invalid("Content-Type", "%s is not accepted on %s; send application/json", standby.Quote(media), r.Path)
+	}
+	noQuery(r, "on "+r.Path, p)
+	if p.Empty() {
+		switch o, err := parseObject(body); {
+		case err != nil:
+			p.Invalid("body", "%v", err)
+		case !(alertmanager{}).recognises(o):
+			p.Invalid("body", "not a group of alerts: it lacks receiver and alerts, which Alertmanager's, ARMS's and Grafana's webhooks all carry")
+		default:
+			return decodeAlerts(o, opts, via)
+		}
+	}
+	return Delivery{Source: via, Events: []Event{whole}}
 }
 
 // fromJSON reads a JSON body (or a GET's data parameter): a CloudMonitor
 // push, or the request JSON.
 func fromJSON(body []byte, via string) Event {
 	o, err := parseObject(body)
+	if err == nil && (alertmanager{}).recognises(o) {
+		ev := Event{Source: via + ":alertmanager", NoRequest: true}
+		ev.Draft.Problems.Invalid("path", "a group of alerts (Alertmanager's, ARMS's or Grafana's webhook) is read on the route /alertmanager only")
+		return ev
+	}
 	ev := decodeOne(o, err, pushes, direct{})
 	switch {
 	case ev.Source == "direct":
@@ -208,20 +267,25 @@ func once(form url.Values, p *standby.Problems) {
 }
 
 // Route is one path of the HTTP trigger. On an exit route the request is
-// an ExitStandby; on the others it is what the request says
+// an ExitStandby; on the alerts route, each alert says (firing parks,
+// resolved is an end); on the others it is what the request says
 // (EnterStandby unless it names its Action).
 type Route struct {
-	Path string
-	Exit bool
+	Path   string
+	Exit   bool
+	Alerts bool // reads a group of alerts, and nothing else
 }
 
 // Routes are the HTTP trigger's paths, matched exactly: any other path is
 // answered 404 naming these, so that a typo never does what was not asked.
-// /alarm and /cms name what CloudMonitor's callbacks are wired to; each
-// path reads every payload the HTTP trigger takes.
+// /alarm and /cms name what CloudMonitor's callbacks are wired to, and each
+// reads every payload the HTTP trigger takes but alerts; /alertmanager
+// reads a group of alerts alone, whose alerts say themselves what they
+// ask, so that no route can turn a firing alert into an exit.
 var Routes = []Route{
 	{Path: "/"}, {Path: "/standby"}, {Path: "/alarm"}, {Path: "/cms"},
 	{Path: "/exit", Exit: true}, {Path: "/standby/exit", Exit: true},
+	{Path: "/alertmanager", Alerts: true},
 }
 
 // RouteOf is the route of a path, matched exactly.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -268,3 +269,137 @@ func (f fields) instanceID(field string) standby.Param {
 }
 
 func unmarshalString(raw json.RawMessage, s *string) bool { return json.Unmarshal(raw, s) == nil }
+
+// pick reads raw, one valid JSON object (a member of what parseObject or
+// parseArray has read, and so checked), as parseObject does, but keeps only
+// the fields named in want, without decoding any field: a group of alerts
+// holds up to a thousand objects, and decoding each field of each would
+// cost a hostile megabyte more memory than a decoder may take. A name given
+// twice, read or not, is refused, as parseObject refuses it; so is an
+// object of more than maxFields fields. names is scratch space, reused
+// across calls.
+func pick(raw []byte, want []string, names *[][]byte) (object, error) {
+	o := object{}
+	*names = (*names)[:0]
+	var tooMany bool
+	err := members(raw, func(name, value []byte) {
+		if len(*names) == maxFields {
+			tooMany = true
+			return
+		}
+		*names = append(*names, name)
+		for _, w := range want {
+			if string(name) == w {
+				o[w] = value
+			}
+		}
+	})
+	switch {
+	case err != nil:
+		return nil, err
+	case tooMany:
+		return nil, fmt.Errorf("has more than %d fields", maxFields)
+	}
+	slices.SortFunc(*names, bytes.Compare)
+	for i := 1; i < len(*names); i++ {
+		if bytes.Equal((*names)[i], (*names)[i-1]) {
+			return nil, errors.New(standby.Quote(string((*names)[i])) + " is given twice")
+		}
+	}
+	return o, nil
+}
+
+// members calls fn with each member of raw, a JSON object, in order: its
+// name, unescaped, and its value, the bytes of raw that hold it, decoded
+// not at all. raw must be valid JSON (checked before, with the whole
+// payload): what members checks is only that it is an object.
+func members(raw []byte, fn func(name, value []byte)) error {
+	i := skipSpace(raw, 0)
+	if i == len(raw) || raw[i] != '{' {
+		return errNotObject
+	}
+	i = skipSpace(raw, i+1)
+	if i < len(raw) && raw[i] == '}' {
+		return nil
+	}
+	for i < len(raw) && raw[i] == '"' {
+		end := skipString(raw, i)
+		name := raw[i+1 : end-1]
+		if bytes.IndexByte(name, '\\') >= 0 {
+			var s string
+			if json.Unmarshal(raw[i:end], &s) != nil {
+				return errNotObject
+			}
+			name = []byte(s)
+		}
+		i = skipSpace(raw, end)
+		if i == len(raw) || raw[i] != ':' {
+			return errNotObject
+		}
+		start := skipSpace(raw, i+1)
+		end = skipValue(raw, start)
+		fn(name, raw[start:end])
+		switch i = skipSpace(raw, end); {
+		case i < len(raw) && raw[i] == ',':
+			i = skipSpace(raw, i+1)
+		case i < len(raw) && raw[i] == '}':
+			return nil
+		default:
+			return errNotObject
+		}
+	}
+	return errNotObject
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipString is the index just past the string that begins at b[i].
+func skipString(b []byte, i int) int {
+	for j := i + 1; j < len(b); j++ {
+		switch b[j] {
+		case '\\':
+			j++
+		case '"':
+			return j + 1
+		}
+	}
+	return len(b)
+}
+
+// skipValue is the index just past the value that begins at b[i].
+func skipValue(b []byte, i int) int {
+	if i == len(b) {
+		return i
+	}
+	switch b[i] {
+	case '"':
+		return skipString(b, i)
+	case '{', '[':
+		depth := 0
+		for ; i < len(b); i++ {
+			switch b[i] {
+			case '"':
+				i = skipString(b, i) - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return i + 1
+				}
+			}
+		}
+		return len(b)
+	}
+	for ; i < len(b); i++ { // a number, true, false or null
+		switch b[i] {
+		case ' ', '\t', '\r', '\n', ',', ']', '}':
+			return i
+		}
+	}
+	return i
+}

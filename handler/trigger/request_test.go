@@ -22,7 +22,7 @@ func ids(n int) string {
 // decodeOnly decodes a payload that holds one event or request.
 func decodeOnly(t *testing.T, payload string) Event {
 	t.Helper()
-	d := Decode([]byte(payload))
+	d := Decode([]byte(payload), Options{})
 	if d.HTTP != nil || len(d.Events) != 1 {
 		t.Fatalf("Decode(%s) = %+v, want one event", payload, d)
 	}
@@ -183,7 +183,7 @@ func TestRoutes(t *testing.T) {
 		{"/Exit", `{"InstanceId":"i-a"}`, "", `path: "/Exit" is not a route of this function`},
 		{"/exit/", `{"InstanceId":"i-a"}`, "", `path: "/exit/" is not a route of this function`},
 	} {
-		ev := FromHTTP(HTTPRequest{Method: "POST", Path: tt.path, Header: json, Body: []byte(tt.body)})
+		ev := fromHTTP(HTTPRequest{Method: "POST", Path: tt.path, Header: json, Body: []byte(tt.body)})
 		req, err := check(&ev.Draft, 10)
 		switch {
 		case tt.problem != "":

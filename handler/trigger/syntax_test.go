@@ -28,7 +28,7 @@ func TestSyntaxErrorsSayWhere(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d := Decode([]byte(tt.payload))
+			d := Decode([]byte(tt.payload), Options{})
 			if len(d.Events) != 1 || !d.Events[0].NoRequest {
 				t.Fatalf("Decode(%q) = %+v, want one event that carries no request", tt.payload, d)
 			}
@@ -39,7 +39,7 @@ func TestSyntaxErrorsSayWhere(t *testing.T) {
 	}
 	// An HTTP body says where too; a field that holds JSON in a string
 	// (CloudMonitor's eventRawContent) counts from that string.
-	ev := FromHTTP(HTTPRequest{Method: "POST", Path: "/", Header: http.Header{"Content-Type": {"application/json"}}, Body: []byte("{\"InstanceIds\":[\"i-a\"]\n,}")})
+	ev := fromHTTP(HTTPRequest{Method: "POST", Path: "/", Header: http.Header{"Content-Type": {"application/json"}}, Body: []byte("{\"InstanceIds\":[\"i-a\"]\n,}")})
 	if got := ev.Draft.Problems.Err(); !ev.NoRequest || got == nil || got.Error() != "InvalidParameter: request: is not valid JSON: invalid character '}' looking for beginning of object key string, at line 2, column 2"+hint {
 		t.Errorf("HTTP body: %v (NoRequest %t)", got, ev.NoRequest)
 	}

@@ -43,11 +43,19 @@ type Event struct {
 	// SenderRetries: its sender (a CloudMonitor callback) retries what is not
 	// answered 2xx, and cannot be told that a refusal is final.
 	SenderRetries bool
-	Alarm         *Alarm // set for CloudMonitor alarms, for the log
+	// RetriedOn5xx: its sender (Alertmanager) retries only what is
+	// answered 5xx: a failure that a retry may mend must be answered so.
+	RetriedOn5xx bool
+	Alarm        *Alarm // set for CloudMonitor alarms, for the log
 	// NoRequest: it carries no request to check (it is not JSON, or no
 	// object, or a batch of nothing): its problems are all there is to
 	// say, where checking would add that it names no instance.
 	NoRequest bool
+	// Address is where an alert's instance is, when that is all it says
+	// (Prometheus's instance label, its port left off): the handler looks
+	// the instance up there, with LOCATE_BY_ADDRESS, and names it in the
+	// draft. Named by its label, for problems.
+	Address standby.Param
 }
 
 // Alarm is what the log needs of a CloudMonitor alarm.
@@ -67,6 +75,13 @@ type Delivery struct {
 	// Events are the event, or the events of a batch, in order.
 	Events []Event
 	Batch  bool
+	// Source names a batch as it came, for the log: an EventBridge batch,
+	// or a group of alerts (alertmanager, http:alertmanager).
+	Source string
+	// Truncated is how many alerts the sender left out of this group
+	// (Alertmanager's truncatedAlerts, past its max_alerts): they never
+	// arrive.
+	Truncated int
 }
 
 // A source is one kind of event payload.
@@ -93,20 +108,24 @@ var sources = slices.Concat([]source{
 }, ecsNotices, []source{rawDataAlarm}, foreigns)
 
 // Decode reads an event invocation's payload: an HTTP trigger's request, one
-// event, or a JSON array of events (EventBridge batches them so).
-func Decode(payload []byte) Delivery {
+// event, a JSON array of events (EventBridge batches them so), or a group
+// of alerts (each its own event), with the settings opts.
+func Decode(payload []byte, opts Options) Delivery {
 	// The payload is parsed as sent, not trimmed: a syntax error's line is
 	// the caller's.
 	if trimmed := bytes.TrimSpace(payload); len(trimmed) > 0 && trimmed[0] == '[' {
-		return Delivery{Events: decodeBatch(payload), Batch: true}
+		return Delivery{Events: decodeBatch(payload), Batch: true, Source: "eventbridge-batch"}
 	}
 	o, err := parseObject(payload)
-	if err == nil && (httpEvent{}).recognises(o) {
+	switch {
+	case err == nil && (httpEvent{}).recognises(o):
 		req, ev := decodeHTTPEvent(o)
 		if req == nil {
 			return Delivery{ViaHTTP: true, Events: []Event{ev}}
 		}
 		return Delivery{HTTP: req}
+	case err == nil && (alertmanager{}).recognises(o):
+		return decodeAlerts(o, opts, "alertmanager")
 	}
 	return Delivery{Events: []Event{decodeOne(o, err, sources, direct{})}}
 }
