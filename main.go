@@ -129,10 +129,16 @@ Settings (environment variables, read once at start):
   MAX_CONCURRENT_CALLS     Auto Scaling calls in flight at once in the process;
                            the others wait within their invocation's time (16)
   WAIT                     true: wait for each activity to finish (false)
-  EXIT_ON_OK               true: an alarm back to OK takes out of Standby what
-                           that alarm parked, and nothing else (false)
+  EXIT_ON_OK               true: an alarm back to OK (an alert resolved) takes
+                           out of Standby what that rule parked, and nothing
+                           else (false)
   EXIT_ON_EVENT_END        true: an ECS event's end (Avoided, Canceled, or
                            Executed and Running) takes back what it parked (false)
+  INSTANCE_LABELS          comma-separated alert labels, tried in order, whose
+                           value is an alert's instance ID (instance_id,instanceId)
+  LOCATE_BY_ADDRESS        true: an alert that names its instance only by
+                           Prometheus's instance label, host:port, has the
+                           instance at that private address looked up (false)
   NOTIFY_URL               a DingTalk or Lark/Feishu robot's webhook, or any HTTPS
                            URL: one message per invocation that acted, was
                            refused by a guard, or swept (default: none)

@@ -106,6 +106,8 @@ variable "settings" {
     WAIT                    = "false"
     EXIT_ON_OK              = "false"
     EXIT_ON_EVENT_END       = "false"
+    INSTANCE_LABELS         = "instance_id,instanceId"
+    LOCATE_BY_ADDRESS       = "false"
     LOG_LEVEL               = "info"
   }
 }

@@ -128,6 +128,8 @@ var variables = []struct {
 	{"WAIT", boolean(func(s *Settings) *bool { return &s.Standby.Wait })},
 	{"EXIT_ON_OK", boolean(func(s *Settings) *bool { return &s.Handler.ExitOnOK })},
 	{"EXIT_ON_EVENT_END", boolean(func(s *Settings) *bool { return &s.Handler.ExitOnEventEnd })},
+	{"INSTANCE_LABELS", parseInstanceLabels},
+	{"LOCATE_BY_ADDRESS", boolean(func(s *Settings) *bool { return &s.Handler.LocateByAddress })},
 	{"NOTIFY_URL", func(s *Settings, _, v string) error {
 		if _, err := notify.ParseURL(v); err != nil {
 			return err // names the setting, never quotes the URL: it is a secret
@@ -207,6 +209,47 @@ func parseAllowedGroups(s *Settings, name, v string) error {
 		s.Standby.AllowedGroups = append(s.Standby.AllowedGroups, id)
 	}
 	return errors.Join(bad...)
+}
+
+// maxInstanceLabels bounds INSTANCE_LABELS: each alert is looked at for
+// every one of them.
+const maxInstanceLabels = 10
+
+// parseInstanceLabels parses the alert labels that name an instance, in
+// the order they are tried: comma-separated label names as Prometheus
+// spells them ([a-zA-Z_][a-zA-Z0-9_]*), none twice.
+func parseInstanceLabels(s *Settings, name, v string) error {
+	var labels []string
+	var bad []error
+	for label := range strings.SplitSeq(v, ",") {
+		switch label = strings.TrimSpace(label); {
+		case label == "":
+			continue
+		case !labelName(label):
+			bad = append(bad, fmt.Errorf("%s: %q is not a label name (letters, digits and _, not beginning with a digit); want a comma-separated list such as instance_id,instanceId", name, label))
+		case slices.Contains(labels, label):
+			bad = append(bad, fmt.Errorf("%s: %q is given twice", name, label))
+		}
+		labels = append(labels, label)
+	}
+	switch {
+	case len(labels) == 0:
+		bad = append(bad, fmt.Errorf("%s=%q names no label; leave it unset for instance_id,instanceId", name, v))
+	case len(labels) > maxInstanceLabels:
+		bad = append(bad, fmt.Errorf("%s names %d labels, more than %d", name, len(labels), maxInstanceLabels))
+	}
+	s.Handler.InstanceLabels = labels
+	return errors.Join(bad...)
+}
+
+// labelName: a Prometheus label name, [a-zA-Z_][a-zA-Z0-9_]*.
+func labelName(s string) bool {
+	for i, c := range s {
+		if c != '_' && (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') && (i == 0 || c < '0' || c > '9') {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // share parses a count such as 2 or a percentage such as 50% into the

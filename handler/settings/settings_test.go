@@ -167,3 +167,37 @@ func TestScalingGroupIDMustBeAllowed(t *testing.T) {
 		t.Errorf("an allowed default group: %v", err)
 	}
 }
+
+// INSTANCE_LABELS are label names as Prometheus spells them, tried in the
+// order given; LOCATE_BY_ADDRESS is off unless set.
+func TestInstanceLabels(t *testing.T) {
+	s, err := Load(env(nil))
+	if err != nil || s.Handler.InstanceLabels != nil || s.Handler.LocateByAddress {
+		t.Errorf("defaults: %v, locate %t, %v; want none (trigger's defaults) and off", s.Handler.InstanceLabels, s.Handler.LocateByAddress, err)
+	}
+	for in, want := range map[string][]string{
+		"instance_id":                   {"instance_id"},
+		" ecs_instance_id , instanceId": {"ecs_instance_id", "instanceId"},
+		"instanceId,instance_id,":       {"instanceId", "instance_id"},
+		"_id":                           {"_id"},
+	} {
+		if s, err := Load(env(map[string]string{"INSTANCE_LABELS": in, "LOCATE_BY_ADDRESS": "true"})); err != nil || !slices.Equal(s.Handler.InstanceLabels, want) || !s.Handler.LocateByAddress {
+			t.Errorf("INSTANCE_LABELS=%q: %v, locate %t, %v; want %v", in, s.Handler.InstanceLabels, s.Handler.LocateByAddress, err, want)
+		}
+	}
+	for in, want := range map[string]string{
+		"instance-id":           `"instance-id" is not a label name`,
+		"1st":                   `"1st" is not a label name`,
+		"a,b,a":                 `"a" is given twice`,
+		",":                     "names no label",
+		"a,b,c,d,e,f,g,h,i,j,k": "more than 10",
+		"instance id":           `"instance id" is not a label name`,
+	} {
+		if _, err := Load(env(map[string]string{"INSTANCE_LABELS": in})); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("INSTANCE_LABELS=%q: %v; want %q", in, err, want)
+		}
+	}
+	if _, err := Load(env(map[string]string{"LOCATE_BY_ADDRESS": "yes"})); err == nil || !strings.Contains(err.Error(), "LOCATE_BY_ADDRESS") {
+		t.Errorf("LOCATE_BY_ADDRESS=yes: %v", err)
+	}
+}
