@@ -1,6 +1,7 @@
 package handler_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -12,6 +13,8 @@ import (
 	"time"
 
 	"ess-standby/handler"
+	"ess-standby/handler/essemu"
+	"ess-standby/handler/samples"
 	"ess-standby/handler/standby"
 	"ess-standby/handler/standby/standbytest"
 )
@@ -443,5 +446,35 @@ func TestAlertsAreAnsweredSoThatTheSenderRetries(t *testing.T) {
 		if out.Err == nil || out.Status != tt.status || out.Err.Code != tt.err.Code {
 			t.Errorf("%s: answered %d %s; want %d", tt.err.Code, out.Status, out.Body, tt.status)
 		}
+	}
+}
+
+// ARMS's alert, which names its instance only by the address Prometheus
+// scraped, through the core's own lookup, the SDK and the emulator (whose
+// sample fleet holds 10.0.80.186): with LOCATE_BY_ADDRESS, the instance
+// there is parked, and said so; an address no instance holds refuses its
+// alert, and nothing is called for it. Redelivered, the same alert starts
+// nothing new.
+func TestARMSAlertByAddressThroughTheCore(t *testing.T) {
+	allowed := []string{essemu.WebGroup, essemu.APIGroup}
+	w := newWorld(t, config{Config: handler.Config{LocateByAddress: true, MaxEventAge: time.Hour}, core: standby.Config{AllowedGroups: allowed}})
+	payload := samples.Read(t, "http-alertmanager-arms-address.json")
+	out, a := w.invoke(t, "arms-1", payload)
+	if out.Err != nil || !slices.Equal(a.InstanceIDs, []string{"i-bp1ecr7go2go9kq3m1a"}) || len(a.Events) != 1 || a.Events[0].Result != "Acted" {
+		t.Fatalf("answered %d %s", out.Status, out.Body)
+	}
+	if in, _ := w.emu.Instance("i-bp1ecr7go2go9kq3m1a"); in.LifecycleState != essemu.Standby {
+		t.Errorf("i-bp1ecr7go2go9kq3m1a is %s", in.LifecycleState)
+	}
+	activity := a.ScalingActivityID
+	if _, again := w.invoke(t, "arms-2", payload); again.ScalingActivityID != activity || len(w.calls("EnterStandby")) != 1 {
+		t.Errorf("redelivered: activity %q, then %q, after %d EnterStandby calls", activity, again.ScalingActivityID, len(w.calls("EnterStandby")))
+	}
+	w.emu.Reset()
+	unknown := bytes.ReplaceAll(payload, []byte("10.0.80.186:10255"), []byte("10.0.99.7:10255"))
+	out, a = w.invoke(t, "arms-3", unknown)
+	if out.Err == nil || out.Status/100 != 4 || len(a.Events) != 1 || a.Events[0].Result != "Refused" || !strings.Contains(a.Events[0].Reason, "labels.instance 10.0.99.7: ") ||
+		len(w.calls("EnterStandby")) != 0 {
+		t.Errorf("an address no instance holds: %d %s", out.Status, out.Body)
 	}
 }
