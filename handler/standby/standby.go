@@ -374,7 +374,7 @@ func (t *ticket) waitForTags(ctx context.Context, wait time.Duration) {
 		return
 	}
 	if deadline, ok := ctx.Deadline(); ok {
-		wait = min(wait, time.Until(deadline)-retryReserve)
+		wait = min(wait, time.Until(deadline)-answerReserve)
 	}
 	timer := time.NewTimer(max(wait, 0))
 	defer timer.Stop()
@@ -384,6 +384,11 @@ func (t *ticket) waitForTags(ctx context.Context, wait time.Duration) {
 	case <-ctx.Done():
 	}
 }
+
+// answerReserve is the time an answer keeps for itself from its tags' wait:
+// a plan's retries stop a second before the deadline (retryReserve), and
+// the tags of what it moved may use most of that second.
+const answerReserve = 300 * time.Millisecond
 
 // errTagsPending: ECS has not answered a tag write within the answer's
 // time. The write goes on; a retry of the invocation makes sure of it.
