@@ -93,81 +93,32 @@ func validECITag(v string, key bool) bool {
 		!strings.Contains(l, "http://") && !strings.Contains(l, "https://") && (!key || v != "")
 }
 
+// eciTags is ECI's tag dialect. Past the 20 tags an instance may hold it
+// answers NumberExceed.Tags, whose documented message names that limit
+// (ECI documents no other code for it). Its reference documents both
+// TagKey.N and All for UntagResources, though its user guide says an
+// instance's tags cannot be deleted one by one.
+var eciTags = tagDialect{perCall: maxTagsPerECI, perInstance: maxTagsPerECI, valid: validECITag,
+	tooMany: func() *apiError { return errorf(400, "NumberExceed.Tags", "The length of tags exceeded limit: 20.") },
+	quota:   func() *apiError { return errorf(400, "NumberExceed.Tags", "The length of tags exceeded limit: 20.") }}
+
 // eciTagResources writes Tag.N on every instance or, refused, on none.
-// Past the 20 tags an instance may hold it answers NumberExceed.Tags,
-// whose documented message names that limit (ECI documents no other code
-// for it).
 func (w *world) eciTagResources(params url.Values) (map[string]any, *apiError) {
 	targets, err := w.containerGroups(params)
 	if err != nil {
 		return nil, err
 	}
-	tags := map[string]string{}
-	for n := 1; ; n++ {
-		key, ok := params["Tag."+strconv.Itoa(n)+".Key"]
-		if !ok {
-			break
-		}
-		value := params.Get("Tag." + strconv.Itoa(n) + ".Value")
-		switch {
-		case n > maxTagsPerECI:
-			return nil, errorf(400, "NumberExceed.Tags", "The length of tags exceeded limit: 20.")
-		case !validECITag(key[0], true):
-			return nil, errorf(400, "InvalidTagKey.Malformed", "The specified Tag.n.Key is not valid.")
-		case !validECITag(value, false):
-			return nil, errorf(400, "InvalidTagValue.Malformed", "The specified Tag.n.Value is not valid.")
-		}
-		tags[key[0]] = value
-	}
-	if len(tags) == 0 {
-		return nil, missing("Tag")
-	}
-	for _, in := range targets {
-		after := maps.Clone(in.tags)
-		if after == nil {
-			after = map[string]string{}
-		}
-		if maps.Copy(after, tags); len(after) > maxTagsPerECI {
-			return nil, errorf(400, "NumberExceed.Tags", "The length of tags exceeded limit: 20.")
-		}
-	}
-	for _, in := range targets {
-		if in.tags == nil {
-			in.tags = map[string]string{}
-		}
-		maps.Copy(in.tags, tags)
-	}
-	return map[string]any{}, nil
+	return eciTags.tag(targets, params)
 }
 
 // eciUntagResources removes TagKey.N (at most 20), or with All and no key
-// every tag: ECI's reference documents both, though its user guide says an
-// instance's tags cannot be deleted one by one.
+// every tag.
 func (w *world) eciUntagResources(params url.Values) (map[string]any, *apiError) {
 	targets, err := w.containerGroups(params)
 	if err != nil {
 		return nil, err
 	}
-	if len(numbered(params, "TagKey")) > maxTagsPerECI {
-		return nil, errorf(400, "NumberExceed.Tags", "The length of tags exceeded limit: 20.")
-	}
-	keys, err := repeated(params, "TagKey", maxTagsPerECI)
-	if err != nil {
-		return nil, err
-	}
-	all := params.Get("All") == "true"
-	if len(keys) == 0 && !all {
-		return nil, missing("TagKey")
-	}
-	for _, in := range targets {
-		if len(keys) == 0 {
-			in.tags = nil
-		}
-		for _, k := range keys {
-			delete(in.tags, k)
-		}
-	}
-	return map[string]any{}, nil
+	return eciTags.untag(targets, params)
 }
 
 // eciListTagResources answers the tags of ResourceId.N as ECI's reference

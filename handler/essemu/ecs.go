@@ -174,28 +174,48 @@ func validTagText(v string, key bool) bool {
 		!strings.Contains(l, "http://") && !strings.Contains(l, "https://") && (!key || v != "")
 }
 
+// tagDialect is what sets one product's tag actions apart: ECS's and ECI's
+// share their shape, and differ in their limits, their rules for a key or
+// a value, and their refusals.
+type tagDialect struct {
+	perCall, perInstance int
+	valid                func(v string, key bool) bool
+	tooMany, quota       func() *apiError // more tags than a call takes; than an instance holds
+	duplicates           bool             // a key given twice is refused (ECS)
+}
+
+var ecsTags = tagDialect{perCall: maxTagsPerCall, perInstance: maxTagsPerECS, valid: validTagText, duplicates: true,
+	tooMany: func() *apiError { return errorf(400, "NumberExceed.Tags", "The maximum number of Tags is exceeded.") },
+	quota: func() *apiError {
+		return errorf(400, "OperationDenied.QuotaExceed", "The quota of tags on resource is beyond permitted range.")
+	}}
+
 func (w *world) tagResources(params url.Values) (map[string]any, *apiError) {
 	targets, err := w.tagged(params)
 	if err != nil {
 		return nil, err
 	}
+	return ecsTags.tag(targets, params)
+}
+
+// tag writes Tag.N on every target, or, when one would then hold more than
+// the product allows, on none.
+func (d tagDialect) tag(targets []*instance, params url.Values) (map[string]any, *apiError) {
 	tags := map[string]string{}
 	for n := 1; ; n++ {
 		key, ok := params["Tag."+strconv.Itoa(n)+".Key"]
 		if !ok {
 			break
 		}
-		if n > maxTagsPerCall {
-			return nil, errorf(400, "NumberExceed.Tags", "The maximum number of Tags is exceeded.")
-		}
 		value := params.Get("Tag." + strconv.Itoa(n) + ".Value")
-		switch {
-		case !validTagText(key[0], true):
+		switch _, dup := tags[key[0]]; {
+		case n > d.perCall:
+			return nil, d.tooMany()
+		case !d.valid(key[0], true):
 			return nil, errorf(400, "InvalidTagKey.Malformed", "The specified Tag.n.Key is not valid.")
-		case !validTagText(value, false):
+		case !d.valid(value, false):
 			return nil, errorf(400, "InvalidTagValue.Malformed", "The specified Tag.n.Value is not valid.")
-		}
-		if _, dup := tags[key[0]]; dup {
+		case dup && d.duplicates:
 			return nil, errorf(400, "Duplicate.TagKey", "The Tag.N.Key contain duplicate key.")
 		}
 		tags[key[0]] = value
@@ -208,9 +228,8 @@ func (w *world) tagResources(params url.Values) (map[string]any, *apiError) {
 		if after == nil {
 			after = map[string]string{}
 		}
-		maps.Copy(after, tags)
-		if len(after) > maxTagsPerECS {
-			return nil, errorf(400, "OperationDenied.QuotaExceed", "The quota of tags on resource is beyond permitted range.")
+		if maps.Copy(after, tags); len(after) > d.perInstance {
+			return nil, d.quota()
 		}
 	}
 	for _, in := range targets {
@@ -227,15 +246,20 @@ func (w *world) untagResources(params url.Values) (map[string]any, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	if len(numbered(params, "TagKey")) > maxTagsPerCall {
-		return nil, errorf(400, "NumberExceed.Tags", "The maximum number of Tags is exceeded.")
+	return ecsTags.untag(targets, params)
+}
+
+// untag removes TagKey.N from every target, or with All and no key every
+// tag.
+func (d tagDialect) untag(targets []*instance, params url.Values) (map[string]any, *apiError) {
+	if len(numbered(params, "TagKey")) > d.perCall {
+		return nil, d.tooMany()
 	}
-	keys, err := repeated(params, "TagKey", maxTagsPerCall)
+	keys, err := repeated(params, "TagKey", d.perCall)
 	if err != nil {
 		return nil, err
 	}
-	all := params.Get("All") == "true"
-	if len(keys) == 0 && !all {
+	if len(keys) == 0 && params.Get("All") != "true" {
 		return nil, missing("TagKey")
 	}
 	for _, in := range targets {
