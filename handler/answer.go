@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"reflect"
+	"strings"
 	"time"
 
 	"ess-standby/handler/standby"
@@ -47,7 +49,7 @@ type errorBody struct {
 }
 
 // invocation is one invocation as it goes, with what its answer and its
-// one log line need; it ends with fail or answer.
+// one log line need; it ends with fail or answer (handler.go).
 type invocation struct {
 	h     *Handler
 	ctx   context.Context
@@ -60,159 +62,241 @@ func (h *Handler) begin(ctx context.Context, inv standby.Invocation, source stri
 	return &invocation{h: h, ctx: ctx, inv: inv, start: h.now(), rec: record{source: source}}
 }
 
-// fail answers a failure before anything was done.
-func (c *invocation) fail(err error) Outcome { return c.answer(report{}, err) }
-
-// answer renders the answer, or the failure with what was done before it,
-// and writes the invocation's one log line.
-func (c *invocation) answer(a report, err error) Outcome {
-	h, ctx, inv, start, rec := c.h, c.ctx, c.inv, c.start, c.rec
-	out := Outcome{HTTP: rec.viaHTTP, Status: 200}
-	attrs := []slog.Attr{
-		slog.String("request_id", inv.RequestID),
-		slog.String("trigger", rec.source),
-		slog.Int("retry_count", inv.RetryCount),
-	}
-	if rec.events > 0 {
-		attrs = append(attrs, slog.Int("events", rec.events))
-	}
-	if rec.rule != "" {
-		attrs = append(attrs, slog.String("rule", rec.rule))
-	}
-	if len(a.Events) > 0 {
-		attrs = append(attrs, slog.Any("event_results", eventResults(a.Events, rec.rules)))
-	}
-	if a.DryRun || a.Sweep != nil && a.Sweep.DryRun {
-		attrs = append(attrs, slog.Bool("dry_run", true)) // the outcome is what would have been done
-	}
-	if rec.alarm != nil {
-		attrs = append(attrs, slog.String("alarm_rule", rec.alarm.Rule), slog.String("alarm_state", rec.alarm.State), slog.Time("alarm_time", rec.alarm.Time))
-	}
-	level, outcome := slog.LevelInfo, ""
-	if err != nil {
-		e := standby.AsError(err)
-		outcome = e.Code
-		out.Err, out.Status = e, statusByKind[e.Kind]
-		if rec.retriedOn5xx && standby.Retryable(e) && out.Status < 500 {
-			// Throttled, or a group busy: a retry may mend it, and the
-			// sender retries only a 5xx. The code says which it was.
-			out.Status = http.StatusServiceUnavailable
-		}
-		out.Body = mustJSON(errorBody{Code: e.Code, Message: e.Message, RequestID: inv.RequestID, Activities: a.Activities, Instances: a.Instances, Events: a.Events, Sweep: a.Sweep})
-		attrs = append(attrs, slog.String("outcome", e.Code), slog.String("message", e.Message))
-		if e.Cause != nil {
-			attrs = append(attrs, slog.String("cause", e.Cause.Error()))
-		}
-		level = slog.LevelWarn
-		if out.Status >= 500 {
-			level = slog.LevelError
-		}
-		if rec.viaHTTP && rec.senderRetries && !standby.Retryable(e) {
-			// CloudMonitor retries what is not 2xx, and a retry would change
-			// nothing: the refusal is answered, with its code, as received.
-			out.Status = 200
-			attrs = append(attrs, slog.Bool("final", true))
-		}
-	} else {
+// render is the answer to an invocation: what was done, or the failure
+// with what was done before it.
+func render(a report, err error, rec record, requestID string) Outcome {
+	out := Outcome{HTTP: rec.viaHTTP, Status: http.StatusOK}
+	if err == nil {
 		out.Body = mustJSON(a)
-		outcome = "standby"
-		switch refused := refusals(a); {
-		case a.Sweep != nil:
-			outcome = "swept"
-			counts := sweptCounts(a.Sweep)
-			attrs = append(attrs, slog.Int("lease_ended", counts[standby.LeaseEnded]), slog.Int("returned", counts[standby.Returned]),
-				slog.Int("not_parked", counts[standby.NotParked]), slog.Int("untagged", counts[standby.Untagged]),
-				slog.Int("lease_invalid", counts[standby.LeaseInvalid]), slog.Int("left", a.Sweep.Left))
-			if counts[standby.LeaseEnded]+counts["Refused"]+counts[standby.Untagged]+counts[standby.LeaseInvalid] > 0 {
-				level = slog.LevelError // a lease over, tags owed or untrue: someone must look
-			}
-		case a.Ignored != "":
-			outcome = "ignored"
-			attrs = append(attrs, slog.String("ignored", a.Ignored))
-		case refused > 0:
-			// Done in part, refused in part: not failed (a retry would
-			// change nothing), but an operator must hear of it.
-			outcome, level = "partial", slog.LevelError
-			attrs = append(attrs, slog.Int("refused", refused))
+		return out
+	}
+	e := standby.AsError(err)
+	out.Err, out.Status = e, failStatus(e, rec)
+	if final(e, rec) {
+		out.Status = http.StatusOK
+	}
+	out.Body = mustJSON(errorBody{Code: e.Code, Message: e.Message, RequestID: requestID, Activities: a.Activities, Instances: a.Instances, Events: a.Events, Sweep: a.Sweep})
+	return out
+}
+
+// failStatus is the status of a failure, before final answers it 200.
+func failStatus(e *standby.Error, rec record) int {
+	status := statusByKind[e.Kind]
+	if rec.retriedOn5xx && standby.Retryable(e) && status < 500 {
+		// Throttled, or a group busy: a retry may mend it, and the sender
+		// retries only a 5xx. The code says which it was.
+		return http.StatusServiceUnavailable
+	}
+	return status
+}
+
+// final says whether a refusal is answered 200: CloudMonitor retries what
+// is not 2xx, and a retry would change nothing, so the refusal is
+// answered, with its code, as received.
+func final(e *standby.Error, rec record) bool {
+	return rec.viaHTTP && rec.senderRetries && !standby.Retryable(e)
+}
+
+// level is the level of an invocation's line: WARN for the caller's or a
+// guard's refusal, ERROR for a failure answered 5xx and for what someone
+// must look at whatever the answer (docs/logs.md).
+func level(a report, err error, rec record) slog.Level {
+	lv := slog.LevelInfo
+	switch {
+	case err != nil:
+		lv = slog.LevelWarn
+		if failStatus(standby.AsError(err), rec) >= 500 {
+			lv = slog.LevelError
 		}
-		if untagged := untagged(a); untagged > 0 {
-			// Parked, but not saying why, and no retry will write it.
-			level = slog.LevelError
-			attrs = append(attrs, slog.Int("untagged", untagged))
-		}
-		attrs = append(attrs, slog.String("outcome", outcome))
-		if rec.undocumented {
-			// The documentation lists no such value: not acted on, but an
-			// operator should hear of it, also beside a batch's others.
-			level = max(level, slog.LevelWarn)
-			attrs = append(attrs, slog.Bool("undocumented", true))
-		}
+	case mustLook(a):
+		lv = slog.LevelError
+	case rec.undocumented:
+		// The documentation lists no such value: not acted on, but an
+		// operator should hear of it, also beside a batch's others.
+		lv = slog.LevelWarn
 	}
 	if rec.truncated > 0 {
 		// Alerts the sender left out (Alertmanager's max_alerts) were never
 		// seen here: whatever was done, someone should raise the limit.
-		level = max(level, slog.LevelWarn)
-		attrs = append(attrs, slog.Int("truncated_alerts", rec.truncated))
+		lv = max(lv, slog.LevelWarn)
 	}
-	if owed := countLines(a.Instances, func(l standby.InstanceResult) bool { return l.TagCode != "" && !l.Untagged() }); owed > 0 {
-		// Moved, and its tags not written yet: a retry writes them (and the
-		// sweep, while this process lives); until then it is at ERROR.
-		level = slog.LevelError
-		attrs = append(attrs, slog.Int("tags_owed", owed))
+	if tagsOwed(a) > 0 || capped(a.Instances) {
+		// Tags a retry must write; a storm past the blast-radius cap:
+		// whatever the answer, someone must look.
+		lv = slog.LevelError
 	}
-	var groups, activities []string
-	for _, act := range a.Activities {
-		groups = append(groups, act.ScalingGroupID)
-		activities = append(activities, act.ScalingActivityID)
-	}
-	attrs = append(attrs,
-		slog.Any("groups", groups),
-		slog.Any("instances", a.InstanceIDs),
-		slog.Any("activities", activities),
-		slog.Int("status", out.Status),
-		slog.Int("attempts", rec.stats.Attempts),
-		slog.Int64("backoff_ms", rec.stats.Backoff.Milliseconds()),
-		slog.Float64("latency_ms", float64(h.now().Sub(start).Microseconds())/1000),
-	)
-	if len(a.Skipped) > 0 {
-		attrs = append(attrs, slog.Any("skipped", a.Skipped))
-	}
-	if rec.stats.Guard != "" {
-		attrs = append(attrs, slog.String("guard", rec.stats.Guard))
-	}
-	if rec.stats.Merged > 0 {
-		attrs = append(attrs, slog.Int("merged", rec.stats.Merged))
-	}
-	if ev, ok := c.notice(a, outcome); ok {
-		// After the action, within its time; its failure changes no answer.
-		if err := h.notify(ctx, ev); err != nil {
-			attrs = append(attrs, slog.String("notify_error", err.Error()))
-		} else {
-			attrs = append(attrs, slog.Bool("notified", true))
-		}
-	}
-	if capped(a.Instances) {
-		// A storm past the blast-radius cap: whatever the answer, someone
-		// must look at why so many instances are asked out of traffic.
-		level = slog.LevelError
-	}
-	h.log.LogAttrs(ctx, level, "invocation", attrs...)
-	return out
+	return lv
 }
 
-// eventLine is what became of one event of a batch, as its line says
+// mustLook says whether what an invocation did calls for an operator: a
+// sweep's lease over, exit refused, tags owed or untrue; done in part and
+// refused in part (not failed: a retry would change nothing); instances
+// parked whose tags no retry will write.
+func mustLook(a report) bool {
+	if a.Sweep != nil {
+		n := sweptCounts(a.Sweep)
+		if n[standby.LeaseEnded]+n["Refused"]+n[standby.Untagged]+n[standby.LeaseInvalid] > 0 {
+			return true
+		}
+	} else if a.Ignored == "" && refusals(a) > 0 {
+		return true
+	}
+	return untagged(a) > 0
+}
+
+// LogLine is an invocation's one log line (docs/logs.md) beside slog's
+// time, level and msg ("invocation") and the build: its fields are the
+// line's top-level keys, in this order, as their tags name them and omit
+// them (logAttrs). The drill reads lines back into it (modes).
+type LogLine struct {
+	RequestID    string      `json:"request_id"`
+	Trigger      string      `json:"trigger"`
+	RetryCount   int         `json:"retry_count"`
+	Events       int         `json:"events,omitempty"`
+	Rule         string      `json:"rule,omitempty"`
+	EventResults []EventLine `json:"event_results,omitempty"`
+	DryRun       bool        `json:"dry_run,omitempty"` // the outcome is what would have been done
+	*AlarmLine
+	// A sweep's counts, each there (0 too) for a sweep only.
+	LeaseEnded *int   `json:"lease_ended,omitempty"`
+	Returned   *int   `json:"returned,omitempty"`
+	NotParked  *int   `json:"not_parked,omitempty"`
+	Ignored    string `json:"ignored,omitempty"`
+	Refused    int    `json:"refused,omitempty"`
+	// Untagged is a sweep's count, or how many instances an invocation
+	// moved whose tags no retry will write, when any.
+	Untagged        *int    `json:"untagged,omitempty"`
+	LeaseInvalid    *int    `json:"lease_invalid,omitempty"`
+	Left            *int    `json:"left,omitempty"`
+	Outcome         string  `json:"outcome"`
+	Message         *string `json:"message,omitempty"` // a failure's, even empty
+	Cause           *string `json:"cause,omitempty"`
+	Final           bool    `json:"final,omitempty"`
+	Undocumented    bool    `json:"undocumented,omitempty"`
+	TruncatedAlerts int     `json:"truncated_alerts,omitempty"`
+	TagsOwed        int     `json:"tags_owed,omitempty"`
+	// Groups, Instances and Activities are there, null when none.
+	Groups      []string          `json:"groups"`
+	Instances   []string          `json:"instances"`
+	Activities  []string          `json:"activities"`
+	Status      int               `json:"status"`
+	Attempts    int               `json:"attempts"`
+	BackoffMS   int64             `json:"backoff_ms"`
+	LatencyMS   float64           `json:"latency_ms"`
+	Skipped     []standby.Skipped `json:"skipped,omitempty"`
+	Guard       string            `json:"guard,omitempty"`
+	Merged      int               `json:"merged,omitempty"`
+	NotifyError string            `json:"notify_error,omitempty"`
+	Notified    bool              `json:"notified,omitempty"`
+}
+
+// AlarmLine is a CloudMonitor alarm's rule, state and time, on its line.
+type AlarmLine struct {
+	AlarmRule  string    `json:"alarm_rule"`
+	AlarmState string    `json:"alarm_state"`
+	AlarmTime  time.Time `json:"alarm_time"`
+}
+
+// logLine is the line of an invocation that answered status, after
+// latency; notifying adds Notified or NotifyError.
+func logLine(a report, err error, rec record, inv standby.Invocation, status int, latency time.Duration) LogLine {
+	l := LogLine{RequestID: inv.RequestID, Trigger: rec.source, RetryCount: inv.RetryCount, Events: rec.events, Rule: rec.rule,
+		DryRun: a.DryRun || a.Sweep != nil && a.Sweep.DryRun, TruncatedAlerts: rec.truncated, TagsOwed: tagsOwed(a),
+		Instances: a.InstanceIDs, Status: status, Attempts: rec.stats.Attempts, BackoffMS: rec.stats.Backoff.Milliseconds(),
+		LatencyMS: float64(latency.Microseconds()) / 1000, Skipped: a.Skipped, Guard: rec.stats.Guard, Merged: rec.stats.Merged}
+	if len(a.Events) > 0 {
+		l.EventResults = eventResults(a.Events, rec.rules)
+	}
+	if rec.alarm != nil {
+		l.AlarmLine = &AlarmLine{AlarmRule: rec.alarm.Rule, AlarmState: rec.alarm.State, AlarmTime: rec.alarm.Time}
+	}
+	for _, act := range a.Activities {
+		l.Groups = append(l.Groups, act.ScalingGroupID)
+		l.Activities = append(l.Activities, act.ScalingActivityID)
+	}
+	l.setOutcome(a, err, rec)
+	return l
+}
+
+// setOutcome says on the line what became of the invocation: the failure,
+// or what was done and what of it someone must hear.
+func (l *LogLine) setOutcome(a report, err error, rec record) {
+	if err != nil {
+		e := standby.AsError(err)
+		l.Outcome, l.Message, l.Final = e.Code, ref(e.Message), final(e, rec)
+		if e.Cause != nil {
+			l.Cause = ref(e.Cause.Error())
+		}
+		return
+	}
+	l.Outcome, l.Undocumented = "standby", rec.undocumented
+	switch refused := refusals(a); {
+	case a.Sweep != nil:
+		n := sweptCounts(a.Sweep)
+		l.Outcome, l.LeaseEnded, l.Returned, l.NotParked = "swept", ref(n[standby.LeaseEnded]), ref(n[standby.Returned]), ref(n[standby.NotParked])
+		l.Untagged, l.LeaseInvalid, l.Left = ref(n[standby.Untagged]), ref(n[standby.LeaseInvalid]), ref(a.Sweep.Left)
+	case a.Ignored != "":
+		l.Outcome, l.Ignored = "ignored", a.Ignored
+	case refused > 0:
+		l.Outcome, l.Refused = "partial", refused
+	}
+	if n := untagged(a); n > 0 {
+		l.Untagged = ref(n)
+	}
+}
+
+// logAttrs are the line's fields as slog attributes, in the struct's
+// order, named and omitted as encoding/json would write them: one schema,
+// the struct's tags, for the line and for whoever reads it back.
+func logAttrs(l LogLine) []slog.Attr { return appendAttrs(nil, reflect.ValueOf(l)) }
+
+func appendAttrs(attrs []slog.Attr, v reflect.Value) []slog.Attr {
+	t := v.Type()
+	for i := range t.NumField() {
+		f, fv := t.Field(i), v.Field(i)
+		if f.Anonymous {
+			if !fv.IsNil() {
+				attrs = appendAttrs(attrs, fv.Elem())
+			}
+			continue
+		}
+		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if opts == "omitempty" && emptyJSON(fv) {
+			continue
+		}
+		if fv.Kind() == reflect.Pointer && !fv.IsNil() {
+			fv = fv.Elem()
+		}
+		attrs = append(attrs, slog.Any(name, fv.Interface()))
+	}
+	return attrs
+}
+
+// ref is a pointer to v, for the line's fields there even when zero.
+func ref[T any](v T) *T { return &v }
+
+// emptyJSON says whether omitempty leaves v out.
+func emptyJSON(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.Array, reflect.Map, reflect.Slice, reflect.String:
+		return v.Len() == 0
+	}
+	return v.IsZero()
+}
+
+// EventLine is what became of one event of a batch, as its line says
 // it: so that a search for the event finds the batch's line, and tells what
 // became of it among the others.
-type eventLine struct {
+type EventLine struct {
 	Rule        string   `json:"rule,omitempty"`
 	Result      string   `json:"result"`
 	InstanceIDs []string `json:"instances,omitempty"`
 }
 
-func eventResults(events []EventReport, rules []string) []eventLine {
-	out := make([]eventLine, len(events))
+func eventResults(events []EventReport, rules []string) []EventLine {
+	out := make([]EventLine, len(events))
 	for i, ev := range events {
-		out[i] = eventLine{Result: ev.Result, InstanceIDs: ev.InstanceIDs}
+		out[i] = EventLine{Result: ev.Result, InstanceIDs: ev.InstanceIDs}
 		if ev.Event >= 0 && ev.Event < len(rules) {
 			out[i].Rule = rules[ev.Event]
 		}
@@ -242,6 +326,12 @@ func sweptCounts(sw *standby.Swept) map[string]int {
 
 // untagged counts the instances moved whose tags no retry will write.
 func untagged(a report) int { return countLines(a.Instances, standby.InstanceResult.Untagged) }
+
+// tagsOwed counts the instances moved whose tags are not written yet: a
+// retry writes them (and the sweep, while this process lives).
+func tagsOwed(a report) int {
+	return countLines(a.Instances, func(l standby.InstanceResult) bool { return l.TagCode != "" && !l.Untagged() })
+}
 
 // capped says whether MAX_STANDBY refused one of the instances.
 func capped(lines []standby.InstanceResult) bool {

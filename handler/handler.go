@@ -253,3 +253,24 @@ func (c *invocation) handle(d trigger.Delivery) Outcome {
 	c.rec.stats = st
 	return c.answer(a, err)
 }
+
+// fail answers a failure before anything was done.
+func (c *invocation) fail(err error) Outcome { return c.answer(report{}, err) }
+
+// answer ends the invocation: it renders the answer, or the failure with
+// what was done before it; tells NOTIFY_URL, if it is news; and writes the
+// invocation's one log line.
+func (c *invocation) answer(a report, err error) Outcome {
+	out := render(a, err, c.rec, c.inv.RequestID)
+	line := logLine(a, err, c.rec, c.inv, out.Status, c.h.now().Sub(c.start))
+	if ev, ok := c.notice(a, line.Outcome); ok {
+		// After the action, within its time; its failure changes no answer.
+		if err := c.h.notify(c.ctx, ev); err != nil {
+			line.NotifyError = err.Error()
+		} else {
+			line.Notified = true
+		}
+	}
+	c.h.log.LogAttrs(c.ctx, level(a, err, c.rec), "invocation", logAttrs(line)...)
+	return out
+}

@@ -9,25 +9,17 @@ import (
 	"strings"
 	"time"
 
+	"ess-standby/handler"
 	"ess-standby/handler/ess"
 )
 
 // decision is the function's invocation line on an event, as the drill
-// reads it back from Log Service: the fields README's Logs section lists.
+// reads it back from Log Service: the line the function writes
+// (handler.LogLine), with slog's time and message.
 type decision struct {
-	Time         time.Time    `json:"time"`
-	Msg          string       `json:"msg"`
-	RequestID    string       `json:"request_id"`
-	RetryCount   int          `json:"retry_count"` // FC's async retries keep the request ID
-	Rule         string       `json:"rule"`
-	EventResults []batchEvent `json:"event_results"` // a batch's: what became of each of its events
-	DryRun       bool         `json:"dry_run"`
-	Outcome      string       `json:"outcome"`
-	Status       int          `json:"status"`
-	Instances    []string     `json:"instances"`
-	Message      string       `json:"message"`
-	Ignored      string       `json:"ignored"`
-	Guard        string       `json:"guard"`
+	Time time.Time `json:"time"`
+	Msg  string    `json:"msg"`
+	handler.LogLine
 }
 
 // decisions are the function's invocation lines among logs that name rule
@@ -42,7 +34,7 @@ func decisions(logs []ess.LogEntry, function, rule string) []decision {
 		start := strings.IndexByte(msg, '{')
 		var d decision
 		if l.Fields["__topic__"] != topic(function) || start < 0 || json.Unmarshal([]byte(msg[start:]), &d) != nil ||
-			d.Msg != "invocation" || d.Rule != rule && !slices.ContainsFunc(d.EventResults, func(e batchEvent) bool { return e.Rule == rule }) || d.RequestID == "" {
+			d.Msg != "invocation" || d.Rule != rule && !slices.ContainsFunc(d.EventResults, func(e handler.EventLine) bool { return e.Rule == rule }) || d.RequestID == "" {
 			continue
 		}
 		if d.Time.IsZero() {
@@ -62,13 +54,6 @@ func topic(function string) string { return "FCLogs:" + function }
 // ID, and decides again.
 func (d decision) key() string { return fmt.Sprintf("%s#%d", d.RequestID, d.RetryCount) }
 
-// batchEvent is what became of one event of a batch.
-type batchEvent struct {
-	Rule      string   `json:"rule"`
-	Result    string   `json:"result"`
-	Instances []string `json:"instances"`
-}
-
 // parks says whether the decision took instance out of traffic for rule
 // (or, in a dry run, would have): in a batch, by that event's own result,
 // not the batch's, which may have acted on the instance for another event.
@@ -76,8 +61,8 @@ func (d decision) parks(instance, rule string) bool {
 	if d.Outcome != "standby" && d.Outcome != "partial" || !slices.Contains(d.Instances, instance) {
 		return false
 	}
-	return d.Rule == rule || slices.ContainsFunc(d.EventResults, func(e batchEvent) bool {
-		return e.Rule == rule && e.Result == "Acted" && slices.Contains(e.Instances, instance)
+	return d.Rule == rule || slices.ContainsFunc(d.EventResults, func(e handler.EventLine) bool {
+		return e.Rule == rule && e.Result == "Acted" && slices.Contains(e.InstanceIDs, instance)
 	})
 }
 
@@ -87,7 +72,11 @@ func (d decision) String() string {
 		s += " (dry run)"
 	}
 	s += fmt.Sprintf(", status %d, instances %v", d.Status, d.Instances)
-	for _, f := range [][2]string{{"guard", d.Guard}, {"ignored", d.Ignored}, {"message", d.Message}} {
+	var message string
+	if d.Message != nil {
+		message = *d.Message
+	}
+	for _, f := range [][2]string{{"guard", d.Guard}, {"ignored", d.Ignored}, {"message", message}} {
 		if f[1] != "" {
 			s += fmt.Sprintf(", %s %q", f[0], f[1])
 		}
