@@ -3,6 +3,8 @@ package standby
 import (
 	"context"
 	"time"
+
+	"ess-standby/handler/standby/internal/batch"
 )
 
 // WithoutBackoff makes the service retry and poll at once: the tests decide
@@ -15,8 +17,7 @@ func (s *Service) WithoutBackoff() *Service {
 // MergeWhen holds the state reads of each region until n requests wait for
 // them, however long that takes: the tests decide what arrives together.
 func (s *Service) MergeWhen(n int) *Service {
-	s.reads.window = time.Hour
-	s.reads.full = func(waiting int) bool { return waiting >= n }
+	s.reads = batch.New(time.Hour, s.readStates, batch.WithFull(func(waiting int) bool { return waiting >= n }))
 	return s
 }
 

@@ -5,10 +5,11 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 )
 
 // groupPlan is one plan of one scaling group: the parts of every ticket
-// waiting for the group's line, decided together.
+// waiting for the group's plans, decided together.
 type groupPlan struct {
 	s       *Service
 	key     groupKey
@@ -71,7 +72,7 @@ func (s *Service) planGroup(key groupKey, parts []*part) {
 	for _, p := range parts {
 		g.out[p.t] = &share{}
 		invocations[p.t.inv] = true
-		current = current && !s.lines.changedSince(key, p.epoch)
+		current = current && !s.changed.since(key, p.epoch)
 		for _, id := range p.ids {
 			if in, ok := p.found[id]; ok {
 				g.state[id] = in
@@ -104,9 +105,30 @@ func (s *Service) planGroup(key groupKey, parts []*part) {
 	}
 	g.submitTags()
 	if g.changed {
-		s.lines.change(key, s.epoch.Add(1))
+		s.changed.note(key, s.epoch.Add(1))
 	}
 	g.report(parts)
+}
+
+// changes notes the epoch of each group's last change, for a plan to tell
+// whether the read its parts bring is still current.
+type changes struct {
+	mu sync.Mutex
+	at map[groupKey]uint64 // guarded by mu: the epoch of each group's last change
+}
+
+// since says whether a plan changed the group since epoch.
+func (c *changes) since(key groupKey, epoch uint64) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.at[key] > epoch
+}
+
+// note notes that the group changed at epoch.
+func (c *changes) note(key groupKey, epoch uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.at[key] = epoch
 }
 
 // stillEnded narrows a sweep's exits (Request.TagsReadAt) to the leases

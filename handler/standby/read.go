@@ -78,8 +78,8 @@ func (s *Service) readStates(region string, tickets []*ticket) {
 		t.report(nil, nil, &shared, guard, len(parts))
 	}
 	for _, k := range keys {
-		// Each group its own line: one group's slow plan holds up no other.
-		go s.lines.plan(k, handed[k], s.planGroup)
+		// Each group its own plans: one group's slow plan holds up no other.
+		s.plans.Add(k, handed[k]...)
 	}
 }
 

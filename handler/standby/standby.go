@@ -7,8 +7,8 @@
 //
 // Requests on their way are tickets. Their state reads wait for each other
 // for a moment (Config.MergeWindow) and are made together; then each
-// scaling group's share of them goes to that group's line, where one plan
-// at a time reads, judges the guard rails over all it holds, and calls. So
+// scaling group's share of them waits for that group's plans (one keyed
+// batcher, internal/batch, batches both), where one plan at a time reads, judges the guard rails over all it holds, and calls. So
 // a storm of alarms on one group makes one plan of few calls, and two plans
 // for one group never interleave in a process (across processes, the
 // deployment runs one: see README, "Storms").
@@ -29,6 +29,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"ess-standby/handler/standby/internal/batch"
 )
 
 // Config is the core's share of the settings, parsed once at start.
@@ -102,18 +104,19 @@ type Service struct {
 	sleep   func(context.Context, time.Duration) error
 	jitter  func(ceiling time.Duration) time.Duration
 
-	reads *queue[string, *ticket] // by region
-	lines lines                   // by group
-	// epoch counts the plans that changed something; the lines note the
+	reads *batch.Batcher[string, *ticket] // by region: the state reads
+	plans *batch.Batcher[groupKey, *part] // by group: one plan at a time, taking every part waiting
+	// epoch counts the plans that changed something; changed notes the
 	// epoch of each group's last change. A state read begun after it is
 	// current, as far as this process knows.
-	epoch atomic.Uint64
-	moved *recent
-	tags  *tagger
-	exits exits // issue 26 case 9: exits under way, for the guards (exits.go)
+	epoch   atomic.Uint64
+	changed changes
+	moved   *recent
+	tags    *tagger
+	exits   exits // issue 26 case 9: exits under way, for the guards (exits.go)
 }
 
-// groupKey names a scaling group's line.
+// groupKey names a scaling group, its plans' key.
 type groupKey struct{ region, group string }
 
 // New returns a Service that runs requests against scaling as cfg says.
@@ -133,9 +136,11 @@ func New(cfg Config, scaling AutoScaling) *Service {
 	if s.sleep == nil {
 		s.sleep = sleep
 	}
-	s.reads = newQueue(cfg.MergeWindow, s.readStates)
+	s.reads = batch.New(cfg.MergeWindow, s.readStates)
+	// A plan has no window: the reads' merged them already.
+	s.plans = batch.New(0, s.planGroup)
 	s.tags = newTagger(s)
-	s.lines.by, s.lines.changed = map[groupKey]*line{}, map[groupKey]uint64{}
+	s.changed.at = map[groupKey]uint64{}
 	return s
 }
 
@@ -209,7 +214,7 @@ func (s *Service) run(ctx context.Context, inv Invocation, tooMany error, reqs .
 		byRegion[t.sess.Region] = append(byRegion[t.sess.Region], t)
 	}
 	for _, region := range regions {
-		s.reads.add(region, byRegion[region]...)
+		s.reads.Add(region, byRegion[region]...)
 	}
 	answers := make([]Result, len(reqs))
 	counted := map[*Stats]bool{} // a read or a plan shared by several requests counts once

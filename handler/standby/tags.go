@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"ess-standby/handler/standby/internal/batch"
 )
 
 // Tags are an ECS instance's tags: key → value.
@@ -176,7 +178,7 @@ func (j *tagJob) key() string {
 // tags it removes. A write that fails is owed, and the sweep tries again.
 type tagger struct {
 	s      *Service
-	queue  *queue[string, *tagJob] // by region
+	queue  *batch.Batcher[string, *tagJob] // by region
 	places chan struct{}
 
 	mu       sync.Mutex
@@ -208,7 +210,7 @@ type Owed struct {
 
 func newTagger(s *Service) *tagger {
 	tg := &tagger{s: s, places: make(chan struct{}, tagsAtOnce), inFlight: map[string]*flight{}, owed: map[string]Owed{}}
-	tg.queue = newQueue(s.cfg.MergeWindow, tg.run)
+	tg.queue = batch.New(s.cfg.MergeWindow, tg.run)
 	return tg
 }
 
@@ -231,11 +233,11 @@ func (tg *tagger) submit(region string, jobs ...*tagJob) {
 	}
 	tg.mu.Unlock()
 	if len(fresh) > 0 {
-		tg.queue.add(region, fresh...)
+		tg.queue.Add(region, fresh...)
 	}
 }
 
-// run makes a batch's calls, each in its own goroutine: the queue's next
+// run makes a batch's calls, each in its own goroutine: the batcher's next
 // batch waits for none of them.
 func (tg *tagger) run(_ string, jobs []*tagJob) {
 	byKey := map[string][]*tagJob{}
