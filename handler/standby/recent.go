@@ -18,7 +18,7 @@ type recent struct {
 	by    map[string]movedBy // guarded by mu
 	ring  [recentSize]string // guarded by mu: instance IDs, oldest overwritten first
 	next  int                // guarded by mu
-	clock func() time.Time
+	clock func() time.Time   // immutable
 	// asked is when a request last asked to put each instance into
 	// Standby, whatever came of it (guarded by mu): an alarm still firing
 	// for an instance keeps a sweep from taking it back.
