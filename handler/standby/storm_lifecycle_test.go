@@ -132,7 +132,7 @@ func TestOwedTagsAreNeverForgotten(t *testing.T) {
 	for range 4 { // each delivered 4 times
 		for i := range 19 {
 			answers, _ := svc.Run(context.Background(), inv, alarmRequest(fmt.Sprintf("i-%03d", i)))
-			if l := answers[0].Instances[0]; !l.Left() || l.TagCode != "Throttling" {
+			if l := answers[0].Instances[0]; !l.Left() || l.TagCode != "Throttling" && l.TagCode != "Timeout" { // Timeout: still retrying when the wait ended
 				t.Fatalf("a delivery whose tags ECS throttles: %+v; want left to a retry", l)
 			}
 		}
