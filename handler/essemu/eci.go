@@ -1,9 +1,7 @@
 package essemu
 
 import (
-	"maps"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -138,24 +136,10 @@ func (w *world) eciListTagResources(params url.Values) (map[string]any, *apiErro
 		}
 		size = n
 	}
-	var all []map[string]any
-	for _, in := range targets {
-		for _, k := range slices.Sorted(maps.Keys(in.tags)) {
-			all = append(all, map[string]any{"ResourceId": in.id, "ResourceType": "ContainerGroup", "TagKey": k, "TagValue": in.tags[k]})
-		}
+	rows, next, err := tagRows(targets, "ContainerGroup", "eci-page-", size, params)
+	if err != nil {
+		return nil, err
 	}
-	from := 0
-	if token := params.Get("NextToken"); token != "" {
-		n, err := strconv.Atoi(strings.TrimPrefix(token, "eci-page-"))
-		if err != nil || !strings.HasPrefix(token, "eci-page-") || n < 0 || n > len(all) {
-			return nil, errorf(400, "InvalidNextToken.Malformed", "The specified NextToken is not valid.")
-		}
-		from = n
-	}
-	to := min(from+size, len(all))
-	out := map[string]any{"TagResources": nonNil(all[from:to]), "NextToken": ""}
-	if to < len(all) {
-		out["NextToken"] = "eci-page-" + strconv.Itoa(to)
-	}
+	out := map[string]any{"TagResources": rows, "NextToken": next}
 	return out, nil
 }

@@ -280,27 +280,11 @@ func (w *world) listTagResources(params url.Values) (map[string]any, *apiError) 
 	if err != nil {
 		return nil, err
 	}
-	var all []map[string]any
-	for _, in := range targets {
-		for _, k := range slices.Sorted(maps.Keys(in.tags)) {
-			all = append(all, map[string]any{"ResourceId": in.id, "ResourceType": "instance", "TagKey": k, "TagValue": in.tags[k]})
-		}
+	rows, next, err := tagRows(targets, "instance", "page-", tagPage, params)
+	if err != nil {
+		return nil, err
 	}
-	from := 0
-	if token := params.Get("NextToken"); token != "" {
-		n, err := strconv.Atoi(strings.TrimPrefix(token, "page-"))
-		if err != nil || !strings.HasPrefix(token, "page-") || n < 0 || n > len(all) {
-			return nil, errorf(400, "InvalidNextToken.Malformed", "The specified NextToken is not valid.")
-		}
-		from = n
-	}
-	to := min(from+tagPage, len(all))
-	out := map[string]any{"TagResources": map[string]any{"TagResource": nonNil(all[from:to])}}
-	if to < len(all) {
-		out["NextToken"] = "page-" + strconv.Itoa(to)
-	} else {
-		out["NextToken"] = ""
-	}
+	out := map[string]any{"TagResources": map[string]any{"TagResource": rows}, "NextToken": next}
 	return out, nil
 }
 
@@ -385,4 +369,30 @@ func (ev SimulatedEvent) CloudEvent() []byte {
 			"instanceId": ev.InstanceID, "eventType": ev.EventType, "eventStatus": status},
 	})
 	return b
+}
+
+// tagRows pages the tags of targets, one row a tag, size rows from the
+// place the NextToken in params names (prefix, then the place): ECS and
+// ECI page alike, and shape their answers each its own way. next is the
+// next page's token, "" after the last.
+func tagRows(targets []*instance, resourceType, prefix string, size int, params url.Values) (rows []map[string]any, next string, err *apiError) {
+	var all []map[string]any
+	for _, in := range targets {
+		for _, k := range slices.Sorted(maps.Keys(in.tags)) {
+			all = append(all, map[string]any{"ResourceId": in.id, "ResourceType": resourceType, "TagKey": k, "TagValue": in.tags[k]})
+		}
+	}
+	from := 0
+	if token := params.Get("NextToken"); token != "" {
+		n, err := strconv.Atoi(strings.TrimPrefix(token, prefix))
+		if err != nil || !strings.HasPrefix(token, prefix) || n < 0 || n > len(all) {
+			return nil, "", errorf(400, "InvalidNextToken.Malformed", "The specified NextToken is not valid.")
+		}
+		from = n
+	}
+	to := min(from+size, len(all))
+	if to < len(all) {
+		next = prefix + strconv.Itoa(to)
+	}
+	return nonNil(all[from:to]), next, nil
 }
