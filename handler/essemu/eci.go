@@ -51,35 +51,7 @@ func (w *world) serveECI(params url.Values, action string) (map[string]any, *api
 // is undocumented: ECS's is used (the emulator's assumption), for an ECS
 // instance's ID too, which ECI does not hold.
 func (w *world) containerGroups(params url.Values) ([]*instance, *apiError) {
-	region := params.Get("RegionId")
-	if region == "" {
-		return nil, missing("RegionId")
-	}
-	switch rt := params.Get("ResourceType"); {
-	case rt == "":
-		return nil, missing("ResourceType")
-	case rt != "ContainerGroup":
-		return nil, errorf(404, "InvalidResourceType.NotFound", "The ResourceType provided does not exist in our records.")
-	}
-	if len(numbered(params, "ResourceId")) > maxECIResources {
-		return nil, errorf(400, "NumberExceed.ResourceIds", "The maximum number of ResourceIds is exceeded.")
-	}
-	ids, err := repeated(params, "ResourceId", maxECIResources)
-	switch {
-	case err != nil:
-		return nil, err
-	case len(ids) == 0:
-		return nil, missing("ResourceId")
-	}
-	var out []*instance
-	for _, id := range ids {
-		in := w.instance(id)
-		if in == nil || in.group.Region != region || !in.eci() {
-			return nil, errorf(404, "InvalidResourceId.NotFound", "The specified ResourceIds are not found in our records.")
-		}
-		out = append(out, in)
-	}
-	return out, nil
+	return w.resources(params, eciTags)
 }
 
 // validECITag is ECI's rule for a tag's key (not empty) or value: at most
@@ -96,7 +68,7 @@ func validECITag(v string, key bool) bool {
 // (ECI documents no other code for it). Its reference documents both
 // TagKey.N and All for UntagResources, though its user guide says an
 // instance's tags cannot be deleted one by one.
-var eciTags = tagDialect{perCall: maxTagsPerECI, perInstance: maxTagsPerECI, valid: validECITag,
+var eciTags = tagDialect{resourceType: "ContainerGroup", resources: maxECIResources, eci: true, perCall: maxTagsPerECI, perInstance: maxTagsPerECI, valid: validECITag,
 	tooMany: func() *apiError { return errorf(400, "NumberExceed.Tags", "The length of tags exceeded limit: 20.") },
 	quota:   func() *apiError { return errorf(400, "NumberExceed.Tags", "The length of tags exceeded limit: 20.") }}
 

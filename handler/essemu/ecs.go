@@ -126,6 +126,13 @@ func (w *world) describeInstanceStatus(params url.Values) (map[string]any, *apiE
 // none, so it is answered as an ID ECS does not hold, and nothing of the
 // call is done.
 func (w *world) tagged(params url.Values) ([]*instance, *apiError) {
+	return w.resources(params, ecsTags)
+}
+
+// resources reads a tag call's instances as the dialect d names them:
+// RegionId, its ResourceType, at most its ResourceId.N, each an instance of
+// a group in the region that the product holds.
+func (w *world) resources(params url.Values, d tagDialect) ([]*instance, *apiError) {
 	region := params.Get("RegionId")
 	if region == "" {
 		return nil, missing("RegionId")
@@ -133,23 +140,23 @@ func (w *world) tagged(params url.Values) ([]*instance, *apiError) {
 	switch rt := params.Get("ResourceType"); {
 	case rt == "":
 		return nil, missing("ResourceType")
-	case rt != "instance":
+	case rt != d.resourceType:
 		return nil, errorf(404, "InvalidResourceType.NotFound", "The ResourceType provided does not exist in our records.")
 	}
-	if n := len(numbered(params, "ResourceId")); n > maxTagResources {
+	if len(numbered(params, "ResourceId")) > d.resources {
 		return nil, errorf(400, "NumberExceed.ResourceIds", "The maximum number of ResourceIds is exceeded.")
 	}
-	ids, err := repeated(params, "ResourceId", maxTagResources)
-	if err != nil {
+	ids, err := repeated(params, "ResourceId", d.resources)
+	switch {
+	case err != nil:
 		return nil, err
-	}
-	if len(ids) == 0 {
+	case len(ids) == 0:
 		return nil, missing("ResourceId")
 	}
 	var out []*instance
 	for _, id := range ids {
 		in := w.instance(id)
-		if in == nil || in.group.Region != region || in.eci() {
+		if in == nil || in.group.Region != region || in.eci() != d.eci {
 			return nil, errorf(404, "InvalidResourceId.NotFound", "The specified ResourceIds are not found in our records.")
 		}
 		out = append(out, in)
@@ -178,13 +185,16 @@ func validTagText(v string, key bool) bool {
 // share their shape, and differ in their limits, their rules for a key or
 // a value, and their refusals.
 type tagDialect struct {
+	resourceType         string // ResourceType
+	resources            int    // ResourceId.N a call takes
+	eci                  bool   // it holds elastic container instances, and no ECS instance
 	perCall, perInstance int
 	valid                func(v string, key bool) bool
 	tooMany, quota       func() *apiError // more tags than a call takes; than an instance holds
 	duplicates           bool             // a key given twice is refused (ECS)
 }
 
-var ecsTags = tagDialect{perCall: maxTagsPerCall, perInstance: maxTagsPerECS, valid: validTagText, duplicates: true,
+var ecsTags = tagDialect{resourceType: "instance", resources: maxTagResources, perCall: maxTagsPerCall, perInstance: maxTagsPerECS, valid: validTagText, duplicates: true,
 	tooMany: func() *apiError { return errorf(400, "NumberExceed.Tags", "The maximum number of Tags is exceeded.") },
 	quota: func() *apiError {
 		return errorf(400, "OperationDenied.QuotaExceed", "The quota of tags on resource is beyond permitted range.")
