@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"reflect"
 	"slices"
-	"strings"
 	"testing"
 
 	"ess-standby/handler/ess"
@@ -54,11 +53,7 @@ func TestAddressAnswersWithoutTheirFields(t *testing.T) {
 	}
 	noVPC := vpcInstance(web1, essemu.SampleVPC, "10.0.80.186")
 	delete(noVPC["VpcAttributes"].(map[string]any), "VpcId")
-	tests := []struct {
-		read, action, name string
-		answer             map[string]any
-		missing            string
-	}{
+	tests := []fieldCase{
 		{"GroupVPCs", "DescribeScalingGroups", "nothing", map[string]any{}, "TotalCount"},
 		{"GroupVPCs", "DescribeScalingGroups", "no list", map[string]any{"TotalCount": 1}, "ScalingGroups"},
 		{"GroupVPCs", "DescribeScalingGroups", "no ScalingGroupId", group(map[string]any{"VpcId": essemu.SampleVPC}), "ScalingGroupId"},
@@ -78,21 +73,7 @@ func TestAddressAnswersWithoutTheirFields(t *testing.T) {
 		{"InstancesByPrivateIP", "DescribeInstances", "an instance at none of the addresses", instances(vpcInstance(web1, essemu.SampleVPC, "10.0.80.187")), "none of the addresses"},
 		{"InstancesByPrivateIP", "DescribeInstances", "an instance showing no address", instances(without("NetworkInterfaces"), vpcInstance("i-x", essemu.SampleVPC, "")), "none of the addresses"},
 	}
-	c, emu := newClient(t)
-	for _, tt := range tests {
-		t.Run(tt.read+"/"+tt.name, func(t *testing.T) {
-			emu.Reset()
-			emu.Inject(essemu.Fault{Action: tt.action, Times: 1, Answer: tt.answer})
-			got, err := reads[tt.read](c)
-			e := standby.AsError(err)
-			if err == nil || e.Kind != standby.Unavailable || e.Code != "ServiceUnavailable" || !strings.Contains(e.Message, tt.missing) {
-				t.Errorf("%s answered %v: %v, %v; want ServiceUnavailable naming %s", tt.action, tt.answer, got, err, tt.missing)
-			}
-			if _, err := reads[tt.read](c); err != nil {
-				t.Errorf("the emulator's own answer after it: %v", err)
-			}
-		})
-	}
+	failClosed(t, reads, tests)
 }
 
 // What the answers may hold and still be read: a group of the classic

@@ -105,11 +105,7 @@ func TestAnswersWithoutTheirFields(t *testing.T) {
 		"InstanceTags":     func(c *ess.Client) (any, error) { return c.InstanceTags(ctx, session(), []string{web}, "ess-standby:") },
 		"InstanceStatuses": func(c *ess.Client) (any, error) { return c.InstanceStatuses(ctx, session(), []string{web}) },
 	}
-	tests := []struct {
-		read, action, name string
-		answer             map[string]any
-		missing            string // what the message must name
-	}{
+	tests := []fieldCase{
 		{"ScalingInstances", "DescribeScalingInstances", "nothing", map[string]any{}, "TotalCount"},
 		{"ScalingInstances", "DescribeScalingInstances", "no list", map[string]any{"TotalCount": 1}, "ScalingInstances"},
 		{"ScalingInstances", "DescribeScalingInstances", "an empty wrapper", map[string]any{"TotalCount": 1, "ScalingInstances": map[string]any{}}, "ScalingInstances"},
@@ -141,6 +137,22 @@ func TestAnswersWithoutTheirFields(t *testing.T) {
 			map[string]any{"ResourceId": web, "ResourceType": "instance", "TagValue": "r"}}}}, "TagKey"},
 		{"InstanceStatuses", "DescribeInstanceStatus", "no list", map[string]any{"TotalCount": 0}, "InstanceStatuses"},
 	}
+	failClosed(t, reads, tests)
+}
+
+// fieldCase is a read whose answer, as the emulator gives it once, lacks
+// what the read needs: missing is what the refusal must name.
+type fieldCase struct {
+	read, action, name string
+	answer             map[string]any
+	missing            string
+}
+
+// failClosed checks that each read answers ServiceUnavailable, naming what
+// is missing, when the emulator answers its call once without it, and reads
+// the emulator's own answer after it.
+func failClosed(t *testing.T, reads map[string]func(*ess.Client) (any, error), tests []fieldCase) {
+	t.Helper()
 	c, emu := newClient(t)
 	for _, tt := range tests {
 		t.Run(tt.read+"/"+tt.name, func(t *testing.T) {
