@@ -14,9 +14,9 @@ import (
 
 	"ess-standby/handler"
 	"ess-standby/handler/essemu"
-	"ess-standby/handler/samples"
+	"ess-standby/handler/internal/samples"
+	"ess-standby/handler/internal/standbytest"
 	"ess-standby/handler/standby"
-	"ess-standby/handler/standby/standbytest"
 )
 
 // alert is one alert of Alertmanager's webhook, its labels as given, at

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"ess-standby/handler"
-	"ess-standby/handler/samples"
+	"ess-standby/handler/internal/samples"
 	"ess-standby/handler/standby"
 )
 

@@ -19,8 +19,8 @@ import (
 	"ess-standby/handler"
 	"ess-standby/handler/ess"
 	"ess-standby/handler/essemu"
-	"ess-standby/handler/fctest"
-	"ess-standby/handler/samples"
+	"ess-standby/handler/internal/fctest"
+	"ess-standby/handler/internal/samples"
 	"ess-standby/handler/standby"
 )
 

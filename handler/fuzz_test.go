@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"ess-standby/handler"
-	"ess-standby/handler/samples"
+	"ess-standby/handler/internal/samples"
+	"ess-standby/handler/internal/standbytest"
 	"ess-standby/handler/standby"
-	"ess-standby/handler/standby/standbytest"
 	"ess-standby/handler/trigger"
 )
 

@@ -17,9 +17,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"ess-standby/handler"
-	"ess-standby/handler/fctest"
+	"ess-standby/handler/internal/fctest"
+	"ess-standby/handler/internal/standbytest"
 	"ess-standby/handler/standby"
-	"ess-standby/handler/standby/standbytest"
 )
 
 var (

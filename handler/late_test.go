@@ -11,8 +11,8 @@ import (
 
 	"ess-standby/handler"
 	"ess-standby/handler/essemu"
+	"ess-standby/handler/internal/standbytest"
 	"ess-standby/handler/standby"
-	"ess-standby/handler/standby/standbytest"
 )
 
 // With EXIT_ON_OK, an OK takes back only what its rule parked before the

@@ -15,9 +15,9 @@ import (
 	"time"
 
 	"ess-standby/handler"
+	"ess-standby/handler/internal/standbytest"
 	"ess-standby/handler/notify"
 	"ess-standby/handler/standby"
-	"ess-standby/handler/standby/standbytest"
 )
 
 // webhook is a receiver that checks each message's signature, as its owner

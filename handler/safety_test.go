@@ -16,10 +16,10 @@ import (
 	"ess-standby/handler"
 	"ess-standby/handler/ess"
 	"ess-standby/handler/essemu"
-	"ess-standby/handler/fctest"
-	"ess-standby/handler/samples"
+	"ess-standby/handler/internal/fctest"
+	"ess-standby/handler/internal/samples"
+	"ess-standby/handler/internal/standbytest"
 	"ess-standby/handler/standby"
-	"ess-standby/handler/standby/standbytest"
 )
 
 // world is a handler in front of the emulator, through the real SDK.

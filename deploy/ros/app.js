@@ -1,5 +1,5 @@
 // The ROS template of ess-standby, synthesised with the ROS CDK from what
-// Serverless Devs resolves of s.yaml (handler/deploy/testdata/preview/), so
+// Serverless Devs resolves of s.yaml (handler/internal/deploytest/testdata/preview/), so
 // that the three descriptions (s.yaml, Terraform, ROS) deploy one function.
 //
 //   node deploy/ros/app.js          writes deploy/ros/template.json and alert.json
@@ -20,8 +20,8 @@ const sls = require('@alicloud/ros-cdk-sls');
 
 const root = path.join(__dirname, '..', '..');
 const read = (p) => JSON.parse(fs.readFileSync(path.join(root, p), 'utf8'));
-const fn = read('handler/deploy/testdata/preview/s.yaml.json').resources['ess-standby'].props;
-const tf = read('handler/deploy/testdata/terraform-schema.json').resources;
+const fn = read('handler/internal/deploytest/testdata/preview/s.yaml.json').resources['ess-standby'].props;
+const tf = read('handler/internal/deploytest/testdata/terraform-schema.json').resources;
 const runtimes = tf.alicloud_fcv3_function.attributes.runtime.enum;
 const triggerTypes = tf.alicloud_fcv3_trigger.attributes.trigger_type.doc_enum;
 const rosMaxInstanceConcurrency = 100;

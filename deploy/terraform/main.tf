@@ -1,7 +1,7 @@
 # ess-standby with Terraform: the same function as s.yaml (docs/terraform.md),
 # on the custom runtime, one instance serving up to 200
 # invocations at once, with its role, its logstore and its triggers.
-# handler/deploy's tests hold it to the provider's schemas and to s.yaml.
+# handler/internal/deploytest's tests hold it to the provider's schemas and to s.yaml.
 
 provider "alicloud" {
   region = var.region

@@ -1,5 +1,5 @@
 # The alicloud provider this module is checked against: its resource
-# schemas, dumped by schemagen/, are handler/deploy/testdata/terraform-schema.json.
+# schemas, dumped by schemagen/, are handler/internal/deploytest/testdata/terraform-schema.json.
 terraform {
   required_providers {
     alicloud = {

@@ -10,8 +10,8 @@ import (
 
 	"ess-standby/handler/ess"
 	"ess-standby/handler/essemu"
+	"ess-standby/handler/internal/standbytest"
 	"ess-standby/handler/standby"
-	"ess-standby/handler/standby/standbytest"
 )
 
 // web1 is the sample fleet's first web instance, at 10.0.80.186.

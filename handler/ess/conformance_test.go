@@ -9,8 +9,8 @@ import (
 
 	"ess-standby/handler/ess"
 	"ess-standby/handler/essemu"
+	"ess-standby/handler/internal/standbytest"
 	"ess-standby/handler/standby"
-	"ess-standby/handler/standby/standbytest"
 )
 
 // emulatorActions are the API actions behind each method, where faults are

@@ -15,8 +15,8 @@ import (
 
 	"ess-standby/handler/ess"
 	"ess-standby/handler/essemu"
+	"ess-standby/handler/internal/standbytest"
 	"ess-standby/handler/standby"
-	"ess-standby/handler/standby/standbytest"
 )
 
 // eciC is the sample fleet's elastic container instance, in the API group

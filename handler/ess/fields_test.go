@@ -9,8 +9,8 @@ import (
 
 	"ess-standby/handler/ess"
 	"ess-standby/handler/essemu"
+	"ess-standby/handler/internal/standbytest"
 	"ess-standby/handler/standby"
-	"ess-standby/handler/standby/standbytest"
 )
 
 // Issue 26, case 11: the per-instance read answered without its fields,

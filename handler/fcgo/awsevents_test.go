@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"ess-standby/handler"
-	"ess-standby/handler/samples"
+	"ess-standby/handler/internal/samples"
 	"ess-standby/handler/standby"
 
 	fcevents "github.com/aliyun/fc-runtime-go-sdk/events"

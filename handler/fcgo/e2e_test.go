@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"ess-standby/handler/fctest"
+	"ess-standby/handler/internal/fctest"
 )
 
 // binary is the real ess-standby, built once by TestMain.

@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"ess-standby/handler/essemu"
-	"ess-standby/handler/fctest"
+	"ess-standby/handler/internal/fctest"
 )
 
 // program is a function measured side by side with the others.
@@ -52,7 +52,7 @@ var standbyEvent = []byte(`{"ScalingGroupId":"asg-bp1fo0dbtsbmqa9h5dl3","Instanc
 func BenchmarkFunctions(b *testing.B) {
 	dir := b.TempDir()
 	programs := []*program{
-		{name: "hello", pkg: "ess-standby/handler/fctest/testdata/hello"},
+		{name: "hello", pkg: "ess-standby/handler/internal/fctest/testdata/hello"},
 		{name: "bare-sdk", pkg: "ess-standby/handler/ess/testdata/baresdk", calls: 1},
 		{name: "ess-standby", pkg: "ess-standby", tags: fctest.Go1Tag, calls: 3}, // the read, the call, its tags
 	}

@@ -18,8 +18,8 @@ import (
 	"time"
 
 	"ess-standby/handler/essemu"
-	"ess-standby/handler/fctest"
-	"ess-standby/handler/samples"
+	"ess-standby/handler/internal/fctest"
+	"ess-standby/handler/internal/samples"
 )
 
 // binary is the real ess-standby, with bootstrap beside it, built by TestMain.

@@ -20,7 +20,7 @@ import (
 	"ess-standby/handler/ess"
 	"ess-standby/handler/essemu"
 	"ess-standby/handler/fcserver"
-	"ess-standby/handler/fctest"
+	"ess-standby/handler/internal/fctest"
 	"ess-standby/handler/standby"
 )
 

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"ess-standby/handler/essemu"
-	"ess-standby/handler/fctest"
+	"ess-standby/handler/internal/fctest"
 )
 
 // Issue 26's lifecycle cases 1, 3, 4 and 5 end to end: the custom

@@ -14,7 +14,7 @@ import (
 	"testing"
 
 	"ess-standby/handler/essemu"
-	"ess-standby/handler/fctest"
+	"ess-standby/handler/internal/fctest"
 	"ess-standby/handler/settings"
 )
 

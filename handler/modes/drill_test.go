@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"ess-standby/handler/essemu"
-	"ess-standby/handler/fctest"
+	"ess-standby/handler/internal/fctest"
 )
 
 // The drill, as an operator runs it after s deploy: the built binary

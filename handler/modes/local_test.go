@@ -12,7 +12,7 @@ import (
 
 	"ess-standby/handler"
 	"ess-standby/handler/essemu"
-	"ess-standby/handler/samples"
+	"ess-standby/handler/internal/samples"
 	"ess-standby/handler/settings"
 )
 

@@ -16,7 +16,7 @@ import (
 
 	"ess-standby/handler/ess"
 	"ess-standby/handler/essemu"
-	"ess-standby/handler/fctest"
+	"ess-standby/handler/internal/fctest"
 	"ess-standby/handler/settings"
 	"ess-standby/handler/standby"
 )

@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"ess-standby/handler/internal/standbytest"
 	"ess-standby/handler/standby"
-	"ess-standby/handler/standby/standbytest"
 )
 
 // A guard's refusal is final only while the counts cannot change: an exit

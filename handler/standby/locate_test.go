@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"ess-standby/handler/internal/standbytest"
 	"ess-standby/handler/standby"
-	"ess-standby/handler/standby/standbytest"
 )
 
 // networks is a region of four groups: asg-web and asg-api in VPCs of

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"ess-standby/handler/internal/standbytest"
 	"ess-standby/handler/standby"
-	"ess-standby/handler/standby/standbytest"
 )
 
 // recovery is the way back an end asks for: only what rule parked.

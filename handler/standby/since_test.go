@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"ess-standby/handler/internal/standbytest"
 	"ess-standby/handler/standby"
-	"ess-standby/handler/standby/standbytest"
 )
 
 // An end takes back only what was parked before it happened: an OK (a

@@ -13,8 +13,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"ess-standby/handler/internal/standbytest"
 	"ess-standby/handler/standby"
-	"ess-standby/handler/standby/standbytest"
 )
 
 var roleCreds = standby.Credentials{AccessKeyID: "STS.role", AccessKeySecret: "role-secret", SecurityToken: "role-token"}

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"ess-standby/handler/internal/standbytest"
 	"ess-standby/handler/standby"
-	"ess-standby/handler/standby/standbytest"
 )
 
 // clock is a test's clock, moved by hand.

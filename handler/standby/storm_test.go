@@ -7,8 +7,8 @@ import (
 	"sync"
 	"testing"
 
+	"ess-standby/handler/internal/standbytest"
 	"ess-standby/handler/standby"
-	"ess-standby/handler/standby/standbytest"
 )
 
 // group makes a fake with one group, asg-s, of n InService instances

@@ -7,8 +7,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"ess-standby/handler/internal/standbytest"
 	"ess-standby/handler/standby"
-	"ess-standby/handler/standby/standbytest"
 )
 
 // leases is asg-a with one instance InService and three in Standby: one

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"ess-standby/handler/samples"
+	"ess-standby/handler/internal/samples"
 	"ess-standby/handler/standby"
 )
 

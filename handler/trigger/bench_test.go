@@ -3,7 +3,7 @@ package trigger
 import (
 	"testing"
 
-	"ess-standby/handler/samples"
+	"ess-standby/handler/internal/samples"
 	"ess-standby/handler/standby"
 )
 

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"ess-standby/handler/samples"
+	"ess-standby/handler/internal/samples"
 	"ess-standby/handler/standby"
 )
 

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"ess-standby/handler/samples"
+	"ess-standby/handler/internal/samples"
 )
 
 // Each event says what it parks for (the rule its instances' tags

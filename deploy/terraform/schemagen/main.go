@@ -7,7 +7,7 @@
 // back by probing each ValidateFunc with out-of-range values and parsing the
 // error text ("expected k to be one of [a b], got ...").
 //
-//	cd deploy/terraform/schemagen && go run . -o ../../../handler/deploy/testdata/terraform-schema.json
+//	cd deploy/terraform/schemagen && go run . -o ../../../handler/internal/deploytest/testdata/terraform-schema.json
 //
 // It is its own module, so that go test ./... never builds the provider: the
 // first build takes some 8 minutes and 5 GB of memory, and its module cache

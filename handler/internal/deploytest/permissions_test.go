@@ -1,4 +1,4 @@
-package deploy_test
+package deploytest_test
 
 import (
 	"os"
@@ -32,7 +32,7 @@ type permission struct {
 // keyed by action.
 func permissionTable(t *testing.T) map[string]permission {
 	t.Helper()
-	page, err := os.ReadFile("../../docs/permissions.md")
+	page, err := os.ReadFile("../../../docs/permissions.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +81,7 @@ func permissionTable(t *testing.T) map[string]permission {
 func policyActions(t *testing.T, name string) []string {
 	t.Helper()
 	var actions []string
-	for _, s := range loadPolicy(t, filepath.Join("../../deploy", policyFiles[name])).Statement {
+	for _, s := range loadPolicy(t, filepath.Join("../../../deploy", policyFiles[name])).Statement {
 		if s.Effect == "Allow" {
 			actions = append(actions, list(s.Action)...)
 		}
@@ -95,7 +95,7 @@ func policyActions(t *testing.T, name string) []string {
 // (verified) or is inferred, and why.
 func TestPermissionTableIsThePolicies(t *testing.T) {
 	table := permissionTable(t)
-	files, _ := filepath.Glob("../../deploy/*.json")
+	files, _ := filepath.Glob("../../../deploy/*.json")
 	for _, path := range files {
 		var name string
 		for n, f := range policyFiles {
@@ -281,7 +281,7 @@ func grantedOn(patterns []string, resource string) bool {
 // resource the call names; and docs/permissions.md's table has each, granted
 // in the deployer's policy.
 func TestDeployerGrantsWhatFC3Calls(t *testing.T) {
-	g := grants(loadPolicy(t, "../../deploy/deployer-policy.json"))
+	g := grants(loadPolicy(t, "../../../deploy/deployer-policy.json"))
 	table := permissionTable(t)
 	for _, c := range fc3Calls(t) {
 		// A call that names no resource ("*") is matched by "*" alone.

@@ -20,7 +20,7 @@ import (
 	"time"
 
 	"ess-standby/handler/essemu"
-	"ess-standby/handler/samples"
+	"ess-standby/handler/internal/samples"
 )
 
 // Scenarios run the built binary in rt through what both runtimes must do

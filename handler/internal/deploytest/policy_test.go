@@ -1,4 +1,4 @@
-package deploy_test
+package deploytest_test
 
 import (
 	"encoding/json"
@@ -67,7 +67,7 @@ func grants(p policy) map[string][]string {
 // and ECI's for the tags.
 func essCalls(t *testing.T) []string {
 	var used []string
-	sources, _ := filepath.Glob("../ess/*.go")
+	sources, _ := filepath.Glob("../../ess/*.go")
 	for _, path := range sources {
 		if strings.HasSuffix(path, "_test.go") {
 			continue
@@ -88,7 +88,7 @@ func essCalls(t *testing.T) []string {
 // which the function's role is never granted.
 func operatorCalls(t *testing.T) []string {
 	var used []string
-	sources, _ := filepath.Glob("../ess/*.go")
+	sources, _ := filepath.Glob("../../ess/*.go")
 	for _, path := range sources {
 		src, _ := os.ReadFile(path)
 		// logService is Log Service's product, whose actions are log:*.
@@ -106,7 +106,7 @@ func operatorCalls(t *testing.T) []string {
 // simulated event, the read that watches the canary, its tags, which say
 // the function parked it, and the function's log, on its logstore only.
 func TestDrillPolicyIsTheDrillsCalls(t *testing.T) {
-	g := grants(loadPolicy(t, "../../deploy/drill-policy.json"))
+	g := grants(loadPolicy(t, "../../../deploy/drill-policy.json"))
 	var granted []string
 	for a := range g {
 		granted = append(granted, a)
@@ -121,7 +121,7 @@ func TestDrillPolicyIsTheDrillsCalls(t *testing.T) {
 		t.Errorf("the drill reads the log on %v; scope it to the function's logstore", r)
 	}
 	for _, a := range operatorCalls(t) {
-		if _, ok := grants(loadPolicy(t, "../../deploy/function-policy.json"))[a]; ok {
+		if _, ok := grants(loadPolicy(t, "../../../deploy/function-policy.json"))[a]; ok {
 			t.Errorf("the function's role is granted %s, which only an operator makes", a)
 		}
 	}
@@ -131,7 +131,7 @@ func TestDrillPolicyIsTheDrillsCalls(t *testing.T) {
 // state-changing ones on scaling groups (and, for tags, on instances or
 // container groups) only; it trusts FC alone.
 func TestFunctionPolicyIsLeastPrivilege(t *testing.T) {
-	g := grants(loadPolicy(t, "../../deploy/function-policy.json"))
+	g := grants(loadPolicy(t, "../../../deploy/function-policy.json"))
 	var granted []string
 	for a, resources := range g {
 		granted = append(granted, a)
@@ -165,7 +165,7 @@ func TestFunctionPolicyIsLeastPrivilege(t *testing.T) {
 	if used := essCalls(t); !slices.Equal(granted, used) {
 		t.Errorf("the policy grants %v; handler/ess calls %v", granted, used)
 	}
-	trust := loadPolicy(t, "../../deploy/function-trust.json")
+	trust := loadPolicy(t, "../../../deploy/function-trust.json")
 	if len(trust.Statement) != 1 || fmt.Sprint(list(trust.Statement[0].Action)) != "[sts:AssumeRole]" || fmt.Sprint(trust.Statement[0].Principal["Service"]) != "[fc.aliyuncs.com]" {
 		t.Errorf("the trust policy %+v: want FC alone to assume the role", trust)
 	}
@@ -173,12 +173,12 @@ func TestFunctionPolicyIsLeastPrivilege(t *testing.T) {
 
 // docs/permissions.md shows the function's policy as the file ships it.
 func TestPermissionsShowsThePolicyFile(t *testing.T) {
-	page, err := os.ReadFile("../../docs/permissions.md")
+	page, err := os.ReadFile("../../../docs/permissions.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	block := regexp.MustCompile("(?s)<!-- deploy/function-policy.json -->\\s*```json\\n(.*?)```").FindSubmatch(page)
-	file, _ := os.ReadFile("../../deploy/function-policy.json")
+	file, _ := os.ReadFile("../../../deploy/function-policy.json")
 	if block == nil || strings.TrimSpace(string(block[1])) != strings.TrimSpace(string(file)) {
 		t.Errorf("docs/permissions.md's policy after <!-- deploy/function-policy.json --> is not the file's:\n%s", block)
 	}
@@ -192,7 +192,7 @@ func TestPermissionsShowsThePolicyFile(t *testing.T) {
 // logs. fc3Calls (permissions_test.go) is the list, each call with its
 // resource and why; here the templates say which apply.
 func TestDeployerPolicyCoversTheTemplates(t *testing.T) {
-	p := loadPolicy(t, "../../deploy/deployer-policy.json")
+	p := loadPolicy(t, "../../../deploy/deployer-policy.json")
 	g := grants(p)
 	needed := map[string]bool{}
 	for _, c := range fc3Calls(t) {

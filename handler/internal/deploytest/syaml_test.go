@@ -1,4 +1,4 @@
-package deploy_test
+package deploytest_test
 
 import (
 	"bytes"
@@ -18,16 +18,16 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"ess-standby/handler"
-	"ess-standby/handler/fctest"
+	"ess-standby/handler/internal/fctest"
+	"ess-standby/handler/internal/standbytest"
 	"ess-standby/handler/settings"
 	"ess-standby/handler/standby"
-	"ess-standby/handler/standby/standbytest"
 	"ess-standby/handler/trigger"
 )
 
 // templates are the Serverless Devs templates the project ships: the
 // default deploy (the custom runtime), and the go1 variant deployed with -t.
-var templates = []string{"../../s.yaml", "../../deploy/s.go1.yaml"}
+var templates = []string{"../../../s.yaml", "../../../deploy/s.go1.yaml"}
 
 // resource is an fc3 resource of a template, with its variables resolved.
 type resource struct {
@@ -319,7 +319,7 @@ func TestTemplatesAgreeWithTheCode(t *testing.T) {
 	if !slices.Equal(runtimes, []string{"custom.debian10", "go1"}) {
 		t.Errorf("runtimes %v: want the custom runtime in s.yaml, the go1 runtime in its own template", runtimes)
 	}
-	script, err := os.ReadFile("../../bootstrap")
+	script, err := os.ReadFile("../../../bootstrap")
 	if err != nil || !regexp.MustCompile(`(?m)^exec "\$\(dirname "\$0"\)/main" serve$`).Match(script) {
 		t.Errorf("bootstrap must exec main serve, next to it, so signals reach it: %s %v", script, err)
 	}
@@ -418,7 +418,7 @@ func TestDeployedBuildsCarryNoTestCode(t *testing.T) {
 		for pkg := range strings.Lines(string(out)) {
 			pkg = strings.TrimSpace(pkg)
 			if strings.HasSuffix(pkg, "httptest") || strings.HasPrefix(pkg, "ess-standby/handler/es") && pkg != "ess-standby/handler/ess" ||
-				pkg == "ess-standby/handler/fctest" || strings.HasSuffix(pkg, "standbytest") {
+				pkg == "ess-standby/handler/internal/fctest" || strings.HasSuffix(pkg, "standbytest") {
 				t.Errorf("the build with -tags %s links %s", tag, pkg)
 			}
 		}

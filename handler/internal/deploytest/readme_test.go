@@ -1,9 +1,8 @@
-package deploy_test
+package deploytest_test
 
 import (
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -17,7 +16,7 @@ import (
 // docs/sources.md's "Which events act" is the code's table: every acting
 // type, and each status and state in the column the code puts it in.
 func TestSourcesStatusTable(t *testing.T) {
-	doc, err := os.ReadFile("../../docs/sources.md")
+	doc, err := os.ReadFile("../../../docs/sources.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,8 +74,8 @@ func TestSourcesStatusTable(t *testing.T) {
 // Every link in the README and the docs resolves: the file exists and,
 // with an anchor, has that heading.
 func TestLinksResolve(t *testing.T) {
-	docs, _ := filepath.Glob("../../docs/*.md")
-	for _, doc := range append([]string{"../../README.md", "../../CONTRIBUTING.md"}, docs...) {
+	docs, _ := filepath.Glob("../../../docs/*.md")
+	for _, doc := range append([]string{"../../../README.md", "../../../CONTRIBUTING.md"}, docs...) {
 		text, err := os.ReadFile(doc)
 		if err != nil {
 			t.Fatal(err)
@@ -125,7 +124,7 @@ func anchors(md []byte) []string {
 // is s.yaml's, and every type it passes acts; the target is the function,
 // invoked asynchronously with the original event.
 func TestEventBridgeByHand(t *testing.T) {
-	doc, err := os.ReadFile("../../docs/sources.md")
+	doc, err := os.ReadFile("../../../docs/sources.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,76 +157,18 @@ func TestEventBridgeByHand(t *testing.T) {
 	}
 }
 
-// The layout holds: the core and the decoders import neither cloud SDK,
-// the function layer no FC package; only handler/ess imports Auto
-// Scaling's SDK. The path runs down once: a runtime adapter imports the
-// handler, never the decoders or its sibling adapter; only the wiring
-// (main, and the modes it starts) builds the core.
-func TestLayers(t *testing.T) {
-	for pkg, forbidden := range map[string][]string{
-		"ess-standby/handler/standby": {"github.com/aliyun/", "ess-standby/handler/trigger", "ess-standby/handler/ess", "net/http"},
-		"ess-standby/handler/trigger": {"github.com/aliyun/", "ess-standby/handler/ess"},
-		"ess-standby/handler":         {"github.com/aliyun/"},
-	} {
-		out, err := exec.Command("go", "list", "-deps", pkg).CombinedOutput()
-		if err != nil {
-			t.Fatalf("go list: %v\n%s", err, out)
-		}
-		for dep := range strings.Lines(string(out)) {
-			for _, f := range forbidden {
-				if strings.HasPrefix(strings.TrimSpace(dep), f) {
-					t.Errorf("%s depends on %s", pkg, strings.TrimSpace(dep))
-				}
-			}
-		}
-	}
-	direct := map[string][]string{ // imports no build may make
-		"ess-standby/handler/fcserver": {"ess-standby/handler/trigger", "ess-standby/handler/fcgo", "ess-standby/handler/ess"},
-		"ess-standby/handler/fcgo":     {"ess-standby/handler/trigger", "ess-standby/handler/fcserver", "ess-standby/handler/ess"},
-		"ess-standby/handler":          {"ess-standby/handler/ess", "ess-standby/handler/fcgo", "ess-standby/handler/fcserver"},
-	}
-	for _, tags := range []string{"", "fcgo1", "fccustom"} {
-		out, err := exec.Command("go", "list", "-tags", tags, "-f", `{{.ImportPath}} {{join .Imports " "}}`, "ess-standby/...").CombinedOutput()
-		if err != nil {
-			t.Fatalf("go list: %v\n%s", err, out)
-		}
-		for line := range strings.Lines(string(out)) {
-			fields := strings.Fields(line)
-			pkg, imports := fields[0], fields[1:]
-			if strings.Contains(line, "alibaba-cloud-sdk-go") && pkg != "ess-standby/handler/ess" {
-				t.Errorf("%s imports Auto Scaling's SDK; only handler/ess may", pkg)
-			}
-			for _, f := range direct[pkg] {
-				if slices.Contains(imports, f) {
-					t.Errorf("%s (tags %q) imports %s", pkg, tags, f)
-				}
-			}
-		}
-	}
-	// The core is built where the settings are: never below the wiring.
-	out, err := exec.Command("grep", "-rln", "--include=*.go", "--exclude=*_test.go", `standby\.New(`, "..").CombinedOutput()
-	if err != nil && len(out) > 0 {
-		t.Fatalf("grep: %v\n%s", err, out)
-	}
-	for file := range strings.Lines(string(out)) {
-		if file = strings.TrimSpace(file); !strings.HasPrefix(file, "../modes/") {
-			t.Errorf("%s builds the core; only main and the modes it starts may", file)
-		}
-	}
-}
-
 // Every aliyun command the README and docs/ give for a regional product
 // passes --region (without it the CLI uses its profile's region, which may
 // not be s.yaml's); RAM is global. The operations the README documents are
 // there, each as the deployer policy allows
 // (TestDeployerPolicyCoversTheTemplates).
 func TestREADMECommands(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
+	readme, err := os.ReadFile("../../../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	all := string(readme)
-	docs, _ := filepath.Glob("../../docs/*.md")
+	docs, _ := filepath.Glob("../../../docs/*.md")
 	for _, doc := range docs {
 		text, _ := os.ReadFile(doc)
 		all += string(text)
@@ -251,7 +192,7 @@ func TestREADMECommands(t *testing.T) {
 // The README is a guide an SRE reads in minutes: at most 20 KB, a table of
 // contents naming every section, and every page of docs/ linked from it.
 func TestREADMEIsAGuide(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
+	readme, err := os.ReadFile("../../../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -271,7 +212,7 @@ func TestREADMEIsAGuide(t *testing.T) {
 			t.Errorf("the contents do not link to %q", m[1])
 		}
 	}
-	docs, _ := filepath.Glob("../../docs/*.md")
+	docs, _ := filepath.Glob("../../../docs/*.md")
 	for _, doc := range docs {
 		if link := "(docs/" + filepath.Base(doc); !strings.Contains(string(readme), link) {
 			t.Errorf("the README does not link to docs/%s", filepath.Base(doc))

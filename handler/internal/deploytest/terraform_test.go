@@ -1,4 +1,4 @@
-package deploy_test
+package deploytest_test
 
 import (
 	"encoding/json"
@@ -24,7 +24,7 @@ import (
 // the resources it uses, dumped from the provider itself by
 // deploy/terraform/schemagen (by hand, when the version is bumped).
 const (
-	tfDir    = "../../deploy/terraform"
+	tfDir    = "../../../deploy/terraform"
 	tfSchema = "testdata/terraform-schema.json"
 )
 
@@ -384,7 +384,7 @@ func TestTerraformIsSYAML(t *testing.T) {
 	}
 	var policy, file any
 	json.Unmarshal([]byte(goValue(t, ctx.Variables["local"].GetAttr("policy")).(string)), &policy)
-	src, _ := os.ReadFile("../../deploy/function-policy.json")
+	src, _ := os.ReadFile("../../../deploy/function-policy.json")
 	groups := strings.Replace(string(src), "scalinggroup/<scaling-group-id>\"", "scalinggroup/asg-bp1a\", \"acs:ess:<region>:<account-id>:scalinggroup/asg-bp1b\"", 1)
 	filled := strings.NewReplacer("<region>", "cn-hangzhou", "<account-id>", "1234567890123456").Replace(groups)
 	if err := json.Unmarshal([]byte(filled), &file); err != nil || !reflect.DeepEqual(policy, file) {

@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"ess-standby/handler/essemu"
-	"ess-standby/handler/samples"
+	"ess-standby/handler/internal/samples"
 )
 
 // Runtime is one of the two ways FC runs the built function.

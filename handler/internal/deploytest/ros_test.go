@@ -1,4 +1,4 @@
-package deploy_test
+package deploytest_test
 
 import (
 	"encoding/json"
@@ -30,7 +30,7 @@ func TestROSIsSYAML(t *testing.T) {
 			Properties map[string]any
 		}
 	}
-	raw, err := os.ReadFile("../../deploy/ros/template.json")
+	raw, err := os.ReadFile("../../../deploy/ros/template.json")
 	if err != nil || json.Unmarshal(raw, &tmpl) != nil {
 		t.Fatalf("deploy/ros/template.json: %v", err)
 	}
@@ -97,7 +97,7 @@ func TestROSIsSYAML(t *testing.T) {
 		t.Fatalf("roles %v", roles)
 	}
 	got := unSub(roles[0]["Policies"].([]any)[0].(map[string]any)["PolicyDocument"])
-	src, _ := os.ReadFile("../../deploy/function-policy.json")
+	src, _ := os.ReadFile("../../../deploy/function-policy.json")
 	filled := strings.NewReplacer("<region>", "${ALIYUN::Region}", "<account-id>", "${ALIYUN::AccountId}", "<scaling-group-id>", "${ScalingGroupId}").Replace(string(src))
 	var file any
 	if err := json.Unmarshal([]byte(filled), &file); err != nil || !reflect.DeepEqual(got, file) {
@@ -131,13 +131,13 @@ func unSub(v any) any {
 // query, every 5 minutes, in the Terraform module (on its logstore) and
 // in the ROS alert stack (on any logstore, s.yaml's included).
 func TestTheFailureAlertIsTheDocs(t *testing.T) {
-	doc, _ := os.ReadFile("../../docs/logs.md")
+	doc, _ := os.ReadFile("../../../docs/logs.md")
 	m := regexp.MustCompile("(?s)with this query.*?```\n(.*?)\n```").FindSubmatch(doc)
 	if m == nil {
 		t.Fatal("docs/logs.md gives no failure query")
 	}
 	query := string(m[1])
-	raw, _ := os.ReadFile("../../deploy/ros/alert.json")
+	raw, _ := os.ReadFile("../../../deploy/ros/alert.json")
 	var alert struct {
 		Resources map[string]struct {
 			Type       string

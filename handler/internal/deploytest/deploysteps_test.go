@@ -1,4 +1,4 @@
-package deploy_test
+package deploytest_test
 
 import (
 	"encoding/base64"
@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"ess-standby/handler/fctest"
+	"ess-standby/handler/internal/fctest"
 	"ess-standby/handler/settings"
 	"ess-standby/handler/trigger"
 )
@@ -23,7 +23,7 @@ var deploySections = []string{"## Deploy, with dry run on", "## Wire each source
 // readmeSteps are the sh blocks of those sections, in the README's order.
 func readmeSteps(t *testing.T) []string {
 	t.Helper()
-	readme, err := os.ReadFile("../../README.md")
+	readme, err := os.ReadFile("../../../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func runSteps(t *testing.T, steps []string) ([]call, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.CopyFS(filepath.Join(work, "deploy"), os.DirFS("../../deploy")); err != nil {
+	if err := os.CopyFS(filepath.Join(work, "deploy"), os.DirFS("../../../deploy")); err != nil {
 		t.Fatal(err)
 	}
 	for name, body := range fakeCommands {
@@ -250,7 +250,7 @@ func TestREADMEExitCodesAreTheBinarys(t *testing.T) {
 	}
 	_, codes, _ := strings.Cut(string(help), "\nExit codes:\n")
 	codes, _, _ = strings.Cut(codes, "\n\n")
-	readme, _ := os.ReadFile("../../README.md")
+	readme, _ := os.ReadFile("../../../README.md")
 	_, table, _ := strings.Cut(string(readme), "**The command's exit codes**")
 	table, _, _ = strings.Cut(table, "\n\n## ")
 	want := regexp.MustCompile(`(?m)^  (\d)  `).FindAllStringSubmatch(codes, -1)

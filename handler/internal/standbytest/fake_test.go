@@ -3,8 +3,8 @@ package standbytest_test
 import (
 	"testing"
 
+	"ess-standby/handler/internal/standbytest"
 	"ess-standby/handler/standby"
-	"ess-standby/handler/standby/standbytest"
 )
 
 // The fake the core's tests use keeps the contract the SDK client keeps.

@@ -1,4 +1,4 @@
-package deploy_test
+package deploytest_test
 
 import (
 	"bytes"
@@ -93,7 +93,7 @@ func operatorRuns(t *testing.T) (status, both []string) {
 // function's role scopes it: the exit to the groups, the removal of tags
 // to the region's instances and container groups. Nothing in it parks.
 func TestOperatorPolicyIsTheCommandsCalls(t *testing.T) {
-	p := loadPolicy(t, "../../deploy/operator-policy.json")
+	p := loadPolicy(t, "../../../deploy/operator-policy.json")
 	g := grants(p)
 	status, both := operatorRuns(t)
 	granted := slices.Sorted(maps.Keys(g))
