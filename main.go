@@ -187,10 +187,10 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 
 	if mode == "" && getenv("FC_RUNTIME_API") != "" {
 		// FC ships stdout to Log Service: one JSON line per invocation.
-		svc := standby.New(cfg.Standby, client)
+		svc := standby.New(cfg.Standby, client.Cloud())
 		fc.Start(fcgo.Handler(handler.New(cfg.Handler, svc, logger(stdout)))) // never returns
 	}
-	if code, ok := modes.Run(mode, args, modes.Env{Settings: cfg, Client: client, Logger: logger,
+	if code, ok := modes.Run(mode, args, modes.Env{Settings: cfg, Cloud: client.Cloud(), Drill: client, Logger: logger,
 		Stdin: stdin, Stdout: stdout, Stderr: stderr, DefaultEvent: defaultEvent, Deploy: deployFiles}); ok {
 		return code
 	}

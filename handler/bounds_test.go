@@ -22,7 +22,7 @@ func TestHostileInputsThroughTheFunction(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			f := newFake()
 			var logs bytes.Buffer
-			h := handler.New(handler.Config{}, newService(standby.Config{}, f), slog.New(slog.NewJSONHandler(&logs, nil)))
+			h := handler.New(handler.Config{}, newService(standby.Config{}, f.Cloud()), slog.New(slog.NewJSONHandler(&logs, nil)))
 			var out handler.Outcome
 			invoke := func() {
 				logs.Reset()

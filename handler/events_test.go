@@ -36,7 +36,7 @@ func TestEverySampleEvent(t *testing.T) {
 	defer emu.Close()
 	endpoint, _ := url.Parse(emu.URL)
 	logs := &fctest.Output{}
-	h := handler.New(handler.Config{MaxEventAge: handler.DefaultMaxEventAge, Now: func() time.Time { return essemu.SampleTime }}, newService(standby.Config{Now: func() time.Time { return essemu.SampleTime }}, ess.New(ess.Config{Endpoint: endpoint, ECSEndpoint: endpoint, ECIEndpoint: endpoint})), slog.New(slog.NewJSONHandler(io.MultiWriter(logs, fctest.Logs()), nil)))
+	h := handler.New(handler.Config{MaxEventAge: handler.DefaultMaxEventAge, Now: func() time.Time { return essemu.SampleTime }}, newService(standby.Config{Now: func() time.Time { return essemu.SampleTime }}, ess.New(ess.Config{Endpoint: endpoint, ECSEndpoint: endpoint, ECIEndpoint: endpoint}).Cloud()), slog.New(slog.NewJSONHandler(io.MultiWriter(logs, fctest.Logs()), nil)))
 	creds := standby.Credentials{AccessKeyID: key.ID, AccessKeySecret: key.Secret, SecurityToken: key.Token}
 
 	for _, sample := range samples.All(t) {

@@ -28,7 +28,7 @@ func fuzzSeeds(f *testing.F, add func(raw []byte)) {
 // that a valid request stops at 404, with AUTH_TOKEN on.
 func fuzzHandler() (*handler.Handler, *standbytest.Fake) {
 	f := standbytest.NewFake("cn-hangzhou", nil)
-	return handler.New(handler.Config{AuthToken: "0123456789abcdef", MaxEventAge: time.Hour}, newService(standby.Config{}, f), slog.New(slog.DiscardHandler)), f
+	return handler.New(handler.Config{AuthToken: "0123456789abcdef", MaxEventAge: time.Hour}, newService(standby.Config{}, f.Cloud()), slog.New(slog.DiscardHandler)), f
 }
 
 var fuzzInvocation = standby.Invocation{RequestID: "fuzz", Region: "cn-hangzhou", Credentials: standby.Credentials{AccessKeyID: "a", AccessKeySecret: "b"}}

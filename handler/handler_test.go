@@ -40,17 +40,17 @@ type config struct {
 	core standby.Config
 }
 
-// newService is the core over scaling, as main builds it, but without real
+// newService is the core over the cloud, as main builds it, but without real
 // backoff: the tests decide what Auto Scaling answers.
-func newService(core standby.Config, scaling standby.AutoScaling) *standby.Service {
+func newService(core standby.Config, cloud standby.Cloud) *standby.Service {
 	core.Sleep = standbytest.NoWait
-	return standby.New(core, scaling)
+	return standby.New(core, cloud)
 }
 
 func newHandler(cfg config, f *standbytest.Fake) (*handler.Handler, *bytes.Buffer) {
 	var logs bytes.Buffer
 	cfg.Now = func() time.Time { return now }
-	return handler.New(cfg.Config, newService(cfg.core, f), slog.New(slog.NewJSONHandler(io.MultiWriter(&logs, fctest.Logs()), nil))), &logs
+	return handler.New(cfg.Config, newService(cfg.core, f.Cloud()), slog.New(slog.NewJSONHandler(io.MultiWriter(&logs, fctest.Logs()), nil))), &logs
 }
 
 func invokeFake(h *handler.Handler, payload string) handler.Outcome {

@@ -42,7 +42,7 @@ func TestALateOKLeavesAFreshAlarmsInstance(t *testing.T) {
 			// One clock for the handler's ages and the core's tags, as main
 			// and local mode have it.
 			now := func() time.Time { return clock }
-			h := handler.New(handler.Config{ExitOnOK: true, Now: now}, newService(standby.Config{Now: now}, f), slog.New(slog.DiscardHandler))
+			h := handler.New(handler.Config{ExitOnOK: true, Now: now}, newService(standby.Config{Now: now}, f.Cloud()), slog.New(slog.DiscardHandler))
 			invoke := func(name string, payload []byte) handler.Outcome {
 				return h.Invoke(context.Background(), standby.Invocation{RequestID: name, Region: essemu.SampleRegion, Credentials: creds}, bytes.NewReader(payload))
 			}

@@ -46,7 +46,7 @@ func TestOneConnectionForManyInvocations(t *testing.T) {
 			}
 			client := ess.New(cfg)
 			defer client.Close()
-			h := handler.New(handler.Config{}, newService(standby.Config{}, client), slog.New(slog.NewJSONHandler(fctest.Logs(), nil)))
+			h := handler.New(handler.Config{}, newService(standby.Config{}, client.Cloud()), slog.New(slog.NewJSONHandler(fctest.Logs(), nil)))
 			for i := range 100 {
 				k := essemu.Key{ID: "STS.fresh" + rand.Text()[:12], Secret: fctest.Secret(rand.Text()), Token: fctest.Secret("CAIS" + rand.Text())}
 				emu.AddKey(k)

@@ -50,7 +50,7 @@ func newQuietWorld(t testing.TB, log io.Writer, cfg config, groups ...essemu.Gro
 	if cfg.Now == nil {
 		cfg.Now = func() time.Time { return essemu.SampleTime } // the samples' day
 	}
-	w.h = handler.New(cfg.Config, newService(cfg.core, client), slog.New(slog.NewJSONHandler(log, nil)))
+	w.h = handler.New(cfg.Config, newService(cfg.core, client.Cloud()), slog.New(slog.NewJSONHandler(log, nil)))
 	return w
 }
 
@@ -302,7 +302,7 @@ func TestExitOnOK(t *testing.T) {
 	// before the parking takes nothing back: TestALateOKLeavesAFreshAlarmsInstance).
 	clock := time.Date(2026, 11, 27, 4, 20, 30, 0, time.UTC)
 	tick := func() time.Time { return clock }
-	h := handler.New(handler.Config{ExitOnOK: true, Now: tick}, newService(standby.Config{Now: tick}, f), slog.New(slog.DiscardHandler))
+	h := handler.New(handler.Config{ExitOnOK: true, Now: tick}, newService(standby.Config{Now: tick}, f.Cloud()), slog.New(slog.DiscardHandler))
 	invokeSample := func(h *handler.Handler, name string) handler.Outcome {
 		return h.Invoke(context.Background(), standby.Invocation{RequestID: name, Region: essemu.SampleRegion, Credentials: creds}, bytes.NewReader(sample(t, name)))
 	}

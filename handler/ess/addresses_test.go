@@ -202,7 +202,7 @@ func TestLocateThroughTheEmulator(t *testing.T) {
 	endpoint, _ := url.Parse(emu.URL)
 	client := ess.New(ess.Config{Endpoint: endpoint, ECSEndpoint: endpoint, ECIEndpoint: endpoint})
 	t.Cleanup(client.Close)
-	core := standby.New(standby.Config{AllowedGroups: []string{essemu.WebGroup, essemu.APIGroup, "asg-bp1other00000000001"}, Sleep: standbytest.NoWait}, client)
+	core := standby.New(standby.Config{AllowedGroups: []string{essemu.WebGroup, essemu.APIGroup, "asg-bp1other00000000001"}, Sleep: standbytest.NoWait}, client.Cloud())
 	inv := standby.Invocation{RequestID: "r-locate", Region: essemu.SampleRegion, Credentials: session().Credentials}
 	found, why := core.Locate(context.Background(), inv, essemu.SampleRegion, []string{"10.0.80.186", "10.0.80.187", "10.0.99.1", "10.0.81.22", "10.7.0.1", "10.5.5.5", "10.0.80.186:9100"})
 	if want := map[string]string{"10.0.80.186": web1, "10.0.99.1": "i-bp1other0000000000002"}; !reflect.DeepEqual(found, want) {

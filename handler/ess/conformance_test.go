@@ -43,9 +43,8 @@ func TestClientConforms(t *testing.T) {
 		client := ess.New(ess.Config{Endpoint: endpoint, ECSEndpoint: endpoint, ECIEndpoint: endpoint})
 		t.Cleanup(client.Close)
 		return standbytest.Subject{
-			AutoScaling: client,
-			Addresses:   client,
-			Session:     session(),
+			Cloud:   client.Cloud(),
+			Session: session(),
 			Fail: func(method string, n int, err *standby.Error) {
 				emu.Fail(emulatorActions[method], n, essStatus[err.Kind], err.Code, err.Message)
 			},

@@ -39,7 +39,7 @@ func TestElasticContainerInstanceIsTagged(t *testing.T) {
 	u, _ := url.Parse(emu.URL)
 	client := ess.New(ess.Config{Endpoint: u, ECSEndpoint: u, ECIEndpoint: u})
 	t.Cleanup(client.Close)
-	core := standby.New(standby.Config{Sleep: standbytest.NoWait, Now: func() time.Time { return essemu.SampleTime }}, client)
+	core := standby.New(standby.Config{Sleep: standbytest.NoWait, Now: func() time.Time { return essemu.SampleTime }}, client.Cloud())
 	inv := standby.Invocation{RequestID: "r-eci", Region: essemu.SampleRegion, Credentials: session().Credentials}
 	req := standby.Request{Action: standby.EnterStandby, ScalingGroupID: essemu.APIGroup, InstanceIDs: []string{eciC, ecsB}, Identity: "cms:eci-1",
 		Reason: standby.Reason{Source: "cms-alarm-callback", Rule: "cpu-high", Event: "cms:eci-1"}}

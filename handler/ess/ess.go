@@ -70,8 +70,11 @@ type Config struct {
 // Scaling allows 2000 calls a minute of each API per account.
 const DefaultMaxConcurrent = 16
 
-// Client implements standby.AutoScaling and standby.Addresses. It is safe
-// for concurrent use.
+// Client implements the core's ports: standby.AutoScaling (ess.go),
+// standby.Instances (ecs.go, tags.go) and standby.Addresses (addresses.go),
+// each over its own API with one signer; the drill's operator-only calls
+// (drill.go) and Log Service's log search (logs.go) serve modes. It is
+// safe for concurrent use.
 type Client struct {
 	endpoint    *url.URL
 	ecsEndpoint *url.URL
@@ -82,7 +85,16 @@ type Client struct {
 	places      chan struct{} // one per call in flight
 }
 
-var _ standby.AutoScaling = (*Client)(nil)
+var (
+	_ standby.AutoScaling = (*Client)(nil)
+	_ standby.Instances   = (*Client)(nil)
+	_ standby.Addresses   = (*Client)(nil)
+)
+
+// Cloud hands the core the client as each of its ports.
+func (c *Client) Cloud() standby.Cloud {
+	return standby.Cloud{Scaling: c, Instances: c, Addresses: c}
+}
 
 // defaultTimeout bounds a call when the context has no deadline (local and
 // CLI modes); FC invocations always have one.

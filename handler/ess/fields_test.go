@@ -42,7 +42,7 @@ func TestReadsWithoutTheirFieldsActOnNothing(t *testing.T) {
 			t.Cleanup(client.Close)
 			// Only the reads by ID: the counts are right.
 			emu.Inject(essemu.Fault{Action: "DescribeScalingInstances", Param: "InstanceId.1", Answer: answer})
-			core := standby.New(standby.Config{MinInService: standby.Share{Percent: 50}, Sleep: standbytest.NoWait}, client)
+			core := standby.New(standby.Config{MinInService: standby.Share{Percent: 50}, Sleep: standbytest.NoWait}, client.Cloud())
 			inv := standby.Invocation{RequestID: "r-fields", Region: essemu.SampleRegion, Credentials: session().Credentials}
 			answers, _ := core.Run(context.Background(), inv, standby.Request{Action: standby.EnterStandby, ScalingGroupID: g.ID, InstanceIDs: ids, Identity: "alarm-1"})
 			for _, c := range emu.Calls() {

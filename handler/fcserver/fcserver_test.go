@@ -68,7 +68,7 @@ func serveInProcess(tb testing.TB, log io.Writer, callers int) *inProcess {
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
 	go func() {
-		served <- fcserver.New(handler.New(handler.Config{}, standby.New(standby.Config{}, s.client), logger), logger, io.Discard).Serve(ctx, context.Background(), ln, fcserver.Options{})
+		served <- fcserver.New(handler.New(handler.Config{}, standby.New(standby.Config{}, s.client.Cloud()), logger), logger, io.Discard).Serve(ctx, context.Background(), ln, fcserver.Options{})
 	}()
 	s.base = "http://" + ln.Addr().String()
 	s.caller = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: callers}}
@@ -157,7 +157,7 @@ func TestLifecycleHooksAndRouting(t *testing.T) {
 	emu := essemu.NewServer([]essemu.Key{key}, essemu.SampleFleet()...)
 	defer emu.Close()
 	endpoint, _ := url.Parse(emu.URL)
-	srv := fcserver.New(handler.New(handler.Config{}, standby.New(standby.Config{}, ess.New(ess.Config{Endpoint: endpoint, ECSEndpoint: endpoint, ECIEndpoint: endpoint})), slog.New(slog.NewJSONHandler(fctest.Logs(), nil))), slog.New(slog.NewJSONHandler(fctest.Logs(), nil)), io.Discard)
+	srv := fcserver.New(handler.New(handler.Config{}, standby.New(standby.Config{}, ess.New(ess.Config{Endpoint: endpoint, ECSEndpoint: endpoint, ECIEndpoint: endpoint}).Cloud()), slog.New(slog.NewJSONHandler(fctest.Logs(), nil))), slog.New(slog.NewJSONHandler(fctest.Logs(), nil)), io.Discard)
 	tests := []struct {
 		method, path, controlPath string
 		wantStatus                int
@@ -198,7 +198,7 @@ func TestOversizedBodyIsRefusedUnread(t *testing.T) {
 	emu := essemu.NewServer([]essemu.Key{key}, essemu.SampleFleet()...)
 	defer emu.Close()
 	endpoint, _ := url.Parse(emu.URL)
-	srv := fcserver.New(handler.New(handler.Config{}, standby.New(standby.Config{}, ess.New(ess.Config{Endpoint: endpoint, ECSEndpoint: endpoint, ECIEndpoint: endpoint})), slog.New(slog.NewJSONHandler(fctest.Logs(), nil))), slog.New(slog.NewJSONHandler(fctest.Logs(), nil)), io.Discard)
+	srv := fcserver.New(handler.New(handler.Config{}, standby.New(standby.Config{}, ess.New(ess.Config{Endpoint: endpoint, ECSEndpoint: endpoint, ECIEndpoint: endpoint}).Cloud()), slog.New(slog.NewJSONHandler(fctest.Logs(), nil))), slog.New(slog.NewJSONHandler(fctest.Logs(), nil)), io.Discard)
 	huge := `{"InstanceIds":["i-bp1ecr7go2go9kq3m1a"],"ClientToken":"` + strings.Repeat("x", handler.MaxPayload) + `"}`
 	for _, path := range []string{"/invoke", "/standby"} {
 		r := invokeRequest(t, "http://fc", "big", huge)

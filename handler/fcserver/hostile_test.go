@@ -34,7 +34,7 @@ func guarded(t *testing.T) (*fcserver.Server, *essemu.Server) {
 	t.Cleanup(emu.Close)
 	endpoint, _ := url.Parse(emu.URL)
 	log := slog.New(slog.NewJSONHandler(fctest.Logs(), nil))
-	h := handler.New(handler.Config{AuthToken: token}, standby.New(standby.Config{}, ess.New(ess.Config{Endpoint: endpoint, ECSEndpoint: endpoint, ECIEndpoint: endpoint})), log)
+	h := handler.New(handler.Config{AuthToken: token}, standby.New(standby.Config{}, ess.New(ess.Config{Endpoint: endpoint, ECSEndpoint: endpoint, ECIEndpoint: endpoint}).Cloud()), log)
 	return fcserver.New(h, log, io.Discard), emu
 }
 
@@ -117,7 +117,7 @@ func serveWith(t *testing.T, cfg handler.Config, opts fcserver.Options) *serving
 	s := &serving{addr: ln.Addr().String(), markers: &fctest.Output{}, done: make(chan error, 1)}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.stop = cancel
-	srv := fcserver.New(handler.New(cfg, standby.New(standby.Config{}, ess.New(ess.Config{Endpoint: endpoint, ECSEndpoint: endpoint, ECIEndpoint: endpoint})), log), log, s.markers)
+	srv := fcserver.New(handler.New(cfg, standby.New(standby.Config{}, ess.New(ess.Config{Endpoint: endpoint, ECSEndpoint: endpoint, ECIEndpoint: endpoint}).Cloud()), log), log, s.markers)
 	go func() { s.done <- srv.Serve(ctx, context.Background(), ln, opts) }()
 	t.Cleanup(func() {
 		cancel()
@@ -210,7 +210,7 @@ func TestAutoScalingCallsAreBounded(t *testing.T) {
 	endpoint, _ := url.Parse(emu.URL)
 	client := ess.New(ess.Config{Endpoint: endpoint, ECSEndpoint: endpoint, ECIEndpoint: endpoint, MaxConcurrent: places})
 	defer client.Close()
-	srv := fcserver.New(handler.New(handler.Config{}, standby.New(standby.Config{}, client), slog.New(slog.DiscardHandler)), slog.New(slog.DiscardHandler), io.Discard)
+	srv := fcserver.New(handler.New(handler.Config{}, standby.New(standby.Config{}, client.Cloud()), slog.New(slog.DiscardHandler)), slog.New(slog.DiscardHandler), io.Discard)
 	var wg sync.WaitGroup
 	failures := make(chan string, invocations)
 	for i := range invocations {

@@ -19,13 +19,12 @@ import (
 
 func init() { modes["drill"] = drill }
 
-// drillCloud is what the drill needs of the cloud: the canary's state, a
-// simulated event for it, and the function's log.
+// drillCloud is what the drill needs of the cloud: the canary's state and
+// tags, a simulated event for it, and the function's log.
 type drillCloud interface {
 	ScalingInstances(ctx context.Context, s standby.Session, groupID string, instanceIDs []string) ([]standby.ScalingInstance, error)
-	SimulateEvent(ctx context.Context, s standby.Session, eventType string, instanceIDs []string, notBefore time.Time) ([]string, error)
 	InstanceTags(ctx context.Context, s standby.Session, instanceIDs []string, prefix string) (map[string]standby.Tags, error)
-	SearchLogs(ctx context.Context, s standby.Session, store ess.LogStore, query string, from, to time.Time) ([]ess.LogEntry, error)
+	DrillCalls
 }
 
 // canaryDrill is a rehearsal, after s deploy, of what a real maintenance event
@@ -257,7 +256,12 @@ func drill(args []string, env Env) int {
 	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	if err := d.run(ctx, env.Client, env.Stdout); err != nil {
+	cloud := struct {
+		standby.AutoScaling
+		standby.Instances
+		DrillCalls
+	}{env.Cloud.Scaling, env.Cloud.Instances, env.Drill}
+	if err := d.run(ctx, cloud, env.Stdout); err != nil {
 		fmt.Fprintln(env.Stderr, "ess-standby drill:", err)
 		return 1
 	}

@@ -16,20 +16,32 @@
 package modes
 
 import (
+	"context"
 	"io"
 	"io/fs"
 	"log/slog"
+	"time"
 
 	"ess-standby/handler/ess"
 	"ess-standby/handler/settings"
+	"ess-standby/handler/standby"
 )
 
-// Env is what main hands the modes: the settings, parsed once, the Auto
-// Scaling client, a logger maker, the process's streams, and the files
-// main embeds.
+// DrillCalls are the drill's calls that only an operator makes, never the
+// function: a simulated ECS event for the canary, and the search of the
+// function's log. handler/ess's Client makes them.
+type DrillCalls interface {
+	SimulateEvent(ctx context.Context, s standby.Session, eventType string, instanceIDs []string, notBefore time.Time) ([]string, error)
+	SearchLogs(ctx context.Context, s standby.Session, store ess.LogStore, query string, from, to time.Time) ([]ess.LogEntry, error)
+}
+
+// Env is what main hands the modes: the settings, parsed once, the cloud
+// as the core's ports and as the drill's operator-only calls, a logger
+// maker, the process's streams, and the files main embeds.
 type Env struct {
 	Settings       settings.Settings
-	Client         *ess.Client
+	Cloud          standby.Cloud
+	Drill          DrillCalls
 	Logger         func(io.Writer) *slog.Logger
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer

@@ -44,7 +44,7 @@ func invoke(args []string, env Env) int {
 	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	h := handler.New(settings.Handler, standby.New(settings.Standby, env.Client), env.Logger(env.Stderr))
+	h := handler.New(settings.Handler, standby.New(settings.Standby, env.Cloud), env.Logger(env.Stderr))
 	return exitCode(Invoke(ctx, h, event, env.Stdout))
 }
 

@@ -79,7 +79,7 @@ func Local(ctx context.Context, s settings.Settings, now time.Time, event []byte
 	s.Handler.Now = func() time.Time { return now }
 	s.Standby.Now = s.Handler.Now // leases too are judged at now
 	var logs lockedBuffer
-	h := handler.New(s.Handler, standby.New(s.Standby, ess.New(ess.Config{Endpoint: endpoint, ECSEndpoint: endpoint, ECIEndpoint: endpoint})), logger(&logs))
+	h := handler.New(s.Handler, standby.New(s.Standby, ess.New(ess.Config{Endpoint: endpoint, ECSEndpoint: endpoint, ECIEndpoint: endpoint}).Cloud()), logger(&logs))
 
 	before := emu.Instances()
 	tagsBefore := map[string]map[string]string{}

@@ -53,7 +53,7 @@ func serve(args []string, env Env) int {
 	// other a moment, to share their reads and their groups' plans.
 	core := env.Settings.Standby
 	core.MergeWindow = standby.ServerMergeWindow
-	srv := fcserver.New(handler.New(env.Settings.Handler, standby.New(core, env.Client), log), log, env.Stdout)
+	srv := fcserver.New(handler.New(env.Settings.Handler, standby.New(core, env.Cloud), log), log, env.Stdout)
 	if err := srv.Serve(ctx, force, ln, fcserver.Options{Grace: shutdownGrace}); err != nil {
 		log.Error("server stopped", "err", err.Error())
 		return 1

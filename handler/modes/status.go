@@ -146,7 +146,7 @@ func (o *operatorFlags) open(env Env, s settings.Settings, problems []string, ta
 		s.Standby.Now = func() time.Time { return essemu.SampleTime }
 		s.Standby.Region, s.Standby.Credentials = o.region, standby.Credentials{}
 		inv.Region, inv.Credentials = o.region, creds
-		return &operatorCloud{svc: standby.New(s.Standby, client), inv: inv, emu: emu, close: func() { client.Close(); emu.Close() }}, nil
+		return &operatorCloud{svc: standby.New(s.Standby, client.Cloud()), inv: inv, emu: emu, close: func() { client.Close(); emu.Close() }}, nil
 	}
 	if o.region == "" {
 		problems = append(problems, "--region: name the region (or set ALIBABA_CLOUD_REGION_ID)")
@@ -161,7 +161,7 @@ func (o *operatorFlags) open(env Env, s settings.Settings, problems []string, ta
 	}
 	s.Standby.Region = o.region
 	inv.Region, inv.Credentials = o.region, s.Standby.Credentials
-	return &operatorCloud{svc: standby.New(s.Standby, env.Client), inv: inv, close: func() {}}, nil
+	return &operatorCloud{svc: standby.New(s.Standby, env.Cloud), inv: inv, close: func() {}}, nil
 }
 
 // showCalls says, for the emulator, which calls it received and how many:

@@ -80,7 +80,7 @@ func newOperator(t testing.TB, fleet []essemu.Group) *operator {
 // run runs a mode as main would, and returns its exit code and streams.
 func (o *operator) run(mode string, args ...string) (code int, stdout, stderr string) {
 	var out, errOut bytes.Buffer
-	code, _ = Run(mode, args, Env{Settings: o.settings, Client: o.client, Stdout: &out, Stderr: &errOut})
+	code, _ = Run(mode, args, Env{Settings: o.settings, Cloud: o.client.Cloud(), Stdout: &out, Stderr: &errOut})
 	if secret := o.settings.Standby.Credentials.AccessKeySecret; secret != "" && strings.Contains(out.String()+errOut.String(), secret) {
 		return -1, "printed the secret", ""
 	}
@@ -141,7 +141,7 @@ asg-bp1ggkk5dvbxmzz2wq0l: 3 InService, 0 in Standby, 3 in all
 func TestStatusTableSaysUntagged(t *testing.T) {
 	o := newOperator(t, essemu.SampleFleet())
 	o.emu.Inject(essemu.Fault{Action: "TagResources", Status: 403, Code: "NoPermission.Tag", Message: "You are not authorized to tag.", Version: "2014-05-26"})
-	svc := standby.New(o.settings.Standby, o.client)
+	svc := standby.New(o.settings.Standby, o.client.Cloud())
 	inv := standby.Invocation{RequestID: "r-untagged", Region: essemu.SampleRegion, Credentials: o.settings.Standby.Credentials}
 	answers, _ := svc.Run(t.Context(), inv, standby.Request{Action: standby.EnterStandby, InstanceIDs: []string{"i-bp1ecr7go2go9kq3m1a"},
 		Reason: standby.Reason{Source: "cms-alarm-callback", Rule: "cpu-high"}})

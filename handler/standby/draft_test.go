@@ -39,7 +39,7 @@ func TestProblemsAreBounded(t *testing.T) {
 	for i := range 5000 {
 		d.AddInstanceN(i+1, "")
 	}
-	_, err := New(Config{}, nil).Check(&d)
+	_, err := New(Config{}, Cloud{}).Check(&d)
 	e := AsError(err)
 	if e.Code != "InvalidParameter" || !strings.Contains(e.Message, "at most 100 instances per invocation (MAX_INSTANCES), got 5000") || strings.Contains(e.Message, "InstanceId.1:") {
 		t.Errorf("Check = %v; want the count alone", err)
@@ -52,7 +52,7 @@ func TestProblemsAreBounded(t *testing.T) {
 	for i := range 60 {
 		many.AddInstanceN(i+1, strings.Repeat("x", 10000))
 	}
-	_, err = New(Config{}, nil).Check(&many)
+	_, err = New(Config{}, Cloud{}).Check(&many)
 	e = AsError(err)
 	if strings.Count(e.Message, "is not an instance ID") != maxProblems || !strings.Contains(e.Message, "and 40 more problems") || len(e.Message) > maxProblems*(maxProblemText+2)+40 {
 		t.Errorf("message of %d bytes: %.300s…", len(e.Message), e.Message)
@@ -86,7 +86,7 @@ func TestQuoteCutsOnARuneBoundary(t *testing.T) {
 // A sweep names no instance: it looks at every Standby instance of its
 // groups; one that names instances is refused.
 func TestSweepDrafts(t *testing.T) {
-	svc := New(Config{}, nil)
+	svc := New(Config{}, Cloud{})
 	d := Draft{Action: Param{Name: "Action", Value: "Sweep"}, ScalingGroupID: Param{Name: "ScalingGroupId", Value: "asg-bp1a"}}
 	if req, err := svc.Check(&d); err != nil || req.Action != Sweep || req.ScalingGroupID != "asg-bp1a" {
 		t.Errorf("a sweep: %+v, %v", req, err)

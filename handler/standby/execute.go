@@ -91,7 +91,7 @@ func (g *groupPlan) call(k kind, members []*member) {
 		var a Activity
 		g.exitCalled(c) // issue 26 case 9: an exit under way leaves a guard's refusal unsettled (exits.go)
 		err := g.retry(func(ctx context.Context) (err error) {
-			if a, err = g.s.scaling.Standby(ctx, g.sess, c); err == nil && a.ScalingActivityID == "" {
+			if a, err = g.s.cloud.Scaling.Standby(ctx, g.sess, c); err == nil && a.ScalingActivityID == "" {
 				err = errNoActivity
 			}
 			return err
@@ -228,7 +228,7 @@ func (g *groupPlan) already(k kind, done, eligible []*member) {
 			a, made := replayed[c.ClientToken]
 			if !made {
 				g.st.Attempts++
-				a, _ = g.s.scaling.Standby(g.ctx, g.sess, c) // a refusal leaves them as found
+				a, _ = g.s.cloud.Scaling.Standby(g.ctx, g.sess, c) // a refusal leaves them as found
 				replayed[c.ClientToken] = a
 			}
 			if a.ScalingActivityID != "" {
@@ -283,7 +283,7 @@ func (s *Service) wait(ctx context.Context, sess Session, activities []Activity)
 		for chunk := range slices.Chunk(pending, batchSize) {
 			var statuses []ActivityStatus
 			polled, err := s.retry(ctx, func(ctx context.Context) (err error) {
-				statuses, err = s.scaling.ActivityStatuses(ctx, sess, chunk)
+				statuses, err = s.cloud.Scaling.ActivityStatuses(ctx, sess, chunk)
 				return err
 			})
 			st.add(polled)

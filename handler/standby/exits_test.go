@@ -54,9 +54,9 @@ func TestACapRefusalBesideAnExitIsNotFinal(t *testing.T) {
 		{"an exit whose answer was lost", capTwo, func(t *testing.T, w *world) {
 			w.f.Lag()
 			l := &lossy{Fake: w.f}
-			plan, _ := standby.New(standby.Config{DryRun: true}, w.f).Run(context.Background(), inv, recovery("r-1", "i-s000", "i-s001"))
+			plan, _ := standby.New(standby.Config{DryRun: true}, w.f.Cloud()).Run(context.Background(), inv, recovery("r-1", "i-s000", "i-s001"))
 			l.lose = plan[0].Planned[0].ClientToken
-			w.svc = standby.New(w.cfg, l).WithoutBackoff() // the alarms run in the same process
+			w.svc = standby.New(w.cfg, standby.Cloud{Scaling: l, Instances: l.Fake}).WithoutBackoff() // the alarms run in the same process
 			if a, _ := w.svc.Run(context.Background(), inv, recovery("r-1", "i-s000", "i-s001")); !a[0].Instances[0].Left() {
 				t.Fatalf("the exit, its answer lost: %+v", a[0].Instances[0])
 			}
@@ -95,7 +95,7 @@ func TestACapRefusalBesideAnExitIsNotFinal(t *testing.T) {
 			clock := now
 			cfg := tt.cfg
 			cfg.LeaseEnd, cfg.Now = standby.LeaseExit, func() time.Time { return clock }
-			w := &world{f: f, cfg: cfg, svc: standby.New(cfg, f).WithoutBackoff(), clock: &clock}
+			w := &world{f: f, cfg: cfg, svc: standby.New(cfg, f.Cloud()).WithoutBackoff(), clock: &clock}
 			tt.before(t, w)
 			calls := len(f.Calls("Standby"))
 			alarms := []standby.Request{enter("a-2", ids[2]), enter("a-3", ids[3])}

@@ -275,7 +275,7 @@ func (g *groupPlan) leaving(ids []string, dryRun bool) (underWay map[string]Acti
 	for chunk := range slices.Chunk(activities, batchSize) {
 		var statuses []ActivityStatus
 		if err := g.retry(func(ctx context.Context) (err error) {
-			statuses, err = g.s.scaling.ActivityStatuses(ctx, g.sess, chunk)
+			statuses, err = g.s.cloud.Scaling.ActivityStatuses(ctx, g.sess, chunk)
 			return err
 		}); err != nil {
 			return nil, 0, err
@@ -306,7 +306,7 @@ func (g *groupPlan) leaving(ids []string, dryRun bool) (underWay map[string]Acti
 // count reads how many instances the group has in state ("": in all).
 func (g *groupPlan) count(state string) (n int, err error) {
 	err = g.retry(func(ctx context.Context) (err error) {
-		n, err = g.s.scaling.CountInstances(ctx, g.sess, g.key.group, state)
+		n, err = g.s.cloud.Scaling.CountInstances(ctx, g.sess, g.key.group, state)
 		return err
 	})
 	if err == nil && n < 0 {

@@ -59,7 +59,7 @@ func TestGuardRailsRefuseBeforeAnyChange(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := sampleFleet()
-			answers, st := standby.New(tt.cfg, f).WithoutBackoff().Run(context.Background(), inv, tt.req)
+			answers, st := standby.New(tt.cfg, f.Cloud()).WithoutBackoff().Run(context.Background(), inv, tt.req)
 			for _, line := range answers[0].Instances {
 				if line.Result != "Refused" || line.Code != tt.wantCode || line.Err == nil || line.Err.Kind == standby.Internal {
 					t.Errorf("%s: %+v; want Refused %s", line.InstanceID, line, tt.wantCode)
@@ -78,7 +78,7 @@ func TestGuardRailsRefuseBeforeAnyChange(t *testing.T) {
 	}
 	t.Run("enough left InService", func(t *testing.T) {
 		f := sampleFleet()
-		answers, st := standby.New(standby.Config{MinInService: standby.Share{Percent: 50}, AllowedGroups: []string{"asg-web"}}, f).
+		answers, st := standby.New(standby.Config{MinInService: standby.Share{Percent: 50}, AllowedGroups: []string{"asg-web"}}, f.Cloud()).
 			WithoutBackoff().Run(context.Background(), inv, enter("e", "i-w1"))
 		if line := answers[0].Instances[0]; line.Result != "EnteredStandby" || st.Guard != "" || f.State("i-w1") != "Standby" {
 			t.Errorf("one of four InService instances (keeping 3 of 6) answered %+v, guard %q", line, st.Guard)
@@ -91,7 +91,7 @@ func TestGuardRailsRefuseBeforeAnyChange(t *testing.T) {
 // would refuse refuses.
 func TestDryRunPastAGuard(t *testing.T) {
 	f := sampleFleet()
-	answers, _ := standby.New(standby.Config{DryRun: true, MinInService: standby.Share{Count: 1}}, f).
+	answers, _ := standby.New(standby.Config{DryRun: true, MinInService: standby.Share{Count: 1}}, f.Cloud()).
 		WithoutBackoff().Run(context.Background(), inv, enter("e", "i-w1", "i-w5", "i-w6"))
 	a := answers[0]
 	want := []standby.Skipped{{InstanceID: "i-w5", Reason: "already Standby"}, {InstanceID: "i-w6", Reason: "Pending: only InService instances can enter Standby"}}
@@ -106,7 +106,7 @@ func TestDryRunPastAGuard(t *testing.T) {
 	}
 
 	f = sampleFleet()
-	answers, st := standby.New(standby.Config{DryRun: true, MinInService: standby.Share{Count: 4}}, f).
+	answers, st := standby.New(standby.Config{DryRun: true, MinInService: standby.Share{Count: 4}}, f.Cloud()).
 		WithoutBackoff().Run(context.Background(), inv, enter("e", "i-w1"))
 	if line := answers[0].Instances[0]; line.Result != "Refused" || line.Code != "Forbidden.MinInService" || st.Guard != "MIN_IN_SERVICE" || len(f.Calls("Standby")) != 0 {
 		t.Errorf("a dry run past a guard answered %+v, guard %q; it must say the guard would refuse", line, st.Guard)
@@ -117,7 +117,7 @@ func TestDryRunPastAGuard(t *testing.T) {
 // already InService is skipped, and the call names ExitStandby.
 func TestExitStandby(t *testing.T) {
 	f := sampleFleet()
-	answers, _ := standby.New(standby.Config{}, f).WithoutBackoff().Run(context.Background(), inv,
+	answers, _ := standby.New(standby.Config{}, f.Cloud()).WithoutBackoff().Run(context.Background(), inv,
 		standby.Request{Action: standby.ExitStandby, InstanceIDs: []string{"i-w5", "i-w1"}, Identity: "exit"})
 	a := answers[0]
 	calls := f.Calls("Standby")
@@ -134,7 +134,7 @@ func TestExitStandby(t *testing.T) {
 // counts cannot say refuses nothing on a guess, and leaves all to a retry.
 func TestTheCapLetsInWhatFits(t *testing.T) {
 	f := sampleFleet() // asg-web: 6, one in Standby
-	answers, st := standby.New(standby.Config{MaxStandby: standby.Share{Percent: 50}}, f).WithoutBackoff().
+	answers, st := standby.New(standby.Config{MaxStandby: standby.Share{Percent: 50}}, f.Cloud()).WithoutBackoff().
 		Run(context.Background(), inv, enter("e", "i-w1", "i-w2", "i-w3", "i-w4"))
 	got := map[string]string{}
 	for _, line := range answers[0].Instances {
@@ -154,7 +154,7 @@ func TestTheCapLetsInWhatFits(t *testing.T) {
 		} else {
 			f.Fail("CountInstances", 0, throttled)
 		}
-		answers, _ := standby.New(standby.Config{MaxStandby: standby.Share{Count: 5}}, f).WithoutBackoff().Run(context.Background(), inv, enter("e", "i-w1"))
+		answers, _ := standby.New(standby.Config{MaxStandby: standby.Share{Count: 5}}, f.Cloud()).WithoutBackoff().Run(context.Background(), inv, enter("e", "i-w1"))
 		if line := answers[0].Instances[0]; !line.Left() || len(f.Calls("Standby")) != 0 {
 			t.Errorf("counts unreadable (blank %t): %+v after %d Standby calls; want it left to retry", blank, line, len(f.Calls("Standby")))
 		}
@@ -177,7 +177,7 @@ func TestTheCapHoldsUnderConcurrency(t *testing.T) {
 				if lag {
 					f.Lag()
 				}
-				svc := standby.New(standby.Config{MaxStandby: standby.Share{Percent: 25}}, f).WithoutBackoff()
+				svc := standby.New(standby.Config{MaxStandby: standby.Share{Percent: 25}}, f.Cloud()).WithoutBackoff()
 				if merged {
 					svc.MergeWhen(38)
 				}
@@ -205,7 +205,7 @@ func TestTheCapHoldsUnderConcurrency(t *testing.T) {
 func TestAnInstanceLandingDuringTheCountsIsUnsettled(t *testing.T) {
 	for _, cfg := range []standby.Config{{MaxStandby: standby.Share{Count: 2}}, {MinInService: standby.Share{Percent: 50}}} {
 		f, ids := group(4)
-		svc := standby.New(cfg, f).WithoutBackoff()
+		svc := standby.New(cfg, f.Cloud()).WithoutBackoff()
 		f.Lag()
 		if a, _ := svc.Run(context.Background(), inv, enter("a", ids[0])); a[0].Instances[0].Result != "EnteredStandby" {
 			t.Fatalf("the first: %+v", a[0].Instances[0])
@@ -232,7 +232,7 @@ func TestAnExitOnItsWayLeavesTheCapUnsettled(t *testing.T) {
 		if lag {
 			f.Lag()
 		}
-		svc := standby.New(standby.Config{MaxStandby: standby.Share{Count: 1}}, f).WithoutBackoff()
+		svc := standby.New(standby.Config{MaxStandby: standby.Share{Count: 1}}, f.Cloud()).WithoutBackoff()
 		a, _ := svc.Run(context.Background(), inv, recovery("r-1", ids[0]), enter("b", ids[1]))
 		want := "EnteredStandby"
 		if lag {
@@ -255,7 +255,7 @@ func TestAnExitOnItsWayLeavesTheCapUnsettled(t *testing.T) {
 func TestAnotherReadDoesNotHideWhatIsOnItsWay(t *testing.T) {
 	for _, cfg := range []standby.Config{{MaxStandby: standby.Share{Count: 1}}, {MinInService: standby.Share{Count: 3}}} {
 		f, ids := group(4)
-		svc := standby.New(cfg, f).WithoutBackoff()
+		svc := standby.New(cfg, f.Cloud()).WithoutBackoff()
 		f.Lag()
 		if a, _ := svc.Run(context.Background(), inv, enter("a", ids[0])); a[0].Instances[0].Result != "EnteredStandby" {
 			t.Fatalf("the first: %+v", a[0].Instances[0])
@@ -300,9 +300,9 @@ func (l *lossy) Standby(ctx context.Context, s standby.Session, c standby.Call) 
 func TestALostAnswerCountsAsOnItsWay(t *testing.T) {
 	f, ids := group(4)
 	l := &lossy{Fake: f}
-	svc := standby.New(standby.Config{MaxStandby: standby.Share{Count: 1}}, l).WithoutBackoff()
+	svc := standby.New(standby.Config{MaxStandby: standby.Share{Count: 1}}, standby.Cloud{Scaling: l, Instances: l.Fake}).WithoutBackoff()
 	f.Lag()
-	plan, _ := standby.New(standby.Config{DryRun: true}, f).WithoutBackoff().Run(context.Background(), inv, enter("a", ids[0]))
+	plan, _ := standby.New(standby.Config{DryRun: true}, f.Cloud()).WithoutBackoff().Run(context.Background(), inv, enter("a", ids[0]))
 	l.lose = plan[0].Planned[0].ClientToken
 	if a, _ := svc.Run(context.Background(), inv, enter("a", ids[0])); !a[0].Instances[0].Left() {
 		t.Fatalf("the first, its answer lost: %+v", a[0].Instances[0])

@@ -70,11 +70,9 @@ func (s *Service) Locate(ctx context.Context, inv Invocation, region string, ips
 	if len(s.cfg.AllowedGroups) == 0 {
 		return refuse(errNoAllowlist)
 	}
-	// One value serves both ports, as one SDK client makes both APIs'
-	// calls; an AutoScaling without the lookup finds nothing.
-	lookup, ok := s.scaling.(Addresses)
-	if !ok {
-		return refuse(&Error{Kind: Internal, Code: "InternalError", Message: "finding an instance by its address is not available: the Auto Scaling client given to the core does not implement it"})
+	lookup := s.cloud.Addresses
+	if lookup == nil {
+		return refuse(&Error{Kind: Internal, Code: "InternalError", Message: "finding an instance by its address is not available: the core was given no Addresses port"})
 	}
 	sess, err := s.session(inv, Request{RegionID: region})
 	if err != nil {

@@ -98,7 +98,7 @@ func TestLocateRules(t *testing.T) {
 			if tt.steer != nil {
 				tt.steer(f)
 			}
-			found, why := standby.New(tt.cfg, f).WithoutBackoff().Locate(context.Background(), inv, "cn-hangzhou", tt.ips)
+			found, why := standby.New(tt.cfg, f.Cloud()).WithoutBackoff().Locate(context.Background(), inv, "cn-hangzhou", tt.ips)
 			if fmt.Sprint(found) != fmt.Sprint(nonNil(tt.found)) {
 				t.Errorf("found %v, want %v", found, tt.found)
 			}
@@ -140,7 +140,7 @@ func nonNil(m map[string]string) map[string]string {
 // An ambiguous address's refusal names every instance holding it, each
 // with its VPC, so that the operator sees which networks reuse it.
 func TestLocateNamesTheAmbiguity(t *testing.T) {
-	_, why := standby.New(allowed, networks()).Locate(context.Background(), inv, "cn-hangzhou", []string{"10.0.0.2"})
+	_, why := standby.New(allowed, networks().Cloud()).Locate(context.Background(), inv, "cn-hangzhou", []string{"10.0.0.2"})
 	msg := standby.AsError(why["10.0.0.2"]).Message
 	for _, want := range []string{"i-w2 (vpc-web)", "i-p2 (vpc-api)"} {
 		if !strings.Contains(msg, want) {
@@ -158,7 +158,7 @@ func TestLocateRetriesItsReads(t *testing.T) {
 	f := networks()
 	f.Fail("GroupVPCs", 1, throttled)
 	f.FailVPC("InstancesByPrivateIP", "vpc-web", 2, &standby.Error{Kind: standby.Unavailable, Code: "ServiceUnavailable", Message: "The request has failed due to a temporary failure of the server."})
-	found, why := standby.New(allowed, f).WithoutBackoff().Locate(context.Background(), inv, "cn-hangzhou", []string{"10.0.0.1"})
+	found, why := standby.New(allowed, f.Cloud()).WithoutBackoff().Locate(context.Background(), inv, "cn-hangzhou", []string{"10.0.0.1"})
 	if found["10.0.0.1"] != "i-w1" || len(why) != 0 {
 		t.Errorf("found %v, refused %v; want i-w1 after the retries", found, why)
 	}
@@ -182,7 +182,7 @@ func TestLocateRefusesWhatIsNoAddress(t *testing.T) {
 	bad := []string{"10.0.80.186:9100", "web-1", "", "::1", "fe80::1", "::ffff:10.0.0.1", "127.0.0.1", "0.0.0.0", "169.254.0.1",
 		"224.0.0.1", "255.255.255.255", "010.0.0.1", "10.0.0.256", " 10.0.0.1", strings.Repeat("9", 500)}
 	f := networks()
-	found, why := standby.New(allowed, f).WithoutBackoff().Locate(context.Background(), inv, "cn-hangzhou", bad)
+	found, why := standby.New(allowed, f.Cloud()).WithoutBackoff().Locate(context.Background(), inv, "cn-hangzhou", bad)
 	if len(found) != 0 || len(why) != len(bad) || len(f.Calls("")) != 0 {
 		t.Errorf("found %v, refused %d of %d, %d calls; want every one refused without a call", found, len(why), len(bad), len(f.Calls("")))
 	}
@@ -191,7 +191,7 @@ func TestLocateRefusesWhatIsNoAddress(t *testing.T) {
 			t.Errorf("%q refused with %v", ip, why[ip])
 		}
 	}
-	found, why = standby.New(allowed, f).WithoutBackoff().Locate(context.Background(), inv, "cn-hangzhou", []string{"web-1", "10.0.0.1"})
+	found, why = standby.New(allowed, f.Cloud()).WithoutBackoff().Locate(context.Background(), inv, "cn-hangzhou", []string{"web-1", "10.0.0.1"})
 	if found["10.0.0.1"] != "i-w1" || len(why) != 1 || why["web-1"] == nil {
 		t.Errorf("beside a bad address: found %v, refused %v", found, why)
 	}
@@ -211,7 +211,7 @@ func TestLocateBatchesAddresses(t *testing.T) {
 		ips = append(ips, fmt.Sprintf("10.0.%d.%d", 2+i/100, i%100+1))
 	}
 	ips = append(ips, "10.0.0.1")
-	found, why := standby.New(standby.Config{AllowedGroups: allowed.AllowedGroups, MaxInstances: 200}, f).WithoutBackoff().Locate(context.Background(), inv, "cn-hangzhou", ips)
+	found, why := standby.New(standby.Config{AllowedGroups: allowed.AllowedGroups, MaxInstances: 200}, f.Cloud()).WithoutBackoff().Locate(context.Background(), inv, "cn-hangzhou", ips)
 	if found["10.0.0.1"] != "i-w1" || len(found) != 1 || len(why) != 150 {
 		t.Errorf("found %v, %d refused; want i-w1 and 150 unknown", found, len(why))
 	}
@@ -231,12 +231,12 @@ func TestLocateBatchesAddresses(t *testing.T) {
 func TestLocateSession(t *testing.T) {
 	f := networks()
 	cfg := allowed
-	_, why := standby.New(cfg, f).Locate(context.Background(), standby.Invocation{RequestID: "r", Credentials: inv.Credentials}, "", []string{"10.0.0.1"})
+	_, why := standby.New(cfg, f.Cloud()).Locate(context.Background(), standby.Invocation{RequestID: "r", Credentials: inv.Credentials}, "", []string{"10.0.0.1"})
 	if e := standby.AsError(why["10.0.0.1"]); e.Code != "MissingParameter" || len(f.Calls("")) != 0 {
 		t.Errorf("without a region: %v, %d calls", why, len(f.Calls("")))
 	}
 	cfg.Region = "cn-hangzhou"
-	found, _ := standby.New(cfg, f).Locate(context.Background(), standby.Invocation{RequestID: "r", Credentials: inv.Credentials}, "", []string{"10.0.0.1"})
+	found, _ := standby.New(cfg, f.Cloud()).Locate(context.Background(), standby.Invocation{RequestID: "r", Credentials: inv.Credentials}, "", []string{"10.0.0.1"})
 	if found["10.0.0.1"] != "i-w1" {
 		t.Errorf("in the settings' region: found %v", found)
 	}
@@ -250,7 +250,7 @@ func TestLocateSession(t *testing.T) {
 // An Auto Scaling client without the lookup finds nothing, and says so.
 func TestLocateWithoutTheLookup(t *testing.T) {
 	f := networks()
-	_, why := standby.New(allowed, struct{ standby.AutoScaling }{f}).Locate(context.Background(), inv, "cn-hangzhou", []string{"10.0.0.1"})
+	_, why := standby.New(allowed, standby.Cloud{Scaling: f, Instances: f}).Locate(context.Background(), inv, "cn-hangzhou", []string{"10.0.0.1"})
 	if e := standby.AsError(why["10.0.0.1"]); e.Kind != standby.Internal || len(f.Calls("")) != 0 {
 		t.Errorf("refused with %v (kind %d), %d calls", why["10.0.0.1"], e.Kind, len(f.Calls("")))
 	}

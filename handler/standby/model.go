@@ -214,14 +214,17 @@ type AutoScaling interface {
 	Standby(ctx context.Context, s Session, call Call) (Activity, error)
 	// ActivityStatuses reports at most 20 activities.
 	ActivityStatuses(ctx context.Context, s Session, activityIDs []string) ([]ActivityStatus, error)
+}
 
-	// The tags of the group's instances, with the same session: an ECS
-	// instance's (i-) are ECS's (TagResources, ResourceType instance), an
-	// elastic container instance's (eci-) are ECI's own (TagResources,
-	// ResourceType ContainerGroup), which ECS's calls cannot reach. One
-	// call of each method takes both kinds: the implementation splits it
-	// and fails it when any part fails. What parked an instance is in them.
-
+// Instances is what the core asks of the groups' instances themselves,
+// not of Auto Scaling: their tags, which say what parked an instance, and
+// ECS's status. An ECS instance's (i-) tags are ECS's (TagResources,
+// ResourceType instance), an elastic container instance's (eci-) are
+// ECI's own (TagResources, ResourceType ContainerGroup), which ECS's calls
+// cannot reach. One call of each tag method takes both kinds: the
+// implementation splits it and fails it when any part fails. Failures are
+// *Error values, as AutoScaling's are.
+type Instances interface {
 	// TagInstances writes tags on at most TagBatch instances, overwriting
 	// the values of keys they hold. A failed call may have written them on
 	// some of the instances (ECS's part and ECI's are separate calls):
@@ -240,6 +243,16 @@ type AutoScaling interface {
 	InstanceStatuses(ctx context.Context, s Session, instanceIDs []string) (map[string]string, error)
 }
 
+// Cloud is what the core calls, a port for each thing it asks about.
+// handler/ess's Client and standbytest.Fake implement all three (their
+// Cloud method hands them over together).
+type Cloud struct {
+	Scaling   AutoScaling
+	Instances Instances
+	// Addresses may be nil: Locate then refuses every lookup.
+	Addresses Addresses
+}
+
 // GroupBatch is how many groups one GroupVPCs call names: Auto Scaling's
 // DescribeScalingGroups takes ScalingGroupId.N up to 20.
 const GroupBatch = 20
@@ -253,10 +266,8 @@ const AddressBatch = 100
 // that names its instance only by an address (Prometheus's instance
 // label): the VPCs of scaling groups, from Auto Scaling, and the ECS
 // instances holding addresses in a VPC, from ECS. A port of its own beside
-// AutoScaling, since it is ECS's instances it asks about, not Auto
-// Scaling's groups; handler/ess's Client and standbytest.Fake implement
-// both, and New takes it from the AutoScaling it is given (Locate).
-// Failures are *Error values, as AutoScaling's are.
+// AutoScaling and Instances, since it asks about addresses, which neither
+// holds. Failures are *Error values, as AutoScaling's are.
 type Addresses interface {
 	// GroupVPCs reports the VPC of each of at most GroupBatch groups of the
 	// session's region: "" for a group of the classic network, which has

@@ -17,7 +17,7 @@ var throttled = &standby.Error{Kind: standby.Throttled, Code: "Throttling", Mess
 func TestAnInstanceOnItsWayIsNotCountedTwice(t *testing.T) {
 	f, ids := group(3)
 	f.Lag()
-	svc := standby.New(standby.Config{MinInService: standby.Share{Count: 2}}, f).WithoutBackoff()
+	svc := standby.New(standby.Config{MinInService: standby.Share{Count: 2}}, f.Cloud()).WithoutBackoff()
 	svc.Run(context.Background(), inv, enter("first", ids[0]))
 	answers, _ := svc.Run(context.Background(), inv, enter("second", ids[1], ids[0]))
 	lines := answers[0].Instances
@@ -31,7 +31,7 @@ func TestAnInstanceOnItsWayIsNotCountedTwice(t *testing.T) {
 	// One whose activity is over, though it reads InService, was taken
 	// back: asked for again, it is called for.
 	f, ids = group(4)
-	svc = standby.New(standby.Config{MinInService: standby.Share{Count: 1}}, f).WithoutBackoff()
+	svc = standby.New(standby.Config{MinInService: standby.Share{Count: 1}}, f.Cloud()).WithoutBackoff()
 	f.Lag()
 	svc.Run(context.Background(), inv, enter("first", ids[0]))
 	f.Settle()
@@ -46,7 +46,7 @@ func TestAnInstanceOnItsWayIsNotCountedTwice(t *testing.T) {
 // other group's instance is done, and reported so.
 func TestOneGroupsFailureIsItsOwn(t *testing.T) {
 	f := fleet(map[string]string{"i-a2": "Standby"})
-	svc := standby.New(standby.Config{}, f).WithoutBackoff()
+	svc := standby.New(standby.Config{}, f.Cloud()).WithoutBackoff()
 	// X, holding asg-a's line, takes i-a2 out of Standby once Y's read has
 	// begun: Y's read of asg-a is then stale, and read again, which fails.
 	// Y starts only once X is in its call, so X's plan comes first.
@@ -67,7 +67,7 @@ func TestOneGroupsFailureIsItsOwn(t *testing.T) {
 // called for on its own: Auto Scaling's refusal of it refuses no other.
 func TestAnUnverifiedInstanceIsCalledForAlone(t *testing.T) {
 	f, ids := group(4)
-	svc := standby.New(standby.Config{ScalingGroupID: "asg-s"}, f).WithoutBackoff().MergeWhen(2)
+	svc := standby.New(standby.Config{ScalingGroupID: "asg-s"}, f.Cloud()).WithoutBackoff().MergeWhen(2)
 	done := make(chan standby.Result, 2)
 	for _, id := range []string{ids[1], "i-gone"} {
 		go func() {
@@ -99,7 +99,7 @@ func TestANarrowingThatCannotReadLeavesItToRetry(t *testing.T) {
 	f, ids := group(4)
 	f.Before("Standby", func() { f.Move(ids[0], "Protected") })
 	f.FailAfter("ScalingInstances", 1, 0, throttled)
-	answers, _ := standby.New(standby.Config{}, f).WithoutBackoff().Run(context.Background(), inv, enter("e", ids[0], ids[1]))
+	answers, _ := standby.New(standby.Config{}, f.Cloud()).WithoutBackoff().Run(context.Background(), inv, enter("e", ids[0], ids[1]))
 	for _, line := range answers[0].Instances {
 		if !line.Left() {
 			t.Errorf("%+v; want left to retry", line)
@@ -108,7 +108,7 @@ func TestANarrowingThatCannotReadLeavesItToRetry(t *testing.T) {
 	// Read well, the call is narrowed: the other is done.
 	f, ids = group(4)
 	f.Before("Standby", func() { f.Move(ids[0], "Protected") })
-	answers, _ = standby.New(standby.Config{}, f).WithoutBackoff().Run(context.Background(), inv, enter("e", ids[0], ids[1]))
+	answers, _ = standby.New(standby.Config{}, f.Cloud()).WithoutBackoff().Run(context.Background(), inv, enter("e", ids[0], ids[1]))
 	if l := answers[0].Instances; l[0].Result != "Skipped" || l[1].Result != "EnteredStandby" {
 		t.Errorf("lines %+v; want %s skipped (Protected), %s done", l, ids[0], ids[1])
 	}
@@ -119,7 +119,7 @@ func TestANarrowingThatCannotReadLeavesItToRetry(t *testing.T) {
 func TestTheLaterActionWins(t *testing.T) {
 	for _, start := range []string{"InService", "Standby"} {
 		f := standbytest.NewFake("cn-hangzhou", map[string]map[string]string{"asg-a": {"i-x": start, "i-y": "InService"}})
-		answers, _ := standby.New(standby.Config{}, f).WithoutBackoff().Run(context.Background(), inv,
+		answers, _ := standby.New(standby.Config{}, f.Cloud()).WithoutBackoff().Run(context.Background(), inv,
 			enter("alert", "i-x"), standby.Request{Action: standby.ExitStandby, InstanceIDs: []string{"i-x"}, Identity: "ok"})
 		if f.State("i-x") != "InService" || len(f.Calls("Standby")) > 1 {
 			t.Errorf("from %s: i-x is %s after %d calls; want InService, the recovery's", start, f.State("i-x"), len(f.Calls("Standby")))
@@ -142,7 +142,7 @@ func TestGroupsArePlannedAtOnce(t *testing.T) {
 		}
 	})
 	f.Before("Standby", func() { close(second) })
-	answers, _ := standby.New(standby.Config{}, f).WithoutBackoff().Run(context.Background(), inv, enter("e", "i-a1", "i-b1"))
+	answers, _ := standby.New(standby.Config{}, f.Cloud()).WithoutBackoff().Run(context.Background(), inv, enter("e", "i-a1", "i-b1"))
 	for _, line := range answers[0].Instances {
 		if line.Result != "EnteredStandby" {
 			t.Errorf("%+v", line)

@@ -204,7 +204,7 @@ func (r read) err() error {
 func (s *Service) readChunk(ctx context.Context, sess Session, scope string, ids []string) (map[string]ScalingInstance, Stats, error) {
 	var got []ScalingInstance
 	st, err := s.retry(ctx, func(ctx context.Context) (err error) {
-		got, err = s.scaling.ScalingInstances(ctx, sess, scope, ids)
+		got, err = s.cloud.Scaling.ScalingInstances(ctx, sess, scope, ids)
 		return err
 	})
 	if err != nil {

@@ -141,14 +141,14 @@ func ecsStatus(s string) string {
 // tagsOf reads the function's tags of instances, 20 a call.
 func (g *groupPlan) tagsOf(ids []string) (map[string]Tags, error) {
 	return readChunked(g, ids, func(ctx context.Context, chunk []string) (map[string]Tags, error) {
-		return g.s.scaling.InstanceTags(ctx, g.sess, chunk, TagPrefix)
+		return g.s.cloud.Instances.InstanceTags(ctx, g.sess, chunk, TagPrefix)
 	})
 }
 
 // statusesOf reads ECS's status of instances, 20 a call.
 func (g *groupPlan) statusesOf(ids []string) (map[string]string, error) {
 	return readChunked(g, ids, func(ctx context.Context, chunk []string) (map[string]string, error) {
-		return g.s.scaling.InstanceStatuses(ctx, g.sess, chunk)
+		return g.s.cloud.Instances.InstanceStatuses(ctx, g.sess, chunk)
 	})
 }
 

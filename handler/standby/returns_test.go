@@ -96,7 +96,7 @@ func TestARecoveryNeverOverridesAnotherRulesAlarm(t *testing.T) {
 		{"the rule's alarm, another rule's alarm, its recovery", []standby.Request{alarm("r-1"), alarm("r-2"), recovery("r-1", "i-a1")}, "Standby"},
 	} {
 		f := standbytest.NewFake("cn-hangzhou", map[string]map[string]string{"asg-a": {"i-a1": "InService"}})
-		answers, _ := standby.New(standby.Config{}, f).WithoutBackoff().Run(context.Background(), inv, tt.reqs...)
+		answers, _ := standby.New(standby.Config{}, f.Cloud()).WithoutBackoff().Run(context.Background(), inv, tt.reqs...)
 		if f.State("i-a1") != tt.want {
 			t.Errorf("%s: i-a1 is %s, want %s; answered %+v", tt.name, f.State("i-a1"), tt.want, answers)
 		}
@@ -115,7 +115,7 @@ func TestTheRuleThatParksIsTheOneThatStillFires(t *testing.T) {
 	alarm := func(rule string) standby.Request {
 		return standby.Request{Action: standby.EnterStandby, InstanceIDs: []string{"i-a1"}, Identity: "alarm-" + rule, Reason: standby.Reason{Rule: rule}}
 	}
-	svc := standby.New(standby.Config{}, f).WithoutBackoff()
+	svc := standby.New(standby.Config{}, f.Cloud()).WithoutBackoff()
 	a, _ := svc.Run(context.Background(), inv, alarm("r-1"), recovery("r-1", "i-a1"), alarm("r-2"))
 	if f.State("i-a1") != "Standby" || f.Tags("i-a1")[standby.TagRule] != "r-2" || a[0].Instances[0].Result != "Skipped" || a[2].Instances[0].Result != "EnteredStandby" {
 		t.Errorf("i-a1 %s, tags %v; answers %+v", f.State("i-a1"), f.Tags("i-a1"), a)
@@ -134,7 +134,7 @@ func TestAStatusFailureFailsOnlyWhatNeedsIt(t *testing.T) {
 	f.Fail("InstanceStatuses", 0, &standby.Error{Kind: standby.Forbidden, Code: "Forbidden.RAM", Message: "no ecs:DescribeInstanceStatus"})
 	end := recovery("SystemMaintenance.Reboot/e-1", "i-a2")
 	end.IfRunning = true
-	a, _ := standby.New(standby.Config{}, f).WithoutBackoff().Run(context.Background(), inv, recovery("r-1", "i-a1"), end)
+	a, _ := standby.New(standby.Config{}, f.Cloud()).WithoutBackoff().Run(context.Background(), inv, recovery("r-1", "i-a1"), end)
 	if a[0].Instances[0].Result != "ExitedStandby" || a[1].Instances[0].Code != "Forbidden.RAM" || f.State("i-a2") != "Standby" {
 		t.Errorf("the OK %+v, the end %+v", a[0].Instances[0], a[1].Instances[0])
 	}
@@ -146,7 +146,7 @@ func TestARuleATagCannotHoldTakesNothingBack(t *testing.T) {
 	long := strings.Repeat("x", 128)
 	for _, rules := range [][2]string{{long + "-A", long + "-B"}, {"a:b", "a://b"}, {long + "-A", long + "-A"}} {
 		f := standbytest.NewFake("cn-hangzhou", map[string]map[string]string{"asg-a": {"i-a1": "InService"}})
-		svc := standby.New(standby.Config{}, f).WithoutBackoff()
+		svc := standby.New(standby.Config{}, f.Cloud()).WithoutBackoff()
 		svc.Run(context.Background(), inv, standby.Request{Action: standby.EnterStandby, InstanceIDs: []string{"i-a1"}, Identity: "e1", Reason: standby.Reason{Rule: rules[0]}})
 		a, _ := svc.Run(context.Background(), inv, recovery(rules[1], "i-a1"))
 		if l := a[0].Instances[0]; f.State("i-a1") != "Standby" || !strings.Contains(l.Reason, "not a rule a tag holds exactly") {
@@ -161,7 +161,7 @@ func TestARuleATagCannotHoldTakesNothingBack(t *testing.T) {
 func TestAnEndClaimsNoOtherExit(t *testing.T) {
 	f := standbytest.NewFake("cn-hangzhou", map[string]map[string]string{"asg-a": {"i-a1": "Standby"}})
 	f.SetTags("i-a1", standby.Tags{standby.TagRule: "r-1"})
-	svc := standby.New(standby.Config{}, f).WithoutBackoff()
+	svc := standby.New(standby.Config{}, f.Cloud()).WithoutBackoff()
 	if a, _ := svc.Run(context.Background(), inv, recovery("r-1", "i-a1")); a[0].Instances[0].Result != "ExitedStandby" {
 		t.Fatalf("r-1's OK: %+v", a[0].Instances[0])
 	}
@@ -179,14 +179,14 @@ func TestARetriedEndRemovesItsTags(t *testing.T) {
 	for _, sameProcess := range []bool{true, false} {
 		f := standbytest.NewFake("cn-hangzhou", map[string]map[string]string{"asg-a": {"i-a1": "Standby"}})
 		f.SetTags("i-a1", standby.Tags{standby.TagRule: "r-1", standby.TagSource: "cms-alarm-callback"})
-		svc := standby.New(standby.Config{}, f).WithoutBackoff()
+		svc := standby.New(standby.Config{}, f.Cloud()).WithoutBackoff()
 		f.Fail("UntagInstances", 0, &standby.Error{Kind: standby.Unavailable, Code: "ServiceUnavailable", Message: "unavailable"})
 		if a, _ := svc.Run(context.Background(), inv, recovery("r-1", "i-a1")); !a[0].Instances[0].Left() {
 			t.Fatalf("the first: %+v", a[0].Instances[0])
 		}
 		f.Heal()
 		if !sameProcess {
-			svc = standby.New(standby.Config{}, f).WithoutBackoff()
+			svc = standby.New(standby.Config{}, f.Cloud()).WithoutBackoff()
 		}
 		b, _ := svc.Run(context.Background(), inv, recovery("r-1", "i-a1"))
 		if l := b[0].Instances[0]; len(f.Tags("i-a1")) != 0 || l.Left() || l.Result != "ExitedStandby" {

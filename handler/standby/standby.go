@@ -99,10 +99,10 @@ const ServerMergeWindow = 50 * time.Millisecond
 
 // Service runs requests against Auto Scaling. It is safe for concurrent use.
 type Service struct {
-	cfg     Config
-	scaling AutoScaling
-	sleep   func(context.Context, time.Duration) error
-	jitter  func(ceiling time.Duration) time.Duration
+	cfg    Config
+	cloud  Cloud
+	sleep  func(context.Context, time.Duration) error
+	jitter func(ceiling time.Duration) time.Duration
 
 	reads *batch.Batcher[string, *ticket] // by region: the state reads
 	plans *batch.Batcher[groupKey, *part] // by group: one plan at a time, taking every part waiting
@@ -119,9 +119,9 @@ type Service struct {
 // groupKey names a scaling group, its plans' key.
 type groupKey struct{ region, group string }
 
-// New returns a Service that runs requests against scaling as cfg says.
+// New returns a Service that runs requests against the cloud as cfg says.
 // main builds one and hands it to the handler.
-func New(cfg Config, scaling AutoScaling) *Service {
+func New(cfg Config, cloud Cloud) *Service {
 	if cfg.MaxInstances == 0 {
 		cfg.MaxInstances = DefaultMaxInstances
 	}
@@ -131,7 +131,7 @@ func New(cfg Config, scaling AutoScaling) *Service {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Service{cfg: cfg, scaling: scaling, sleep: cfg.Sleep, moved: newRecent(cfg.Now),
+	s := &Service{cfg: cfg, cloud: cloud, sleep: cfg.Sleep, moved: newRecent(cfg.Now),
 		jitter: func(ceiling time.Duration) time.Duration { return time.Duration(rand.Int64N(int64(ceiling) + 1)) }}
 	if s.sleep == nil {
 		s.sleep = sleep

@@ -43,7 +43,7 @@ func run(t *testing.T, cfg standby.Config, f *standbytest.Fake, inv standby.Invo
 		req.Action = standby.EnterStandby
 	}
 	req.Identity = "event-1"
-	answers, _ := standby.New(cfg, f).WithoutBackoff().Run(context.Background(), inv, req)
+	answers, _ := standby.New(cfg, f.Cloud()).WithoutBackoff().Run(context.Background(), inv, req)
 	return answers[0], firstFailure(answers[0])
 }
 

@@ -129,19 +129,19 @@ func (s *Service) groupStatus(ctx context.Context, sess Session, group string, n
 	}
 	var ids []string
 	if err := read(func(ctx context.Context) (err error) {
-		gs.InService, err = s.scaling.CountInstances(ctx, sess, group, "InService")
+		gs.InService, err = s.cloud.Scaling.CountInstances(ctx, sess, group, "InService")
 		return err
 	}); err != nil {
 		return gs, st, err
 	}
 	if err := read(func(ctx context.Context) (err error) {
-		ids, err = s.scaling.InstancesIn(ctx, sess, group, "Standby")
+		ids, err = s.cloud.Scaling.InstancesIn(ctx, sess, group, "Standby")
 		return err
 	}); err != nil {
 		return gs, st, err
 	}
 	if err := read(func(ctx context.Context) (err error) {
-		gs.Total, err = s.scaling.CountInstances(ctx, sess, group, "")
+		gs.Total, err = s.cloud.Scaling.CountInstances(ctx, sess, group, "")
 		return err
 	}); err != nil {
 		return gs, st, err
@@ -160,7 +160,7 @@ func (s *Service) groupStatus(ctx context.Context, sess Session, group string, n
 	for chunk := range slices.Chunk(ids, TagBatch) {
 		var tags map[string]Tags
 		if err := read(func(ctx context.Context) (err error) {
-			tags, err = s.scaling.InstanceTags(ctx, sess, chunk, TagPrefix)
+			tags, err = s.cloud.Instances.InstanceTags(ctx, sess, chunk, TagPrefix)
 			return err
 		}); err != nil {
 			return gs, st, err
@@ -238,7 +238,7 @@ func (s *Service) Release(ctx context.Context, inv Invocation, req Request, forc
 		for chunk := range slices.Chunk(byGroup[group], TagBatch) {
 			var tags map[string]Tags
 			rst, err := s.retry(ctx, func(ctx context.Context) (err error) {
-				tags, err = s.scaling.InstanceTags(ctx, sess, chunk, TagPrefix)
+				tags, err = s.cloud.Instances.InstanceTags(ctx, sess, chunk, TagPrefix)
 				return err
 			})
 			st.add(rst)

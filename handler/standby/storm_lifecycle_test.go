@@ -49,7 +49,7 @@ func TestASlowTagHoldsUpNoOtherAlarm(t *testing.T) {
 	f := standbytest.NewFake("cn-hangzhou", fleetOf(4, "InService"))
 	release, entered := make(chan struct{}), make(chan struct{})
 	f.Before("TagInstances", func() { close(entered); <-release })
-	svc := standby.New(standby.Config{Now: func() time.Time { return parkedAt }, TagWait: time.Hour}, f).WithoutBackoff()
+	svc := standby.New(standby.Config{Now: func() time.Time { return parkedAt }, TagWait: time.Hour}, f.Cloud()).WithoutBackoff()
 
 	first := make(chan standby.Result)
 	go func() {
@@ -78,7 +78,7 @@ func TestAnAnswerWaitsForItsTagsNoLongerThanItsWait(t *testing.T) {
 	release := make(chan struct{})
 	defer close(release)
 	f.Before("TagInstances", func() { <-release })
-	svc := standby.New(standby.Config{Now: func() time.Time { return parkedAt }, TagWait: 10 * time.Millisecond}, f).WithoutBackoff()
+	svc := standby.New(standby.Config{Now: func() time.Time { return parkedAt }, TagWait: 10 * time.Millisecond}, f.Cloud()).WithoutBackoff()
 	answers, _ := svc.Run(context.Background(), inv, alarmRequest("i-000"))
 	l := answerOf(t, answers[0], "i-000")
 	if l.Result != "EnteredStandby" || l.TagCode != "Timeout" || !l.Left() || f.State("i-000") != "Standby" {
@@ -128,7 +128,7 @@ func TestOwedTagsAreNeverForgotten(t *testing.T) {
 	throttled := &standby.Error{Kind: standby.Throttled, Code: "Throttling", Message: "throttled"}
 	f.Fail("TagInstances", 0, throttled)
 	c := newClock(parkedAt)
-	svc := standby.New(standby.Config{Now: c.now, Lease: time.Hour, TagWait: time.Second}, f).WithoutBackoff()
+	svc := standby.New(standby.Config{Now: c.now, Lease: time.Hour, TagWait: time.Second}, f.Cloud()).WithoutBackoff()
 	for range 4 { // each delivered 4 times
 		for i := range 19 {
 			answers, _ := svc.Run(context.Background(), inv, alarmRequest(fmt.Sprintf("i-%03d", i)))
@@ -229,7 +229,7 @@ func TestASweepNeverUndoesALiveAlarm(t *testing.T) {
 		}
 	}()
 	f.Before("TagInstances", func() { <-release })
-	svc := standby.New(standby.Config{Now: func() time.Time { return parkedAt }, Lease: 6 * time.Hour, LeaseEnd: standby.LeaseExit, TagWait: 10 * time.Millisecond}, f).WithoutBackoff()
+	svc := standby.New(standby.Config{Now: func() time.Time { return parkedAt }, Lease: 6 * time.Hour, LeaseEnd: standby.LeaseExit, TagWait: 10 * time.Millisecond}, f.Cloud()).WithoutBackoff()
 	answers, _ := svc.Run(context.Background(), inv, alarmRequest("i-000"))
 	if l := answers[0].Instances[0]; l.Result != "EnteredStandby" {
 		t.Fatalf("the alarm: %+v", l)
@@ -297,7 +297,7 @@ func TestLeasesThatCannotBeTrue(t *testing.T) {
 func TestAFiringAlarmRenewsItsLease(t *testing.T) {
 	f := standbytest.NewFake("cn-hangzhou", fleetOf(4, "InService"))
 	c := newClock(parkedAt)
-	svc := standby.New(standby.Config{Now: c.now, Lease: time.Hour, LeaseEnd: standby.LeaseExit}, f).WithoutBackoff()
+	svc := standby.New(standby.Config{Now: c.now, Lease: time.Hour, LeaseEnd: standby.LeaseExit}, f.Cloud()).WithoutBackoff()
 	other := enter("cms:trans-9", "i-001")
 	other.Reason = standby.Reason{Source: "cms-alarm-callback", Rule: "disk-full"}
 	for _, req := range []standby.Request{alarmRequest("i-000"), other} {

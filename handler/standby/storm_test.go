@@ -67,7 +67,7 @@ func TestARetryFinishesWhatAPartialFailureLeft(t *testing.T) {
 		for _, sameProcess := range []bool{true, false} {
 			t.Run(fmt.Sprintf("%s, retried in the same process %t", fail.Code, sameProcess), func(t *testing.T) {
 				f, ids := group(40)
-				svc := standby.New(standby.Config{}, f).WithoutBackoff()
+				svc := standby.New(standby.Config{}, f.Cloud()).WithoutBackoff()
 				f.FailAfter("Standby", 1, 0, fail)
 				answers, _ := svc.Run(context.Background(), inv, enter("batch:spot-wave", ids...))
 				if got := results(answers...); got["EnteredStandby"] != 20 || got["Failed"] != 20 {
@@ -80,7 +80,7 @@ func TestARetryFinishesWhatAPartialFailureLeft(t *testing.T) {
 				}
 				f.Heal()
 				if !sameProcess {
-					svc = standby.New(standby.Config{}, f).WithoutBackoff() // FC may retry in another instance
+					svc = standby.New(standby.Config{}, f.Cloud()).WithoutBackoff() // FC may retry in another instance
 				}
 				before := len(f.Calls("Standby"))
 				retry := inv
@@ -105,7 +105,7 @@ func TestARetryFinishesWhatAPartialFailureLeft(t *testing.T) {
 	// the retry makes that one call, and only it.
 	t.Run("two groups", func(t *testing.T) {
 		f := fleet(nil)
-		svc := standby.New(standby.Config{}, f).WithoutBackoff()
+		svc := standby.New(standby.Config{}, f.Cloud()).WithoutBackoff()
 		f.FailGroup("Standby", "asg-b", 0, failures[0])
 		req := enter("timer:nightly@2026-11-27T04:00:00Z", "i-a1", "i-b1")
 		answers, _ := svc.Run(context.Background(), inv, req)
@@ -128,7 +128,7 @@ func TestARetryFinishesWhatAPartialFailureLeft(t *testing.T) {
 // must, first come first.
 func TestOneRefusalDoesNotStopTheOthers(t *testing.T) {
 	f := fleet(nil)
-	answers, st := standby.New(standby.Config{AllowedGroups: []string{"asg-a"}}, f).WithoutBackoff().Run(context.Background(), inv, enter("e", "i-b1", "i-a1"))
+	answers, st := standby.New(standby.Config{AllowedGroups: []string{"asg-a"}}, f.Cloud()).WithoutBackoff().Run(context.Background(), inv, enter("e", "i-b1", "i-a1"))
 	lines := answers[0].Instances
 	if lines[0].Result != "Refused" || lines[0].Code != "Forbidden.ScalingGroupNotAllowed" || lines[1].Result != "EnteredStandby" || st.Guard != "ALLOWED_SCALING_GROUP_IDS" {
 		t.Errorf("lines %+v, guard %q; want i-b1 refused by the allowlist and i-a1 in Standby", lines, st.Guard)
@@ -138,7 +138,7 @@ func TestOneRefusalDoesNotStopTheOthers(t *testing.T) {
 	}
 
 	g, ids := group(6)
-	answers, st = standby.New(standby.Config{MinInService: standby.Share{Percent: 50}}, g).WithoutBackoff().Run(context.Background(), inv, enter("e", ids[:5]...))
+	answers, st = standby.New(standby.Config{MinInService: standby.Share{Percent: 50}}, g.Cloud()).WithoutBackoff().Run(context.Background(), inv, enter("e", ids[:5]...))
 	if got := results(answers...); got["EnteredStandby"] != 3 || got["Refused"] != 2 || st.Guard != "MIN_IN_SERVICE" {
 		t.Errorf("5 of 6 at MIN_IN_SERVICE=50%%: %v, guard %q; want 3 in Standby, 2 refused", got, st.Guard)
 	}
@@ -167,7 +167,7 @@ func TestMinInServiceHoldsUnderConcurrency(t *testing.T) {
 		for _, merged := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%d requests on a group of %d, merged %t", tt.requests, tt.size, merged), func(t *testing.T) {
 				f, ids := group(tt.size)
-				svc := standby.New(standby.Config{MinInService: standby.Share{Percent: 50}}, f).WithoutBackoff()
+				svc := standby.New(standby.Config{MinInService: standby.Share{Percent: 50}}, f.Cloud()).WithoutBackoff()
 				if merged {
 					svc.MergeWhen(tt.requests)
 				}
@@ -193,7 +193,7 @@ func TestConcurrentDuplicatesAnswerSuccess(t *testing.T) {
 	for _, merged := range []bool{false, true} {
 		t.Run(fmt.Sprintf("one instance, merged %t", merged), func(t *testing.T) {
 			f, ids := group(4)
-			svc := standby.New(standby.Config{}, f).WithoutBackoff()
+			svc := standby.New(standby.Config{}, f.Cloud()).WithoutBackoff()
 			if merged {
 				svc.MergeWhen(50)
 			}
@@ -217,7 +217,7 @@ func TestConcurrentDuplicatesAnswerSuccess(t *testing.T) {
 		})
 		t.Run(fmt.Sprintf("a batch 20 times, merged %t", merged), func(t *testing.T) {
 			f, ids := group(10)
-			svc := standby.New(standby.Config{MinInService: standby.Share{Percent: 50}}, f).WithoutBackoff()
+			svc := standby.New(standby.Config{MinInService: standby.Share{Percent: 50}}, f.Cloud()).WithoutBackoff()
 			if merged {
 				svc.MergeWhen(20 * 5)
 			}
@@ -253,7 +253,7 @@ func TestConcurrentDuplicatesAnswerSuccess(t *testing.T) {
 	t.Run("another process first", func(t *testing.T) {
 		f, ids := group(4)
 		f.Before("Standby", func() { f.Move(ids[0], "Standby") })
-		answers, _ := standby.New(standby.Config{}, f).WithoutBackoff().Run(context.Background(), inv, enter("", ids[0]))
+		answers, _ := standby.New(standby.Config{}, f.Cloud()).WithoutBackoff().Run(context.Background(), inv, enter("", ids[0]))
 		if line := answers[0].Instances[0]; line.Result != "Skipped" || line.Reason != "already Standby" {
 			t.Errorf("%+v, want skipped as already Standby", line)
 		}
@@ -267,14 +267,14 @@ func TestNothingIsAssumed(t *testing.T) {
 	t.Run("no activity", func(t *testing.T) {
 		f, ids := group(4)
 		f.Blank("Standby", 0)
-		answers, _ := standby.New(standby.Config{}, f).WithoutBackoff().Run(context.Background(), inv, enter("e", ids[0]))
+		answers, _ := standby.New(standby.Config{}, f.Cloud()).WithoutBackoff().Run(context.Background(), inv, enter("e", ids[0]))
 		line := answers[0].Instances[0]
 		if line.Result != "Failed" || !line.Left() || line.Code != "ServiceUnavailable" || answers[0].ScalingActivityID != "" {
 			t.Errorf("%+v, want failed, left to retry", line)
 		}
 		f, ids = group(4)
 		f.Blank("Standby", 1)
-		answers, _ = standby.New(standby.Config{}, f).WithoutBackoff().Run(context.Background(), inv, enter("e", ids[0]))
+		answers, _ = standby.New(standby.Config{}, f.Cloud()).WithoutBackoff().Run(context.Background(), inv, enter("e", ids[0]))
 		calls := f.Calls("Standby")
 		if answers[0].Instances[0].Result != "EnteredStandby" || len(calls) != 2 || calls[0].Standby.ClientToken != calls[1].Standby.ClientToken {
 			t.Errorf("%+v after %d calls; want it done by the same call made again", answers[0].Instances[0], len(calls))
@@ -283,7 +283,7 @@ func TestNothingIsAssumed(t *testing.T) {
 	t.Run("a state read without states", func(t *testing.T) {
 		f, ids := group(4)
 		f.Blank("ScalingInstances", 0)
-		answers, _ := standby.New(standby.Config{}, f).WithoutBackoff().Run(context.Background(), inv, enter("e", ids[0]))
+		answers, _ := standby.New(standby.Config{}, f.Cloud()).WithoutBackoff().Run(context.Background(), inv, enter("e", ids[0]))
 		if line := answers[0].Instances[0]; !line.Left() || len(f.Calls("Standby")) != 0 {
 			t.Errorf("%+v after %d calls; want left to retry, and no call", line, len(f.Calls("Standby")))
 		}
@@ -291,7 +291,7 @@ func TestNothingIsAssumed(t *testing.T) {
 	t.Run("counts of nothing", func(t *testing.T) {
 		f, ids := group(4)
 		f.Blank("CountInstances", 0) // a group of 0 "has nothing to keep"
-		answers, _ := standby.New(standby.Config{MinInService: standby.Share{Percent: 50}}, f).WithoutBackoff().Run(context.Background(), inv, enter("e", ids...))
+		answers, _ := standby.New(standby.Config{MinInService: standby.Share{Percent: 50}}, f.Cloud()).WithoutBackoff().Run(context.Background(), inv, enter("e", ids...))
 		if got := results(answers...); got["Failed"] != 4 || len(f.Calls("Standby")) != 0 {
 			t.Errorf("%v after %d calls; want all left to retry, and no call", got, len(f.Calls("Standby")))
 		}
@@ -334,7 +334,7 @@ func TestTokens(t *testing.T) {
 func TestMinInServiceCountsWhatIsLeaving(t *testing.T) {
 	f, ids := group(4)
 	f.Lag()
-	svc := standby.New(standby.Config{MinInService: standby.Share{Percent: 50}}, f).WithoutBackoff()
+	svc := standby.New(standby.Config{MinInService: standby.Share{Percent: 50}}, f.Cloud()).WithoutBackoff()
 	var got []string
 	for i, id := range ids[:3] {
 		inv := inv

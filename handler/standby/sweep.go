@@ -114,7 +114,7 @@ func (s *Service) actsOn(ctx context.Context, sess Session, req Request) ([]stri
 	case len(groups) == 0:
 		var err error
 		if st, err = s.retry(ctx, func(ctx context.Context) (err error) {
-			groups, err = s.scaling.ScalingGroups(ctx, sess)
+			groups, err = s.cloud.Scaling.ScalingGroups(ctx, sess)
 			return err
 		}); err != nil {
 			return nil, st, err
@@ -130,7 +130,7 @@ func (s *Service) actsOn(ctx context.Context, sess Session, req Request) ([]stri
 func (s *Service) sweepGroup(ctx context.Context, inv Invocation, sess Session, req Request, group string) ([]SweepLine, Stats, int, error) {
 	var ids []string
 	st, err := s.retry(ctx, func(ctx context.Context) (err error) {
-		ids, err = s.scaling.InstancesIn(ctx, sess, group, "Standby")
+		ids, err = s.cloud.Scaling.InstancesIn(ctx, sess, group, "Standby")
 		return err
 	})
 	if err != nil {
@@ -149,7 +149,7 @@ func (s *Service) sweepGroup(ctx context.Context, inv Invocation, sess Session, 
 	for chunk := range slices.Chunk(ids, TagBatch) {
 		var tags map[string]Tags
 		tst, err := s.retry(ctx, func(ctx context.Context) (err error) {
-			tags, err = s.scaling.InstanceTags(ctx, sess, chunk, TagPrefix)
+			tags, err = s.cloud.Instances.InstanceTags(ctx, sess, chunk, TagPrefix)
 			return err
 		})
 		st.add(tst)

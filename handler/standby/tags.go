@@ -280,9 +280,9 @@ func (tg *tagger) call(jobs []*tagJob) {
 	}
 	_, err := tg.s.retry(ctx, func(ctx context.Context) error {
 		if j.tags == nil {
-			return tg.s.scaling.UntagInstances(ctx, j.sess, ids, TagKeys)
+			return tg.s.cloud.Instances.UntagInstances(ctx, j.sess, ids, TagKeys)
 		}
-		return tg.s.scaling.TagInstances(ctx, j.sess, ids, j.tags)
+		return tg.s.cloud.Instances.TagInstances(ctx, j.sess, ids, j.tags)
 	})
 	for _, job := range jobs {
 		tg.finish(job, err)
@@ -294,7 +294,7 @@ func (tg *tagger) call(jobs []*tagJob) {
 func (tg *tagger) renewable(ctx context.Context, j *tagJob, ids []string) ([]string, error) {
 	var tags map[string]Tags
 	_, err := tg.s.retry(ctx, func(ctx context.Context) (err error) {
-		tags, err = tg.s.scaling.InstanceTags(ctx, j.sess, ids, TagPrefix)
+		tags, err = tg.s.cloud.Instances.InstanceTags(ctx, j.sess, ids, TagPrefix)
 		return err
 	})
 	if err != nil {

@@ -17,7 +17,7 @@ var parkedAt = time.Date(2026, 11, 27, 4, 30, 15, 0, time.UTC)
 // tagged is a service whose clock stands at parkedAt, with a lease of 6 h.
 func tagged(cfg standby.Config, f *standbytest.Fake) *standby.Service {
 	cfg.Now, cfg.Lease = func() time.Time { return parkedAt }, 6*time.Hour
-	return standby.New(cfg, f).WithoutBackoff()
+	return standby.New(cfg, f.Cloud()).WithoutBackoff()
 }
 
 func alarmRequest(ids ...string) standby.Request {
@@ -97,7 +97,7 @@ func TestATagFailureNeverUndoesTheStandby(t *testing.T) {
 		t.Errorf("the line's failure says %q", line.Err.Message)
 	}
 	f.Heal()
-	answers, _ = standby.New(standby.Config{Now: func() time.Time { return parkedAt }, Lease: 6 * time.Hour}, f).WithoutBackoff().Run(context.Background(), inv, alarmRequest("i-a1"))
+	answers, _ = standby.New(standby.Config{Now: func() time.Time { return parkedAt }, Lease: 6 * time.Hour}, f.Cloud()).WithoutBackoff().Run(context.Background(), inv, alarmRequest("i-a1"))
 	if line := answers[0].Instances[0]; line.Result != "EnteredStandby" || line.Left() || len(f.Calls("Standby")) != 2 || len(answersActivities(answers)) != 1 {
 		t.Errorf("the retry answered %+v after %d Standby calls", line, len(f.Calls("Standby")))
 	}

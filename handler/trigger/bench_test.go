@@ -10,7 +10,7 @@ import (
 // BenchmarkDecode decodes and checks each sample in events/: the function's
 // own work on an event, before any call.
 func BenchmarkDecode(b *testing.B) {
-	svc := standby.New(standby.Config{}, nil)
+	svc := standby.New(standby.Config{}, standby.Cloud{})
 	for _, sample := range samples.Match(b, "*.json") {
 		payload := sample.Payload
 		b.Run(sample.Name, func(b *testing.B) {

@@ -22,7 +22,7 @@ func readHostile(name string, payload []byte) error {
 		events = d.Events
 	}
 	var all standby.Problems
-	svc := standby.New(standby.Config{MaxInstances: standby.MaxNamed}, nil) // one for all a group's events, as the function has
+	svc := standby.New(standby.Config{MaxInstances: standby.MaxNamed}, standby.Cloud{}) // one for all a group's events, as the function has
 	for _, ev := range events {
 		svc.Check(&ev.Draft)
 		all.Include("", ev.Draft.Problems)

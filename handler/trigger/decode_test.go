@@ -15,7 +15,7 @@ import (
 // check validates a decoded draft as the core does, with MAX_INSTANCES at
 // limit.
 func check(d *standby.Draft, limit int) (standby.Request, error) {
-	return standby.New(standby.Config{MaxInstances: limit}, nil).Check(d)
+	return standby.New(standby.Config{MaxInstances: limit}, standby.Cloud{}).Check(d)
 }
 
 // instances is what a draft names, or its error code.

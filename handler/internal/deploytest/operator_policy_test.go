@@ -76,7 +76,7 @@ func operatorRuns(t *testing.T) (status, both []string) {
 		c := cfg
 		c.Wait = r.wait
 		var out, errOut bytes.Buffer
-		code, _ := modes.Run(r.args[0], r.args[1:], modes.Env{Settings: settings.Settings{Standby: c}, Client: client, Stdout: &out, Stderr: &errOut})
+		code, _ := modes.Run(r.args[0], r.args[1:], modes.Env{Settings: settings.Settings{Standby: c}, Cloud: client.Cloud(), Drill: client, Stdout: &out, Stderr: &errOut})
 		if code != r.code {
 			t.Fatalf("%v: exit %d, want %d\n%s%s", r.args, code, r.code, out.String(), errOut.String())
 		}

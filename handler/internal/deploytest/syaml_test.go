@@ -332,7 +332,7 @@ func dryRun(t *testing.T, event any) handler.Outcome {
 	// The instances the templates' timer and the rule checks name, InService.
 	fake := standbytest.NewFake("cn-hangzhou", map[string]map[string]string{
 		"asg-bp1any": {"i-bp1any": "InService"}, "asg-bp1fo0dbtsbmqa9h5dl3": {"i-bp1ecr7go2go9kq3m1a": "InService"}})
-	h := handler.New(handler.Config{}, standby.New(standby.Config{DryRun: true}, fake), slog.New(slog.DiscardHandler))
+	h := handler.New(handler.Config{}, standby.New(standby.Config{DryRun: true}, fake.Cloud()), slog.New(slog.DiscardHandler))
 	defer func() {
 		if calls := fake.Calls("Standby"); len(calls) > 0 {
 			t.Errorf("a dry run made %d Standby calls", len(calls))

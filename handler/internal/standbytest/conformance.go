@@ -19,10 +19,9 @@ const Region = "cn-hangzhou"
 // Subject is an Auto Scaling under test, with what the suite needs to
 // steer and observe it.
 type Subject struct {
-	AutoScaling standby.AutoScaling
-	// Addresses is the same implementation's address lookup.
-	Addresses standby.Addresses
-	Session   standby.Session // in Region, with credentials it accepts
+	// Cloud is the implementation as each of the core's ports.
+	Cloud   standby.Cloud
+	Session standby.Session // in Region, with credentials it accepts
 	// Fail makes the next n calls of method (ScalingInstances,
 	// CountInstances, Standby or ActivityStatuses) fail as Auto Scaling
 	// would answer err: its code, at the HTTP status of its kind.
@@ -47,7 +46,7 @@ type Subject struct {
 // state, all in Region.
 type Harness func(t *testing.T, groups map[string]map[string]string) Subject
 
-// Conformance runs the contract of standby.AutoScaling against an
+// Conformance runs the contract of the core's ports against an
 // implementation: every one (the fake the core's tests use, the SDK client
 // over the emulator) must pass it, so that what the core's tests learn from
 // one holds of the other. Each case is its own subtest, on its own subject,
@@ -124,14 +123,14 @@ var (
 )
 
 func testLookUp(t *testing.T, s Subject) {
-	got, err := s.AutoScaling.ScalingInstances(context.Background(), s.Session, "", []string{"i-a1", "i-b1", "i-a3", "i-nowhere"})
+	got, err := s.Cloud.Scaling.ScalingInstances(context.Background(), s.Session, "", []string{"i-a1", "i-b1", "i-a3", "i-nowhere"})
 	if want := []standby.ScalingInstance{a1, b1, a3}; err != nil || !sameInstances(got, want) {
 		t.Errorf("looked up = %+v, %v; want %+v (an unknown ID is left out)", got, err, want)
 	}
 }
 
 func testScopedRead(t *testing.T, s Subject) {
-	got, err := s.AutoScaling.ScalingInstances(context.Background(), s.Session, "asg-a", []string{"i-a1", "i-b1"})
+	got, err := s.Cloud.Scaling.ScalingInstances(context.Background(), s.Session, "asg-a", []string{"i-a1", "i-b1"})
 	if err != nil || !sameInstances(got, []standby.ScalingInstance{a1}) {
 		t.Errorf("scoped to asg-a = %+v, %v; want i-a1 alone", got, err)
 	}
@@ -140,7 +139,7 @@ func testScopedRead(t *testing.T, s Subject) {
 func testAnotherRegion(t *testing.T, s Subject) {
 	other := s.Session
 	other.Region = "cn-beijing"
-	if got, err := s.AutoScaling.ScalingInstances(context.Background(), other, "", []string{"i-a1"}); err != nil || len(got) != 0 {
+	if got, err := s.Cloud.Scaling.ScalingInstances(context.Background(), other, "", []string{"i-a1"}); err != nil || len(got) != 0 {
 		t.Errorf("in another region = %+v, %v; want none", got, err)
 	}
 }
@@ -148,7 +147,7 @@ func testAnotherRegion(t *testing.T, s Subject) {
 // Undocumented: an empty answer, or InvalidScalingGroupId.NotFound; never
 // an instance.
 func testGroupGone(t *testing.T, s Subject) {
-	got, err := s.AutoScaling.ScalingInstances(context.Background(), s.Session, "asg-gone", []string{"i-a1"})
+	got, err := s.Cloud.Scaling.ScalingInstances(context.Background(), s.Session, "asg-gone", []string{"i-a1"})
 	if len(got) != 0 || err != nil && standby.AsError(err).Code != "InvalidScalingGroupId.NotFound" {
 		t.Errorf("scoped to a group that does not exist = %+v, %v", got, err)
 	}
@@ -159,7 +158,7 @@ func testTwentyOfMany(t *testing.T, s Subject) {
 	for i := range 20 {
 		twenty = append(twenty, fmt.Sprintf("i-many%03d", i*5))
 	}
-	got, err := s.AutoScaling.ScalingInstances(context.Background(), s.Session, "asg-many", twenty)
+	got, err := s.Cloud.Scaling.ScalingInstances(context.Background(), s.Session, "asg-many", twenty)
 	var ids []string
 	for _, in := range got {
 		ids = append(ids, in.InstanceID)
@@ -174,7 +173,7 @@ func testCount(t *testing.T, s Subject) {
 		group, state string
 		want         int
 	}{{"asg-many", "", 120}, {"asg-many", "InService", 120}, {"asg-a", "", 4}, {"asg-a", "InService", 2}, {"asg-a", "Standby", 1}, {"asg-b", "Pending", 0}} {
-		if n, err := s.AutoScaling.CountInstances(context.Background(), s.Session, c.group, c.state); err != nil || n != c.want {
+		if n, err := s.Cloud.Scaling.CountInstances(context.Background(), s.Session, c.group, c.state); err != nil || n != c.want {
 			t.Errorf("CountInstances(%s, %q) = %d, %v; want %d", c.group, c.state, n, err, c.want)
 		}
 	}
@@ -182,26 +181,26 @@ func testCount(t *testing.T, s Subject) {
 
 func testInstancesIn(t *testing.T, s Subject) {
 	ctx := context.Background()
-	many, err := s.AutoScaling.InstancesIn(ctx, s.Session, "asg-many", "InService")
+	many, err := s.Cloud.Scaling.InstancesIn(ctx, s.Session, "asg-many", "InService")
 	if slices.Sort(many); err != nil || len(many) != 120 || many[0] != "i-many000" || many[119] != "i-many119" || len(slices.Compact(slices.Clone(many))) != 120 {
 		t.Errorf("InstancesIn(asg-many, InService) = %d, %v; want the 120, each once", len(many), err)
 	}
-	if got, err := s.AutoScaling.InstancesIn(ctx, s.Session, "asg-a", "Standby"); err != nil || !slices.Equal(got, []string{"i-a3"}) {
+	if got, err := s.Cloud.Scaling.InstancesIn(ctx, s.Session, "asg-a", "Standby"); err != nil || !slices.Equal(got, []string{"i-a3"}) {
 		t.Errorf("InstancesIn(asg-a, Standby) = %v, %v; want [i-a3]", got, err)
 	}
-	if got, err := s.AutoScaling.InstancesIn(ctx, s.Session, "asg-b", "Pending"); err != nil || len(got) != 0 {
+	if got, err := s.Cloud.Scaling.InstancesIn(ctx, s.Session, "asg-b", "Pending"); err != nil || len(got) != 0 {
 		t.Errorf("InstancesIn(asg-b, Pending) = %v, %v; want none", got, err)
 	}
 }
 
 func testScalingGroups(t *testing.T, s Subject) {
-	got, err := s.AutoScaling.ScalingGroups(context.Background(), s.Session)
+	got, err := s.Cloud.Scaling.ScalingGroups(context.Background(), s.Session)
 	if slices.Sort(got); err != nil || !slices.Equal(got, []string{"asg-a", "asg-b", "asg-many", "asg-mixed"}) {
 		t.Errorf("ScalingGroups = %v, %v; want the four", got, err)
 	}
 	other := s.Session
 	other.Region = "cn-beijing"
-	if got, err := s.AutoScaling.ScalingGroups(context.Background(), other); err != nil || len(got) != 0 {
+	if got, err := s.Cloud.Scaling.ScalingGroups(context.Background(), other); err != nil || len(got) != 0 {
 		t.Errorf("ScalingGroups in another region = %v, %v; want none", got, err)
 	}
 }
@@ -210,12 +209,12 @@ var enterA = standby.Call{Action: standby.EnterStandby, ScalingGroupID: "asg-a",
 
 func testEnterAndExit(t *testing.T, s Subject) {
 	ctx := context.Background()
-	a, err := s.AutoScaling.Standby(ctx, s.Session, enterA)
+	a, err := s.Cloud.Scaling.Standby(ctx, s.Session, enterA)
 	if err != nil || a.ScalingActivityID == "" || a.ScalingGroupID != "asg-a" || !slices.Equal(a.InstanceIDs, enterA.InstanceIDs) || s.State("i-a1") != "Standby" || s.State("i-a2") != "Standby" {
 		t.Fatalf("EnterStandby = %+v, %v; i-a1 is %s, i-a2 %s", a, err, s.State("i-a1"), s.State("i-a2"))
 	}
 	exit := standby.Call{Action: standby.ExitStandby, ScalingGroupID: "asg-a", InstanceIDs: []string{"i-a1"}, ClientToken: "conformance-2"}
-	if b, err := s.AutoScaling.Standby(ctx, s.Session, exit); err != nil || b.ScalingActivityID == "" || b.ScalingActivityID == a.ScalingActivityID || s.State("i-a1") != "InService" || s.State("i-a2") != "Standby" {
+	if b, err := s.Cloud.Scaling.Standby(ctx, s.Session, exit); err != nil || b.ScalingActivityID == "" || b.ScalingActivityID == a.ScalingActivityID || s.State("i-a1") != "InService" || s.State("i-a2") != "Standby" {
 		t.Errorf("ExitStandby = %+v, %v; i-a1 is %s, i-a2 %s", b, err, s.State("i-a1"), s.State("i-a2"))
 	}
 }
@@ -223,12 +222,12 @@ func testEnterAndExit(t *testing.T, s Subject) {
 // The same token and call: the same activity, nothing started.
 func testSameToken(t *testing.T, s Subject) {
 	ctx := context.Background()
-	a, err := s.AutoScaling.Standby(ctx, s.Session, enterA)
+	a, err := s.Cloud.Scaling.Standby(ctx, s.Session, enterA)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.AutoScaling.Standby(ctx, s.Session, standby.Call{Action: standby.ExitStandby, ScalingGroupID: "asg-a", InstanceIDs: []string{"i-a1"}, ClientToken: "conformance-2"})
-	again, err := s.AutoScaling.Standby(ctx, s.Session, enterA)
+	s.Cloud.Scaling.Standby(ctx, s.Session, standby.Call{Action: standby.ExitStandby, ScalingGroupID: "asg-a", InstanceIDs: []string{"i-a1"}, ClientToken: "conformance-2"})
+	again, err := s.Cloud.Scaling.Standby(ctx, s.Session, enterA)
 	if err != nil || again.ScalingActivityID != a.ScalingActivityID || s.State("i-a1") != "InService" {
 		t.Errorf("the same call again = %+v, %v, i-a1 %s; want activity %s, nothing moved", again, err, s.State("i-a1"), a.ScalingActivityID)
 	}
@@ -237,11 +236,11 @@ func testSameToken(t *testing.T, s Subject) {
 // The same token for another call: refused, and nothing moved.
 func testTokenMismatch(t *testing.T, s Subject) {
 	ctx := context.Background()
-	if _, err := s.AutoScaling.Standby(ctx, s.Session, enterA); err != nil {
+	if _, err := s.Cloud.Scaling.Standby(ctx, s.Session, enterA); err != nil {
 		t.Fatal(err)
 	}
 	other := standby.Call{Action: standby.EnterStandby, ScalingGroupID: "asg-b", InstanceIDs: []string{"i-b1"}, ClientToken: enterA.ClientToken}
-	expectCode(t, "the token of another call", "IdempotentParameterMismatch", standby.Conflict)(s.AutoScaling.Standby(ctx, s.Session, other))
+	expectCode(t, "the token of another call", "IdempotentParameterMismatch", standby.Conflict)(s.Cloud.Scaling.Standby(ctx, s.Session, other))
 	if s.State("i-b1") != "InService" {
 		t.Errorf("a refused token moved i-b1 to %s", s.State("i-b1"))
 	}
@@ -252,11 +251,11 @@ func testRefusals(t *testing.T, s Subject) {
 	call := func(group string, ids ...string) standby.Call {
 		return standby.Call{Action: standby.EnterStandby, ScalingGroupID: group, InstanceIDs: ids}
 	}
-	expectCode(t, "a Pending instance", "IncorrectInstanceStatus", standby.Conflict)(s.AutoScaling.Standby(ctx, s.Session, call("asg-a", "i-a4")))
-	expectCode(t, "an instance in Standby", "IncorrectInstanceStatus", standby.Conflict)(s.AutoScaling.Standby(ctx, s.Session, call("asg-a", "i-a3")))
-	expectCode(t, "an instance of another group", "InvalidInstanceId.NotFound", standby.NotFound)(s.AutoScaling.Standby(ctx, s.Session, call("asg-a", "i-b1")))
-	expectCode(t, "a group that does not exist", "InvalidScalingGroupId.NotFound", standby.NotFound)(s.AutoScaling.Standby(ctx, s.Session, call("asg-gone", "i-a1")))
-	expectCode(t, "one of two not InService", "IncorrectInstanceStatus", standby.Conflict)(s.AutoScaling.Standby(ctx, s.Session, call("asg-a", "i-a1", "i-a3")))
+	expectCode(t, "a Pending instance", "IncorrectInstanceStatus", standby.Conflict)(s.Cloud.Scaling.Standby(ctx, s.Session, call("asg-a", "i-a4")))
+	expectCode(t, "an instance in Standby", "IncorrectInstanceStatus", standby.Conflict)(s.Cloud.Scaling.Standby(ctx, s.Session, call("asg-a", "i-a3")))
+	expectCode(t, "an instance of another group", "InvalidInstanceId.NotFound", standby.NotFound)(s.Cloud.Scaling.Standby(ctx, s.Session, call("asg-a", "i-b1")))
+	expectCode(t, "a group that does not exist", "InvalidScalingGroupId.NotFound", standby.NotFound)(s.Cloud.Scaling.Standby(ctx, s.Session, call("asg-gone", "i-a1")))
+	expectCode(t, "one of two not InService", "IncorrectInstanceStatus", standby.Conflict)(s.Cloud.Scaling.Standby(ctx, s.Session, call("asg-a", "i-a1", "i-a3")))
 	if s.State("i-a1") != "InService" || s.State("i-a4") != "Pending" || s.State("i-b1") != "InService" {
 		t.Errorf("a refused call changed something: i-a1 %s, i-a4 %s, i-b1 %s", s.State("i-a1"), s.State("i-a4"), s.State("i-b1"))
 	}
@@ -264,13 +263,13 @@ func testRefusals(t *testing.T, s Subject) {
 
 func testActivityStatuses(t *testing.T, s Subject) {
 	ctx := context.Background()
-	a, err := s.AutoScaling.Standby(ctx, s.Session, standby.Call{Action: standby.EnterStandby, ScalingGroupID: "asg-b", InstanceIDs: []string{"i-b1"}, Async: true})
+	a, err := s.Cloud.Scaling.Standby(ctx, s.Session, standby.Call{Action: standby.EnterStandby, ScalingGroupID: "asg-b", InstanceIDs: []string{"i-b1"}, Async: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	final := ""
 	for poll := 0; poll < 5 && final != "Successful"; poll++ {
-		statuses, err := s.AutoScaling.ActivityStatuses(ctx, s.Session, []string{a.ScalingActivityID, "asa-nowhere"})
+		statuses, err := s.Cloud.Scaling.ActivityStatuses(ctx, s.Session, []string{a.ScalingActivityID, "asa-nowhere"})
 		if err != nil || len(statuses) != 1 || statuses[0].ScalingActivityID != a.ScalingActivityID || !slices.Contains([]string{"InProgress", "Successful"}, statuses[0].StatusCode) {
 			t.Fatalf("poll %d = %+v, %v; want the activity alone, InProgress or Successful", poll, statuses, err)
 		}
@@ -290,49 +289,49 @@ func testFailureIsOneCall(t *testing.T, s Subject) {
 		call   func() error
 	}{
 		{"ScalingInstances", func() error {
-			_, err := s.AutoScaling.ScalingInstances(ctx, s.Session, "", []string{"i-a1"})
+			_, err := s.Cloud.Scaling.ScalingInstances(ctx, s.Session, "", []string{"i-a1"})
 			return err
 		}},
 		{"CountInstances", func() error {
-			_, err := s.AutoScaling.CountInstances(ctx, s.Session, "asg-a", "")
+			_, err := s.Cloud.Scaling.CountInstances(ctx, s.Session, "asg-a", "")
 			return err
 		}},
 		{"InstancesIn", func() error {
-			_, err := s.AutoScaling.InstancesIn(ctx, s.Session, "asg-a", "Standby")
+			_, err := s.Cloud.Scaling.InstancesIn(ctx, s.Session, "asg-a", "Standby")
 			return err
 		}},
 		{"ScalingGroups", func() error {
-			_, err := s.AutoScaling.ScalingGroups(ctx, s.Session)
+			_, err := s.Cloud.Scaling.ScalingGroups(ctx, s.Session)
 			return err
 		}},
 		{"Standby", func() error {
-			_, err := s.AutoScaling.Standby(ctx, s.Session, standby.Call{Action: standby.EnterStandby, ScalingGroupID: "asg-b", InstanceIDs: []string{"i-b1"}})
+			_, err := s.Cloud.Scaling.Standby(ctx, s.Session, standby.Call{Action: standby.EnterStandby, ScalingGroupID: "asg-b", InstanceIDs: []string{"i-b1"}})
 			return err
 		}},
 		{"ActivityStatuses", func() error {
-			_, err := s.AutoScaling.ActivityStatuses(ctx, s.Session, []string{"asa-1"})
+			_, err := s.Cloud.Scaling.ActivityStatuses(ctx, s.Session, []string{"asa-1"})
 			return err
 		}},
 		{"TagInstances", func() error {
-			return s.AutoScaling.TagInstances(ctx, s.Session, []string{"i-b1"}, standby.Tags{"ess-standby:rule": "r"})
+			return s.Cloud.Instances.TagInstances(ctx, s.Session, []string{"i-b1"}, standby.Tags{"ess-standby:rule": "r"})
 		}},
 		{"UntagInstances", func() error {
-			return s.AutoScaling.UntagInstances(ctx, s.Session, []string{"i-b1"}, []string{"ess-standby:rule"})
+			return s.Cloud.Instances.UntagInstances(ctx, s.Session, []string{"i-b1"}, []string{"ess-standby:rule"})
 		}},
 		{"InstanceTags", func() error {
-			_, err := s.AutoScaling.InstanceTags(ctx, s.Session, []string{"i-b1"}, "ess-standby:")
+			_, err := s.Cloud.Instances.InstanceTags(ctx, s.Session, []string{"i-b1"}, "ess-standby:")
 			return err
 		}},
 		{"InstanceStatuses", func() error {
-			_, err := s.AutoScaling.InstanceStatuses(ctx, s.Session, []string{"i-b1"})
+			_, err := s.Cloud.Instances.InstanceStatuses(ctx, s.Session, []string{"i-b1"})
 			return err
 		}},
 		{"GroupVPCs", func() error {
-			_, err := s.Addresses.GroupVPCs(ctx, s.Session, []string{"asg-b"})
+			_, err := s.Cloud.Addresses.GroupVPCs(ctx, s.Session, []string{"asg-b"})
 			return err
 		}},
 		{"InstancesByPrivateIP", func() error {
-			_, err := s.Addresses.InstancesByPrivateIP(ctx, s.Session, "vpc-b", []string{"10.0.2.1"})
+			_, err := s.Cloud.Addresses.InstancesByPrivateIP(ctx, s.Session, "vpc-b", []string{"10.0.2.1"})
 			return err
 		}},
 	}
@@ -357,17 +356,17 @@ func testFailureIsOneCall(t *testing.T, s Subject) {
 func testTagReadUntag(t *testing.T, s Subject) {
 	ctx := context.Background()
 	ours := standby.Tags{"ess-standby:rule": "cpu-high", "ess-standby:since": "2026-11-27T04:30:15Z"}
-	if err := s.AutoScaling.TagInstances(ctx, s.Session, []string{"i-a1", "i-a2"}, ours); err != nil {
+	if err := s.Cloud.Instances.TagInstances(ctx, s.Session, []string{"i-a1", "i-a2"}, ours); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.AutoScaling.InstanceTags(ctx, s.Session, []string{"i-a1", "i-a2", "i-b1"}, "ess-standby:")
+	got, err := s.Cloud.Instances.InstanceTags(ctx, s.Session, []string{"i-a1", "i-a2", "i-b1"}, "ess-standby:")
 	if want := map[string]standby.Tags{"i-a1": ours, "i-a2": ours}; err != nil || !reflect.DeepEqual(got, want) {
 		t.Errorf("InstanceTags = %v, %v; want %v (an instance without ours left out)", got, err, want)
 	}
-	if got, err := s.AutoScaling.InstanceTags(ctx, s.Session, []string{"i-a1"}, "team:"); err != nil || len(got) != 0 {
+	if got, err := s.Cloud.Instances.InstanceTags(ctx, s.Session, []string{"i-a1"}, "team:"); err != nil || len(got) != 0 {
 		t.Errorf("InstanceTags under another prefix = %v, %v; want none", got, err)
 	}
-	if err := s.AutoScaling.UntagInstances(ctx, s.Session, []string{"i-a1", "i-b1"}, []string{"ess-standby:rule", "ess-standby:since"}); err != nil {
+	if err := s.Cloud.Instances.UntagInstances(ctx, s.Session, []string{"i-a1", "i-b1"}, []string{"ess-standby:rule", "ess-standby:since"}); err != nil {
 		t.Errorf("UntagInstances, one instance without the keys: %v", err)
 	}
 	if len(s.Tags("i-a1")) != 0 || !reflect.DeepEqual(s.Tags("i-a2"), ours) {
@@ -378,7 +377,7 @@ func testTagReadUntag(t *testing.T, s Subject) {
 func testTagsOverwrite(t *testing.T, s Subject) {
 	ctx := context.Background()
 	s.SetTags("i-a1", standby.Tags{"team": "web", "ess-standby:rule": "old"})
-	if err := s.AutoScaling.TagInstances(ctx, s.Session, []string{"i-a1"}, standby.Tags{"ess-standby:rule": "new"}); err != nil {
+	if err := s.Cloud.Instances.TagInstances(ctx, s.Session, []string{"i-a1"}, standby.Tags{"ess-standby:rule": "new"}); err != nil {
 		t.Fatal(err)
 	}
 	if want := (standby.Tags{"team": "web", "ess-standby:rule": "new"}); !reflect.DeepEqual(s.Tags("i-a1"), want) {
@@ -387,7 +386,7 @@ func testTagsOverwrite(t *testing.T, s Subject) {
 }
 
 func testTagUnknown(t *testing.T, s Subject) {
-	err := s.AutoScaling.TagInstances(context.Background(), s.Session, []string{"i-a1", "i-nowhere"}, standby.Tags{"ess-standby:rule": "r"})
+	err := s.Cloud.Instances.TagInstances(context.Background(), s.Session, []string{"i-a1", "i-nowhere"}, standby.Tags{"ess-standby:rule": "r"})
 	expectCode(t, "an instance ECS does not know", "InvalidResourceId.NotFound", standby.NotFound)(nil, err)
 	if len(s.Tags("i-a1")) != 0 {
 		t.Errorf("a refused call tagged i-a1: %v", s.Tags("i-a1"))
@@ -402,7 +401,7 @@ func testTagQuota(t *testing.T, s Subject) {
 		full[fmt.Sprintf("team:%02d", i)] = "x"
 	}
 	s.SetTags("i-a2", full)
-	err := s.AutoScaling.TagInstances(context.Background(), s.Session, []string{"i-a1", "i-a2"}, standby.Tags{"ess-standby:rule": "r", "ess-standby:event": "e"})
+	err := s.Cloud.Instances.TagInstances(context.Background(), s.Session, []string{"i-a1", "i-a2"}, standby.Tags{"ess-standby:rule": "r", "ess-standby:event": "e"})
 	expectCode(t, "past the tag quota", "OperationDenied.QuotaExceed", standby.Conflict)(nil, err)
 	if len(s.Tags("i-a1")) != 0 || len(s.Tags("i-a2")) != 19 {
 		t.Errorf("a refused call changed tags: i-a1 %v, i-a2 has %d", s.Tags("i-a1"), len(s.Tags("i-a2")))
@@ -428,14 +427,14 @@ func testTagsOfFifty(t *testing.T, s Subject) {
 		ecs, eci = append(ecs, fmt.Sprintf("i-many%03d", i)), append(eci, eciM(i))
 	}
 	for _, batch := range [][]string{ecs, eci} {
-		if err := s.AutoScaling.TagInstances(ctx, s.Session, batch, five()); err != nil {
+		if err := s.Cloud.Instances.TagInstances(ctx, s.Session, batch, five()); err != nil {
 			t.Fatal(err)
 		}
-		got, err := s.AutoScaling.InstanceTags(ctx, s.Session, batch, "ess-standby:")
+		got, err := s.Cloud.Instances.InstanceTags(ctx, s.Session, batch, "ess-standby:")
 		if err != nil || len(got) != len(batch) || !reflect.DeepEqual(got[batch[len(batch)-1]], five()) {
 			t.Errorf("InstanceTags of %d from %s = %d instances, %v; want each with five tags", len(batch), batch[0], len(got), err)
 		}
-		if err := s.AutoScaling.UntagInstances(ctx, s.Session, batch, slices.Collect(maps.Keys(five()))); err != nil || len(s.Tags(batch[0])) != 0 || len(s.Tags(batch[len(batch)-1])) != 0 {
+		if err := s.Cloud.Instances.UntagInstances(ctx, s.Session, batch, slices.Collect(maps.Keys(five()))); err != nil || len(s.Tags(batch[0])) != 0 || len(s.Tags(batch[len(batch)-1])) != 0 {
 			t.Errorf("UntagInstances of %d: %v; left %v", len(batch), err, s.Tags(batch[len(batch)-1]))
 		}
 	}
@@ -455,9 +454,9 @@ func testTagBatch(t *testing.T, s Subject) {
 		mixed = append(mixed, eciM(i))
 	}
 	for _, ids := range [][]string{ecs, mixed} {
-		expectCode(t, "TagInstances of 51", "NumberExceed.ResourceIds", standby.Invalid)(nil, s.AutoScaling.TagInstances(ctx, s.Session, ids, five()))
-		expectCode(t, "UntagInstances of 51", "NumberExceed.ResourceIds", standby.Invalid)(nil, s.AutoScaling.UntagInstances(ctx, s.Session, ids, []string{"ess-standby:rule"}))
-		expectCode(t, "InstanceTags of 51", "NumberExceed.ResourceIds", standby.Invalid)(s.AutoScaling.InstanceTags(ctx, s.Session, ids, "ess-standby:"))
+		expectCode(t, "TagInstances of 51", "NumberExceed.ResourceIds", standby.Invalid)(nil, s.Cloud.Instances.TagInstances(ctx, s.Session, ids, five()))
+		expectCode(t, "UntagInstances of 51", "NumberExceed.ResourceIds", standby.Invalid)(nil, s.Cloud.Instances.UntagInstances(ctx, s.Session, ids, []string{"ess-standby:rule"}))
+		expectCode(t, "InstanceTags of 51", "NumberExceed.ResourceIds", standby.Invalid)(s.Cloud.Instances.InstanceTags(ctx, s.Session, ids, "ess-standby:"))
 		if len(s.Tags(ids[0])) != 0 || len(s.Tags(ids[len(ids)-1])) != 0 {
 			t.Errorf("a refused call tagged %s or %s", ids[0], ids[len(ids)-1])
 		}
@@ -470,14 +469,14 @@ func testTagBatch(t *testing.T, s Subject) {
 func testECITags(t *testing.T, s Subject) {
 	ctx := context.Background()
 	ours := standby.Tags{"ess-standby:rule": "cpu-high", "ess-standby:since": "2026-11-27T04:30:15Z"}
-	if err := s.AutoScaling.TagInstances(ctx, s.Session, []string{"i-m1", eciM(0), eciM(1)}, ours); err != nil {
+	if err := s.Cloud.Instances.TagInstances(ctx, s.Session, []string{"i-m1", eciM(0), eciM(1)}, ours); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.AutoScaling.InstanceTags(ctx, s.Session, []string{eciM(0), "i-m1", eciM(1), eciM(2)}, "ess-standby:")
+	got, err := s.Cloud.Instances.InstanceTags(ctx, s.Session, []string{eciM(0), "i-m1", eciM(1), eciM(2)}, "ess-standby:")
 	if want := map[string]standby.Tags{"i-m1": ours, eciM(0): ours, eciM(1): ours}; err != nil || !reflect.DeepEqual(got, want) {
 		t.Errorf("InstanceTags = %v, %v; want %v", got, err, want)
 	}
-	if err := s.AutoScaling.UntagInstances(ctx, s.Session, []string{eciM(0), "i-m1", eciM(2)}, []string{"ess-standby:rule", "ess-standby:since"}); err != nil {
+	if err := s.Cloud.Instances.UntagInstances(ctx, s.Session, []string{eciM(0), "i-m1", eciM(2)}, []string{"ess-standby:rule", "ess-standby:since"}); err != nil {
 		t.Errorf("UntagInstances, one instance without the keys: %v", err)
 	}
 	if len(s.Tags(eciM(0))) != 0 || len(s.Tags("i-m1")) != 0 || !reflect.DeepEqual(s.Tags(eciM(1)), ours) {
@@ -486,7 +485,7 @@ func testECITags(t *testing.T, s Subject) {
 }
 
 func testECITagUnknown(t *testing.T, s Subject) {
-	err := s.AutoScaling.TagInstances(context.Background(), s.Session, []string{eciM(0), "eci-nowhere"}, standby.Tags{"ess-standby:rule": "r"})
+	err := s.Cloud.Instances.TagInstances(context.Background(), s.Session, []string{eciM(0), "eci-nowhere"}, standby.Tags{"ess-standby:rule": "r"})
 	expectCode(t, "an instance ECI does not know", "InvalidResourceId.NotFound", standby.NotFound)(nil, err)
 	if len(s.Tags(eciM(0))) != 0 {
 		t.Errorf("a refused call tagged %s: %v", eciM(0), s.Tags(eciM(0)))
@@ -502,7 +501,7 @@ func testECITagQuota(t *testing.T, s Subject) {
 		full[fmt.Sprintf("team:%02d", i)] = "x"
 	}
 	s.SetTags(eciM(1), full)
-	err := s.AutoScaling.TagInstances(context.Background(), s.Session, []string{eciM(0), eciM(1)}, standby.Tags{"ess-standby:rule": "r", "ess-standby:event": "e"})
+	err := s.Cloud.Instances.TagInstances(context.Background(), s.Session, []string{eciM(0), eciM(1)}, standby.Tags{"ess-standby:rule": "r", "ess-standby:event": "e"})
 	expectCode(t, "past ECI's tag quota", "NumberExceed.Tags", standby.Invalid)(nil, err)
 	if len(s.Tags(eciM(0))) != 0 || len(s.Tags(eciM(1))) != 19 {
 		t.Errorf("a refused call changed tags: %s %v, %s has %d", eciM(0), s.Tags(eciM(0)), eciM(1), len(s.Tags(eciM(1))))
@@ -515,23 +514,23 @@ func testECITagQuota(t *testing.T, s Subject) {
 func testInstanceStatuses(t *testing.T, s Subject) {
 	ctx := context.Background()
 	s.SetStatus("i-a2", "Stopped")
-	got, err := s.AutoScaling.InstanceStatuses(ctx, s.Session, []string{"i-a1", "i-a2", "i-nowhere", eciM(0)})
+	got, err := s.Cloud.Instances.InstanceStatuses(ctx, s.Session, []string{"i-a1", "i-a2", "i-nowhere", eciM(0)})
 	if want := map[string]string{"i-a1": "Running", "i-a2": "Stopped"}; err != nil || !reflect.DeepEqual(got, want) {
 		t.Errorf("InstanceStatuses = %v, %v; want %v", got, err, want)
 	}
 	elsewhere := s.Session
 	elsewhere.Region = "cn-shanghai"
-	if got, err := s.AutoScaling.InstanceStatuses(ctx, elsewhere, []string{"i-a1"}); err != nil || len(got) != 0 {
+	if got, err := s.Cloud.Instances.InstanceStatuses(ctx, elsewhere, []string{"i-a1"}); err != nil || len(got) != 0 {
 		t.Errorf("InstanceStatuses in another region = %v, %v; want none", got, err)
 	}
-	if got, err := s.AutoScaling.InstanceStatuses(ctx, s.Session, []string{eciM(0), eciM(1)}); err != nil || len(got) != 0 {
+	if got, err := s.Cloud.Instances.InstanceStatuses(ctx, s.Session, []string{eciM(0), eciM(1)}); err != nil || len(got) != 0 {
 		t.Errorf("InstanceStatuses of elastic container instances alone = %v, %v; want none", got, err)
 	}
 	var twenty []string
 	for i := range 20 {
 		twenty = append(twenty, fmt.Sprintf("i-many%03d", i))
 	}
-	if got, err := s.AutoScaling.InstanceStatuses(ctx, s.Session, twenty); err != nil || len(got) != 20 {
+	if got, err := s.Cloud.Instances.InstanceStatuses(ctx, s.Session, twenty); err != nil || len(got) != 20 {
 		t.Errorf("InstanceStatuses of 20 = %d, %v; want 20", len(got), err)
 	}
 }

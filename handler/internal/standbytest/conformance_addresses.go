@@ -18,16 +18,16 @@ func testGroupVPCs(t *testing.T, s Subject) {
 	ctx := context.Background()
 	s.SetVPC("asg-a", "vpc-a")
 	s.SetVPC("asg-b", "vpc-b")
-	got, err := s.Addresses.GroupVPCs(ctx, s.Session, []string{"asg-a", "asg-b", "asg-many", "asg-gone"})
+	got, err := s.Cloud.Addresses.GroupVPCs(ctx, s.Session, []string{"asg-a", "asg-b", "asg-many", "asg-gone"})
 	if want := map[string]string{"asg-a": "vpc-a", "asg-b": "vpc-b", "asg-many": ""}; err != nil || !reflect.DeepEqual(got, want) {
 		t.Errorf("GroupVPCs = %v, %v; want %v", got, err, want)
 	}
 	other := s.Session
 	other.Region = "cn-beijing"
-	if got, err := s.Addresses.GroupVPCs(ctx, other, []string{"asg-a"}); err != nil || len(got) != 0 {
+	if got, err := s.Cloud.Addresses.GroupVPCs(ctx, other, []string{"asg-a"}); err != nil || len(got) != 0 {
 		t.Errorf("GroupVPCs in another region = %v, %v; want none", got, err)
 	}
-	if got, err := s.Addresses.GroupVPCs(ctx, s.Session, nil); err != nil || len(got) != 0 {
+	if got, err := s.Cloud.Addresses.GroupVPCs(ctx, s.Session, nil); err != nil || len(got) != 0 {
 		t.Errorf("GroupVPCs of no group = %v, %v; want none", got, err)
 	}
 }
@@ -39,7 +39,7 @@ func testGroupBatch(t *testing.T, s Subject) {
 	for i := range standby.GroupBatch + 1 {
 		groups = append(groups, fmt.Sprintf("asg-%02d", i))
 	}
-	expectCode(t, "GroupVPCs of 21", "InvalidParameter", standby.Invalid)(s.Addresses.GroupVPCs(context.Background(), s.Session, groups))
+	expectCode(t, "GroupVPCs of 21", "InvalidParameter", standby.Invalid)(s.Cloud.Addresses.GroupVPCs(context.Background(), s.Session, groups))
 }
 
 // An address is an instance's in its group's VPC only: the same address
@@ -62,16 +62,16 @@ func testByPrivateIP(t *testing.T, s Subject) {
 		{"vpc-b", map[string][]string{"10.0.0.1": {"i-b1"}}},
 		{"vpc-nowhere", map[string][]string{}},
 	} {
-		if got, err := s.Addresses.InstancesByPrivateIP(ctx, s.Session, c.vpc, asked); err != nil || !reflect.DeepEqual(got, c.want) {
+		if got, err := s.Cloud.Addresses.InstancesByPrivateIP(ctx, s.Session, c.vpc, asked); err != nil || !reflect.DeepEqual(got, c.want) {
 			t.Errorf("InstancesByPrivateIP(%s) = %v, %v; want %v", c.vpc, got, err, c.want)
 		}
 	}
 	other := s.Session
 	other.Region = "cn-beijing"
-	if got, err := s.Addresses.InstancesByPrivateIP(ctx, other, "vpc-a", asked); err != nil || len(got) != 0 {
+	if got, err := s.Cloud.Addresses.InstancesByPrivateIP(ctx, other, "vpc-a", asked); err != nil || len(got) != 0 {
 		t.Errorf("InstancesByPrivateIP in another region = %v, %v; want none", got, err)
 	}
-	if got, err := s.Addresses.InstancesByPrivateIP(ctx, s.Session, "vpc-a", nil); err != nil || len(got) != 0 {
+	if got, err := s.Cloud.Addresses.InstancesByPrivateIP(ctx, s.Session, "vpc-a", nil); err != nil || len(got) != 0 {
 		t.Errorf("InstancesByPrivateIP of no address = %v, %v; want none", got, err)
 	}
 }
@@ -88,7 +88,7 @@ func testHundredAddresses(t *testing.T, s Subject) {
 			ips = append(ips, ip)
 		}
 	}
-	got, err := s.Addresses.InstancesByPrivateIP(context.Background(), s.Session, "vpc-m", ips)
+	got, err := s.Cloud.Addresses.InstancesByPrivateIP(context.Background(), s.Session, "vpc-m", ips)
 	if err != nil || len(got) != standby.AddressBatch || !reflect.DeepEqual(got["10.1.0.100"], []string{"i-many099"}) {
 		t.Errorf("InstancesByPrivateIP of %d = %d addresses, %v (the last %v); want each with its instance", len(ips), len(got), err, got["10.1.0.100"])
 	}
@@ -99,7 +99,7 @@ func testAddressBatch(t *testing.T, s Subject) {
 	for i := range standby.AddressBatch + 1 {
 		ips = append(ips, fmt.Sprintf("10.2.0.%d", i+1))
 	}
-	expectCode(t, "InstancesByPrivateIP of 101", "InvalidParameter", standby.Invalid)(s.Addresses.InstancesByPrivateIP(context.Background(), s.Session, "vpc-a", ips))
+	expectCode(t, "InstancesByPrivateIP of 101", "InvalidParameter", standby.Invalid)(s.Cloud.Addresses.InstancesByPrivateIP(context.Background(), s.Session, "vpc-a", ips))
 }
 
 // ECS holds no elastic container instance: its address is none of ECS's
@@ -108,7 +108,7 @@ func testECIAddress(t *testing.T, s Subject) {
 	s.SetVPC("asg-mixed", "vpc-x")
 	s.SetAddress("i-m1", "10.3.0.1")
 	s.SetAddress(eciM(0), "10.3.0.2")
-	got, err := s.Addresses.InstancesByPrivateIP(context.Background(), s.Session, "vpc-x", []string{"10.3.0.1", "10.3.0.2"})
+	got, err := s.Cloud.Addresses.InstancesByPrivateIP(context.Background(), s.Session, "vpc-x", []string{"10.3.0.1", "10.3.0.2"})
 	if want := map[string][]string{"10.3.0.1": {"i-m1"}}; err != nil || !reflect.DeepEqual(got, want) {
 		t.Errorf("InstancesByPrivateIP = %v, %v; want %v", got, err, want)
 	}

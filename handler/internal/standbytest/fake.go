@@ -17,7 +17,7 @@ import (
 	"ess-standby/handler/standby"
 )
 
-// Fake implements standby.AutoScaling in memory. Every group is in one
+// Fake implements the core's ports (standby.Cloud) in memory. Every group is in one
 // region, Region. Its methods are safe for concurrent use.
 type Fake struct {
 	Region string
@@ -86,8 +86,14 @@ func NewFake(region string, groups map[string]map[string]string) *Fake {
 
 var (
 	_ standby.AutoScaling = (*Fake)(nil)
+	_ standby.Instances   = (*Fake)(nil)
 	_ standby.Addresses   = (*Fake)(nil)
 )
+
+// Cloud hands the core the fake as each of its ports.
+func (f *Fake) Cloud() standby.Cloud {
+	return standby.Cloud{Scaling: f, Instances: f, Addresses: f}
+}
 
 // Fail makes the next times calls of method fail with err (times 0: every
 // call from now on). Failures apply in the order they were added.

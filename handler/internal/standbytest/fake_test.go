@@ -12,16 +12,15 @@ func TestFakeConforms(t *testing.T) {
 	standbytest.Conformance(t, func(t *testing.T, groups map[string]map[string]string) standbytest.Subject {
 		f := standbytest.NewFake(standbytest.Region, groups)
 		return standbytest.Subject{
-			AutoScaling: f,
-			Addresses:   f,
-			Session:     standby.Session{Region: standbytest.Region},
-			Fail:        func(method string, n int, err *standby.Error) { f.Fail(method, n, err) },
-			State:       f.State,
-			Tags:        f.Tags,
-			SetTags:     f.SetTags,
-			SetStatus:   f.SetStatus,
-			SetVPC:      f.SetVPC,
-			SetAddress:  f.SetAddress,
+			Cloud:      f.Cloud(),
+			Session:    standby.Session{Region: standbytest.Region},
+			Fail:       func(method string, n int, err *standby.Error) { f.Fail(method, n, err) },
+			State:      f.State,
+			Tags:       f.Tags,
+			SetTags:    f.SetTags,
+			SetStatus:  f.SetStatus,
+			SetVPC:     f.SetVPC,
+			SetAddress: f.SetAddress,
 		}
 	})
 }
