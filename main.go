@@ -146,6 +146,10 @@ Settings (environment variables, read once at start):
   LOG_LEVEL                debug, info, warn or error (info)
   GOGC                     Go's garbage collector target (80 here, where Go's
                            default is 100: less memory for a little more CPU)
+  FC_RUNTIME_API           FC's go1 runtime sets it: with no mode, serve FC's
+                           invocations
+  HTTPS_PROXY, NO_PROXY    the proxy of every outbound call, and the hosts it
+                           is not used for (default: none)
   FC_CUSTOM_LISTEN_PORT, FC_SERVER_PORT
                            server mode's port (9000); 0 picks a free one
   ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET,
@@ -171,21 +175,16 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 		fmt.Fprintf(stderr, "ess-standby: cannot start, fix these settings:\n%v\n", err)
 		return 2
 	}
-	if getenv("GOGC") == "" {
-		// The live heap is under 1 MB, so Go's smallest heap goal (4 MB at
-		// GOGC=100) is most of the process's memory: 80 lowers the peak by
-		// about 1 MB for some 10% more GC work. See README, "Performance".
-		debug.SetGCPercent(80)
-	}
+	debug.SetGCPercent(cfg.GCPercent) // GOGC, or 80 (settings.Settings.GCPercent says why)
 	// Every line names the build that wrote it: what acted, and after a
 	// rollback, that the alias points where it should.
 	logger := func(w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: cfg.LogLevel})).With(build.Current().Attr())
 	}
-	client := ess.New(ess.Config{Endpoint: cfg.ESSEndpoint, ECSEndpoint: cfg.ECSEndpoint, ECIEndpoint: cfg.ECIEndpoint, LogEndpoint: cfg.LogEndpoint, MaxConcurrent: cfg.MaxConcurrentCalls})
+	client := ess.New(ess.Config{Endpoint: cfg.ESSEndpoint, ECSEndpoint: cfg.ECSEndpoint, ECIEndpoint: cfg.ECIEndpoint, LogEndpoint: cfg.LogEndpoint, Proxy: cfg.Proxy, MaxConcurrent: cfg.MaxConcurrentCalls})
 	defer client.Close()
 
-	if mode == "" && getenv("FC_RUNTIME_API") != "" {
+	if mode == "" && cfg.FCRuntimeAPI != "" {
 		// FC ships stdout to Log Service: one JSON line per invocation.
 		svc := standby.New(cfg.Standby, client.Cloud())
 		fc.Start(fcgo.Handler(handler.New(cfg.Handler, svc, logger(stdout)))) // never returns

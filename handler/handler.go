@@ -18,6 +18,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -41,6 +42,9 @@ type Config struct {
 	// invocation did, signed with NotifySecret (NOTIFY_SECRET); "": no one.
 	// Both are secrets: DingTalk's URL holds the robot's access token.
 	NotifyURL, NotifySecret Secret
+	// Proxy picks a notification's proxy (HTTPS_PROXY, NO_PROXY); nil:
+	// none.
+	Proxy func(*url.URL) (*url.URL, error)
 	// InstanceLabels (INSTANCE_LABELS) are the alert labels tried, in
 	// order, for an alert's instance ID; nil is trigger's defaults.
 	InstanceLabels []string
@@ -84,7 +88,7 @@ func New(cfg Config, svc *standby.Service, log *slog.Logger) *Handler {
 	if cfg.NotifyURL != "" {
 		// Settings checked it; a URL that does not parse notifies no one.
 		if u, err := notify.ParseURL(string(cfg.NotifyURL)); err == nil {
-			h.notifier = notify.New(notify.Config{URL: u, Secret: string(cfg.NotifySecret)})
+			h.notifier = notify.New(notify.Config{URL: u, Secret: string(cfg.NotifySecret), Proxy: cfg.Proxy})
 		}
 	}
 	return h

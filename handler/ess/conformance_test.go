@@ -21,7 +21,8 @@ var emulatorActions = map[string]string{"ScalingInstances": "DescribeScalingInst
 	"GroupVPCs": "DescribeScalingGroups", "InstancesByPrivateIP": "DescribeInstances"}
 
 // essStatus is the HTTP status Auto Scaling answers an error of each kind
-// with (ess-api.md: most refusals, throttling included, are 400).
+// with (Auto Scaling's common error codes, as its API reference lists
+// them: most refusals, Throttling included, are 400).
 var essStatus = map[standby.Kind]int{standby.Invalid: 400, standby.Forbidden: 403, standby.NotFound: 404, standby.Conflict: 400,
 	standby.Throttled: 400, standby.Unavailable: 503, standby.Internal: 500}
 

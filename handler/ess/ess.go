@@ -59,6 +59,9 @@ type Config struct {
 	// CallTimeout bounds one attempt of one call, so that a stalled call
 	// leaves time for a retry; 0 means 10 s, the SDK's own read timeout.
 	CallTimeout time.Duration
+	// Proxy picks a call's proxy (HTTPS_PROXY, NO_PROXY); nil: none. The
+	// environment is never read here.
+	Proxy func(*url.URL) (*url.URL, error)
 	// MaxConcurrent bounds the calls in flight at once in this process, and
 	// the connections open to Auto Scaling; the others wait for a place
 	// within their invocation's time. 0 means DefaultMaxConcurrent.
@@ -110,13 +113,12 @@ func New(cfg Config) *Client {
 	esssdk.GetEndpointMap() // built lazily, unguarded: build it before any concurrency
 	places := cmp.Or(cfg.MaxConcurrent, DefaultMaxConcurrent)
 	return &Client{endpoint: cfg.Endpoint, ecsEndpoint: cfg.ECSEndpoint, eciEndpoint: cfg.ECIEndpoint, logEndpoint: cfg.LogEndpoint, callTimeout: cmp.Or(cfg.CallTimeout, 10*time.Second), places: make(chan struct{}, places),
-		transport: newTransport(cfg.TLS, places)}
+		transport: newTransport(cfg.TLS, cfg.Proxy, places)}
 }
 
-func newTransport(tlsConfig *tls.Config, conns int) http.RoundTripper {
-	return &http.Transport{
+func newTransport(tlsConfig *tls.Config, proxy func(*url.URL) (*url.URL, error), conns int) http.RoundTripper {
+	t := &http.Transport{
 		TLSClientConfig:     tlsConfig,
-		Proxy:               http.ProxyFromEnvironment,
 		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 		ForceAttemptHTTP2:   true,
 		TLSHandshakeTimeout: 5 * time.Second,
@@ -124,6 +126,10 @@ func newTransport(tlsConfig *tls.Config, conns int) http.RoundTripper {
 		MaxIdleConnsPerHost: conns,
 		IdleConnTimeout:     90 * time.Second,
 	}
+	if proxy != nil {
+		t.Proxy = func(r *http.Request) (*url.URL, error) { return proxy(r.URL) }
+	}
+	return t
 }
 
 // contextTransport gives the SDK's requests the invocation's context, which

@@ -19,9 +19,12 @@ type Config struct {
 	URL    *url.URL // NOTIFY_URL, as ParseURL returns it
 	Secret string   // NOTIFY_SECRET: DingTalk's/Lark's signing secret, or the generic webhook's HMAC key; "" = unsigned
 
-	Client *http.Client                               // nil: a client with sane timeouts
-	Now    func() time.Time                           // nil: time.Now (tests pin it)
-	Sleep  func(context.Context, time.Duration) error // nil: a timer; tests pass one returning at once
+	Client *http.Client // nil: a client with sane timeouts, through Proxy
+	// Proxy picks a send's proxy (HTTPS_PROXY, NO_PROXY); nil: none. The
+	// environment is never read here.
+	Proxy func(*url.URL) (*url.URL, error)
+	Now   func() time.Time                           // nil: time.Now (tests pin it)
+	Sleep func(context.Context, time.Duration) error // nil: a timer; tests pass one returning at once
 }
 
 // The retry policy. A notification must not hold up the invocation it
@@ -99,7 +102,7 @@ func New(cfg Config) *Notifier {
 		c := *cfg.Client
 		n.client = &c
 	} else {
-		n.client = defaultClient()
+		n.client = defaultClient(cfg.Proxy)
 	}
 	// Never follow a redirect: DingTalk answers a throttled robot with a
 	// 302, and following one would post the message, and for a vendor its
@@ -108,10 +111,14 @@ func New(cfg Config) *Notifier {
 	return n
 }
 
-func defaultClient() *http.Client {
-	t := &http.Transport{Proxy: http.ProxyFromEnvironment, ForceAttemptHTTP2: true, IdleConnTimeout: 90 * time.Second}
+func defaultClient(proxy func(*url.URL) (*url.URL, error)) *http.Client {
+	t := &http.Transport{ForceAttemptHTTP2: true, IdleConnTimeout: 90 * time.Second}
 	if d, ok := http.DefaultTransport.(*http.Transport); ok {
 		t = d.Clone()
+	}
+	t.Proxy = nil
+	if proxy != nil {
+		t.Proxy = func(r *http.Request) (*url.URL, error) { return proxy(r.URL) }
 	}
 	t.DialContext = (&net.Dialer{Timeout: attemptTimeout, KeepAlive: 30 * time.Second}).DialContext
 	t.TLSHandshakeTimeout = attemptTimeout

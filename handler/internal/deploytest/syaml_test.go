@@ -305,7 +305,8 @@ func TestTemplatesAgreeWithTheCode(t *testing.T) {
 			}
 			for _, k := range settings.Names {
 				provided := strings.HasPrefix(k, "FC_") || strings.HasPrefix(k, "ALIBABA_CLOUD_ACCESS_KEY") || k == "ALIBABA_CLOUD_SECURITY_TOKEN" || k == "DEBUG" ||
-					k == "LOG_ENDPOINT" // the drill's: the function reads no log
+					k == "LOG_ENDPOINT" || // the drill's: the function reads no log
+					k == "GOGC" || k == "HTTPS_PROXY" || k == "NO_PROXY" // the process's: its default, or none, serves FC
 				if _, ok := env[k]; !ok && !provided {
 					t.Errorf("%s %s: setting %s is missing from environmentVariables", path, name, k)
 				}
