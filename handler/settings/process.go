@@ -5,8 +5,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-
-	"golang.org/x/net/http/httpproxy"
 )
 
 // defaultGCPercent is GOGC when unset (Settings.GCPercent says why).
@@ -42,12 +40,19 @@ func parseHTTPSProxy(s *Settings, name, v string) error {
 	return nil
 }
 
-// proxy is the proxy picker of HTTPS_PROXY and NO_PROXY, by the rules of
-// Go's net/http (whose ProxyFromEnvironment is this package), loopback
-// never proxied; nil without HTTPS_PROXY.
+// proxy is the proxy picker of HTTPS_PROXY and NO_PROXY; nil without
+// HTTPS_PROXY. Only HTTPS is proxied: every outbound call is HTTPS but to
+// a loopback emulator, which is never proxied.
 func (s *Settings) proxy() func(*url.URL) (*url.URL, error) {
 	if s.httpsProxy == "" {
 		return nil
 	}
-	return (&httpproxy.Config{HTTPSProxy: s.httpsProxy, NoProxy: s.noProxy}).ProxyFunc()
+	proxy, _ := url.Parse(s.httpsProxy) // parseHTTPSProxy checked it
+	except := parseNoProxy(s.noProxy)
+	return func(target *url.URL) (*url.URL, error) {
+		if target.Scheme != "https" || except.matches(target) {
+			return nil, nil
+		}
+		return proxy, nil
+	}
 }
