@@ -23,11 +23,11 @@ type Batcher[K comparable, T any] struct {
 	forgot func(key K) // immutable
 
 	mu   sync.Mutex
-	keys map[K]*line[T] // guarded by mu: the busy keys
+	keys map[K]*keyWork[T] // guarded by mu: the busy keys
 }
 
-// line is one busy key's work.
-type line[T any] struct {
+// keyWork is one busy key's work: what waits for its next run.
+type keyWork[T any] struct {
 	waiting []T           // guarded by Batcher.mu
 	arrived chan struct{} // pinged on each arrival, for the window; never closed
 }
@@ -69,7 +69,7 @@ func New[K comparable, T any](window time.Duration, run func(key K, batch []T), 
 	for _, opt := range opts {
 		opt(&o)
 	}
-	return &Batcher[K, T]{window: window, run: run, full: o.full, after: o.after, keys: map[K]*line[T]{}}
+	return &Batcher[K, T]{window: window, run: run, full: o.full, after: o.after, keys: map[K]*keyWork[T]{}}
 }
 
 // Add queues items for key, all in the same batch.
@@ -77,7 +77,7 @@ func (b *Batcher[K, T]) Add(key K, items ...T) {
 	b.mu.Lock()
 	l, busy := b.keys[key]
 	if !busy {
-		l = &line[T]{arrived: make(chan struct{}, 1)}
+		l = &keyWork[T]{arrived: make(chan struct{}, 1)}
 		b.keys[key] = l
 	}
 	l.waiting = append(l.waiting, items...)
@@ -92,7 +92,7 @@ func (b *Batcher[K, T]) Add(key K, items ...T) {
 }
 
 // drive runs the key's batches until none is left, then forgets the key.
-func (b *Batcher[K, T]) drive(key K, l *line[T]) {
+func (b *Batcher[K, T]) drive(key K, l *keyWork[T]) {
 	b.await(l)
 	for {
 		b.mu.Lock()
@@ -112,7 +112,7 @@ func (b *Batcher[K, T]) drive(key K, l *line[T]) {
 }
 
 // await holds the first batch open for the window, or until full.
-func (b *Batcher[K, T]) await(l *line[T]) {
+func (b *Batcher[K, T]) await(l *keyWork[T]) {
 	if b.window <= 0 {
 		return
 	}
