@@ -136,42 +136,11 @@ type Skipped struct {
 // moves duplicate instance IDs aside, which the answer reports as skipped.
 // Service.Check gives it the limit.
 func (d *Draft) check(limit int) Request {
-	req := Request{Action: EnterStandby, ScalingGroupID: d.ScalingGroupID.Value, ClientToken: d.ClientToken.Value, RegionID: d.RegionID.Value}
-	switch Action(d.Action.Value) {
-	case "", EnterStandby:
-	case ExitStandby:
-		req.Action = ExitStandby
-	case Sweep:
-		req.Action = Sweep
-	default:
-		d.Problems.Invalid(d.Action.Name, "%s is not EnterStandby, ExitStandby or Sweep", Quote(d.Action.Value))
-	}
+	req := Request{Action: d.action(), ScalingGroupID: d.ScalingGroupID.Value, ClientToken: d.ClientToken.Value, RegionID: d.RegionID.Value}
 	if v := d.ScalingGroupID.Value; v != "" && !ValidGroupID(v) {
 		d.Problems.Invalid(d.ScalingGroupID.Name, "%s is not a scaling group ID (asg- and letters or digits)", Quote(v))
 	}
-	switch {
-	case req.Action == Sweep && d.Named > 0:
-		d.Problems.Invalid("InstanceId", "a sweep names no instances: it looks at every Standby instance of its groups")
-	case req.Action == Sweep:
-	case d.Named == 0:
-		d.Problems.Missing("InstanceId", "at least one instance ID is required")
-	case d.Named > limit:
-		d.TooMany = true
-		d.Problems.Invalid("InstanceId", "at most %d instances per invocation (MAX_INSTANCES), got %d", limit, d.Named)
-	default:
-		firstName := map[string]string{}
-		for _, p := range d.InstanceIDs {
-			switch {
-			case !ValidInstanceID(p.Value):
-				d.Problems.Invalid(p.Name, "%s is not an instance ID (i- or eci- and letters or digits)", Quote(p.Value))
-			case firstName[p.Value] != "":
-				req.Duplicates = append(req.Duplicates, Skipped{InstanceID: p.Value, Reason: "duplicate of " + firstName[p.Value]})
-			default:
-				firstName[p.Value] = p.Name
-				req.InstanceIDs = append(req.InstanceIDs, p.Value)
-			}
-		}
-	}
+	d.instanceIDs(&req, limit)
 	if v := d.ClientToken.Value; len(v) > 64 || !PrintableASCII(v) {
 		d.Problems.Invalid(d.ClientToken.Name, "must be printable ASCII of at most 64 characters")
 	}
@@ -182,6 +151,60 @@ func (d *Draft) check(limit int) Request {
 		d.Problems.Invalid(d.RegionID.Name, "%s is not a region ID", Quote(v))
 	}
 	return req
+}
+
+// action reads Action: EnterStandby when absent, and when not an action
+// (a problem).
+func (d *Draft) action() Action {
+	switch a := Action(d.Action.Value); a {
+	case "":
+		return EnterStandby
+	case EnterStandby, ExitStandby, Sweep:
+		return a
+	}
+	d.Problems.Invalid(d.Action.Name, "%s is not EnterStandby, ExitStandby or Sweep", Quote(d.Action.Value))
+	return EnterStandby
+}
+
+// instanceIDs reads the instance IDs into req: a sweep names none; any
+// other action at least one and at most limit (more is refused on the
+// count alone, TooMany), each once (see distinct).
+func (d *Draft) instanceIDs(req *Request, limit int) {
+	switch {
+	case req.Action == Sweep && d.Named > 0:
+		d.Problems.Invalid("InstanceId", "a sweep names no instances: it looks at every Standby instance of its groups")
+	case req.Action == Sweep:
+	case d.Named == 0:
+		d.Problems.Missing("InstanceId", "at least one instance ID is required")
+	case d.Named > limit:
+		d.TooMany = true
+		d.Problems.Invalid("InstanceId", "at most %d instances per invocation (MAX_INSTANCES), got %d", limit, d.Named)
+	default:
+		var invalid []Param
+		req.InstanceIDs, req.Duplicates, invalid = distinct(d.InstanceIDs)
+		for _, p := range invalid {
+			d.Problems.Invalid(p.Name, "%s is not an instance ID (i- or eci- and letters or digits)", Quote(p.Value))
+		}
+	}
+}
+
+// distinct sorts instance ID parameters, in order: what is not an instance
+// ID is invalid; the first parameter naming an instance keeps it; a later
+// one is a duplicate, skipped, naming the first.
+func distinct(params []Param) (ids []string, duplicates []Skipped, invalid []Param) {
+	firstName := map[string]string{}
+	for _, p := range params {
+		switch {
+		case !ValidInstanceID(p.Value):
+			invalid = append(invalid, p)
+		case firstName[p.Value] != "":
+			duplicates = append(duplicates, Skipped{InstanceID: p.Value, Reason: "duplicate of " + firstName[p.Value]})
+		default:
+			firstName[p.Value] = p.Name
+			ids = append(ids, p.Value)
+		}
+	}
+	return ids, duplicates, invalid
 }
 
 // boolean reads true or false; anything else is a problem.

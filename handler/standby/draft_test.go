@@ -1,8 +1,11 @@
 package standby
 
 import (
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // The hand-written checks accept exactly what the documented shapes allow.
@@ -95,5 +98,65 @@ func TestSweepDrafts(t *testing.T) {
 	d.AddInstanceN(1, "i-bp1a")
 	if _, err := svc.Check(&d); err == nil || !strings.Contains(err.Error(), "a sweep names no instances") {
 		t.Errorf("a sweep naming an instance: %v", err)
+	}
+}
+
+// Which instance IDs a request keeps: the first parameter naming each, in
+// order; a later one is a duplicate naming the first; what is no instance
+// ID is invalid, however often it is named, and keeps nothing.
+func TestDistinct(t *testing.T) {
+	p := func(n int, v string) Param { return Param{Name: "InstanceId." + strconv.Itoa(n), Value: v} }
+	tests := []struct {
+		name    string
+		params  []Param
+		ids     []string
+		dups    []Skipped
+		invalid []Param
+	}{
+		{"none", nil, nil, nil, nil},
+		{"each once", []Param{p(1, "i-a"), p(2, "eci-b")}, []string{"i-a", "eci-b"}, nil, nil},
+		{"a duplicate names the first", []Param{p(1, "i-a"), p(2, "i-b"), p(3, "i-a"), p(4, "i-a")}, []string{"i-a", "i-b"},
+			[]Skipped{{InstanceID: "i-a", Reason: "duplicate of InstanceId.1"}, {InstanceID: "i-a", Reason: "duplicate of InstanceId.1"}}, nil},
+		{"invalid, each time named", []Param{p(1, "x"), p(2, "i-a"), p(3, "x"), p(4, "")}, []string{"i-a"}, nil, []Param{p(1, "x"), p(3, "x"), p(4, "")}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ids, dups, invalid := distinct(tt.params)
+			if diff := cmp.Diff(tt.ids, ids); diff != "" {
+				t.Errorf("kept (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.dups, dups); diff != "" {
+				t.Errorf("duplicates (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.invalid, invalid); diff != "" {
+				t.Errorf("invalid (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// Every problem at once, in the order of the fields, the action read as
+// EnterStandby when it is none.
+func TestCheckRecordsEveryProblem(t *testing.T) {
+	d := Draft{Action: Param{Name: "Action", Value: "Park"}, ScalingGroupID: Param{Name: "ScalingGroupId", Value: "g"},
+		ClientToken: Param{Name: "ClientToken", Value: "\x00"}, Async: Param{Name: "Async", Value: "yes"}, RegionID: Param{Name: "RegionId", Value: "x"}}
+	d.AddInstanceN(1, "i-a")
+	d.AddInstanceN(2, "j")
+	d.AddInstanceN(3, "i-a")
+	req := d.check(10)
+	want := `InvalidParameter: Action: "Park" is not EnterStandby, ExitStandby or Sweep; ScalingGroupId: "g" is not a scaling group ID (asg- and letters or digits); ` +
+		`InstanceId.2: "j" is not an instance ID (i- or eci- and letters or digits); ClientToken: must be printable ASCII of at most 64 characters; ` +
+		`Async: "yes" is not a boolean (true or false); RegionId: "x" is not a region ID`
+	if err := d.Problems.Err(); err == nil || err.Error() != want {
+		t.Errorf("problems:\n%v\nwant\n%s", err, want)
+	}
+	if req.Action != EnterStandby || !cmp.Equal(req.InstanceIDs, []string{"i-a"}) || len(req.Duplicates) != 1 {
+		t.Errorf("request %+v", req)
+	}
+	for action, want := range map[string]Action{"": EnterStandby, "EnterStandby": EnterStandby, "ExitStandby": ExitStandby, "Sweep": Sweep} {
+		d := Draft{Action: Param{Name: "Action", Value: action}}
+		if got := d.action(); got != want || !d.Problems.Empty() {
+			t.Errorf("action %q = %s, %v; want %s", action, got, d.Problems.Err(), want)
+		}
 	}
 }

@@ -42,61 +42,97 @@ import (
 // goes through every rule, ALLOWED_SCALING_GROUP_IDS's among them (an
 // instance of the VPC that is in no allowed group is refused then).
 func (s *Service) Locate(ctx context.Context, inv Invocation, region string, ips []string) (found map[string]string, why map[string]error) {
-	found, why = map[string]string{}, map[string]error{}
-	var asked []string
-	for _, ip := range ips {
-		if _, refused := why[ip]; refused || slices.Contains(asked, ip) {
-			continue
-		}
-		if err := checkAddress(ip); err != nil {
-			why[ip] = err
-			continue
-		}
-		asked = append(asked, ip)
-	}
+	found = map[string]string{}
+	asked, why := addressesToAsk(ips)
 	if len(asked) == 0 {
 		return found, why
 	}
-	refuse := func(err error) (map[string]string, map[string]error) {
+	seen, err := s.lookUp(ctx, inv, region, asked, len(why)+len(asked))
+	if err != nil {
 		for _, ip := range asked {
 			why[ip] = err
 		}
 		return found, why
 	}
-	if named, limit := len(why)+len(asked), s.cfg.MaxInstances; named > limit {
-		return refuse(&Error{Kind: Invalid, Code: "InvalidParameter",
-			Message: fmt.Sprintf("at most %d instances per invocation (MAX_INSTANCES), the invocation names %d addresses", limit, named)})
-	}
-	if len(s.cfg.AllowedGroups) == 0 {
-		return refuse(errNoAllowlist)
-	}
-	lookup := s.cloud.Addresses
-	if lookup == nil {
-		return refuse(&Error{Kind: Internal, Code: "InternalError", Message: "finding an instance by its address is not available: the core was given no Addresses port"})
-	}
-	sess, err := s.session(inv, Request{RegionID: region})
-	if err != nil {
-		return refuse(err)
-	}
-	vpcs, err := s.allowedVPCs(ctx, lookup, sess)
-	if err != nil {
-		return refuse(err)
-	}
-	holders, failed := s.holders(ctx, lookup, sess, vpcs, asked)
 	for _, ip := range asked {
-		switch h := holders[ip]; {
-		case len(h) > 1:
-			why[ip] = ambiguous(ip, h)
-		case failed[ip] != nil:
-			why[ip] = failed[ip]
-		case len(h) == 1:
-			found[ip] = h[0].instance
-		default:
-			why[ip] = &Error{Kind: NotFound, Code: "InvalidPrivateIpAddress.NotFound",
-				Message: fmt.Sprintf("no ECS instance holds private IP %s in the VPCs of ALLOWED_SCALING_GROUP_IDS (%s)", ip, lookedIn(vpcs))}
+		if id, err := seen.instanceAt(ip); err != nil {
+			why[ip] = err
+		} else {
+			found[ip] = id
 		}
 	}
 	return found, why
+}
+
+// addressesToAsk is the addresses to look for, each once, in the order
+// named, and the refusal of each that is no address an instance could
+// hold (checkAddress).
+func addressesToAsk(ips []string) (asked []string, refused map[string]error) {
+	refused = map[string]error{}
+	for _, ip := range ips {
+		if _, ok := refused[ip]; ok || slices.Contains(asked, ip) {
+			continue
+		}
+		if err := checkAddress(ip); err != nil {
+			refused[ip] = err
+			continue
+		}
+		asked = append(asked, ip)
+	}
+	return asked, refused
+}
+
+// lookUp reads who holds the addresses asked in the VPCs of
+// ALLOWED_SCALING_GROUP_IDS; named is how many addresses the invocation
+// names, refused ones too. Its error refuses every address asked: more
+// than MAX_INSTANCES named, no allowlist, no Addresses port, or a failed
+// session or read of the VPCs.
+func (s *Service) lookUp(ctx context.Context, inv Invocation, region string, asked []string, named int) (sightings, error) {
+	if limit := s.cfg.MaxInstances; named > limit {
+		return sightings{}, &Error{Kind: Invalid, Code: "InvalidParameter",
+			Message: fmt.Sprintf("at most %d instances per invocation (MAX_INSTANCES), the invocation names %d addresses", limit, named)}
+	}
+	if len(s.cfg.AllowedGroups) == 0 {
+		return sightings{}, errNoAllowlist
+	}
+	lookup := s.cloud.Addresses
+	if lookup == nil {
+		return sightings{}, &Error{Kind: Internal, Code: "InternalError", Message: "finding an instance by its address is not available: the core was given no Addresses port"}
+	}
+	sess, err := s.session(inv, Request{RegionID: region})
+	if err != nil {
+		return sightings{}, err
+	}
+	vpcs, err := s.allowedVPCs(ctx, lookup, sess)
+	if err != nil {
+		return sightings{}, err
+	}
+	holders, failed := s.holders(ctx, lookup, sess, vpcs, asked)
+	return sightings{vpcs: vpcs, holders: holders, failed: failed}, nil
+}
+
+// sightings is what the reads of the VPCs found of the addresses asked.
+type sightings struct {
+	vpcs    []string            // the VPCs looked in
+	holders map[string][]holder // per address, the instances holding it
+	failed  map[string]error    // per address, the failure of one of its reads
+}
+
+// instanceAt is the one instance holding ip, or why none is taken: more
+// than one holds it (Conflict, though a read failed: no read can make
+// them one), a read failed (its error: the instance may be where it was
+// not read), or none holds it (NotFound).
+func (f sightings) instanceAt(ip string) (string, error) {
+	switch h := f.holders[ip]; {
+	case len(h) > 1:
+		return "", ambiguous(ip, h)
+	case f.failed[ip] != nil:
+		return "", f.failed[ip]
+	case len(h) == 1:
+		return h[0].instance, nil
+	}
+	return "", &Error{Kind: NotFound, Code: "InvalidPrivateIpAddress.NotFound",
+		Message: fmt.Sprintf("no ECS instance holds private IP %s in the VPCs of ALLOWED_SCALING_GROUP_IDS (%s)", ip, lookedIn(f.vpcs))}
 }
 
 // errNoAllowlist refuses an address when ALLOWED_SCALING_GROUP_IDS is not

@@ -3,6 +3,7 @@ package standby
 import (
 	"cmp"
 	"context"
+	"maps"
 	"slices"
 	"time"
 )
@@ -158,11 +159,9 @@ func (s *Service) groupStatus(ctx context.Context, sess Session, group string, n
 	}
 	owed := s.tags.owedIn(group)
 	for chunk := range slices.Chunk(ids, TagBatch) {
-		var tags map[string]Tags
-		if err := read(func(ctx context.Context) (err error) {
-			tags, err = s.cloud.Instances.InstanceTags(ctx, sess, chunk, TagPrefix)
-			return err
-		}); err != nil {
+		tags, tst, err := s.readTags(ctx, sess, chunk)
+		st.add(tst)
+		if err != nil {
 			return gs, st, err
 		}
 		for _, id := range chunk {
@@ -201,22 +200,80 @@ const NotParkedCode = "Forbidden.NotParked"
 // Run's own is taken back: the read is a moment older than the call.
 func (s *Service) Release(ctx context.Context, inv Invocation, req Request, force bool) (Result, Stats) {
 	req.Action = ExitStandby
-	run := func(req Request) (Result, Stats) {
-		answers, st := s.Run(ctx, inv, req)
-		return answers[0], st
-	}
 	sess, err := s.session(inv, req)
 	scope := cmp.Or(req.ScalingGroupID, s.cfg.ScalingGroupID)
-	if force || err != nil || len(req.InstanceIDs) == 0 || len(req.InstanceIDs) > s.cfg.MaxInstances || scope != "" && !s.allowed(scope) {
-		return run(req) // Run refuses what these refuse, as it refuses a caller's
+	if force || err != nil || s.refusedWhole(req, scope) {
+		return s.runOne(ctx, inv, req) // Run refuses what these refuse, as it refuses a caller's
 	}
-	var st Stats
-	r := s.readAll(ctx, sess, scope, req.InstanceIDs)
-	st.add(r.st)
+	decided, st := s.decideBeforeRun(ctx, sess, scope, req.InstanceIDs)
+	out, rst := s.runUndecided(ctx, inv, req, decided)
+	st.add(rst)
+	return out, st
+}
+
+// refusedWhole says Run refuses the request whole, as it refuses a
+// caller's: no instance named, more than MAX_INSTANCES, or a scope outside
+// ALLOWED_SCALING_GROUP_IDS. No tag is read for it.
+func (s *Service) refusedWhole(req Request, scope string) bool {
+	return len(req.InstanceIDs) == 0 || len(req.InstanceIDs) > s.cfg.MaxInstances || scope != "" && !s.allowed(scope)
+}
+
+// runOne runs one request and answers its result.
+func (s *Service) runOne(ctx context.Context, inv Invocation, req Request) (Result, Stats) {
+	answers, st := s.Run(ctx, inv, req)
+	return answers[0], st
+}
+
+// decideBeforeRun reads the state of the instances named, then the tags of
+// those a release must judge (see releaseCandidates), and answers the
+// lines of the instances it decided: those whose reads failed, and those
+// releaseRefusal refuses. The others are Run's.
+func (s *Service) decideBeforeRun(ctx context.Context, sess Session, scope string, ids []string) (map[string]InstanceResult, Stats) {
+	r := s.readAll(ctx, sess, scope, ids)
+	decided, candidates := releaseCandidates(ids, r, s.allowed)
+	st := r.st
+	now := s.now()
+	for _, group := range candidates.order {
+		owed := s.tags.owedIn(group)
+		for chunk := range slices.Chunk(candidates.ids[group], TagBatch) {
+			tags, rst, err := s.readTags(ctx, sess, chunk)
+			st.add(rst)
+			for _, id := range chunk {
+				if why := releaseRefusal(err, s.judgeLease(id, group, tags[id], owed, now).Result); why != nil {
+					line := InstanceResult{InstanceID: id, ScalingGroupID: group, LifecycleState: "Standby"}
+					line.fail(why)
+					decided[id] = line
+				}
+			}
+		}
+	}
+	return decided, st
+}
+
+// groupIDs is instance IDs by scaling group, the groups in the order
+// first met.
+type groupIDs struct {
+	order []string
+	ids   map[string][]string
+}
+
+func (g *groupIDs) add(group, id string) {
+	if g.ids[group] == nil {
+		g.order = append(g.order, group)
+	}
+	g.ids[group] = append(g.ids[group], id)
+}
+
+// releaseCandidates sorts the instances named by what their read found.
+// One whose read failed is decided there, Failed (or Refused): nothing is
+// assumed of it. One in Standby in a group the function may act on is a
+// candidate, whose tags must say who parked it. Any other (not found, not
+// in Standby, in a group not allowed) is Run's, to be answered as any
+// exit answers it.
+func releaseCandidates(ids []string, r read, allowed func(group string) bool) (map[string]InstanceResult, groupIDs) {
 	decided := map[string]InstanceResult{}
-	byGroup := map[string][]string{}
-	var groups []string
-	for _, id := range req.InstanceIDs {
+	candidates := groupIDs{ids: map[string][]string{}}
+	for _, id := range ids {
 		in, found := r.found[id]
 		if err := r.failed[id]; err != nil {
 			line := InstanceResult{InstanceID: id}
@@ -224,68 +281,69 @@ func (s *Service) Release(ctx context.Context, inv Invocation, req Request, forc
 			decided[id] = line
 			continue
 		}
-		if !found || in.LifecycleState != "Standby" || !s.allowed(in.ScalingGroupID) {
-			continue // Run says what it says of it
-		}
-		if byGroup[in.ScalingGroupID] == nil {
-			groups = append(groups, in.ScalingGroupID)
-		}
-		byGroup[in.ScalingGroupID] = append(byGroup[in.ScalingGroupID], id)
-	}
-	now := s.now()
-	for _, group := range groups {
-		owed := s.tags.owedIn(group)
-		for chunk := range slices.Chunk(byGroup[group], TagBatch) {
-			var tags map[string]Tags
-			rst, err := s.retry(ctx, func(ctx context.Context) (err error) {
-				tags, err = s.cloud.Instances.InstanceTags(ctx, sess, chunk, TagPrefix)
-				return err
-			})
-			st.add(rst)
-			for _, id := range chunk {
-				line := InstanceResult{InstanceID: id, ScalingGroupID: group, LifecycleState: "Standby"}
-				switch {
-				case err != nil:
-					line.fail(err)
-				case s.judgeLease(id, group, tags[id], owed, now).Result == NotParked:
-					line.fail(&Error{Kind: Forbidden, Code: NotParkedCode, Message: "in Standby without the function's tags (" + TagPrefix +
-						"*): parked by someone else (or by the function in a process since gone, its tags never written), who decides when it is done with; taking it back anyway must be asked for"})
-				default:
-					continue
-				}
-				decided[id] = line
-			}
+		if found && in.LifecycleState == "Standby" && allowed(in.ScalingGroupID) {
+			candidates.add(in.ScalingGroupID, id)
 		}
 	}
+	return decided, candidates
+}
+
+// releaseRefusal is why a release refuses a candidate, given the read of
+// its tags and the sweep's judgement of them: tags that could not be read
+// (nothing is assumed), or no tags of the function's (NotParked: who
+// parked it decides when it is done with it); nil lets Run take it back,
+// whatever its lease says.
+func releaseRefusal(tagsErr error, judged string) error {
+	switch {
+	case tagsErr != nil:
+		return tagsErr
+	case judged == NotParked:
+		return &Error{Kind: Forbidden, Code: NotParkedCode, Message: "in Standby without the function's tags (" + TagPrefix +
+			"*): parked by someone else (or by the function in a process since gone, its tags never written), who decides when it is done with; taking it back anyway must be asked for"}
+	}
+	return nil
+}
+
+// runUndecided runs the exit for the instances named that are not decided
+// (answering, when none is left, the duplicates alone), and answers every
+// line as Run would: see inNamedOrder.
+func (s *Service) runUndecided(ctx context.Context, inv Invocation, req Request, decided map[string]InstanceResult) (Result, Stats) {
 	rest := slices.DeleteFunc(slices.Clone(req.InstanceIDs), func(id string) bool { _, ok := decided[id]; return ok })
-	var out Result
-	if len(rest) > 0 {
-		narrowed := req
-		narrowed.InstanceIDs = rest
-		var rst Stats
-		out, rst = run(narrowed)
-		st.add(rst)
-	} else {
-		for _, d := range req.Duplicates {
-			out.Instances = append(out.Instances, InstanceResult{InstanceID: d.InstanceID, Result: skipped, Reason: d.Reason})
-			out.Skipped = append(out.Skipped, d)
-		}
-		out.DryRun = req.DryRun || s.cfg.DryRun
+	if len(rest) == 0 {
+		out := duplicatesOnly(req.Duplicates, req.DryRun || s.cfg.DryRun)
+		out.Instances = inNamedOrder(req.InstanceIDs, decided, out.Instances, 0)
+		return out, Stats{}
 	}
-	// Each named instance's line in the order named, then the duplicates',
-	// as Run answers them.
-	ran := map[string]InstanceResult{}
-	for _, l := range out.Instances[:len(rest)] {
-		ran[l.InstanceID] = l
-	}
-	lines := make([]InstanceResult, 0, len(out.Instances)+len(decided))
-	for _, id := range req.InstanceIDs {
-		if l, ok := decided[id]; ok {
-			lines = append(lines, l)
-		} else {
-			lines = append(lines, ran[id])
-		}
-	}
-	out.Instances = append(lines, out.Instances[len(rest):]...)
+	narrowed := req
+	narrowed.InstanceIDs = rest
+	out, st := s.runOne(ctx, inv, narrowed)
+	out.Instances = inNamedOrder(req.InstanceIDs, decided, out.Instances, len(rest))
 	return out, st
+}
+
+// duplicatesOnly is Run's answer to a request that names only duplicates:
+// each Skipped.
+func duplicatesOnly(duplicates []Skipped, dryRun bool) Result {
+	out := Result{DryRun: dryRun}
+	for _, d := range duplicates {
+		out.Instances = append(out.Instances, InstanceResult{InstanceID: d.InstanceID, Result: skipped, Reason: d.Reason})
+		out.Skipped = append(out.Skipped, d)
+	}
+	return out
+}
+
+// inNamedOrder is each named instance's line in the order named, the one
+// decided before Run or else Run's (the first ran of answered), then the
+// duplicates' lines (the rest of answered), as Run answers them.
+func inNamedOrder(named []string, decided map[string]InstanceResult, answered []InstanceResult, ran int) []InstanceResult {
+	byID := map[string]InstanceResult{}
+	for _, l := range answered[:ran] {
+		byID[l.InstanceID] = l
+	}
+	maps.Copy(byID, decided)
+	lines := make([]InstanceResult, 0, len(answered)+len(decided))
+	for _, id := range named {
+		lines = append(lines, byID[id])
+	}
+	return append(lines, answered[ran:]...)
 }

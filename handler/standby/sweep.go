@@ -147,11 +147,7 @@ func (s *Service) sweepGroup(ctx context.Context, inv Invocation, sess Session, 
 	var lines []SweepLine
 	var ended []string
 	for chunk := range slices.Chunk(ids, TagBatch) {
-		var tags map[string]Tags
-		tst, err := s.retry(ctx, func(ctx context.Context) (err error) {
-			tags, err = s.cloud.Instances.InstanceTags(ctx, sess, chunk, TagPrefix)
-			return err
-		})
+		tags, tst, err := s.readTags(ctx, sess, chunk)
 		st.add(tst)
 		if err != nil {
 			return lines, st, 0, err
@@ -168,6 +164,17 @@ func (s *Service) sweepGroup(ctx context.Context, inv Invocation, sess Session, 
 	returned, rst, left, err := s.takeBack(ctx, inv, group, ended, readAt, dryRun)
 	st.add(rst)
 	return append(lines, returned...), st, left, err
+}
+
+// readTags reads the function's tags of instances (TagBatch at most),
+// retried as every read is.
+func (s *Service) readTags(ctx context.Context, sess Session, ids []string) (map[string]Tags, Stats, error) {
+	var tags map[string]Tags
+	st, err := s.retry(ctx, func(ctx context.Context) (err error) {
+		tags, err = s.cloud.Instances.InstanceTags(ctx, sess, ids, TagPrefix)
+		return err
+	})
+	return tags, st, err
 }
 
 // judgeLease says what a Standby instance's tags (or, while they are owed,
