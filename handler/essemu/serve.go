@@ -148,36 +148,37 @@ func (s *Server) takeUndelivered() (deliver func()) {
 	}
 }
 
-// serveAction runs an authenticated request's action, under the API its
-// version names (authenticate checked that it serves the action). s.mu is
-// held.
-func (s *Server) serveAction(params url.Values, action, apiVersion string) (map[string]any, *apiError) {
-	if apiVersion == eciVersion {
-		return s.w.serveECI(params, action)
-	}
-	switch action {
-	case "EnterStandby":
+// actionFunc serves one action of an API. s.mu is held.
+type actionFunc func(s *Server, params url.Values) (map[string]any, *apiError)
+
+// onWorld is an actionFunc that only the world's state answers.
+func onWorld(serve func(w *world, params url.Values) (map[string]any, *apiError)) actionFunc {
+	return func(s *Server, params url.Values) (map[string]any, *apiError) { return serve(s.w, params) }
+}
+
+// essActions are the actions of Auto Scaling's API.
+var essActions = map[string]actionFunc{
+	"EnterStandby": func(s *Server, params url.Values) (map[string]any, *apiError) {
 		return s.w.standby(params, true, s.now())
-	case "ExitStandby":
+	},
+	"ExitStandby": func(s *Server, params url.Values) (map[string]any, *apiError) {
 		return s.w.standby(params, false, s.now())
-	case "DescribeScalingInstances":
-		return s.w.describeInstances(params)
-	case "DescribeScalingActivities":
-		return s.w.describeActivities(params)
-	case "DescribeScalingGroups":
-		return s.w.describeGroups(params)
-	case "TagResources":
-		return s.w.tagResources(params)
-	case "UntagResources":
-		return s.w.untagResources(params)
-	case "ListTagResources":
-		return s.w.listTagResources(params)
-	case "DescribeInstanceStatus":
-		return s.w.describeInstanceStatus(params)
-	case "DescribeInstances":
-		return s.w.describeECSInstances(params)
-	case "CreateSimulatedSystemEvents":
-		return s.simulate(params)
+	},
+	"DescribeScalingInstances":  onWorld((*world).describeInstances),
+	"DescribeScalingActivities": onWorld((*world).describeActivities),
+	"DescribeScalingGroups":     onWorld((*world).describeGroups),
+}
+
+// apis are the actions of each API the emulator serves, by its version.
+var apis = map[string]map[string]actionFunc{essVersion: essActions, ecsVersion: ecsActions, eciVersion: eciActions}
+
+// serveAction runs an authenticated request's action, under the API its
+// version names (authenticate checked that it serves the action); one that
+// no API has is answered as Auto Scaling answers an action it does not
+// know. s.mu is held.
+func (s *Server) serveAction(params url.Values, action, apiVersion string) (map[string]any, *apiError) {
+	if serve, ok := apis[apiVersion][action]; ok {
+		return serve(s, params)
 	}
 	return nil, errorf(404, "InvalidApi.NotFound", "Specified api is not found, please check your url and method.")
 }
