@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // Log Service, as far as the drill reads it: GetLogStoreLogs (GET
@@ -144,7 +143,7 @@ func (s *Server) authenticateLogs(r *http.Request, call *Call) *apiError {
 	if err != nil {
 		return errorf(400, "InvalidRequestTime", "Request time %s not follow RFC822 spec.", r.Header.Get("Date"))
 	}
-	if d := s.now().Sub(date); d > 15*time.Minute || d < -15*time.Minute {
+	if s.skewed(date) {
 		return errorf(400, "RequestTimeExpired", "Request time %s has been expired while server time is %s.", r.Header.Get("Date"), s.now().UTC().Format(http.TimeFormat))
 	}
 	key, ok := s.keys[id]
