@@ -158,12 +158,8 @@ func onWorld(serve func(w *world, params url.Values) (map[string]any, *apiError)
 
 // essActions are the actions of Auto Scaling's API.
 var essActions = map[string]actionFunc{
-	"EnterStandby": func(s *Server, params url.Values) (map[string]any, *apiError) {
-		return s.w.standby(params, true, s.now())
-	},
-	"ExitStandby": func(s *Server, params url.Values) (map[string]any, *apiError) {
-		return s.w.standby(params, false, s.now())
-	},
+	"EnterStandby":              enterStandby.serve,
+	"ExitStandby":               exitStandby.serve,
 	"DescribeScalingInstances":  onWorld((*world).describeInstances),
 	"DescribeScalingActivities": onWorld((*world).describeActivities),
 	"DescribeScalingGroups":     onWorld((*world).describeGroups),
