@@ -243,7 +243,7 @@ func (w *world) describeGroups(params url.Values) (map[string]any, *apiError) {
 		out := map[string]any{"ScalingGroupId": g.ID, "ScalingGroupName": g.Name, "RegionId": g.Region, "LifecycleState": "Active",
 			"TotalCapacity": len(g.instances)}
 		if g.VpcID != "" {
-			vsw := "vsw-" + strings.TrimPrefix(g.VpcID, "vpc-")
+			vsw := g.vSwitch()
 			out["VpcId"], out["VSwitchId"], out["VSwitchIds"] = g.VpcID, vsw, map[string]any{"VSwitchId": []string{vsw}}
 		}
 		all = append(all, out)
