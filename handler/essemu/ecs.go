@@ -121,10 +121,8 @@ func (w *world) describeInstanceStatus(params url.Values) (map[string]any, *apiE
 			}
 		}
 	}
-	from := min((number-1)*size, len(all))
-	to := min(from+size, len(all))
 	return map[string]any{"TotalCount": len(all), "PageNumber": number, "PageSize": size,
-		"InstanceStatuses": map[string]any{"InstanceStatus": nonNil(all[from:to])}}, nil
+		"InstanceStatuses": map[string]any{"InstanceStatus": nonNil(window(all, number, size))}}, nil
 }
 
 // tagged reads a tag call's instances: RegionId, ResourceType=instance,
