@@ -50,52 +50,86 @@ func (s *Server) SetPrivateIP(id, ip string) {
 // instances that every filter given matches, a page at a time, with
 // TotalCount.
 func (w *world) describeECSInstances(params url.Values) (map[string]any, *apiError) {
-	region := params.Get("RegionId")
-	if region == "" {
-		return nil, missing("RegionId")
-	}
-	network := params.Get("InstanceNetworkType")
-	if network != "" && network != "classic" && network != "vpc" {
-		return nil, errorf(404, "InvalidNetworkType.NotFound", "The specified InstanceNetworkType is not found")
-	}
-	var addresses []string
-	if v := params.Get("PrivateIpAddresses"); v != "" {
-		if err := json.Unmarshal([]byte(v), &addresses); err != nil || len(addresses) > maxAddresses {
-			return nil, invalid("PrivateIpAddresses")
-		}
+	f, err := readECSFilter(params)
+	if err != nil {
+		return nil, err
 	}
 	number, size, err := page(params, 100)
 	if err != nil {
 		return nil, err
 	}
-	vpc := params.Get("VpcId")
 	var matched []map[string]any
-	for _, g := range w.groups {
-		if g.Region != region {
-			continue
-		}
-		kind := "classic"
-		if g.VpcID != "" {
-			kind = "vpc"
-		}
-		if network != "" && network != kind || vpc != "" && g.VpcID != vpc {
-			continue
-		}
-		for _, in := range g.instances {
-			if in.eci() || network == "vpc" && addresses != nil && (in.ip == "" || !slices.Contains(addresses, in.ip)) {
-				continue
-			}
-			matched = append(matched, in.ecsInstance(kind))
-		}
+	for _, in := range w.ecsInstances(f) {
+		matched = append(matched, in.ecsInstance())
 	}
 	return map[string]any{"TotalCount": len(matched), "PageNumber": number, "PageSize": size, "NextToken": "",
 		"Instances": map[string]any{"Instance": nonNil(window(matched, number, size))}}, nil
 }
 
-// ecsInstance is an ECS instance as DescribeInstances lists it, in the
-// network of its kind (classic or vpc), the fields of the API reference's
-// example that say where it is.
-func (in *instance) ecsInstance(kind string) map[string]any {
+// ecsFilter is what DescribeInstances filters instances by: each field
+// given ("" is not given).
+type ecsFilter struct {
+	region, network, vpc string
+	addresses            []string // nil: not given; empty: matches nothing
+}
+
+// readECSFilter reads DescribeInstances' filters, refusing the first that
+// is missing or not valid. PrivateIpAddresses is checked whatever the
+// network type, and kept only with vpc's.
+func readECSFilter(params url.Values) (ecsFilter, *apiError) {
+	f := ecsFilter{region: params.Get("RegionId"), network: params.Get("InstanceNetworkType"), vpc: params.Get("VpcId")}
+	if f.region == "" {
+		return ecsFilter{}, missing("RegionId")
+	}
+	if f.network != "" && f.network != "classic" && f.network != "vpc" {
+		return ecsFilter{}, errorf(404, "InvalidNetworkType.NotFound", "The specified InstanceNetworkType is not found")
+	}
+	if v := params.Get("PrivateIpAddresses"); v != "" {
+		if err := json.Unmarshal([]byte(v), &f.addresses); err != nil || len(f.addresses) > maxAddresses {
+			return ecsFilter{}, invalid("PrivateIpAddresses")
+		}
+	}
+	if f.network != "vpc" {
+		f.addresses = nil
+	}
+	return f, nil
+}
+
+// ecsInstances are the ECS instances f matches, in the groups' order.
+func (w *world) ecsInstances(f ecsFilter) []*instance {
+	var out []*instance
+	for _, g := range w.groups {
+		if g.Region != f.region || f.network != "" && f.network != g.network() || f.vpc != "" && f.vpc != g.VpcID {
+			continue
+		}
+		for _, in := range g.instances {
+			if !in.eci() && (f.addresses == nil || in.ip != "" && slices.Contains(f.addresses, in.ip)) {
+				out = append(out, in)
+			}
+		}
+	}
+	return out
+}
+
+// network is the kind of network a group's instances are in: vpc in a
+// VPC, or else classic.
+func (g *group) network() string {
+	if g.VpcID != "" {
+		return "vpc"
+	}
+	return "classic"
+}
+
+// vSwitch is the vSwitch of a group's VPC.
+func (g *group) vSwitch() string {
+	return "vsw-" + strings.TrimPrefix(g.VpcID, "vpc-")
+}
+
+// ecsInstance is an ECS instance as DescribeInstances lists it, in its
+// group's network, the fields of the API reference's example that say
+// where it is.
+func (in *instance) ecsInstance() map[string]any {
+	kind := in.group.network()
 	ips := []string{}
 	if in.ip != "" {
 		ips = append(ips, in.ip)
@@ -116,7 +150,7 @@ func (in *instance) ecsInstance(kind string) map[string]any {
 		return out
 	}
 	out["InnerIpAddress"] = map[string]any{"IpAddress": []string{}}
-	out["VpcAttributes"] = map[string]any{"VpcId": in.group.VpcID, "VSwitchId": "vsw-" + strings.TrimPrefix(in.group.VpcID, "vpc-"), "NatIpAddress": "",
+	out["VpcAttributes"] = map[string]any{"VpcId": in.group.VpcID, "VSwitchId": in.group.vSwitch(), "NatIpAddress": "",
 		"PrivateIpAddress": map[string]any{"IpAddress": ips}}
 	sets := []any{}
 	if in.ip != "" {

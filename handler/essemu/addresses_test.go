@@ -197,3 +197,42 @@ func TestSetVPCAndPrivateIP(t *testing.T) {
 		t.Errorf("after Reset: %v", ids(t, body))
 	}
 }
+
+// The filters of DescribeInstances, ANDed: the groups' region, network and
+// VPC, then ECS's instances at the addresses, which only the vpc network
+// type reads (null is not given; an instance without an address has none
+// of them).
+func TestECSInstances(t *testing.T) {
+	groups := append(twoVPCs(), Group{ID: "asg-d", Region: SampleRegion, VpcID: "vpc-d", Instances: []Instance{{ID: "i-d1", LifecycleState: InService}}})
+	w := newWorld(groups)
+	for _, tt := range []struct {
+		network, vpc, addresses string
+		want                    []string
+	}{
+		{"", "", "", []string{"i-a1", "i-a2", "i-b1", "i-c1", "i-d1"}},
+		{"vpc", "", "", []string{"i-a1", "i-a2", "i-b1", "i-d1"}},
+		{"classic", "", "", []string{"i-c1"}},
+		{"", "vpc-a", "", []string{"i-a1", "i-a2"}},
+		{"classic", "vpc-a", "", nil},
+		{"vpc", "", `["10.0.0.1"]`, []string{"i-a1", "i-b1"}},
+		{"vpc", "vpc-a", `["10.0.0.1","10.0.0.3"]`, []string{"i-a1"}},
+		{"classic", "", `["10.0.0.9"]`, []string{"i-c1"}},
+		{"", "vpc-b", `["10.0.0.9"]`, []string{"i-b1"}},
+		{"vpc", "", `[""]`, nil},
+		{"vpc", "", `[]`, nil},
+		{"vpc", "", `null`, []string{"i-a1", "i-a2", "i-b1", "i-d1"}},
+	} {
+		params := url.Values{"RegionId": {SampleRegion}, "InstanceNetworkType": {tt.network}, "VpcId": {tt.vpc}, "PrivateIpAddresses": {tt.addresses}}
+		f, err := readECSFilter(params)
+		if err != nil {
+			t.Fatalf("%v: %s", params, err.code)
+		}
+		var got []string
+		for _, in := range w.ecsInstances(f) {
+			got = append(got, in.id)
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("network %q, VPC %q, addresses %s: %v, want %v", tt.network, tt.vpc, tt.addresses, got, tt.want)
+		}
+	}
+}

@@ -20,7 +20,11 @@ import (
 // it, with ECS's names.
 const eciVersion = "2018-08-08"
 
-var eciActions = []string{"TagResources", "UntagResources", "ListTagResources"}
+var eciActions = map[string]actionFunc{
+	"TagResources":     onWorld((*world).eciTagResources),
+	"UntagResources":   onWorld((*world).eciUntagResources),
+	"ListTagResources": onWorld((*world).eciListTagResources),
+}
 
 const (
 	// maxECIResources is the ResourceId.N an ECI tag call takes here.
@@ -31,19 +35,6 @@ const (
 	maxTagsPerECI   = 20 // tags an elastic container instance may hold (ECI's guide)
 	eciTagPage      = 20 // ListTagResources' page when Limit is not given: the reference's example
 )
-
-// serveECI runs an action of ECI's API. s.mu is held.
-func (w *world) serveECI(params url.Values, action string) (map[string]any, *apiError) {
-	switch action {
-	case "TagResources":
-		return w.eciTagResources(params)
-	case "UntagResources":
-		return w.eciUntagResources(params)
-	case "ListTagResources":
-		return w.eciListTagResources(params)
-	}
-	return nil, errorf(404, "InvalidApi.NotFound", "Specified api is not found, please check your url and method.")
-}
 
 // containerGroups reads an ECI tag call's instances: RegionId,
 // ResourceType=ContainerGroup, ResourceId.N, each an elastic container

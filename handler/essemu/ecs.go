@@ -23,7 +23,14 @@ import (
 // ecsVersion is ECS's API version; ecsActions are the actions served under it.
 const ecsVersion = "2014-05-26"
 
-var ecsActions = []string{"TagResources", "UntagResources", "ListTagResources", "DescribeInstanceStatus", "DescribeInstances", "CreateSimulatedSystemEvents"}
+var ecsActions = map[string]actionFunc{
+	"TagResources":                onWorld((*world).tagResources),
+	"UntagResources":              onWorld((*world).untagResources),
+	"ListTagResources":            onWorld((*world).listTagResources),
+	"DescribeInstanceStatus":      onWorld((*world).describeInstanceStatus),
+	"DescribeInstances":           onWorld((*world).describeECSInstances),
+	"CreateSimulatedSystemEvents": (*Server).simulate,
+}
 
 // essVersion is Auto Scaling's API version.
 const essVersion = "2014-08-28"
@@ -32,7 +39,7 @@ const essVersion = "2014-08-28"
 // actions, Auto Scaling's for the others. ECI's tag actions have ECS's
 // names and are told apart by their version alone (served).
 func version(action string) string {
-	if slices.Contains(ecsActions, action) {
+	if _, ok := ecsActions[action]; ok {
 		return ecsVersion
 	}
 	return essVersion
@@ -42,7 +49,7 @@ func version(action string) string {
 // emulator serves: ECS's or Auto Scaling's by version, or ECI's tag actions
 // under ECI's version.
 func served(action, apiVersion string) bool {
-	return apiVersion == version(action) || apiVersion == eciVersion && slices.Contains(eciActions, action)
+	return apiVersion == version(action) || apiVersion == eciVersion && eciActions[action] != nil
 }
 
 const (
@@ -114,10 +121,8 @@ func (w *world) describeInstanceStatus(params url.Values) (map[string]any, *apiE
 			}
 		}
 	}
-	from := min((number-1)*size, len(all))
-	to := min(from+size, len(all))
 	return map[string]any{"TotalCount": len(all), "PageNumber": number, "PageSize": size,
-		"InstanceStatuses": map[string]any{"InstanceStatus": nonNil(all[from:to])}}, nil
+		"InstanceStatuses": map[string]any{"InstanceStatus": nonNil(window(all, number, size))}}, nil
 }
 
 // tagged reads a tag call's instances: RegionId, ResourceType=instance,

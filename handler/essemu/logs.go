@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // Log Service, as far as the drill reads it: GetLogStoreLogs (GET
@@ -90,41 +89,75 @@ func (s *Server) getLogs(r *http.Request, project, logstore string, q url.Values
 	if r.Method != http.MethodGet {
 		return nil, errorf(400, "ParameterInvalid", "GetLogStoreLogs is a GET")
 	}
+	store, apiErr := s.existingLogStore(project, logstore)
+	if apiErr != nil {
+		return nil, apiErr
+	}
+	query, apiErr := readLogQuery(q)
+	if apiErr != nil {
+		return nil, apiErr
+	}
+	return store.search(query), nil
+}
+
+// existingLogStore is the logstore named so or, if it or its project does
+// not exist, Log Service's refusal. s.mu is held.
+func (s *Server) existingLogStore(project, name string) (*logStore, *apiError) {
 	if !slices.ContainsFunc(s.logStores, func(l *logStore) bool { return l.project == project }) {
 		return nil, errorf(404, "ProjectNotExist", "Project %s does not exist.", project)
 	}
-	store := s.logStore(project, logstore)
+	store := s.logStore(project, name)
 	if store == nil {
-		return nil, errorf(404, "LogStoreNotExist", "logstore %s does not exist", logstore)
+		return nil, errorf(404, "LogStoreNotExist", "logstore %s does not exist", name)
 	}
+	return store, nil
+}
+
+// logQuery is what a GetLogStoreLogs request asks for.
+type logQuery struct {
+	from, to     int64 // Unix seconds: from included, to not
+	line, offset int   // at most line logs, from the offset-th on
+	reverse      bool  // newest first
+	terms        []term
+}
+
+// readLogQuery reads a GetLogStoreLogs request's parameters, refusing the
+// first that is not valid.
+func readLogQuery(q url.Values) (logQuery, *apiError) {
 	from, errFrom := strconv.ParseInt(q.Get("from"), 10, 64)
 	to, errTo := strconv.ParseInt(q.Get("to"), 10, 64)
 	line, errLine := strconv.Atoi(cmp.Or(q.Get("line"), "100"))
 	offset, errOffset := strconv.Atoi(cmp.Or(q.Get("offset"), "0"))
 	switch {
 	case q.Get("type") != "log":
-		return nil, errorf(400, "ParameterInvalid", "type must be log or histogram")
+		return logQuery{}, errorf(400, "ParameterInvalid", "type must be log or histogram")
 	case errFrom != nil || errTo != nil || from >= to:
-		return nil, errorf(400, "ParameterInvalid", "from and to must be times in seconds, from before to")
+		return logQuery{}, errorf(400, "ParameterInvalid", "from and to must be times in seconds, from before to")
 	case errLine != nil || errOffset != nil || line < 0 || line > 100 || offset < 0:
-		return nil, errorf(400, "ParameterInvalid", "line must be 0 to 100, offset at least 0")
+		return logQuery{}, errorf(400, "ParameterInvalid", "line must be 0 to 100, offset at least 0")
 	}
 	terms, ok := parseQuery(q.Get("query"))
 	if !ok {
-		return nil, errorf(400, "ParameterInvalid", "the emulator models only terms and field:value pairs joined by and: %q", q.Get("query"))
+		return logQuery{}, errorf(400, "ParameterInvalid", "the emulator models only terms and field:value pairs joined by and: %q", q.Get("query"))
 	}
+	return logQuery{from: from, to: to, line: line, offset: offset, reverse: q.Get("reverse") == "true", terms: terms}, nil
+}
+
+// search is the page of a store's logs that q asks for: those of its time
+// that hold its terms, oldest first unless reversed.
+func (store *logStore) search(q logQuery) []map[string]string {
 	var found []map[string]string
 	for _, l := range store.logs {
 		at, _ := strconv.ParseInt(l["__time__"], 10, 64)
-		if at >= from && at < to && matches(l, terms) {
+		if at >= q.from && at < q.to && matches(l, q.terms) {
 			found = append(found, l)
 		}
 	}
-	if q.Get("reverse") == "true" {
+	if q.reverse {
 		slices.Reverse(found)
 	}
-	found = found[min(offset, len(found)):]
-	return found[:min(line, len(found))], nil
+	found = found[min(q.offset, len(found)):]
+	return found[:min(q.line, len(found))]
 }
 
 // authenticateLogs checks a request as Log Service does: its headers, its
@@ -144,7 +177,7 @@ func (s *Server) authenticateLogs(r *http.Request, call *Call) *apiError {
 	if err != nil {
 		return errorf(400, "InvalidRequestTime", "Request time %s not follow RFC822 spec.", r.Header.Get("Date"))
 	}
-	if d := s.now().Sub(date); d > 15*time.Minute || d < -15*time.Minute {
+	if s.skewed(date) {
 		return errorf(400, "RequestTimeExpired", "Request time %s has been expired while server time is %s.", r.Header.Get("Date"), s.now().UTC().Format(http.TimeFormat))
 	}
 	key, ok := s.keys[id]

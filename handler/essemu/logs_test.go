@@ -3,6 +3,10 @@ package essemu
 import (
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -59,6 +63,85 @@ func TestLogQueries(t *testing.T) {
 		terms, ok := parseQuery(tt.query)
 		if ok != tt.ok || (ok && matches(log, terms) != tt.wanted) {
 			t.Errorf("%q: ok %t, matches %t; want %t, %t", tt.query, ok, ok && matches(log, terms), tt.ok, tt.wanted)
+		}
+	}
+}
+
+func TestReadLogQuery(t *testing.T) {
+	valid := func(mutate func(url.Values)) url.Values {
+		q := url.Values{"type": {"log"}, "from": {"100"}, "to": {"200"}}
+		mutate(q)
+		return q
+	}
+	for _, tt := range []struct {
+		name    string
+		q       url.Values
+		refusal string // how the message begins; "": read
+	}{
+		{"valid", valid(func(url.Values) {}), ""},
+		{"a histogram", valid(func(q url.Values) { q.Set("type", "histogram") }), "type"},
+		{"no type", valid(func(q url.Values) { q.Del("type") }), "type"},
+		{"no type, no times", url.Values{}, "type"},
+		{"from at to", valid(func(q url.Values) { q.Set("from", "200") }), "from"},
+		{"no to", valid(func(q url.Values) { q.Del("to") }), "from"},
+		{"from in milliseconds' format", valid(func(q url.Values) { q.Set("from", "1.5") }), "from"},
+		{"bad times and line", valid(func(q url.Values) { q.Set("to", "x"); q.Set("line", "101") }), "from"},
+		{"line 0", valid(func(q url.Values) { q.Set("line", "0") }), ""},
+		{"line 100", valid(func(q url.Values) { q.Set("line", "100") }), ""},
+		{"line 101", valid(func(q url.Values) { q.Set("line", "101") }), "line"},
+		{"line -1", valid(func(q url.Values) { q.Set("line", "-1") }), "line"},
+		{"offset -1", valid(func(q url.Values) { q.Set("offset", "-1") }), "line"},
+		{"offset x", valid(func(q url.Values) { q.Set("offset", "x") }), "line"},
+		{"a query not modelled", valid(func(q url.Values) { q.Set("query", "a or b") }), "the emulator"},
+		{"a bad line and query", valid(func(q url.Values) { q.Set("line", "x"); q.Set("query", "a or b") }), "line"},
+	} {
+		_, err := readLogQuery(tt.q)
+		switch {
+		case tt.refusal == "" && err != nil:
+			t.Errorf("%s: refused: %s", tt.name, err.message)
+		case tt.refusal != "" && (err == nil || err.status != 400 || err.code != "ParameterInvalid" || !strings.HasPrefix(err.message, tt.refusal)):
+			t.Errorf("%s: %+v, want ParameterInvalid beginning %q", tt.name, err, tt.refusal)
+		}
+	}
+	q, _ := readLogQuery(valid(func(url.Values) {}))
+	if q.line != 100 || q.offset != 0 || q.reverse {
+		t.Errorf("defaults: %+v, want 100 lines from the first, oldest first", q)
+	}
+}
+
+// A search keeps the logs from from to before to that hold the terms,
+// oldest first unless reversed, and pages them by offset and line.
+func TestLogSearch(t *testing.T) {
+	store := &logStore{}
+	for _, l := range []struct {
+		at      int
+		message string
+	}{{99, "early"}, {100, "first"}, {150, "second"}, {160, "other"}, {199, "third"}, {200, "late"}} {
+		store.logs = append(store.logs, map[string]string{"__time__": strconv.Itoa(l.at), "message": l.message})
+	}
+	for _, tt := range []struct {
+		query        string
+		line, offset int
+		reverse      bool
+		want         []string
+	}{
+		{"", 100, 0, false, []string{"first", "second", "other", "third"}},
+		{"", 100, 0, true, []string{"third", "other", "second", "first"}},
+		{"", 2, 1, false, []string{"second", "other"}},
+		{"", 2, 1, true, []string{"other", "second"}},
+		{"", 0, 0, false, nil},
+		{"", 100, 4, false, nil},
+		{"", 100, 9, false, nil},
+		{"message:third", 100, 0, false, []string{"third"}},
+		{"second", 100, 0, true, []string{"second"}},
+	} {
+		terms, _ := parseQuery(tt.query)
+		var got []string
+		for _, l := range store.search(logQuery{from: 100, to: 200, line: tt.line, offset: tt.offset, reverse: tt.reverse, terms: terms}) {
+			got = append(got, l["message"])
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("%q, %d from %d, reversed %t: %v, want %v", tt.query, tt.line, tt.offset, tt.reverse, got, tt.want)
 		}
 	}
 }

@@ -26,15 +26,11 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/json"
 	"fmt"
-	"maps"
 	"math/big"
 	"net"
 	"net/http"
 	"net/url"
-	"slices"
-	"strings"
 	"sync"
 	"time"
 )
@@ -280,130 +276,4 @@ func missing(name string) *apiError {
 
 func invalid(name string) *apiError {
 	return errorf(400, "InvalidParameter", "The specified value of parameter %q is not valid.", name)
-}
-
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		http.Error(w, "closed", http.StatusServiceUnavailable)
-		return
-	}
-	s.serving.Add(1)
-	defer s.serving.Done()
-	s.inFlight++
-	s.mostAtOnce = max(s.mostAtOnce, s.inFlight)
-	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		s.inFlight--
-		s.mu.Unlock()
-	}()
-	if strings.HasPrefix(r.URL.Path, "/logstores/") {
-		s.serveLogs(w, r) // Log Service's API, on a project's host
-		return
-	}
-	if err := r.ParseForm(); err != nil {
-		http.Error(w, "malformed request", http.StatusBadRequest)
-		return
-	}
-	params := r.Form
-	call := Call{Action: params.Get("Action"), Version: params.Get("Version"), AccessKeyID: params.Get("AccessKeyId"), SecurityToken: params.Get("SecurityToken"), Params: actionParams(params)}
-
-	s.mu.Lock()
-	var held *hold
-	for i, h := range s.holds {
-		if h.action == call.Action {
-			held = &h
-			s.holds = slices.Delete(s.holds, i, i+1)
-			break
-		}
-	}
-	s.mu.Unlock()
-	if held != nil {
-		close(held.arrived)
-		<-held.release
-	}
-
-	s.mu.Lock()
-	requestID := s.w.requestID(params)
-	apiErr := s.authenticate(r.Method, params, &call)
-	var f *Fault
-	if apiErr == nil {
-		f = s.takeFault(call.Action, params)
-	}
-	s.mu.Unlock()
-	if f != nil && f.Delay > 0 {
-		time.Sleep(f.Delay) // the latency spike being simulated, not a wait for anything
-	}
-
-	s.mu.Lock()
-	var result map[string]any
-	switch {
-	case apiErr != nil:
-	case f != nil && f.Status != 0:
-		apiErr = &apiError{status: f.Status, code: f.Code, message: f.Message}
-	case f != nil && f.Answer != nil:
-		result = maps.Clone(f.Answer)
-	default:
-		result, apiErr = s.serveAction(params, call.Action, call.Version)
-	}
-	call.Status = http.StatusOK
-	var body any = result
-	if apiErr != nil {
-		call.Status, call.Code = apiErr.status, apiErr.code
-		body = map[string]string{
-			"RequestId": requestID, "HostId": "ess.aliyuncs.com", "Code": apiErr.code, "Message": apiErr.message,
-			"Recommend": "https://api.aliyun.com/troubleshoot?q=" + apiErr.code,
-		}
-	} else {
-		result["RequestId"] = requestID
-	}
-	s.calls = append(s.calls, call)
-	deliver, hook := s.undelivered, s.onSimulated
-	s.undelivered = nil
-	s.mu.Unlock()
-	for _, ev := range deliver {
-		if hook != nil {
-			go hook(ev) // EventBridge delivers after ECS has answered
-		}
-	}
-
-	w.Header().Set("Content-Type", "application/json;charset=utf-8")
-	w.WriteHeader(call.Status)
-	_ = json.NewEncoder(w).Encode(body) // the client went away: nothing to do
-}
-
-// serveAction runs an authenticated request's action, under the API its
-// version names (authenticate checked that it serves the action). s.mu is
-// held.
-func (s *Server) serveAction(params url.Values, action, apiVersion string) (map[string]any, *apiError) {
-	if apiVersion == eciVersion {
-		return s.w.serveECI(params, action)
-	}
-	switch action {
-	case "EnterStandby":
-		return s.w.standby(params, true, s.now())
-	case "ExitStandby":
-		return s.w.standby(params, false, s.now())
-	case "DescribeScalingInstances":
-		return s.w.describeInstances(params)
-	case "DescribeScalingActivities":
-		return s.w.describeActivities(params)
-	case "DescribeScalingGroups":
-		return s.w.describeGroups(params)
-	case "TagResources":
-		return s.w.tagResources(params)
-	case "UntagResources":
-		return s.w.untagResources(params)
-	case "ListTagResources":
-		return s.w.listTagResources(params)
-	case "DescribeInstanceStatus":
-		return s.w.describeInstanceStatus(params)
-	case "DescribeInstances":
-		return s.w.describeECSInstances(params)
-	case "CreateSimulatedSystemEvents":
-		return s.simulate(params)
-	}
-	return nil, errorf(404, "InvalidApi.NotFound", "Specified api is not found, please check your url and method.")
 }

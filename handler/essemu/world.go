@@ -3,7 +3,6 @@ package essemu
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"maps"
 	"net/url"
 	"slices"
@@ -70,10 +69,8 @@ func newWorld(seed []Group) *world {
 			if weight == 0 {
 				weight = 50
 			}
-			in := &instance{id: si.ID, state: si.LifecycleState, health: "Healthy", configuredWgt: weight, weight: weight, group: g, tags: maps.Clone(si.Tags), ip: si.PrivateIP}
-			if in.state == Standby {
-				in.weight = 0
-			}
+			in := &instance{id: si.ID, health: "Healthy", configuredWgt: weight, group: g, tags: maps.Clone(si.Tags), ip: si.PrivateIP}
+			in.setState(si.LifecycleState)
 			g.instances = append(g.instances, in)
 		}
 		w.groups = append(w.groups, g)
@@ -124,6 +121,15 @@ func (w *world) instance(id string) *instance {
 	return nil
 }
 
+// setState puts an instance in a lifecycle state: in Standby its SLB
+// weight is 0; in any other, its configured weight.
+func (in *instance) setState(state string) {
+	in.state, in.weight = state, in.configuredWgt
+	if state == Standby {
+		in.weight = 0
+	}
+}
+
 func (in *instance) snapshot() InstanceState {
 	return InstanceState{ID: in.id, ScalingGroupID: in.group.ID, LifecycleState: in.state, HealthStatus: in.health, Weight: in.weight}
 }
@@ -168,82 +174,6 @@ func page(params url.Values, maxSize int) (number, size int, err *apiError) {
 func window[T any](items []T, number, size int) []T {
 	from := min((number-1)*size, len(items))
 	return items[from:min(from+size, len(items))]
-}
-
-// standby serves EnterStandby (enter) and ExitStandby.
-func (w *world) standby(params url.Values, enter bool, now time.Time) (map[string]any, *apiError) {
-	action, from, to := "EnterStandby", InService, Standby
-	if !enter {
-		action, from, to = "ExitStandby", Standby, InService
-	}
-	region := params.Get("RegionId")
-	if region == "" {
-		return nil, missing("RegionId")
-	}
-	groupID := params.Get("ScalingGroupId")
-	if groupID == "" {
-		return nil, missing("ScalingGroupId")
-	}
-	ids, err := repeated(params, "InstanceId", 20)
-	if err != nil {
-		return nil, err
-	}
-	if len(ids) == 0 {
-		return nil, missing("InstanceId")
-	}
-	async := params.Get("Async")
-	if async != "" && async != "true" && async != "false" {
-		return nil, invalid("Async")
-	}
-	token := params.Get("ClientToken")
-	if len(token) > 64 || strings.ContainsFunc(token, func(r rune) bool { return r > 0x7e || r < 0x20 }) {
-		return nil, invalid("ClientToken")
-	}
-	g := w.group(groupID)
-	if g.ID == "" || g.Region != region {
-		return nil, errorf(404, "InvalidScalingGroupId.NotFound", "The specified scaling group does not exist.")
-	}
-	fingerprint := strings.Join(append([]string{groupID, async}, ids...), ",")
-	if token != "" {
-		if used, ok := w.tokens[action+"|"+token]; ok {
-			if used.fingerprint != fingerprint {
-				return nil, errorf(400, "IdempotentParameterMismatch", "The request uses the same client token as a previous, but non-identical request.")
-			}
-			return map[string]any{"ScalingActivityId": used.activityID}, nil
-		}
-	}
-	if g.Disabled {
-		return nil, errorf(400, "IncorrectScalingGroupStatus", "The current status of the specified scaling group does not support this action.")
-	}
-	var targets []*instance
-	for _, id := range ids {
-		in := w.instance(id)
-		if in == nil || in.group != g {
-			return nil, errorf(404, "InvalidInstanceId.NotFound", "Instance %q does not exist.", id)
-		}
-		if in.state != from {
-			return nil, errorf(400, "IncorrectInstanceStatus", "The current status of instance %q does not support this action.", id)
-		}
-		targets = append(targets, in)
-	}
-	for _, in := range targets {
-		in.state = to
-		if enter {
-			in.weight = 0
-		} else {
-			in.weight = in.configuredWgt
-		}
-	}
-	a := &activity{id: "asa-emu" + w.digest("activity", action, fingerprint, token)[:13], groupID: groupID, instances: ids, start: now,
-		description: fmt.Sprintf("%s %d instance(s)", action, len(ids))}
-	if async == "true" {
-		a.pendingPolls = asyncPolls
-	}
-	w.activities = append(w.activities, a)
-	if token != "" {
-		w.tokens[action+"|"+token] = tokenUse{fingerprint: fingerprint, activityID: a.id}
-	}
-	return map[string]any{"ScalingActivityId": a.id}, nil
 }
 
 func (w *world) describeInstances(params url.Values) (map[string]any, *apiError) {
@@ -313,7 +243,7 @@ func (w *world) describeGroups(params url.Values) (map[string]any, *apiError) {
 		out := map[string]any{"ScalingGroupId": g.ID, "ScalingGroupName": g.Name, "RegionId": g.Region, "LifecycleState": "Active",
 			"TotalCapacity": len(g.instances)}
 		if g.VpcID != "" {
-			vsw := "vsw-" + strings.TrimPrefix(g.VpcID, "vpc-")
+			vsw := g.vSwitch()
 			out["VpcId"], out["VSwitchId"], out["VSwitchIds"] = g.VpcID, vsw, map[string]any{"VSwitchId": []string{vsw}}
 		}
 		all = append(all, out)
