@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
-	"strconv"
 
 	"ess-standby/handler/standby"
 )
@@ -50,12 +49,10 @@ func (c *Client) GroupVPCs(ctx context.Context, s standby.Session, groupIDs []st
 		return nil, err
 	}
 	groups := resp.ScalingGroups.ScalingGroup
-	switch {
-	case resp.TotalCount == nil:
-		return nil, incomplete(s, describeScalingGroups, "TotalCount")
-	case !groups.given:
-		return nil, incomplete(s, describeScalingGroups, "its ScalingGroups list")
-	case int(*resp.TotalCount) > len(groups.items):
+	if what := pageLacks(resp.TotalCount, groups.given, "ScalingGroups"); what != "" {
+		return nil, incomplete(s, describeScalingGroups, what)
+	}
+	if int(*resp.TotalCount) > len(groups.items) {
 		return nil, incomplete(s, describeScalingGroups, "all the groups it counts on one page")
 	}
 	for _, g := range groups.items {
@@ -106,14 +103,25 @@ func (in ecsInstance) addresses() []string {
 	return out
 }
 
+// holding is those of asked that the instance shows, each once, in the
+// order it shows them.
+func (in ecsInstance) holding(asked []string) []string {
+	var held []string
+	for _, ip := range in.addresses() {
+		if slices.Contains(asked, ip) && !slices.Contains(held, ip) {
+			held = append(held, ip)
+		}
+	}
+	return held
+}
+
 // InstancesByPrivateIP reads DescribeInstances for at most
 // standby.AddressBatch addresses in one VPC, page by page, 100 at a time,
 // until it holds TotalCount instances or a page comes back empty.
 func (c *Client) InstancesByPrivateIP(ctx context.Context, s standby.Session, vpcID string, ips []string) (map[string][]string, error) {
-	out := map[string][]string{}
 	switch {
 	case len(ips) == 0:
-		return out, nil // a call naming no address would list every instance of the VPC
+		return map[string][]string{}, nil // a call naming no address would list every instance of the VPC
 	case len(ips) > standby.AddressBatch:
 		return nil, tooMany("PrivateIpAddresses")
 	case vpcID == "":
@@ -122,56 +130,68 @@ func (c *Client) InstancesByPrivateIP(ctx context.Context, s standby.Session, vp
 		return nil, &standby.Error{Kind: standby.Invalid, Code: "MissingParameter", Message: "VpcId: an address is looked up in one VPC"}
 	}
 	asked, _ := json.Marshal(ips)
-	var seen []string
-	for page := 1; page <= maxPages; page++ {
-		params := map[string]string{"InstanceNetworkType": "vpc", "VpcId": vpcID, "PrivateIpAddresses": string(asked),
-			"PageSize": "100", "PageNumber": strconv.Itoa(page)}
-		var resp struct {
-			TotalCount *flexInt
-			Instances  struct{ Instance list[ecsInstance] }
-		}
-		if err := c.rpc(ctx, s, describeECSInstances, params, &resp); err != nil {
-			return nil, err
-		}
-		instances := resp.Instances.Instance
-		switch {
-		case resp.TotalCount == nil:
-			return nil, incomplete(s, describeECSInstances, "TotalCount")
-		case !instances.given:
-			return nil, incomplete(s, describeECSInstances, "its Instances list")
-		}
-		for _, in := range instances.items {
-			switch {
-			case in.InstanceId == "":
-				return nil, incomplete(s, describeECSInstances, "an instance's InstanceId")
-			case in.VpcAttributes == nil || in.VpcAttributes.VpcId == "":
-				return nil, incomplete(s, describeECSInstances, "the VpcId of instance "+in.InstanceId)
-			}
-			var held []string
-			for _, ip := range in.addresses() {
-				if slices.Contains(ips, ip) && !slices.Contains(held, ip) {
-					held = append(held, ip)
-				}
-			}
-			if in.VpcAttributes.VpcId != vpcID || len(held) == 0 {
-				return nil, &standby.Error{Kind: standby.Unavailable, Code: "ServiceUnavailable",
-					Message: "ECS answered DescribeInstances with instance " + in.InstanceId + " of another VPC, or holding none of the addresses asked: nothing is read from it",
-					Cause:   errorf(s, "DescribeInstances in %s: %s in %s, holding %v of %v", vpcID, in.InstanceId, in.VpcAttributes.VpcId, in.addresses(), ips)}
-			}
-			if slices.Contains(seen, in.InstanceId) {
-				continue // the same instance on two pages: counted once
-			}
-			seen = append(seen, in.InstanceId)
-			for _, ip := range held {
-				out[ip] = append(out[ip], in.InstanceId)
-			}
-		}
-		if len(seen) >= int(*resp.TotalCount) || len(instances.items) == 0 {
-			return out, nil
+	params := map[string]string{"InstanceNetworkType": "vpc", "VpcId": vpcID, "PrivateIpAddresses": string(asked), "PageSize": "100"}
+	l := addressLookup{vpcID: vpcID, asked: ips, found: map[string][]string{}}
+	if err := readPages(ctx, c, s, describeECSInstances, params, "its addresses hold", func(p *ecsInstancesPage) (pageTally, error) {
+		return l.keep(s, p)
+	}); err != nil {
+		return nil, err
+	}
+	return l.found, nil
+}
+
+// ecsInstancesPage is the part of a DescribeInstances answer read here.
+type ecsInstancesPage struct {
+	TotalCount *flexInt
+	Instances  struct{ Instance list[ecsInstance] }
+}
+
+// addressLookup is what InstancesByPrivateIP holds as it reads its pages.
+type addressLookup struct {
+	vpcID string
+	asked []string
+	seen  []string            // the instances read, each once
+	found map[string][]string // the instances at each address asked
+}
+
+// keep reads one page into l.
+func (l *addressLookup) keep(s standby.Session, p *ecsInstancesPage) (pageTally, error) {
+	listed := p.Instances.Instance
+	if what := pageLacks(p.TotalCount, listed.given, "Instances"); what != "" {
+		return pageTally{}, incomplete(s, describeECSInstances, what)
+	}
+	for _, in := range listed.items {
+		if err := l.add(s, in); err != nil {
+			return pageTally{}, err
 		}
 	}
-	return nil, &standby.Error{Kind: standby.Unavailable, Code: "ServiceUnavailable", Message: "ECS answered DescribeInstances with more pages than its addresses hold: nothing is read from it",
-		Cause: errorf(s, "DescribeInstances: more than %d pages", maxPages)}
+	return pageTally{total: int(*p.TotalCount), listed: len(listed.items), held: len(l.seen)}, nil
+}
+
+// add reads one instance listed, at the addresses asked that it holds; an
+// instance without its ID or VPC, of another VPC, or holding none of them,
+// makes the answer no answer.
+func (l *addressLookup) add(s standby.Session, in ecsInstance) error {
+	switch {
+	case in.InstanceId == "":
+		return incomplete(s, describeECSInstances, "an instance's InstanceId")
+	case in.VpcAttributes == nil || in.VpcAttributes.VpcId == "":
+		return incomplete(s, describeECSInstances, "the VpcId of instance "+in.InstanceId)
+	}
+	held := in.holding(l.asked)
+	if in.VpcAttributes.VpcId != l.vpcID || len(held) == 0 {
+		return &standby.Error{Kind: standby.Unavailable, Code: "ServiceUnavailable",
+			Message: "ECS answered DescribeInstances with instance " + in.InstanceId + " of another VPC, or holding none of the addresses asked: nothing is read from it",
+			Cause:   errorf(s, "DescribeInstances in %s: %s in %s, holding %v of %v", l.vpcID, in.InstanceId, in.VpcAttributes.VpcId, in.addresses(), l.asked)}
+	}
+	if slices.Contains(l.seen, in.InstanceId) {
+		return nil // the same instance on two pages: counted once
+	}
+	l.seen = append(l.seen, in.InstanceId)
+	for _, ip := range held {
+		l.found[ip] = append(l.found[ip], in.InstanceId)
+	}
+	return nil
 }
 
 // tooMany refuses a call naming more of a parameter than the API takes,

@@ -367,71 +367,108 @@ func (c *Client) CountInstances(ctx context.Context, s standby.Session, groupID,
 	return int(*resp.TotalCount), nil
 }
 
-// maxPages bounds InstancesIn: 5000 instances, more than a group holds
+// maxPages bounds every paged read: an answer still counting more after
+// it is no answer. At 50 a page, 5000 instances, more than a group holds
 // (2000 by the default quota).
 const maxPages = 100
+
+// pageTally is what one page of a paged read says of the whole: the count
+// its answer gives (TotalCount), how many it listed, and how many the read
+// holds so far.
+type pageTally struct{ total, listed, held int }
+
+// done says whether the read has every page: it holds TotalCount, or a
+// page came back empty.
+func (t pageTally) done() bool { return t.held >= t.total || t.listed == 0 }
+
+// pageLacks names what a page does not carry of its count (TotalCount)
+// and its list (named list), "" when it carries both: without them it says
+// nothing of what is there.
+func pageLacks(total *flexInt, listGiven bool, list string) string {
+	switch {
+	case total == nil:
+		return "TotalCount"
+	case !listGiven:
+		return "its " + list + " list"
+	}
+	return ""
+}
+
+// readPages makes call a with params page by page, PageNumber 1 onwards,
+// each answer decoded into a new P that keep reads into what its caller
+// holds, until the tally keep returns is done. An answer with more pages
+// than maxPages, more than within ("a group holds") could, is no answer.
+func readPages[P any](ctx context.Context, c *Client, s standby.Session, a action, params map[string]string, within string, keep func(*P) (pageTally, error)) error {
+	for page := 1; page <= maxPages; page++ {
+		params["PageNumber"] = strconv.Itoa(page)
+		var resp P
+		if err := c.rpc(ctx, s, a, params, &resp); err != nil {
+			return err
+		}
+		tally, err := keep(&resp)
+		if err != nil {
+			return err
+		}
+		if tally.done() {
+			return nil
+		}
+	}
+	return &standby.Error{Kind: standby.Unavailable, Code: "ServiceUnavailable", Message: serviceName(a.product) + " answered " + a.name + " with more pages than " + within + ": nothing is read from it",
+		Cause: errorf(s, "%s: more than %d pages", a.name, maxPages)}
+}
 
 // InstancesIn reads DescribeScalingInstances page by page, 50 at a time,
 // until it holds TotalCount instances or a page comes back empty.
 func (c *Client) InstancesIn(ctx context.Context, s standby.Session, groupID, state string) ([]string, error) {
 	var ids []string
-	for page := 1; page <= maxPages; page++ {
-		params := map[string]string{"ScalingGroupId": groupID, "LifecycleState": state, "PageSize": "50", "PageNumber": strconv.Itoa(page)}
-		var resp instancesPage
-		if err := c.rpc(ctx, s, describeScalingInstances, params, &resp); err != nil {
-			return nil, err
-		}
+	params := map[string]string{"ScalingGroupId": groupID, "LifecycleState": state, "PageSize": "50"}
+	err := readPages(ctx, c, s, describeScalingInstances, params, "a group holds", func(resp *instancesPage) (pageTally, error) {
 		if what := resp.lacks(); what != "" {
-			return nil, incomplete(s, describeScalingInstances, what)
+			return pageTally{}, incomplete(s, describeScalingInstances, what)
 		}
-		for _, in := range resp.ScalingInstances.ScalingInstance.items {
+		listed := resp.ScalingInstances.ScalingInstance.items
+		for _, in := range listed {
 			if in.ScalingGroupId == groupID && (state == "" || in.LifecycleState == state) && !slices.Contains(ids, in.InstanceId) {
 				ids = append(ids, in.InstanceId) // never believe more than was asked
 			}
 		}
-		if len(ids) >= int(*resp.TotalCount) || len(resp.ScalingInstances.ScalingInstance.items) == 0 {
-			return ids, nil
-		}
+		return pageTally{total: int(*resp.TotalCount), listed: len(listed), held: len(ids)}, nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	return nil, &standby.Error{Kind: standby.Unavailable, Code: "ServiceUnavailable", Message: "Auto Scaling answered DescribeScalingInstances with more pages than a group holds: nothing is read from it",
-		Cause: errorf(s, "DescribeScalingInstances: more than %d pages", maxPages)}
+	return ids, nil
 }
 
 // ScalingGroups reads DescribeScalingGroups page by page, 50 at a time,
 // until it holds TotalCount groups or a page comes back empty.
 func (c *Client) ScalingGroups(ctx context.Context, s standby.Session) ([]string, error) {
+	type groupsPage struct {
+		TotalCount    *flexInt
+		ScalingGroups struct {
+			ScalingGroup list[struct{ ScalingGroupId string }]
+		}
+	}
 	var ids []string
-	for page := 1; page <= maxPages; page++ {
-		var resp struct {
-			TotalCount    *flexInt
-			ScalingGroups struct {
-				ScalingGroup list[struct{ ScalingGroupId string }]
-			}
-		}
-		if err := c.rpc(ctx, s, describeScalingGroups, map[string]string{"PageSize": "50", "PageNumber": strconv.Itoa(page)}, &resp); err != nil {
-			return nil, err
-		}
+	err := readPages(ctx, c, s, describeScalingGroups, map[string]string{"PageSize": "50"}, "a region holds", func(resp *groupsPage) (pageTally, error) {
 		groups := resp.ScalingGroups.ScalingGroup
-		switch {
-		case resp.TotalCount == nil:
-			return nil, incomplete(s, describeScalingGroups, "TotalCount")
-		case !groups.given:
-			return nil, incomplete(s, describeScalingGroups, "its ScalingGroups list")
+		if what := pageLacks(resp.TotalCount, groups.given, "ScalingGroups"); what != "" {
+			return pageTally{}, incomplete(s, describeScalingGroups, what)
 		}
 		for _, g := range groups.items {
 			if g.ScalingGroupId == "" {
-				return nil, incomplete(s, describeScalingGroups, "a group's ScalingGroupId")
+				return pageTally{}, incomplete(s, describeScalingGroups, "a group's ScalingGroupId")
 			}
 			if !slices.Contains(ids, g.ScalingGroupId) {
 				ids = append(ids, g.ScalingGroupId)
 			}
 		}
-		if len(ids) >= int(*resp.TotalCount) || len(groups.items) == 0 {
-			return ids, nil
-		}
+		return pageTally{total: int(*resp.TotalCount), listed: len(groups.items), held: len(ids)}, nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	return nil, &standby.Error{Kind: standby.Unavailable, Code: "ServiceUnavailable", Message: "Auto Scaling answered DescribeScalingGroups with more pages than a region holds: nothing is read from it",
-		Cause: errorf(s, "DescribeScalingGroups: more than %d pages", maxPages)}
+	return ids, nil
 }
 
 // instancesPage is the part of a DescribeScalingInstances answer read here.
@@ -450,11 +487,8 @@ type instancesPage struct {
 // instance without its ID is one the core would take for not found, and
 // let Auto Scaling answer a call for (issue 26, case 11).
 func (p *instancesPage) lacks() string {
-	switch {
-	case p.TotalCount == nil:
-		return "TotalCount"
-	case !p.ScalingInstances.ScalingInstance.given:
-		return "its ScalingInstances list"
+	if what := pageLacks(p.TotalCount, p.ScalingInstances.ScalingInstance.given, "ScalingInstances"); what != "" {
+		return what
 	}
 	for _, in := range p.ScalingInstances.ScalingInstance.items {
 		switch "" {

@@ -69,17 +69,11 @@ func Local(ctx context.Context, s settings.Settings, now time.Time, event []byte
 	creds := standby.Credentials{AccessKeyID: "STS.LocalEmulator", AccessKeySecret: rand.Text(), SecurityToken: "local-" + rand.Text()}
 	emu := essemu.NewServer([]essemu.Key{{ID: creds.AccessKeyID, Secret: creds.AccessKeySecret, Token: creds.SecurityToken}}, essemu.SampleFleet()...)
 	defer emu.Close()
-	endpoint, err := url.Parse(emu.URL)
+	var logs lockedBuffer
+	h, err := localHandler(s, now, emu.URL, logger, &logs)
 	if err != nil {
 		return err
 	}
-	s.Standby.Credentials = standby.Credentials{} // the invocation brings them, as in FC
-	// The sample fleet is no one's news: no message reaches a real robot.
-	s.Handler.NotifyURL, s.Handler.NotifySecret = "", ""
-	s.Handler.Now = func() time.Time { return now }
-	s.Standby.Now = s.Handler.Now // leases too are judged at now
-	var logs lockedBuffer
-	h := handler.New(s.Handler, standby.New(s.Standby, ess.New(ess.Config{Endpoint: endpoint, ECSEndpoint: endpoint, ECIEndpoint: endpoint}).Cloud()), logger(&logs))
 
 	before := emu.Instances()
 	tagsBefore := map[string]map[string]string{}
@@ -92,7 +86,31 @@ func Local(ctx context.Context, s settings.Settings, now time.Time, event []byte
 	outcome := h.Invoke(ctx, inv, bytes.NewReader(event))
 
 	printOutcome(out, outcome)
+	printCalls(out, emu)
+	printInstances(out, emu, before)
+	printTags(out, emu, before, tagsBefore)
+	printLog(out, logs.String())
+	return failure(outcome)
+}
 
+// localHandler is the whole function, against the emulator at emuURL, its
+// log written by logger to logs, the time always now.
+func localHandler(s settings.Settings, now time.Time, emuURL string, logger func(io.Writer) *slog.Logger, logs io.Writer) (*handler.Handler, error) {
+	endpoint, err := url.Parse(emuURL)
+	if err != nil {
+		return nil, err
+	}
+	s.Standby.Credentials = standby.Credentials{} // the invocation brings them, as in FC
+	// The sample fleet is no one's news: no message reaches a real robot.
+	s.Handler.NotifyURL, s.Handler.NotifySecret = "", ""
+	s.Handler.Now = func() time.Time { return now }
+	s.Standby.Now = s.Handler.Now // leases too are judged at now
+	return handler.New(s.Handler, standby.New(s.Standby, ess.New(ess.Config{Endpoint: endpoint, ECSEndpoint: endpoint, ECIEndpoint: endpoint}).Cloud()), logger(logs)), nil
+}
+
+// printCalls prints the calls the emulator received, and whether each was
+// signed as the cloud checks it.
+func printCalls(out io.Writer, emu *essemu.Server) {
 	fmt.Fprintf(out, "\ncalls Auto Scaling and ECS received (the emulator, at %s):\n", emu.URL)
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	calls := emu.Calls()
@@ -103,9 +121,13 @@ func Local(ctx context.Context, s settings.Settings, now time.Time, event []byte
 		fmt.Fprintf(tw, "  %s\tHTTP %d %s\tsignature verified: %t\n", c.Action, c.Status, c.Code, c.SignatureOK)
 	}
 	tw.Flush()
+}
 
+// printInstances prints each instance of the fleet, its lifecycle state and
+// SLB weight before and after.
+func printInstances(out io.Writer, emu *essemu.Server, before []essemu.InstanceState) {
 	fmt.Fprintln(out, "\ninstances of the sample fleet, before -> after:")
-	tw = tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "  INSTANCE\tGROUP\tSTATE\tSLB WEIGHT\t")
 	for _, b := range before {
 		a, ok := emu.Instance(b.ID)
@@ -116,9 +138,12 @@ func Local(ctx context.Context, s settings.Settings, now time.Time, event []byte
 			change(fmt.Sprint(b.Weight), fmt.Sprint(a.Weight)), mark(b, a))
 	}
 	tw.Flush()
+}
 
-	// Only what changed: an instance parked before, its tags as they were,
-	// is the fleet's, not this event's doing.
+// printTags prints the function's tags of each instance whose tags
+// changed. Only what changed: an instance parked before, its tags as they
+// were, is the fleet's, not this event's doing.
+func printTags(out io.Writer, emu *essemu.Server, before []essemu.InstanceState, tagsBefore map[string]map[string]string) {
 	fmt.Fprintf(out, "\ntags that changed (%s*), before -> after:\n", standby.TagPrefix)
 	shown := false
 	for _, b := range before {
@@ -132,17 +157,25 @@ func Local(ctx context.Context, s settings.Settings, now time.Time, event []byte
 	if !shown {
 		fmt.Fprintln(out, "  none")
 	}
+}
 
-	lines := strings.Split(strings.TrimSuffix(logs.String(), "\n"), "\n")
-	label := "log line"
-	if len(lines) > 1 {
-		label = "log lines"
-	}
+// printLog prints the function's log, labelled, a line "none" when empty.
+func printLog(out io.Writer, logs string) {
+	label, lines := logBlock(logs)
 	fmt.Fprintf(out, "\n%s (what FC would ship to Log Service):\n", label)
 	for _, l := range lines {
 		fmt.Fprintf(out, "  %s\n", cmp.Or(l, "none"))
 	}
-	return failure(outcome)
+}
+
+// logBlock is the log's lines, and their label: "log line" for one (or
+// none, shown as one empty line), "log lines" for more.
+func logBlock(logs string) (label string, lines []string) {
+	lines = strings.Split(strings.TrimSuffix(logs, "\n"), "\n")
+	if len(lines) > 1 {
+		return "log lines", lines
+	}
+	return "log line", lines
 }
 
 // lockedBuffer is the function's log, kept to be printed after the report:

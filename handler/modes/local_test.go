@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -111,5 +112,25 @@ func TestRunReportsAFailure(t *testing.T) {
 	err := Local(t.Context(), settings.Settings{}, essemu.SampleTime, []byte(`{"InstanceIds":["i-x y"]}`), &out, jsonLogger)
 	if err == nil || !strings.Contains(out.String(), "invocation failed: InvalidParameter") || !strings.Contains(out.String(), "none") {
 		t.Errorf("Run = %v\n%s", err, out.String())
+	}
+}
+
+// The log block is labelled by how many lines it holds: one (or none,
+// printed as one line saying so) is a log line, more are log lines.
+func TestLogBlock(t *testing.T) {
+	tests := []struct {
+		logs, label string
+		lines       []string
+	}{
+		{"", "log line", []string{""}},
+		{"{a}\n", "log line", []string{"{a}"}},
+		{"{a}", "log line", []string{"{a}"}},
+		{"{a}\n{b}\n", "log lines", []string{"{a}", "{b}"}},
+		{"{a}\n\n", "log lines", []string{"{a}", ""}},
+	}
+	for _, tt := range tests {
+		if label, lines := logBlock(tt.logs); label != tt.label || !slices.Equal(lines, tt.lines) {
+			t.Errorf("logBlock(%q) = %q, %q; want %q, %q", tt.logs, label, lines, tt.label, tt.lines)
+		}
 	}
 }

@@ -126,38 +126,66 @@ func policy(args []string, env Env) int {
 // (missing from the build, not JSON), which no flag mends.
 func fillPolicy(files fs.FS, names []string, v policyValues) (doc []byte, problems []string, err error) {
 	problems = v.check()
-	var path string
+	path, wrong := policyPath(names)
+	if wrong != "" {
+		return nil, slices.Insert(problems, 0, wrong), nil
+	}
+	root, err := readPolicy(files, path)
+	if err != nil {
+		return nil, nil, err
+	}
+	pairs, unfilled := v.replacements(path, root.placeholders(nil))
+	if problems = append(problems, unfilled...); len(problems) > 0 {
+		return nil, problems, nil
+	}
+	filled := root.fill(strings.NewReplacer(pairs...), v.Groups)
+	if left := filled.placeholders(nil); len(left) > 0 {
+		// A placeholder in a name, or made by a value: never printed.
+		return nil, []string{fmt.Sprintf("%s would still hold %s once filled: it is not printed", path, strings.Join(left, ", "))}, nil
+	}
+	return printPolicy(path, filled)
+}
+
+// policyPath is the file of the one policy names names, or what is wrong
+// with names.
+func policyPath(names []string) (path, wrong string) {
 	switch {
 	case len(names) == 0:
-		problems = slices.Insert(problems, 0, "name the policy: "+policiesSaid)
+		return "", "name the policy: " + policiesSaid
 	case len(names) > 1:
-		problems = slices.Insert(problems, 0, fmt.Sprintf("want one policy, %s; got %d: %s", policiesSaid, len(names), strings.Join(names, " ")))
+		return "", fmt.Sprintf("want one policy, %s; got %d: %s", policiesSaid, len(names), strings.Join(names, " "))
 	case policyFiles[names[0]] == "":
 		wrong := fmt.Sprintf("%q is no policy: want %s", names[0], policiesSaid)
 		if near := nearest(names[0], policyNames); near != "" {
 			wrong += fmt.Sprintf("; did you mean %q?", near)
 		}
-		problems = slices.Insert(problems, 0, wrong)
-	default:
-		path = policyFiles[names[0]]
+		return "", wrong
 	}
-	if path == "" {
-		return nil, problems, nil
-	}
+	return policyFiles[names[0]], ""
+}
+
+// readPolicy reads the policy at path, as its keys are written.
+func readPolicy(files fs.FS, path string) (node, error) {
 	raw, err := fs.ReadFile(files, path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("this build has no %s: %v", path, err)
+		return node{}, fmt.Errorf("this build has no %s: %v", path, err)
 	}
 	root, err := readNode(raw)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s is not JSON: %v", path, err)
+		return node{}, fmt.Errorf("%s is not JSON: %v", path, err)
 	}
-	// What the file leaves to fill decides which flags it needs: the
-	// code knows no action or resource of any policy.
+	return root, nil
+}
+
+// replacements pairs each placeholder found in the policy at path with its
+// value, for a strings.Replacer (the group placeholder aside: fill makes
+// one string per group), and names each that no flag fills or whose flag
+// is missing. What the file leaves to fill decides which flags it needs:
+// the code knows no action or resource of any policy.
+func (v policyValues) replacements(path string, found []string) (pairs, problems []string) {
 	given := map[string][]string{"<region>": {v.Region}, "<account-id>": {v.Account}, groupPlaceholder: v.Groups,
 		"<log-project>": {v.LogProject}, "<logstore>": {v.Logstore}}
-	var pairs []string
-	for _, p := range root.placeholders(nil) {
+	for _, p := range found {
 		flagName, known := placeholderFlags[p]
 		switch {
 		case !known:
@@ -168,14 +196,13 @@ func fillPolicy(files fs.FS, names []string, v policyValues) (doc []byte, proble
 			pairs = append(pairs, p, given[p][0])
 		}
 	}
-	if len(problems) > 0 {
-		return nil, problems, nil
-	}
-	filled := root.fill(strings.NewReplacer(pairs...), v.Groups)
-	if left := filled.placeholders(nil); len(left) > 0 {
-		// A placeholder in a name, or made by a value: never printed.
-		return nil, []string{fmt.Sprintf("%s would still hold %s once filled: it is not printed", path, strings.Join(left, ", "))}, nil
-	}
+	return pairs, problems
+}
+
+// printPolicy is the filled policy at path as CreatePolicy takes it:
+// indented when that fits RAM's limit, compact when only that does, or the
+// problem when neither does.
+func printPolicy(path string, filled node) (doc []byte, problems []string, err error) {
 	var compact, out bytes.Buffer
 	filled.write(&compact)
 	if err := json.Indent(&out, compact.Bytes(), "", "  "); err != nil {

@@ -231,3 +231,55 @@ func TestPolicyFitsCreatePolicy(t *testing.T) {
 		}
 	}
 }
+
+// One policy is named, by its own name: its file, or what is wrong.
+func TestPolicyPath(t *testing.T) {
+	tests := []struct {
+		names       []string
+		path, wrong string
+	}{
+		{[]string{"function"}, "deploy/function-policy.json", ""},
+		{[]string{"operator"}, "deploy/operator-policy.json", ""},
+		{nil, "", "name the policy: function, deployer, drill or operator"},
+		{[]string{"drill", "drill"}, "", "want one policy, function, deployer, drill or operator; got 2: drill drill"},
+		{[]string{"dril"}, "", `"dril" is no policy: want function, deployer, drill or operator; did you mean "drill"?`},
+		{[]string{"ram"}, "", `"ram" is no policy: want function, deployer, drill or operator`},
+	}
+	for _, tt := range tests {
+		if path, wrong := policyPath(tt.names); path != tt.path || wrong != tt.wrong {
+			t.Errorf("policyPath(%q) = %q, %q; want %q, %q", tt.names, path, wrong, tt.path, tt.wrong)
+		}
+	}
+}
+
+// Each placeholder a file holds is filled by its flag's value (the groups
+// by fill, not the replacer), or named as unfilled: no flag fills it, or
+// its flag is missing.
+func TestPolicyReplacements(t *testing.T) {
+	all := policyValues{Region: "cn-hangzhou", Account: "12", Groups: []string{"asg-a", "asg-b"}, LogProject: "p", Logstore: "s"}
+	tests := []struct {
+		name            string
+		v               policyValues
+		found           []string
+		pairs, problems []string
+	}{
+		{"all given", all, []string{"<region>", "<account-id>", groupPlaceholder, "<log-project>", "<logstore>"},
+			[]string{"<region>", "cn-hangzhou", "<account-id>", "12", "<log-project>", "p", "<logstore>", "s"}, nil},
+		{"only what the file holds", all, []string{"<account-id>"}, []string{"<account-id>", "12"}, nil},
+		{"none missing", policyValues{}, nil, nil, nil},
+		{"missing", policyValues{}, []string{"<region>", groupPlaceholder, "<logstore>"}, nil, []string{
+			"--region is missing: f.json names <region>",
+			"--group is missing: f.json names <scaling-group-id>",
+			"--logstore is missing: f.json names <logstore>"}},
+		{"no flag fills it", all, []string{"<role>", "<region>"}, []string{"<region>", "cn-hangzhou"}, []string{
+			"f.json holds <role>, which no flag fills"}},
+		{"an empty group", policyValues{Groups: []string{""}}, []string{groupPlaceholder}, nil, []string{
+			"--group is missing: f.json names <scaling-group-id>"}},
+	}
+	for _, tt := range tests {
+		pairs, problems := tt.v.replacements("f.json", tt.found)
+		if !slices.Equal(pairs, tt.pairs) || !slices.Equal(problems, tt.problems) {
+			t.Errorf("%s: pairs %q, problems %q; want %q, %q", tt.name, pairs, problems, tt.pairs, tt.problems)
+		}
+	}
+}

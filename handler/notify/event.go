@@ -52,98 +52,124 @@ const (
 // render turns ev into a title and a text: DingTalk markdown when md is
 // set, Lark plain text otherwise.
 func render(ev Event, md bool) (title, text string) {
-	outcome := orDash(ev.Outcome)
-	title = "ess-standby " + clean(outcome, maxTitleBytes)
-	if ev.DryRun {
-		title += " (dry run)"
-	}
-	f := func(s string, max int) string { // a field as it goes into the text
-		s = clean(s, max)
-		if md {
-			s = escapeMarkdown(s)
-		}
-		return orDash(s)
-	}
-	item := func(label, value string) string {
-		if md {
-			return "- " + label + ": " + value
-		}
-		return label + ": " + value
-	}
-
+	title = messageTitle(ev)
+	t := textFormat{md: md}
 	var b strings.Builder
-	if md {
-		b.WriteString("#### " + escapeMarkdown(title) + "\n\n")
-	} else {
-		b.WriteString(title + "\n")
-	}
-	dry := "no"
-	if ev.DryRun {
-		dry = "yes"
-	}
-	lines := []string{
-		item("Outcome", f(outcome, maxFieldBytes)),
-		item("Dry run", dry),
-		item("Trigger", f(ev.Trigger, maxFieldBytes)),
-		item(fmt.Sprintf("Groups (%d)", len(ev.Groups)), groupList(ev.Groups, f)),
-		item("Request ID", f(ev.RequestID, maxFieldBytes)),
-		item("Build", f(ev.Build, maxFieldBytes)),
-	}
-	for _, l := range lines {
+	b.WriteString(t.heading(title))
+	for _, l := range t.summary(ev) {
 		b.WriteString(l + "\n")
 	}
 	if len(ev.Instances) == 0 {
 		b.WriteString("\nNo instances.")
 		return title, b.String()
 	}
-	if md {
-		fmt.Fprintf(&b, "\n**Instances (%d)**\n\n", len(ev.Instances))
+	t.writeInstances(&b, ev.Instances)
+	return title, strings.TrimSuffix(b.String(), "\n")
+}
+
+// messageTitle is the outcome, and whether it was a dry run.
+func messageTitle(ev Event) string {
+	title := "ess-standby " + clean(orDash(ev.Outcome), maxTitleBytes)
+	if ev.DryRun {
+		title += " (dry run)"
+	}
+	return title
+}
+
+// textFormat writes a message's text: DingTalk markdown when md is set,
+// Lark plain text otherwise.
+type textFormat struct{ md bool }
+
+// field is a field as it goes into the text.
+func (t textFormat) field(s string, max int) string {
+	s = clean(s, max)
+	if t.md {
+		s = escapeMarkdown(s)
+	}
+	return orDash(s)
+}
+
+func (t textFormat) item(label, value string) string {
+	if t.md {
+		return "- " + label + ": " + value
+	}
+	return label + ": " + value
+}
+
+func (t textFormat) heading(title string) string {
+	if t.md {
+		return "#### " + escapeMarkdown(title) + "\n\n"
+	}
+	return title + "\n"
+}
+
+// summary is the text's lines before its instances.
+func (t textFormat) summary(ev Event) []string {
+	dry := "no"
+	if ev.DryRun {
+		dry = "yes"
+	}
+	return []string{
+		t.item("Outcome", t.field(ev.Outcome, maxFieldBytes)),
+		t.item("Dry run", dry),
+		t.item("Trigger", t.field(ev.Trigger, maxFieldBytes)),
+		t.item(fmt.Sprintf("Groups (%d)", len(ev.Groups)), t.groupList(ev.Groups)),
+		t.item("Request ID", t.field(ev.RequestID, maxFieldBytes)),
+		t.item("Build", t.field(ev.Build, maxFieldBytes)),
+	}
+}
+
+// writeInstances writes the instances' heading and a line for each while
+// they fit (maxInstanceLines of them, within maxTextBytes), then how many
+// more there are.
+func (t textFormat) writeInstances(b *strings.Builder, instances []Instance) {
+	if t.md {
+		fmt.Fprintf(b, "\n**Instances (%d)**\n\n", len(instances))
 	} else {
-		fmt.Fprintf(&b, "\nInstances (%d):\n", len(ev.Instances))
+		fmt.Fprintf(b, "\nInstances (%d):\n", len(instances))
 	}
 	const tail = 64 // room kept for the "and N more" line
 	shown := 0
-	for _, in := range ev.Instances {
+	for _, in := range instances {
 		if shown == maxInstanceLines {
 			break
 		}
-		l := instanceLine(in, f)
+		l := t.instanceLine(in)
 		if b.Len()+len(l)+tail > maxTextBytes {
 			break
 		}
 		b.WriteString(l)
 		shown++
 	}
-	if rest := len(ev.Instances) - shown; rest > 0 {
-		fmt.Fprintf(&b, "- … and %d more\n", rest)
+	if rest := len(instances) - shown; rest > 0 {
+		fmt.Fprintf(b, "- … and %d more\n", rest)
 	}
-	return title, strings.TrimSuffix(b.String(), "\n")
 }
 
-func instanceLine(in Instance, f func(string, int) string) string {
-	parts := []string{f(in.InstanceID, maxFieldBytes), "group " + f(in.ScalingGroupID, maxFieldBytes), f(in.Result, maxFieldBytes)}
+func (t textFormat) instanceLine(in Instance) string {
+	parts := []string{t.field(in.InstanceID, maxFieldBytes), "group " + t.field(in.ScalingGroupID, maxFieldBytes), t.field(in.Result, maxFieldBytes)}
 	switch {
 	case in.Code != "" && in.Reason != "":
-		parts = append(parts, f(in.Code, maxFieldBytes)+": "+f(in.Reason, maxReasonBytes))
+		parts = append(parts, t.field(in.Code, maxFieldBytes)+": "+t.field(in.Reason, maxReasonBytes))
 	case in.Code != "":
-		parts = append(parts, f(in.Code, maxFieldBytes))
+		parts = append(parts, t.field(in.Code, maxFieldBytes))
 	case in.Reason != "":
-		parts = append(parts, f(in.Reason, maxReasonBytes))
+		parts = append(parts, t.field(in.Reason, maxReasonBytes))
 	}
 	if in.ScalingActivityID != "" {
-		parts = append(parts, "activity "+f(in.ScalingActivityID, maxFieldBytes))
+		parts = append(parts, "activity "+t.field(in.ScalingActivityID, maxFieldBytes))
 	}
 	return "- " + strings.Join(parts, " · ") + "\n"
 }
 
 // groupList lists the groups while they fit the header's budget.
-func groupList(groups []string, f func(string, int) string) string {
+func (t textFormat) groupList(groups []string) string {
 	if len(groups) == 0 {
 		return "-"
 	}
 	var b strings.Builder
 	for i, g := range groups {
-		s := f(g, maxFieldBytes)
+		s := t.field(g, maxFieldBytes)
 		if b.Len()+len(s) > maxGroupsBytes {
 			fmt.Fprintf(&b, " and %d more", len(groups)-i)
 			break

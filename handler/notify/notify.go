@@ -301,44 +301,58 @@ type larkBody struct {
 // an HTTP 200 from a proxy or a captive portal is not a delivered message.
 func (n *Notifier) judge(status int, answer []byte) (failure, bool) {
 	f := failure{status: status, retry: status == http.StatusTooManyRequests || status >= 500}
+	var a vendorAnswer
+	var retryable map[int]bool
 	switch n.kind {
 	case DingTalk:
-		var a struct {
-			Errcode *int   `json:"errcode"`
-			Errmsg  string `json:"errmsg"`
-		}
-		if json.Unmarshal(answer, &a) == nil && a.Errcode != nil {
-			if status == http.StatusOK && *a.Errcode == 0 {
-				return f, true
-			}
-			f.code, f.msg = strconv.Itoa(*a.Errcode), vendorMessage(n.redact, a.Errmsg)
-			f.retry = f.retry || dingTalkRetryable[*a.Errcode]
-		}
+		a, retryable = dingTalkAnswer(answer), dingTalkRetryable
 	case Lark:
-		var a struct {
-			Code          *int   `json:"code"`
-			Msg           string `json:"msg"`
-			StatusCode    *int   `json:"StatusCode"` // older answers carry only these two
-			StatusMessage string `json:"StatusMessage"`
-		}
-		if json.Unmarshal(answer, &a) == nil {
-			code, msg := a.Code, a.Msg
-			if code == nil {
-				code, msg = a.StatusCode, a.StatusMessage
-			}
-			if code != nil {
-				if status == http.StatusOK && *code == 0 {
-					return f, true
-				}
-				// Lark answers a rate limit with HTTP 400 and the code in the body.
-				f.code, f.msg = strconv.Itoa(*code), vendorMessage(n.redact, msg)
-				f.retry = f.retry || larkRetryable[*code]
-			}
-		}
+		a, retryable = larkAnswer(answer), larkRetryable
 	default:
-		if status >= 200 && status < 300 {
-			return f, true
-		}
+		return f, status >= 200 && status < 300
 	}
+	switch {
+	case a.code == nil:
+		return f, false
+	case status == http.StatusOK && *a.code == 0:
+		return f, true
+	}
+	// Lark answers a rate limit with HTTP 400 and the code in the body.
+	f.code, f.msg = strconv.Itoa(*a.code), vendorMessage(n.redact, a.msg)
+	f.retry = f.retry || retryable[*a.code]
 	return f, false
+}
+
+// vendorAnswer is what a vendor's answer says: its code (nil when it
+// carries none, or is no JSON) and its message.
+type vendorAnswer struct {
+	code *int
+	msg  string
+}
+
+func dingTalkAnswer(answer []byte) vendorAnswer {
+	var a struct {
+		Errcode *int   `json:"errcode"`
+		Errmsg  string `json:"errmsg"`
+	}
+	if json.Unmarshal(answer, &a) != nil {
+		return vendorAnswer{}
+	}
+	return vendorAnswer{code: a.Errcode, msg: a.Errmsg}
+}
+
+func larkAnswer(answer []byte) vendorAnswer {
+	var a struct {
+		Code          *int   `json:"code"`
+		Msg           string `json:"msg"`
+		StatusCode    *int   `json:"StatusCode"` // older answers carry only these two
+		StatusMessage string `json:"StatusMessage"`
+	}
+	switch {
+	case json.Unmarshal(answer, &a) != nil:
+		return vendorAnswer{}
+	case a.Code == nil:
+		return vendorAnswer{code: a.StatusCode, msg: a.StatusMessage}
+	}
+	return vendorAnswer{code: a.Code, msg: a.Msg}
 }

@@ -40,46 +40,78 @@ func jsonAlarm(f fields) alarmFields {
 // dimensions into Standby; OK is a recovery (with EXIT_ON_OK, they leave
 // Standby); INSUFFICIENT_DATA calls for nothing.
 func readAlarm(a alarmFields, ev *Event) {
-	field := func(name string) string {
-		// CloudMonitor sends absent values as the literal string "null".
-		if v := strings.TrimSpace(a.get(name)); v != "null" {
-			return v
-		}
-		return ""
-	}
-	stamp := field("timestamp")
-	ev.Alarm = &Alarm{Rule: field("ruleId"), State: field("alertState")}
+	stamp := a.value("timestamp")
+	ev.Alarm = &Alarm{Rule: a.value("ruleId"), State: a.value("alertState")}
 	ev.Rule = ev.Alarm.Rule
 	if stamp != "" {
-		t, err := epoch.parse(stamp)
-		if err != nil {
-			a.p.Invalid(a.name("timestamp"), "%s is not a time (%s)", standby.Quote(stamp), epoch.name)
-		}
-		ev.Alarm.Time, ev.Time = t, t
+		ev.Alarm.Time = a.time("timestamp", stamp)
+		ev.Time = ev.Alarm.Time
 	}
 	// transId names one delivery of one alarm; older callbacks lack it.
-	ev.Identity = "cms:" + cmp.Or(field("transId"), ev.Alarm.Rule+"/"+ev.Alarm.State+"/"+stamp)
-	switch ev.Alarm.State {
-	case "ALERT", "ALARM": // ALARM: the state's name in CloudMonitor's older pages, table and examples alike
-	case "OK":
-		ev.Ignored, ev.Recovered = "alarm state is OK (EXIT_ON_OK is off)", true
-	case "INSUFFICIENT_DATA":
-		ev.Ignored = "alarm state is INSUFFICIENT_DATA"
-		return
-	case "":
+	ev.Identity = "cms:" + cmp.Or(a.value("transId"), ev.Alarm.Rule+"/"+ev.Alarm.State+"/"+stamp)
+	if ev.Alarm.State == "" {
 		a.p.Missing(a.name("alertState"), "the alarm has none")
 		return
-	default:
-		ev.Ignored, ev.Undocumented = "alarm state "+standby.Quote(ev.Alarm.State)+" is not ALERT (ALARM), OK or INSUFFICIENT_DATA, which the documentation lists: not acted on", true
+	}
+	call := alarmStateCall(ev.Alarm.State)
+	ev.Ignored, ev.Recovered, ev.Undocumented = call.ignored, call.recovered, call.undocumented
+	if !call.readsInstances {
 		return
 	}
-	if region := field("regionId"); region != "" {
+	if region := a.value("regionId"); region != "" {
 		ev.Draft.RegionID = standby.Param{Name: a.name("regionId"), Value: region}
 	}
-	named, err := dimension(field("dimensions"), "instanceId")
-	// Alarms on other products name their own resources (rm-… of RDS, …):
-	// nothing there for Auto Scaling to park.
-	ids := slices.DeleteFunc(slices.Clone(named), func(id string) bool { return !strings.HasPrefix(id, "i-") && !strings.HasPrefix(id, "eci-") })
+	a.addInstances(ev)
+}
+
+// value reads a field, trimmed; CloudMonitor sends absent values as the
+// literal string "null", read as "".
+func (a alarmFields) value(name string) string {
+	if v := strings.TrimSpace(a.get(name)); v != "null" {
+		return v
+	}
+	return ""
+}
+
+// time reads the alarm's stamp, recording a problem when it is none.
+func (a alarmFields) time(field, stamp string) time.Time {
+	t, err := epoch.parse(stamp)
+	if err != nil {
+		a.p.Invalid(a.name(field), "%s is not a time (%s)", standby.Quote(stamp), epoch.name)
+	}
+	return t
+}
+
+// alarmCall is what an alarm's state calls for.
+type alarmCall struct {
+	readsInstances bool   // its dimensions' instances go into the draft
+	ignored        string // non-empty: it calls for nothing, and why
+	recovered      bool   // back to normal: with EXIT_ON_OK, its instances leave Standby
+	undocumented   bool   // a state the documentation does not list
+}
+
+// alarmStateCall is what a state (not "", which is missing) calls for:
+// ALERT (ALARM: the state's name in CloudMonitor's older pages, table and
+// examples alike) parks its instances, OK names them to take back,
+// INSUFFICIENT_DATA calls for nothing, and a state the documentation does
+// not list is not acted on, never guessed at.
+func alarmStateCall(state string) alarmCall {
+	switch state {
+	case "ALERT", "ALARM":
+		return alarmCall{readsInstances: true}
+	case "OK":
+		return alarmCall{readsInstances: true, ignored: "alarm state is OK (EXIT_ON_OK is off)", recovered: true}
+	case "INSUFFICIENT_DATA":
+		return alarmCall{ignored: "alarm state is INSUFFICIENT_DATA"}
+	}
+	return alarmCall{ignored: "alarm state " + standby.Quote(state) + " is not ALERT (ALARM), OK or INSUFFICIENT_DATA, which the documentation lists: not acted on", undocumented: true}
+}
+
+// addInstances puts the ECS instances of the alarm's dimensions into the
+// draft; an alarm on none of them is ignored, or a problem.
+func (a alarmFields) addInstances(ev *Event) {
+	named, err := dimension(a.value("dimensions"), "instanceId")
+	ids := slices.DeleteFunc(slices.Clone(named), func(id string) bool { return !isInstanceID(id) })
 	switch {
 	case err != nil:
 		a.p.Invalid(a.name("dimensions"), "%v", err)
@@ -93,6 +125,13 @@ func readAlarm(a alarmFields, ev *Event) {
 	for _, id := range ids {
 		ev.Draft.AddInstance(a.name("dimensions")+".instanceId", id)
 	}
+}
+
+// isInstanceID says whether an alarm's resource is an instance Auto
+// Scaling can park (ECS's i-…, ECI's eci-…): alarms on other products name
+// their own resources (rm-… of RDS, …), with nothing there to park.
+func isInstanceID(id string) bool {
+	return strings.HasPrefix(id, "i-") || strings.HasPrefix(id, "eci-")
 }
 
 // dimension finds every value of key in a CloudMonitor dimensions value,

@@ -90,53 +90,80 @@ func readInstanceEvent(typ string, f fields) instanceEvent {
 // notice's status (or state), so that each notice of one event (Scheduled,
 // then Executing; LiveMigration started, then done) is its own.
 func (ie instanceEvent) decide(ev *Event) {
-	p := &ev.Draft.Problems
 	if ev.Identity != "" {
 		ev.Identity += "/" + ie.typ + ":" + ie.status.Value + ie.state.Value + ie.action.Value
 	}
 	ev.Rule = ie.rule
-	var value standby.Param
-	var acting, other []string
-	switch {
-	case ie.contradiction != "":
+	if ie.contradiction != "" {
 		ev.Ignored = ie.contradiction
 		return
-	case ie.typ == "StateChange":
-		value, acting, other = ie.state, StoppingStates, OtherStates
-	case ie.typ == Preemptible:
-		value, acting = ie.action, []string{"delete"}
-	case slices.Contains(SystemEventTypes, ie.typ):
-		value, acting, other = ie.status, ActingStatuses, OverStatuses
-	default:
+	}
+	value, documented, ok := ie.documented()
+	if !ok {
 		ev.Ignored = "ECS event " + standby.Quote(ie.typ) + " does not call for Standby"
 		return
 	}
+	ie.decideOn(value, documented, ev)
+}
+
+// documentedValues are the values the documentation lists of the field
+// that says what an event calls for: those that act, and the others.
+type documentedValues struct{ acting, other []string }
+
+// documented is the field that says what the event calls for (a system
+// event's status, a StateChange's state, a spot interruption's action) and
+// its documented values; ok is false for a type that calls for nothing.
+func (ie instanceEvent) documented() (value standby.Param, documented documentedValues, ok bool) {
+	switch {
+	case ie.typ == "StateChange":
+		return ie.state, documentedValues{acting: StoppingStates, other: OtherStates}, true
+	case ie.typ == Preemptible:
+		return ie.action, documentedValues{acting: []string{"delete"}}, true
+	case slices.Contains(SystemEventTypes, ie.typ):
+		return ie.status, documentedValues{acting: ActingStatuses, other: OverStatuses}, true
+	}
+	return standby.Param{}, documentedValues{}, false
+}
+
+// decideOn decides by value, the event's status, state or action.
+func (ie instanceEvent) decideOn(value standby.Param, documented documentedValues, ev *Event) {
 	switch {
 	case value.Value == "":
-		p.Missing(value.Name, "the event has none")
+		ev.Draft.Problems.Missing(value.Name, "the event has none")
 		return
-	case slices.Contains(other, value.Value) && ie.typ == "StateChange":
+	case slices.Contains(documented.other, value.Value) && ie.typ == "StateChange":
 		ev.Ignored = "instance state " + standby.Quote(value.Value) + " does not call for Standby"
 		return
-	case slices.Contains(other, value.Value):
-		ev.Ignored = ie.typ + " is over (" + value.Value + "): nothing to take out of traffic"
-		// An end names its instance, for EXIT_ON_EVENT_END: what the event
-		// parked may come back, unless it failed (what state that leaves
-		// the instance in is not said) or no eventId says which event it is.
-		if slices.Contains(EndStatuses, value.Value) && ie.rule != ie.typ && !ie.endless && ie.instance.Value != "" {
-			ev.Ignored += " (EXIT_ON_EVENT_END is off)"
-			ev.Ended = value.Value
-			ev.Draft.AddInstance(ie.instance.Name, ie.instance.Value)
-		}
+	case slices.Contains(documented.other, value.Value):
+		ie.over(value.Value, ev)
 		return
-	case !slices.Contains(acting, value.Value):
-		ev.Ignored = fmt.Sprintf("%s %s is not one of %v, which the documentation lists: not acted on", ie.typ, standby.Quote(value.Value), append(slices.Clip(acting), other...))
+	case !slices.Contains(documented.acting, value.Value):
+		ev.Ignored = fmt.Sprintf("%s %s is not one of %v, which the documentation lists: not acted on", ie.typ, standby.Quote(value.Value), append(slices.Clip(documented.acting), documented.other...))
 		ev.Undocumented = true
 		return
 	}
 	if ie.instance.Value == "" {
-		p.Missing(ie.instance.Name, "the event names no instance")
+		ev.Draft.Problems.Missing(ie.instance.Name, "the event names no instance")
 		return
 	}
 	ev.Draft.AddInstance(ie.instance.Name, ie.instance.Value)
+}
+
+// over: the event is over (status), with nothing to take out of traffic;
+// an end that takes back names its instance, for EXIT_ON_EVENT_END.
+func (ie instanceEvent) over(status string, ev *Event) {
+	ev.Ignored = ie.typ + " is over (" + status + "): nothing to take out of traffic"
+	if ie.endTakesBack(status) {
+		ev.Ignored += " (EXIT_ON_EVENT_END is off)"
+		ev.Ended = status
+		ev.Draft.AddInstance(ie.instance.Name, ie.instance.Value)
+	}
+}
+
+// endTakesBack says whether the event's end (status) may take back what it
+// parked: not when it failed (what state that leaves the instance in is
+// not said), nor when no eventId says which event it is, nor when it is
+// endless, nor when it names no instance.
+func (ie instanceEvent) endTakesBack(status string) bool {
+	return slices.Contains(EndStatuses, status) && ie.rule != ie.typ && !ie.endless && ie.instance.Value != ""
 }

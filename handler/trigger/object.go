@@ -119,43 +119,35 @@ func parseArray(raw []byte, limit int) ([]json.RawMessage, error) {
 var errNotArray = errors.New("must be a JSON array")
 
 // countElements counts the elements of a valid JSON array without reading
-// them: its commas outside strings and nested values, plus one.
+// them: none in [], else its commas outside strings and nested values,
+// plus one.
 func countElements(array []byte) int {
-	depth, n, inString, escaped, empty := 0, 0, false, false, true
-	for _, c := range array {
-		switch {
-		case inString:
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
-			}
-			continue
-		case c == '"':
-			inString = true
-		case c == '[' || c == '{':
-			depth++
-			if depth == 1 {
-				continue
-			}
-		case c == ']' || c == '}':
-			depth--
-		case c == ',' && depth == 1:
-			n++
-		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
-			continue
-		}
-		if depth >= 1 {
-			empty = false
-		}
-	}
-	if empty {
+	afterOpen := skipSpace(array, 0) + 1
+	if i := skipSpace(array, afterOpen); i >= len(array) || array[i] == ']' {
 		return 0
 	}
-	return n + 1
+	return topLevelCommas(array) + 1
+}
+
+// topLevelCommas counts the commas of a valid JSON array that separate its
+// elements: those at its own depth, outside strings.
+func topLevelCommas(array []byte) int {
+	depth, n := 0, 0
+	for i := 0; i < len(array); i++ {
+		switch array[i] {
+		case '"':
+			i = skipString(array, i) - 1
+		case '[', '{':
+			depth++
+		case ']', '}':
+			depth--
+		case ',':
+			if depth == 1 {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // has says whether the object has a field of that exact name that is not

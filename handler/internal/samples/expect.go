@@ -154,103 +154,166 @@ type Response struct {
 	Body   []byte // the JSON answer
 }
 
+// answer is what Check reads of the function's JSON answer.
+type answer struct {
+	Sweep *struct {
+		Instances []struct{ InstanceId, Result string }
+	}
+	Code, Message, Ignored, ScalingActivityId string
+	InstanceIds                               []string
+	Activities                                []struct{ ScalingActivityId string }
+	Skipped                                   []struct{ InstanceId string }
+}
+
+// differences are what Check found unlike the expectation.
+type differences []string
+
+func (d *differences) add(format string, args ...any) { *d = append(*d, fmt.Sprintf(format, args...)) }
+
 // Check compares a response, and what the emulator saw, with the
 // expectation. It returns every difference; none means the sample passed.
 func (e Expectation) Check(got Response, s *essemu.Server, key essemu.Key) []string {
-	var diffs []string
-	bad := func(format string, args ...any) { diffs = append(diffs, fmt.Sprintf(format, args...)) }
-	var body struct {
-		Sweep *struct {
-			Instances []struct{ InstanceId, Result string }
-		}
-		Code, Message, Ignored, ScalingActivityId string
-		InstanceIds                               []string
-		Activities                                []struct{ ScalingActivityId string }
-		Skipped                                   []struct{ InstanceId string }
-	}
+	var d differences
+	var body answer
 	if err := json.Unmarshal(got.Body, &body); err != nil {
-		bad("answer %q is not JSON: %v", got.Body, err)
+		d.add("answer %q is not JSON: %v", got.Body, err)
 	}
-	if got.HTTP != e.HTTP || (got.Status != e.Status && !(got.Status == 0 && got.Code != "")) {
-		bad("answered HTTP=%t status %d, want HTTP=%t status %d", got.HTTP, got.Status, e.HTTP, e.Status)
+	e.checkAnswer(&d, got, body)
+	e.checkCalls(&d, s.Calls(), key)
+	switch {
+	case e.Code != "" || e.Ignored:
+	case e.Swept != nil:
+		e.checkSweep(&d, body)
+	default:
+		checkActivities(&d, body, s.Activities())
+		e.checkStandby(&d, body, s)
+		e.checkSkipped(&d, body)
+	}
+	return d
+}
+
+// checkAnswer compares the answer's kind, status, code and whether it was
+// ignored.
+func (e Expectation) checkAnswer(d *differences, got Response, body answer) {
+	if !e.statusMatches(got) {
+		d.add("answered HTTP=%t status %d, want HTTP=%t status %d", got.HTTP, got.Status, e.HTTP, e.Status)
 	}
 	if code := cmp.Or(got.Code, body.Code); code != e.Code {
-		bad("code %q, want %q (%s)", code, e.Code, body.Message)
+		d.add("code %q, want %q (%s)", code, e.Code, body.Message)
 	}
 	if (body.Ignored != "") != e.Ignored {
-		bad("Ignored = %q, want ignored %t", body.Ignored, e.Ignored)
+		d.add("Ignored = %q, want ignored %t", body.Ignored, e.Ignored)
 	}
+}
+
+// statusMatches says whether got is answered as expected: HTTP or not, and
+// with the status expected, which a failed event invocation, answered by
+// its code alone, has none of.
+func (e Expectation) statusMatches(got Response) bool {
+	return got.HTTP == e.HTTP && (got.Status == e.Status || got.Status == 0 && got.Code != "")
+}
+
+// checkCalls compares the calls the cloud received, each signed with the
+// invocation's credentials and answered 200 (unless the failure expected
+// is the cloud's refusal), with those expected.
+func (e Expectation) checkCalls(d *differences, calls []essemu.Call, key essemu.Key) {
 	var actions []string
-	for _, c := range s.Calls() {
+	for _, c := range calls {
 		actions = append(actions, c.Action)
 		if !c.SignatureOK || c.AccessKeyID != key.ID || c.SecurityToken != key.Token || c.Status != 200 && !e.Refused {
-			bad("call %s: signature ok %t, key %q, token matches %t, status %d; want a verified call with the invocation's STS credentials",
+			d.add("call %s: signature ok %t, key %q, token matches %t, status %d; want a verified call with the invocation's STS credentials",
 				c.Action, c.SignatureOK, c.AccessKeyID, c.SecurityToken == key.Token, c.Status)
 		}
 	}
-	// Groups are planned at once: the order of their calls is no promise;
-	// the read that comes before them is. Tag calls are made off the
-	// plans, and those that arrive together share a call: as many as
-	// expected at most (each instance's tags are checked below), at least
-	// one where any is.
+	if !callsMatch(actions, e.Calls) {
+		d.add("the cloud received %v, want %v (tag calls: at most as many, and one at least)", actions, e.Calls)
+	}
+}
+
+// callsMatch says whether the actions received are those wanted. Groups
+// are planned at once: the order of their calls is no promise; the read
+// that comes before them is. Tag calls are made off the plans, and those
+// that arrive together share a call: as many as wanted at most (each
+// instance's tags are checked apart), at least one where any is.
+func callsMatch(actions, want []string) bool {
 	isTag := func(a string) bool { return a == "TagResources" || a == "UntagResources" }
-	tags, wantTags := slices.DeleteFunc(slices.Clone(actions), func(a string) bool { return !isTag(a) }), slices.DeleteFunc(slices.Clone(e.Calls), func(a string) bool { return !isTag(a) })
-	others, wantOthers := slices.DeleteFunc(slices.Clone(actions), isTag), slices.DeleteFunc(slices.Clone(e.Calls), isTag)
-	if !slices.Equal(slices.Sorted(slices.Values(others)), slices.Sorted(slices.Values(wantOthers))) || len(actions) > 0 && actions[0] != e.Calls[0] ||
-		len(tags) > len(wantTags) || len(wantTags) > 0 && len(tags) == 0 {
-		bad("the cloud received %v, want %v (tag calls: at most as many, and one at least)", actions, e.Calls)
+	others, wantOthers := slices.DeleteFunc(slices.Clone(actions), isTag), slices.DeleteFunc(slices.Clone(want), isTag)
+	tags, wantTags := len(actions)-len(others), len(want)-len(wantOthers)
+	switch {
+	case !slices.Equal(slices.Sorted(slices.Values(others)), slices.Sorted(slices.Values(wantOthers))):
+		return false
+	case len(actions) > 0 && actions[0] != want[0]: // the read first
+		return false
 	}
-	if e.Code != "" || e.Ignored {
-		return diffs
-	}
-	if e.Swept != nil {
-		swept := map[string]string{}
-		if body.Sweep != nil {
-			for _, l := range body.Sweep.Instances {
-				swept[l.InstanceId] = l.Result
-			}
+	return tags <= wantTags && (wantTags == 0 || tags > 0)
+}
+
+// checkSweep compares what the sweep found of each Standby instance.
+func (e Expectation) checkSweep(d *differences, body answer) {
+	swept := map[string]string{}
+	if body.Sweep != nil {
+		for _, l := range body.Sweep.Instances {
+			swept[l.InstanceId] = l.Result
 		}
-		if !maps.Equal(swept, e.Swept) {
-			bad("the sweep found %v, want %v", swept, e.Swept)
-		}
-		return diffs
 	}
+	if !maps.Equal(swept, e.Swept) {
+		d.add("the sweep found %v, want %v", swept, e.Swept)
+	}
+}
+
+// checkActivities compares the activities answered with those the
+// emulator started.
+func checkActivities(d *differences, body answer, activities []essemu.ActivityState) {
 	var started, answered []string
-	for _, a := range s.Activities() {
+	for _, a := range activities {
 		started = append(started, a.ID)
 	}
 	for _, a := range body.Activities {
 		answered = append(answered, a.ScalingActivityId)
 	}
-	// Groups are planned at once: which activity started first is no
-	// promise, the answer's order (the events', the instances') is.
-	if len(started) == 0 || len(answered) == 0 || body.ScalingActivityId != answered[0] ||
-		!slices.Equal(slices.Sorted(slices.Values(answered)), slices.Sorted(slices.Values(started))) {
-		bad("answered activity %q and %v, the emulator started %v", body.ScalingActivityId, answered, started)
+	if !activitiesMatch(body.ScalingActivityId, answered, started) {
+		d.add("answered activity %q and %v, the emulator started %v", body.ScalingActivityId, answered, started)
 	}
+}
+
+// activitiesMatch says whether an answer's activities (first, the one it
+// names first, and all it lists) are those started, any at all. Groups are
+// planned at once: which activity started first is no promise, the
+// answer's order (the events', the instances') is.
+func activitiesMatch(first string, answered, started []string) bool {
+	return len(started) > 0 && len(answered) > 0 && first == answered[0] &&
+		slices.Equal(slices.Sorted(slices.Values(answered)), slices.Sorted(slices.Values(started)))
+}
+
+// checkStandby compares the instances answered with those expected in
+// Standby, and checks each is there, out of traffic and tagged.
+func (e Expectation) checkStandby(d *differences, body answer, s *essemu.Server) {
 	if !slices.Equal(body.InstanceIds, e.Standby) {
-		bad("InstanceIds %v, want %v", body.InstanceIds, e.Standby)
+		d.add("InstanceIds %v, want %v", body.InstanceIds, e.Standby)
 	}
 	for _, id := range e.Standby {
 		if in, _ := s.Instance(id); in.LifecycleState != essemu.Standby || in.Weight != 0 {
-			bad("%s is %s with weight %d, want Standby with weight 0", id, in.LifecycleState, in.Weight)
+			d.add("%s is %s with weight %d, want Standby with weight 0", id, in.LifecycleState, in.Weight)
 		}
 		// It says why: what asked, and since and until when.
 		tags := s.Tags(id)
 		for _, key := range []string{"ess-standby:source", "ess-standby:since", "ess-standby:until"} { // :event when it has an identity
 			if tags[key] == "" {
-				bad("%s has no tag %s: %v", id, key, tags)
+				d.add("%s has no tag %s: %v", id, key, tags)
 			}
 		}
 	}
+}
+
+// checkSkipped compares the instances answered as skipped.
+func (e Expectation) checkSkipped(d *differences, body answer) {
 	var skipped []string
 	for _, sk := range body.Skipped {
 		skipped = append(skipped, sk.InstanceId)
 	}
 	if !slices.Equal(skipped, e.Skipped) {
-		bad("Skipped %v, want %v", skipped, e.Skipped)
+		d.add("Skipped %v, want %v", skipped, e.Skipped)
 	}
-	return diffs
 }
 
 // MaxEventAgeSetting is the MAX_EVENT_AGE setting with which a process on

@@ -284,10 +284,34 @@ func testActivityStatuses(t *testing.T, s Subject) {
 // answered alone: it changes nothing, and the next call succeeds.
 func testFailureIsOneCall(t *testing.T, s Subject) {
 	ctx := context.Background()
-	calls := []struct {
-		method string
-		call   func() error
-	}{
+	throttled := &standby.Error{Kind: standby.Throttled, Code: "Throttling", Message: "Request was denied due to request throttling."}
+	s.SetVPC("asg-b", "vpc-b")
+	s.SetAddress("i-b1", "10.0.2.1")
+	for _, c := range slices.Concat(scalingCalls(ctx, s), instancesCalls(ctx, s), addressesCalls(ctx, s)) {
+		s.Fail(c.method, 1, throttled)
+		expectCode(t, c.method+" told to fail", throttled.Code, throttled.Kind)(nil, c.call())
+		if c.method == "Standby" && s.State("i-b1") != "InService" {
+			t.Errorf("a failed Standby call moved i-b1 to %s", s.State("i-b1"))
+		}
+		if err := c.call(); err != nil {
+			t.Errorf("after one failure of %s, the next call failed: %v", c.method, err)
+		}
+		if c.method == "Standby" && s.State("i-b1") != "Standby" {
+			t.Errorf("the Standby call after its failure left i-b1 %s", s.State("i-b1"))
+		}
+	}
+}
+
+// portCall is one call of a port's method, named as Subject.Fail names it.
+type portCall struct {
+	method string
+	call   func() error
+}
+
+// scalingCalls are a call of each method of standby.AutoScaling, over the
+// suite's fleet.
+func scalingCalls(ctx context.Context, s Subject) []portCall {
+	return []portCall{
 		{"ScalingInstances", func() error {
 			_, err := s.Cloud.Scaling.ScalingInstances(ctx, s.Session, "", []string{"i-a1"})
 			return err
@@ -312,6 +336,12 @@ func testFailureIsOneCall(t *testing.T, s Subject) {
 			_, err := s.Cloud.Scaling.ActivityStatuses(ctx, s.Session, []string{"asa-1"})
 			return err
 		}},
+	}
+}
+
+// instancesCalls are a call of each method of standby.Instances, on i-b1.
+func instancesCalls(ctx context.Context, s Subject) []portCall {
+	return []portCall{
 		{"TagInstances", func() error {
 			return s.Cloud.Instances.TagInstances(ctx, s.Session, []string{"i-b1"}, standby.Tags{"ess-standby:rule": "r"})
 		}},
@@ -326,30 +356,6 @@ func testFailureIsOneCall(t *testing.T, s Subject) {
 			_, err := s.Cloud.Instances.InstanceStatuses(ctx, s.Session, []string{"i-b1"})
 			return err
 		}},
-		{"GroupVPCs", func() error {
-			_, err := s.Cloud.Addresses.GroupVPCs(ctx, s.Session, []string{"asg-b"})
-			return err
-		}},
-		{"InstancesByPrivateIP", func() error {
-			_, err := s.Cloud.Addresses.InstancesByPrivateIP(ctx, s.Session, "vpc-b", []string{"10.0.2.1"})
-			return err
-		}},
-	}
-	throttled := &standby.Error{Kind: standby.Throttled, Code: "Throttling", Message: "Request was denied due to request throttling."}
-	s.SetVPC("asg-b", "vpc-b")
-	s.SetAddress("i-b1", "10.0.2.1")
-	for _, c := range calls {
-		s.Fail(c.method, 1, throttled)
-		expectCode(t, c.method+" told to fail", throttled.Code, throttled.Kind)(nil, c.call())
-		if c.method == "Standby" && s.State("i-b1") != "InService" {
-			t.Errorf("a failed Standby call moved i-b1 to %s", s.State("i-b1"))
-		}
-		if err := c.call(); err != nil {
-			t.Errorf("after one failure of %s, the next call failed: %v", c.method, err)
-		}
-		if c.method == "Standby" && s.State("i-b1") != "Standby" {
-			t.Errorf("the Standby call after its failure left i-b1 %s", s.State("i-b1"))
-		}
 	}
 }
 

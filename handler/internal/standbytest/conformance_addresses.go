@@ -113,3 +113,18 @@ func testECIAddress(t *testing.T, s Subject) {
 		t.Errorf("InstancesByPrivateIP = %v, %v; want %v", got, err, want)
 	}
 }
+
+// addressesCalls are a call of each method of standby.Addresses: asg-b's
+// VPC, and i-b1 at 10.0.2.1 in it, once a case has put them there.
+func addressesCalls(ctx context.Context, s Subject) []portCall {
+	return []portCall{
+		{"GroupVPCs", func() error {
+			_, err := s.Cloud.Addresses.GroupVPCs(ctx, s.Session, []string{"asg-b"})
+			return err
+		}},
+		{"InstancesByPrivateIP", func() error {
+			_, err := s.Cloud.Addresses.InstancesByPrivateIP(ctx, s.Session, "vpc-b", []string{"10.0.2.1"})
+			return err
+		}},
+	}
+}
