@@ -160,57 +160,38 @@ func (g *groupPlan) stillEnded(parts []*part) {
 }
 
 // lastWins leaves each instance to the requests that stand for it
-// (Standing): the others drop it, each told which request decides it. Dry
+// (LastWins): the others drop it, each told which request decides it. Dry
 // runs change nothing, and keep theirs.
 func (g *groupPlan) lastWins(parts []*part) {
-	naming := map[string][]*part{} // instance → the parts naming it, in order
-	var ids []string
+	var live []*part
+	var reqs []Request
 	for _, p := range parts {
-		if p.t.dryRun {
-			continue
-		}
-		for _, id := range p.ids {
-			if naming[id] == nil {
-				ids = append(ids, id)
-			}
-			naming[id] = append(naming[id], p)
+		if !p.t.dryRun {
+			r := p.t.req
+			r.InstanceIDs = p.ids
+			live, reqs = append(live, p), append(reqs, r)
 		}
 	}
-	lost := map[*part]map[string]*part{} // a part → the instances it drops, and which part decides each
-	for _, id := range ids {
-		reqs := make([]Request, len(naming[id]))
-		for i, p := range naming[id] {
-			reqs[i] = p.t.req
+	for i, o := range LastWins(reqs) {
+		p := live[i]
+		for _, d := range o.Drop {
+			p.t.set(InstanceResult{InstanceID: d.InstanceID, ScalingGroupID: g.key.group, LifecycleState: g.state[d.InstanceID].LifecycleState,
+				Result: skipped, Reason: dropReason(d.Why, reqs[d.By])})
 		}
-		standing := Standing(reqs)
-		winner := naming[id][standing[len(standing)-1]]
-		for i, p := range naming[id] {
-			if !slices.Contains(standing, i) {
-				if lost[p] == nil {
-					lost[p] = map[string]*part{}
-				}
-				lost[p][id] = winner
-			}
-		}
+		p.ids = o.Keep
 	}
-	for p, dropped := range lost {
-		p.ids = slices.DeleteFunc(p.ids, func(id string) bool {
-			winner, ok := dropped[id]
-			if !ok {
-				return false
-			}
-			r := winner.t.req
-			reason := "a later request for it asks " + string(r.Action)
-			switch {
-			case r.Action == p.t.req.Action: // its own rule's recovery ended it
-				reason = fmt.Sprintf("its rule's recovery came later; it stays parked for %s", Quote(r.Reason.Rule))
-			case p.t.req.IfParkedFor != "":
-				reason = fmt.Sprintf("a request of another rule (%s) asks %s", Quote(r.Reason.Rule), r.Action)
-			}
-			p.t.set(InstanceResult{InstanceID: id, ScalingGroupID: g.key.group, LifecycleState: g.state[id].LifecycleState, Result: skipped, Reason: reason})
-			return true
-		})
+}
+
+// dropReason is what a request's line says of an instance it drops to
+// the request by.
+func dropReason(why Why, by Request) string {
+	switch why {
+	case Interrupted: // its own rule's recovery ended it
+		return fmt.Sprintf("its rule's recovery came later; it stays parked for %s", Quote(by.Reason.Rule))
+	case AlarmStands:
+		return fmt.Sprintf("a request of another rule (%s) asks %s", Quote(by.Reason.Rule), by.Action)
 	}
+	return "a later request for it asks " + string(by.Action)
 }
 
 // report hands each ticket what the plan did for it.
