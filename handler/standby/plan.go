@@ -92,7 +92,7 @@ func (s *Service) planGroup(key groupKey, parts []*part) {
 		}
 	}
 	g.stillEnded(parts)
-	g.onlyParked(parts)
+	g.ruleOf = g.onlyParked(parts)
 	g.lastWins(parts)
 	var kinds []kind
 	for _, p := range parts {
@@ -131,34 +131,6 @@ func (c *changes) note(key groupKey, epoch uint64) {
 	c.at[key] = epoch
 }
 
-// stillEnded narrows a sweep's exits (Request.TagsReadAt) to the leases
-// still over: an instance this process parked, or a request asked to park,
-// since the sweep read its tags is left parked, and so is one whose tags
-// this process is still writing. Judged in the group's plan, after every
-// plan before it: a live alarm's instance is never taken back on tags it
-// has since outdated.
-func (g *groupPlan) stillEnded(parts []*part) {
-	for _, p := range parts {
-		readAt := p.t.req.TagsReadAt
-		if readAt.IsZero() {
-			continue
-		}
-		p.ids = slices.DeleteFunc(p.ids, func(id string) bool {
-			var reason string
-			switch {
-			case g.s.moved.askedSince(id, readAt):
-				reason = "asked into Standby again since the sweep read its tags: its lease is a live request's, and it stays parked"
-			case g.s.tags.pending(id):
-				reason = "its tags are being written again: it stays parked until they say when its lease ends"
-			default:
-				return false
-			}
-			p.t.set(InstanceResult{InstanceID: id, ScalingGroupID: g.key.group, LifecycleState: g.state[id].LifecycleState, Result: skipped, Reason: reason})
-			return true
-		})
-	}
-}
-
 // lastWins leaves each instance to the requests that stand for it
 // (LastWins): the others drop it, each told which request decides it. Dry
 // runs change nothing, and keep theirs.
@@ -192,6 +164,14 @@ func dropReason(why Why, by Request) string {
 		return fmt.Sprintf("a request of another rule (%s) asks %s", Quote(by.Reason.Rule), by.Action)
 	}
 	return "a later request for it asks " + string(by.Action)
+}
+
+// request is the part's request as a plan's stages judge it: its
+// instances in the group, and whether it is a dry run.
+func (p *part) request() Request {
+	r := p.t.req
+	r.InstanceIDs, r.DryRun = p.ids, p.t.dryRun
+	return r
 }
 
 // report hands each ticket what the plan did for it.
