@@ -80,14 +80,14 @@ var errNoActivity = &Error{Kind: Unavailable, Code: "ServiceUnavailable",
 // made again for the others.
 const maxNarrowing = 2
 
-// call makes one call for at most 20 members, retried on its own. When
+// call makes one call for at most 20 targets, retried on its own. When
 // Auto Scaling refuses it for an instance's state or existence, the
 // instances are read again: those another invocation moved meanwhile are
 // reported done by it, those that cannot move are reported, and the call
 // is made again, with its own token, for the others.
-func (g *groupPlan) call(k kind, members []*member) {
+func (g *groupPlan) call(k callShape, targets []*target) {
 	for narrowed := 0; ; narrowed++ {
-		c := g.standbyCall(k, members)
+		c := g.standbyCall(k, targets)
 		var a Activity
 		g.exitCalled(c) // issue 26 case 9: an exit under way leaves a guard's refusal unsettled (exits.go)
 		err := g.retry(func(ctx context.Context) (err error) {
@@ -99,31 +99,31 @@ func (g *groupPlan) call(k kind, members []*member) {
 		g.exitAnswered(c, err) // issue 26 case 9
 		g.changed = true
 		if err == nil {
-			for _, m := range members {
+			for _, m := range targets {
 				g.s.moved.put(m.id, k.action, a, false)
 			}
-			g.took(k, members, a, "")
+			g.took(k, targets, a, "")
 			return
 		}
-		if narrowed < maxNarrowing && narrowable(err) && !members[0].unverified {
-			rest, ok, readErr := g.narrow(k, members)
+		if narrowed < maxNarrowing && narrowable(err) && !targets[0].unverified {
+			rest, ok, readErr := g.narrow(k, targets)
 			switch {
 			case readErr != nil:
 				err = readErr // the read again failed: what may be retried is not refused
 			case ok && len(rest) == 0:
 				return
 			case ok:
-				members = rest
+				targets = rest
 				continue
 			}
 		}
 		if k.action == EnterStandby && Retryable(err) {
 			// It may have reached Auto Scaling: count it as on its way.
-			for _, m := range members {
+			for _, m := range targets {
 				g.s.moved.maybeEntering(m.id, g.key.group)
 			}
 		}
-		g.failEach(members, err)
+		g.failEach(targets, err)
 		return
 	}
 }
@@ -138,18 +138,18 @@ func narrowable(err error) bool {
 // narrow reads a refused call's instances again and decides those that can
 // no longer move; it returns the others, and false when the read changes
 // nothing (the refusal stands).
-func (g *groupPlan) narrow(k kind, members []*member) ([]*member, bool, error) {
-	ids := make([]string, len(members))
-	for i, m := range members {
+func (g *groupPlan) narrow(k callShape, targets []*target) ([]*target, bool, error) {
+	ids := make([]string, len(targets))
+	for i, m := range targets {
 		ids[i] = m.id
 	}
 	if err := g.reread(ids); err != nil {
 		return nil, false, err
 	}
-	var rest, done []*member
-	for _, m := range members {
+	var rest, done []*target
+	for _, m := range targets {
 		in, found := g.state[m.id]
-		line := g.line(m)
+		line := g.foundLine(m)
 		switch {
 		case found && in.LifecycleState == k.action.from():
 			rest = append(rest, m)
@@ -164,28 +164,28 @@ func (g *groupPlan) narrow(k kind, members []*member) ([]*member, bool, error) {
 		}
 		g.set(m, line)
 	}
-	if len(rest) == len(members) {
+	if len(rest) == len(targets) {
 		return nil, false, nil
 	}
-	g.already(k, done, members)
+	g.already(k, done, targets)
 	return rest, true, nil
 }
 
-// already reports members found in the state the action leads to. Those
+// already reports targets found in the state the action leads to. Those
 // this process moved lately are answered with the activity that did it.
 // For a ticket with nothing left to do, the others are answered by
 // replaying its calls: the same instances from the same event make the
 // same tokens, and Auto Scaling answers a token it has seen with the
 // activity it started then, starting nothing. A replay Auto Scaling does not
 // answer with an activity leaves the instance reported as it was found.
-func (g *groupPlan) already(k kind, done, eligible []*member) {
+func (g *groupPlan) already(k callShape, done, eligible []*target) {
 	busy := map[*ticket]bool{} // tickets with calls of their own
 	for _, m := range eligible {
 		for _, p := range m.parts {
 			busy[p.t] = true
 		}
 	}
-	var replay []*member
+	var replay []*target
 	for _, m := range done {
 		if slices.ContainsFunc(m.parts, func(p *part) bool {
 			rule, ok := g.ruleOf[m.id]
@@ -199,7 +199,7 @@ func (g *groupPlan) already(k kind, done, eligible []*member) {
 			continue
 		}
 		if a, ok := g.s.moved.get(m.id, k.action); ok && !k.dryRun {
-			g.took(k, []*member{m}, a, doneEarlier)
+			g.took(k, []*target{m}, a, doneEarlier)
 			continue
 		}
 		if !k.dryRun && !slices.ContainsFunc(m.parts, func(p *part) bool { return busy[p.t] }) {
@@ -217,10 +217,10 @@ func (g *groupPlan) already(k kind, done, eligible []*member) {
 	// two tickets would both make, once.
 	replayed := map[string]Activity{}
 	for _, p := range partsOf(replay) {
-		var own []*member
+		var own []*target
 		for _, m := range replay {
 			if slices.Contains(m.parts, p) {
-				own = append(own, &member{id: m.id, parts: []*part{p}})
+				own = append(own, &target{id: m.id, parts: []*part{p}})
 			}
 		}
 		for chunk := range slices.Chunk(sortedByID(own), batchSize) {
@@ -241,18 +241,18 @@ func (g *groupPlan) already(k kind, done, eligible []*member) {
 	}
 }
 
-// skipAlready reports a member found where the action leads, when nothing
+// skipAlready reports a target found where the action leads, when nothing
 // else has been reported for it.
-func (g *groupPlan) skipAlready(k kind, m *member) {
-	line := g.line(m)
+func (g *groupPlan) skipAlready(k callShape, m *target) {
+	line := g.foundLine(m)
 	line.Result, line.Reason = skipped, "already "+k.action.to()
 	g.set(m, line)
 }
 
-// partsOf lists the parts naming members, in order.
-func partsOf(members []*member) []*part {
+// partsOf lists the parts naming targets, in order.
+func partsOf(targets []*target) []*part {
 	var parts []*part
-	for _, m := range members {
+	for _, m := range targets {
 		for _, p := range m.parts {
 			if !slices.Contains(parts, p) {
 				parts = append(parts, p)

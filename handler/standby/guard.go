@@ -31,7 +31,7 @@ const (
 // under way could mend it. A count that
 // cannot be read, or contradicts the state read, refuses them all: nothing
 // is assumed.
-func (g *groupPlan) guard(k kind, eligible []*member) []*member {
+func (g *groupPlan) guard(k callShape, eligible []*target) []*target {
 	if !g.s.cfg.MinInService.set() && !g.s.cfg.MaxStandby.set() {
 		return eligible
 	}
@@ -56,7 +56,7 @@ func (g *groupPlan) guard(k kind, eligible []*member) []*member {
 	// again with its token: it takes its own room, not another's.
 	onTheWay = slices.DeleteFunc(onTheWay, func(id string) bool {
 		a, _ := g.s.moved.entering(id)
-		return a.ScalingActivityID == "" && slices.ContainsFunc(eligible, func(m *member) bool { return m.id == id })
+		return a.ScalingActivityID == "" && slices.ContainsFunc(eligible, func(m *target) bool { return m.id == id })
 	})
 	underWay, unsure, err := g.leaving(onTheWay, k.dryRun)
 	if err != nil {
@@ -64,15 +64,15 @@ func (g *groupPlan) guard(k kind, eligible []*member) []*member {
 		return nil
 	}
 	// Asked for again while on its way: answered with the activity taking it.
-	eligible = slices.DeleteFunc(eligible, func(mem *member) bool {
-		a, ok := underWay[mem.id]
+	eligible = slices.DeleteFunc(eligible, func(m *target) bool {
+		a, ok := underWay[m.id]
 		switch {
 		case ok && k.dryRun:
-			line := g.line(mem)
+			line := g.foundLine(m)
 			line.Result, line.Reason = skipped, "on its way into Standby, by "+a.ScalingActivityID
-			g.set(mem, line)
+			g.set(m, line)
 		case ok:
-			g.took(k, []*member{mem}, a, "on its way into Standby, by this activity")
+			g.took(k, []*target{m}, a, "on its way into Standby, by this activity")
 		}
 		return ok
 	})
@@ -84,8 +84,8 @@ func (g *groupPlan) guard(k kind, eligible []*member) []*member {
 	if sure == len(eligible) {
 		return eligible
 	}
-	for _, mem := range eligible[sure:] {
-		for _, p := range mem.parts {
+	for _, m := range eligible[sure:] {
+		for _, p := range m.parts {
 			g.out[p.t].guard = cmp.Or(g.out[p.t].guard, r.guard)
 		}
 	}
@@ -94,10 +94,10 @@ func (g *groupPlan) guard(k kind, eligible []*member) []*member {
 	return eligible[:sure]
 }
 
-// failEach records err as what became of members.
-func (g *groupPlan) failEach(members []*member, err error) {
-	for _, m := range members {
-		line := g.line(m)
+// failEach records err as what became of targets.
+func (g *groupPlan) failEach(targets []*target, err error) {
+	for _, m := range targets {
+		line := g.foundLine(m)
 		line.fail(err)
 		g.set(m, line)
 	}
@@ -113,7 +113,7 @@ type counts struct {
 // before the whole: an instance added between the reads can only make the
 // whole larger than its parts. Counts that contradict the state read are
 // an error.
-func (g *groupPlan) counts(eligible []*member) (c counts, err error) {
+func (g *groupPlan) counts(eligible []*target) (c counts, err error) {
 	if c.inService, err = g.count("InService"); err != nil {
 		return c, err
 	}
@@ -126,8 +126,8 @@ func (g *groupPlan) counts(eligible []*member) (c counts, err error) {
 		return c, err
 	}
 	verified := 0
-	for _, mem := range eligible {
-		if !mem.unverified {
+	for _, m := range eligible {
+		if !m.unverified {
 			verified++
 		}
 	}

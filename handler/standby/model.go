@@ -165,9 +165,9 @@ type Drop struct {
 	Why        Why
 }
 
-// Outcome is what last one wins leaves a request: the instances it keeps,
+// Claim is what last one wins leaves a request: the instances it keeps,
 // in its order, and those it drops, in its order.
-type Outcome struct {
+type Claim struct {
 	Keep []string
 	Drop []Drop
 }
@@ -177,7 +177,7 @@ type Outcome struct {
 // that stand for it (Standing); the others drop it. It is the one place
 // that decides it: a batch's events (the handler), a group's plan (its
 // requests' instances in the group) both ask it.
-func LastWins(reqs []Request) []Outcome {
+func LastWins(reqs []Request) []Claim {
 	naming := map[string][]int{} // instance → the requests naming it, in order
 	for i, r := range reqs {
 		for _, id := range r.InstanceIDs {
@@ -194,7 +194,7 @@ func LastWins(reqs []Request) []Outcome {
 			standing[id] = append(standing[id], named[k])
 		}
 	}
-	out := make([]Outcome, len(reqs))
+	out := make([]Claim, len(reqs))
 	for i, r := range reqs {
 		for _, id := range r.InstanceIDs {
 			if slices.Contains(standing[id], i) {

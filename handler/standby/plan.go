@@ -17,60 +17,60 @@ type groupPlan struct {
 	sess    Session
 	state   map[string]ScalingInstance // the group's instances named, as last read
 	st      Stats                      // what the plan did, shared by its tickets
-	out     map[*ticket]*share
+	out     map[*ticket]*outcome
 	changed bool // a call that may change state was made
-	// entered and exited are the members Auto Scaling moved (or, replayed,
+	// entered and exited are the targets Auto Scaling moved (or, replayed,
 	// had moved) for this plan: their tags are written at its end.
-	entered, exited []*member
+	entered, exited []*target
 	// ruleOf is the ess-standby:rule tag of the instances restricted exits
 	// found InService already (onlyParked); absent: not read.
 	ruleOf map[string]string
-	// renew are the members asked into Standby that were there already:
+	// renew are the targets asked into Standby that were there already:
 	// the lease of those their rule parked is renewed (submitTags).
-	renew []*member
+	renew []*target
 }
 
-// share is what a plan did for one ticket.
-type share struct {
+// outcome is what a plan did for one ticket.
+type outcome struct {
 	activities []Activity
 	planned    []Call
 	guard      string
 }
 
-// kind is what parts must have in common to share calls.
-type kind struct {
+// callShape is what parts must have in common to share calls.
+type callShape struct {
 	action Action
 	async  bool
 	dryRun bool
 }
 
-func (p *part) kind() kind { return kind{p.t.req.Action, p.t.req.Async, p.t.dryRun} }
+func (p *part) shape() callShape { return callShape{p.t.req.Action, p.t.req.Async, p.t.dryRun} }
 
-// member is an instance of a plan, with the parts that name it.
-type member struct {
+// target is an instance a plan acts on, with the parts that name it.
+type target struct {
 	id         string
 	parts      []*part
 	unverified bool
 }
 
-// planGroup plans a scaling group's waiting parts together. Their state is
+// runPlan plans a scaling group's waiting parts together. Their state is
 // read again unless the read they bring is current; exits that may take
-// back only what the function parked lose the others; then, kind by kind in
+// back only what the function parked lose the others; then, shape by shape in
 // the order they came, each instance is decided, MIN_IN_SERVICE is judged
 // over all of them at once, and the calls are made.
-func (s *Service) planGroup(key groupKey, parts []*part) {
+func (s *Service) runPlan(key groupKey, parts []*part) {
 	var tickets []*ticket
 	for _, p := range parts {
 		tickets = append(tickets, p.t)
 	}
 	ctx, sess, cancel := lead(tickets)
 	defer cancel()
-	g := &groupPlan{s: s, key: key, ctx: ctx, sess: sess, state: map[string]ScalingInstance{}, out: map[*ticket]*share{}}
+	g := &groupPlan{s: s, key: key, ctx: ctx, sess: sess, state: map[string]ScalingInstance{}, out: map[*ticket]*outcome{}}
 	current := true
 	var verified []string
 	invocations := map[string]bool{}
 	for _, p := range parts {
-		g.out[p.t] = &share{}
+		g.out[p.t] = &outcome{}
 		invocations[p.t.inv] = true
 		current = current && !s.changed.since(key, p.epoch)
 		for _, id := range p.ids {
@@ -94,14 +94,14 @@ func (s *Service) planGroup(key groupKey, parts []*part) {
 	g.stillEnded(parts)
 	g.ruleOf = g.onlyParked(parts)
 	g.lastWins(parts)
-	var kinds []kind
+	var shapes []callShape
 	for _, p := range parts {
-		if !slices.Contains(kinds, p.kind()) {
-			kinds = append(kinds, p.kind())
+		if !slices.Contains(shapes, p.shape()) {
+			shapes = append(shapes, p.shape())
 		}
 	}
-	for _, k := range kinds {
-		g.decide(k, slices.DeleteFunc(slices.Clone(parts), func(p *part) bool { return p.kind() != k }))
+	for _, k := range shapes {
+		g.decide(k, slices.DeleteFunc(slices.Clone(parts), func(p *part) bool { return p.shape() != k }))
 	}
 	g.submitTags()
 	if g.changed {
@@ -200,34 +200,34 @@ func (g *groupPlan) reread(ids []string) error {
 	return nil
 }
 
-// decide plans the parts of one kind: which instances can move, which
+// decide plans the parts of one shape: which instances can move, which
 // MIN_IN_SERVICE lets go, and the calls for them, or in a dry run the calls
 // it would make.
-func (g *groupPlan) decide(k kind, parts []*part) {
-	var members []*member
-	byID := map[string]*member{}
+func (g *groupPlan) decide(k callShape, parts []*part) {
+	var targets []*target
+	byID := map[string]*target{}
 	for _, p := range parts {
 		for _, id := range p.ids {
 			m := byID[id]
 			if m == nil {
-				m = &member{id: id}
+				m = &target{id: id}
 				byID[id] = m
-				members = append(members, m)
+				targets = append(targets, m)
 			}
 			m.parts = append(m.parts, p)
 			m.unverified = m.unverified || p.unverified
 		}
 	}
 	if k.action == EnterStandby && !k.dryRun {
-		for _, m := range members {
+		for _, m := range targets {
 			g.s.moved.ask(m.id)
 		}
 	}
-	var eligible, done []*member
-	for _, m := range members {
+	var eligible, done []*target
+	for _, m := range targets {
 		in, found := g.state[m.id]
 		m.unverified = m.unverified && !found // a read found it: it is what the read says
-		line := g.line(m)
+		line := g.foundLine(m)
 		switch {
 		case m.unverified:
 			eligible = append(eligible, m)
@@ -253,13 +253,13 @@ func (g *groupPlan) decide(k kind, parts []*part) {
 	}
 	switch {
 	case k.dryRun:
-		g.plan(k, eligible)
+		g.wouldCall(k, eligible)
 	default:
 		// Members not found by the read call alone: Auto Scaling's refusal
 		// of them must not refuse the others.
-		verified := slices.DeleteFunc(slices.Clone(eligible), func(m *member) bool { return m.unverified })
-		unverified := slices.DeleteFunc(slices.Clone(eligible), func(m *member) bool { return !m.unverified })
-		for _, set := range [][]*member{verified, unverified} {
+		verified := slices.DeleteFunc(slices.Clone(eligible), func(m *target) bool { return m.unverified })
+		unverified := slices.DeleteFunc(slices.Clone(eligible), func(m *target) bool { return !m.unverified })
+		for _, set := range [][]*target{verified, unverified} {
 			for chunk := range slices.Chunk(sortedByID(set), batchSize) {
 				g.call(k, chunk)
 			}
@@ -268,26 +268,27 @@ func (g *groupPlan) decide(k kind, parts []*part) {
 	g.already(k, done, eligible)
 }
 
-// line is the start of a member's line: the instance as the plan found it.
-func (g *groupPlan) line(m *member) InstanceResult {
+// foundLine is the start of a target's line: the instance as the plan
+// found it.
+func (g *groupPlan) foundLine(m *target) InstanceResult {
 	in := g.state[m.id]
 	return InstanceResult{InstanceID: m.id, ScalingGroupID: g.key.group, LifecycleState: in.LifecycleState}
 }
 
-// set records a member's line in every ticket naming it.
-func (g *groupPlan) set(m *member, line InstanceResult) {
+// set records a target's line in every ticket naming it.
+func (g *groupPlan) set(m *target, line InstanceResult) {
 	for _, p := range m.parts {
 		p.t.set(line)
 	}
 }
 
-// plan records, for a dry run, the calls each ticket would have made: its
-// own instances, 20 a call, with its own tokens.
-func (g *groupPlan) plan(k kind, eligible []*member) {
-	byTicket := map[*ticket][]*member{}
+// wouldCall records, for a dry run, the calls each ticket would have
+// made: its own instances, 20 a call, with its own tokens.
+func (g *groupPlan) wouldCall(k callShape, eligible []*target) {
+	byTicket := map[*ticket][]*target{}
 	var tickets []*ticket
 	for _, m := range eligible {
-		line := g.line(m)
+		line := g.foundLine(m)
 		line.Result = planned
 		if m.unverified {
 			line.Reason = "not found by DescribeScalingInstances: the call lets Auto Scaling answer"
@@ -307,13 +308,13 @@ func (g *groupPlan) plan(k kind, eligible []*member) {
 	}
 }
 
-// standbyCall is the call for members: its token derives from the exact
+// standbyCall is the call for targets: its token derives from the exact
 // set of instances and the roots of the tickets naming them, so the same
 // set from the same events always makes the same call, and two different
 // sets never share a token.
-func (g *groupPlan) standbyCall(k kind, members []*member) Call {
+func (g *groupPlan) standbyCall(k callShape, targets []*target) Call {
 	var ids, roots []string
-	for _, m := range members {
+	for _, m := range targets {
 		ids = append(ids, m.id)
 		for _, p := range m.parts {
 			roots = append(roots, p.t.root)
@@ -324,23 +325,23 @@ func (g *groupPlan) standbyCall(k kind, members []*member) Call {
 		ClientToken: token(k.action, g.key.group, k.async, slices.Compact(roots), ids)}
 }
 
-// sortedByID orders members by instance ID, so that the same instances
+// sortedByID orders targets by instance ID, so that the same instances
 // make the same calls whatever order they were named in.
-func sortedByID(members []*member) []*member {
-	return slices.SortedFunc(slices.Values(members), func(a, b *member) int { return cmp.Compare(a.id, b.id) })
+func sortedByID(targets []*target) []*target {
+	return slices.SortedFunc(slices.Values(targets), func(a, b *target) int { return cmp.Compare(a.id, b.id) })
 }
 
-// took records what a call's activity did for its members.
-func (g *groupPlan) took(k kind, members []*member, a Activity, reason string) {
+// took records what a call's activity did for its targets.
+func (g *groupPlan) took(k callShape, targets []*target, a Activity, reason string) {
 	if k.action == EnterStandby {
-		g.entered = append(g.entered, members...)
+		g.entered = append(g.entered, targets...)
 	} else {
-		g.exited = append(g.exited, members...)
+		g.exited = append(g.exited, targets...)
 	}
 	byTicket := map[*ticket][]string{}
 	var tickets []*ticket
-	for _, m := range members {
-		line := g.line(m)
+	for _, m := range targets {
+		line := g.foundLine(m)
 		line.Result, line.ScalingActivityID, line.Reason = k.action.done(), a.ScalingActivityID, reason
 		g.set(m, line)
 		if in, ok := g.state[m.id]; ok || m.unverified {

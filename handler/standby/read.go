@@ -11,7 +11,7 @@ import (
 // DescribeScalingInstances call takes.
 const batchSize = 20
 
-// part is the share of a ticket that one scaling group's plan decides.
+// part is the portion of a ticket that one scaling group's plan decides.
 type part struct {
 	t     *ticket
 	ids   []string                   // its instances in the group, in request order
@@ -27,7 +27,7 @@ type part struct {
 
 // readStates reads the state of every instance one region's tickets name:
 // each ID once, 20 a call, the calls at once; then it hands each group's
-// instances on to that group's line, the whole batch together.
+// instances on to that group's plans, the whole batch together.
 func (s *Service) readStates(region string, tickets []*ticket) {
 	ctx, sess, cancel := lead(tickets)
 	defer cancel()

@@ -103,7 +103,7 @@ const (
 func (g *groupPlan) submitTags() {
 	now := g.s.now().UTC().Truncate(time.Second)
 	var jobs []*tagJob
-	add := func(m *member, action Action, tags Tags) {
+	add := func(m *target, action Action, tags Tags) {
 		tickets := ticketsOf(m)
 		for _, t := range tickets {
 			t.awaitTag(m.id)
@@ -136,8 +136,8 @@ func (g *groupPlan) submitTags() {
 	g.s.tags.submit(g.key.region, jobs...)
 }
 
-// ticketsOf lists the tickets naming a member, each once.
-func ticketsOf(m *member) []*ticket {
+// ticketsOf lists the tickets naming a target, each once.
+func ticketsOf(m *target) []*ticket {
 	var out []*ticket
 	for _, p := range m.parts {
 		if !slices.Contains(out, p.t) {
@@ -369,11 +369,11 @@ func (tg *tagger) pending(id string) bool {
 	return busy || owed
 }
 
-// unique is members without a repeat: a plan may answer an instance twice
+// unique is targets without a repeat: a plan may answer an instance twice
 // (a call, then a replay for another request).
-func unique(members []*member) []*member {
+func unique(targets []*target) []*target {
 	seen := map[string]bool{}
-	return slices.DeleteFunc(slices.Clone(members), func(m *member) bool {
+	return slices.DeleteFunc(slices.Clone(targets), func(m *target) bool {
 		if seen[m.id] {
 			return true
 		}
