@@ -146,29 +146,13 @@ func (g *groupPlan) narrow(k callShape, targets []*target) ([]*target, bool, err
 	if err := g.reread(ids); err != nil {
 		return nil, false, err
 	}
-	var rest, done []*target
-	for _, m := range targets {
-		in, found := g.state[m.id]
-		line := g.foundLine(m)
-		switch {
-		case found && in.LifecycleState == k.action.from():
-			rest = append(rest, m)
-			continue
-		case found && in.LifecycleState == k.action.to():
-			done = append(done, m)
-			continue
-		case !found:
-			line.Result, line.Reason = skipped, "not in scaling group "+g.key.group
-		default:
-			line.Result, line.Reason = skipped, in.LifecycleState+": only "+k.action.from()+" instances can "+k.action.verb()
-		}
-		g.set(m, line)
-	}
-	if len(rest) == len(targets) {
+	at := sortOut(k.action, g.key.group, g.state, targets)
+	if len(at.eligible) == len(targets) {
 		return nil, false, nil
 	}
-	g.already(k, done, targets)
-	return rest, true, nil
+	g.skip(at.skips)
+	g.already(k, at.done, targets)
+	return at.eligible, true, nil
 }
 
 // already reports targets found in the state the action leads to. Those

@@ -204,6 +204,35 @@ func (g *groupPlan) reread(ids []string) error {
 // MIN_IN_SERVICE lets go, and the calls for them, or in a dry run the calls
 // it would make.
 func (g *groupPlan) decide(k callShape, parts []*part) {
+	targets := targetsOf(parts, g.state)
+	if k.action == EnterStandby && !k.dryRun {
+		for _, m := range targets {
+			g.s.moved.ask(m.id)
+		}
+	}
+	at := sortOut(k.action, g.key.group, g.state, targets)
+	g.skip(at.skips)
+	if k.action == EnterStandby && !k.dryRun {
+		g.renew = append(g.renew, at.done...)
+	}
+	eligible := at.eligible
+	if k.action == EnterStandby && len(eligible) > 0 {
+		eligible = g.guard(k, eligible)
+	}
+	if k.dryRun {
+		g.wouldCall(k, eligible)
+	} else {
+		for _, chunk := range callSets(eligible) {
+			g.call(k, chunk)
+		}
+	}
+	g.already(k, at.done, eligible)
+}
+
+// targetsOf gathers the instances parts name, in the order they came, each
+// once, with the parts naming it. One is unverified when a part names it
+// unverified and no read found it: a read that found it says what it is.
+func targetsOf(parts []*part, state map[string]ScalingInstance) []*target {
 	var targets []*target
 	byID := map[string]*target{}
 	for _, p := range parts {
@@ -218,54 +247,69 @@ func (g *groupPlan) decide(k callShape, parts []*part) {
 			m.unverified = m.unverified || p.unverified
 		}
 	}
-	if k.action == EnterStandby && !k.dryRun {
-		for _, m := range targets {
-			g.s.moved.ask(m.id)
-		}
-	}
-	var eligible, done []*target
 	for _, m := range targets {
-		in, found := g.state[m.id]
-		m.unverified = m.unverified && !found // a read found it: it is what the read says
-		line := g.foundLine(m)
+		_, found := state[m.id]
+		m.unverified = m.unverified && !found
+	}
+	return targets
+}
+
+// sorted is targets sorted by where they stand for an action: those it can
+// move (eligible), those there already (done), and those it cannot move,
+// each with why (skips); each in the order it came.
+type sorted struct {
+	eligible, done []*target
+	skips          []skip
+}
+
+// skip is a target no call can move, and why.
+type skip struct {
+	m      *target
+	reason string
+}
+
+// sortOut sorts targets for an action by their state in group. One
+// unverified is eligible: the call lets Auto Scaling answer.
+func sortOut(a Action, group string, state map[string]ScalingInstance, targets []*target) sorted {
+	var at sorted
+	for _, m := range targets {
+		in, found := state[m.id]
 		switch {
 		case m.unverified:
-			eligible = append(eligible, m)
-			continue
+			at.eligible = append(at.eligible, m)
 		case !found:
-			line.Result, line.Reason = skipped, "not in scaling group "+g.key.group
-		case in.LifecycleState == k.action.to():
-			done = append(done, m)
-			continue
-		case in.LifecycleState != k.action.from():
-			line.Result, line.Reason = skipped, fmt.Sprintf("%s: only %s instances can %s", in.LifecycleState, k.action.from(), k.action.verb())
+			at.skips = append(at.skips, skip{m, "not in scaling group " + group})
+		case in.LifecycleState == a.to():
+			at.done = append(at.done, m)
+		case in.LifecycleState != a.from():
+			at.skips = append(at.skips, skip{m, fmt.Sprintf("%s: only %s instances can %s", in.LifecycleState, a.from(), a.verb())})
 		default:
-			eligible = append(eligible, m)
-			continue
-		}
-		g.set(m, line)
-	}
-	if k.action == EnterStandby && !k.dryRun {
-		g.renew = append(g.renew, done...)
-	}
-	if k.action == EnterStandby && len(eligible) > 0 {
-		eligible = g.guard(k, eligible)
-	}
-	switch {
-	case k.dryRun:
-		g.wouldCall(k, eligible)
-	default:
-		// Members not found by the read call alone: Auto Scaling's refusal
-		// of them must not refuse the others.
-		verified := slices.DeleteFunc(slices.Clone(eligible), func(m *target) bool { return m.unverified })
-		unverified := slices.DeleteFunc(slices.Clone(eligible), func(m *target) bool { return !m.unverified })
-		for _, set := range [][]*target{verified, unverified} {
-			for chunk := range slices.Chunk(sortedByID(set), batchSize) {
-				g.call(k, chunk)
-			}
+			at.eligible = append(at.eligible, m)
 		}
 	}
-	g.already(k, done, eligible)
+	return at
+}
+
+// skip records each skipped target's line, as the plan found it.
+func (g *groupPlan) skip(skips []skip) {
+	for _, s := range skips {
+		line := g.foundLine(s.m)
+		line.Result, line.Reason = skipped, s.reason
+		g.set(s.m, line)
+	}
+}
+
+// callSets are the calls for eligible targets: 20 a call, sorted by ID,
+// those not found by the read call alone apart from the others, so that
+// Auto Scaling's refusal of them refuses no other.
+func callSets(eligible []*target) [][]*target {
+	verified := slices.DeleteFunc(slices.Clone(eligible), func(m *target) bool { return m.unverified })
+	unverified := slices.DeleteFunc(slices.Clone(eligible), func(m *target) bool { return !m.unverified })
+	var sets [][]*target
+	for _, set := range [][]*target{verified, unverified} {
+		sets = slices.AppendSeq(sets, slices.Chunk(sortedByID(set), batchSize))
+	}
+	return sets
 }
 
 // foundLine is the start of a target's line: the instance as the plan
