@@ -87,17 +87,7 @@ const maxNarrowing = 2
 // is made again, with its own token, for the others.
 func (g *groupPlan) call(k callShape, targets []*target) {
 	for narrowed := 0; ; narrowed++ {
-		c := g.standbyCall(k, targets)
-		var a Activity
-		g.exitCalled(c) // issue 26 case 9: an exit under way leaves a guard's refusal unsettled (exits.go)
-		err := g.retry(func(ctx context.Context) (err error) {
-			if a, err = g.s.cloud.Scaling.Standby(ctx, g.sess, c); err == nil && a.ScalingActivityID == "" {
-				err = errNoActivity
-			}
-			return err
-		})
-		g.exitAnswered(c, err) // issue 26 case 9
-		g.changed = true
+		a, err := g.standby(g.standbyCall(k, targets))
 		if err == nil {
 			for _, m := range targets {
 				g.s.moved.put(m.id, k.action, a, false)
@@ -117,15 +107,36 @@ func (g *groupPlan) call(k callShape, targets []*target) {
 				continue
 			}
 		}
-		if k.action == EnterStandby && Retryable(err) {
-			// It may have reached Auto Scaling: count it as on its way.
-			for _, m := range targets {
-				g.s.moved.maybeEntering(m.id, g.key.group)
-			}
-		}
-		g.failEach(targets, err)
+		g.callFailed(k, targets, err)
 		return
 	}
+}
+
+// standby makes a Standby call, retried; an answer without an activity is
+// no answer.
+func (g *groupPlan) standby(c Call) (Activity, error) {
+	var a Activity
+	g.exitCalled(c) // issue 26 case 9: an exit under way leaves a guard's refusal unsettled (exits.go)
+	err := g.retry(func(ctx context.Context) (err error) {
+		if a, err = g.s.cloud.Scaling.Standby(ctx, g.sess, c); err == nil && a.ScalingActivityID == "" {
+			err = errNoActivity
+		}
+		return err
+	})
+	g.exitAnswered(c, err) // issue 26 case 9
+	g.changed = true
+	return a, err
+}
+
+// callFailed records what became of a call's targets that failed for err.
+func (g *groupPlan) callFailed(k callShape, targets []*target, err error) {
+	if k.action == EnterStandby && Retryable(err) {
+		// It may have reached Auto Scaling: count it as on its way.
+		for _, m := range targets {
+			g.s.moved.maybeEntering(m.id, g.key.group)
+		}
+	}
+	g.failEach(targets, err)
 }
 
 // narrowable: Auto Scaling refused a call for the state or the existence
@@ -163,66 +174,104 @@ func (g *groupPlan) narrow(k callShape, targets []*target) ([]*target, bool, err
 // activity it started then, starting nothing. A replay Auto Scaling does not
 // answer with an activity leaves the instance reported as it was found.
 func (g *groupPlan) already(k callShape, done, eligible []*target) {
+	remembered := map[string]Activity{}
+	for _, m := range done {
+		if a, ok := g.s.moved.get(m.id, k.action); ok {
+			remembered[m.id] = a
+		}
+	}
+	at := sortDone(k, done, eligible, g.ruleOf, remembered)
+	for _, m := range at.earlier {
+		g.took(k, []*target{m}, remembered[m.id], doneEarlier)
+	}
+	for _, m := range at.asFound {
+		g.skipAlready(k, m)
+	}
+	g.replay(k, at.replay)
+	for _, m := range at.replay {
+		g.skipAlready(k, m) // a replay not answered with an activity: as found
+	}
+}
+
+// alreadyThere is how targets found where the action leads are answered:
+// with the activity this process remembers (earlier), by replaying their
+// tickets' calls (replay), or as found (asFound).
+type alreadyThere struct {
+	earlier, replay, asFound []*target
+}
+
+// sortDone sorts the targets found where the action leads (done), beside
+// those the plan calls for (eligible), by what this process remembers of
+// them (remembered: the activity that moved each lately) and the rules of
+// those back InService that the ends read (ruleOf; nil: not read).
+func sortDone(k callShape, done, eligible []*target, ruleOf map[string]string, remembered map[string]Activity) alreadyThere {
 	busy := map[*ticket]bool{} // tickets with calls of their own
 	for _, m := range eligible {
 		for _, p := range m.parts {
 			busy[p.t] = true
 		}
 	}
-	var replay []*target
+	var at alreadyThere
 	for _, m := range done {
-		if slices.ContainsFunc(m.parts, func(p *part) bool {
-			rule, ok := g.ruleOf[m.id]
+		_, known := remembered[m.id]
+		switch {
+		case slices.ContainsFunc(m.parts, func(p *part) bool {
+			rule, ok := ruleOf[m.id]
 			return p.t.req.IfParkedFor != "" && (!ok || rule != p.t.req.IfParkedFor)
-		}) {
+		}):
 			// An end that may take back only what its rule parked claims no
 			// exit its rule's tags do not still show (a retry whose tags were
 			// not removed): another end's, or another caller's, would answer
 			// it.
-			g.skipAlready(k, m)
-			continue
+			at.asFound = append(at.asFound, m)
+		case known && !k.dryRun:
+			at.earlier = append(at.earlier, m)
+		case !k.dryRun && !slices.ContainsFunc(m.parts, func(p *part) bool { return busy[p.t] }):
+			at.replay = append(at.replay, m) // reported once its replay answers
+		default:
+			at.asFound = append(at.asFound, m)
 		}
-		if a, ok := g.s.moved.get(m.id, k.action); ok && !k.dryRun {
-			g.took(k, []*target{m}, a, doneEarlier)
-			continue
-		}
-		if !k.dryRun && !slices.ContainsFunc(m.parts, func(p *part) bool { return busy[p.t] }) {
-			replay = append(replay, m) // reported once its replay answers
-			continue
-		}
-		g.skipAlready(k, m)
 	}
-	defer func() {
-		for _, m := range replay {
-			g.skipAlready(k, m) // a replay not answered with an activity: as found
-		}
-	}()
-	// One replay per ticket: its own instances, with its own tokens; a call
-	// two tickets would both make, once.
+	return at
+}
+
+// replay replays, for targets found where the action leads, their
+// tickets' calls (replaySets), and answers each target a replay answers
+// with an activity.
+func (g *groupPlan) replay(k callShape, targets []*target) {
 	replayed := map[string]Activity{}
-	for _, p := range partsOf(replay) {
+	for _, set := range replaySets(targets) {
+		c := g.standbyCall(k, set)
+		a, made := replayed[c.ClientToken]
+		if !made {
+			g.st.Attempts++
+			a, _ = g.s.cloud.Scaling.Standby(g.ctx, g.sess, c) // a refusal leaves them as found
+			replayed[c.ClientToken] = a
+		}
+		if a.ScalingActivityID != "" {
+			for _, m := range set {
+				g.s.moved.put(m.id, k.action, a, true)
+			}
+			g.took(k, set, a, replayedReason)
+		}
+	}
+}
+
+// replaySets are the replays of targets: one per ticket (part), its own
+// instances, 20 a call, with its own tokens; a call two tickets would both
+// make has the same token, and is made once (replay).
+func replaySets(targets []*target) [][]*target {
+	var sets [][]*target
+	for _, p := range partsOf(targets) {
 		var own []*target
-		for _, m := range replay {
+		for _, m := range targets {
 			if slices.Contains(m.parts, p) {
 				own = append(own, &target{id: m.id, parts: []*part{p}})
 			}
 		}
-		for chunk := range slices.Chunk(sortedByID(own), batchSize) {
-			c := g.standbyCall(k, chunk)
-			a, made := replayed[c.ClientToken]
-			if !made {
-				g.st.Attempts++
-				a, _ = g.s.cloud.Scaling.Standby(g.ctx, g.sess, c) // a refusal leaves them as found
-				replayed[c.ClientToken] = a
-			}
-			if a.ScalingActivityID != "" {
-				for _, m := range chunk {
-					g.s.moved.put(m.id, k.action, a, true)
-				}
-				g.took(k, chunk, a, replayedReason)
-			}
-		}
+		sets = slices.AppendSeq(sets, slices.Chunk(sortedByID(own), batchSize))
 	}
+	return sets
 }
 
 // skipAlready reports a target found where the action leads, when nothing
