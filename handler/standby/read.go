@@ -127,6 +127,17 @@ func (s *Service) split(t *ticket, region string, epoch uint64, state func(id st
 	if len(absent) == 0 {
 		return parts
 	}
+	if s.absent(t, region, absent, failed, guard) {
+		parts = append(parts, &part{t: t, ids: absent, epoch: epoch, unverified: true})
+	}
+	return parts
+}
+
+// absent decides a ticket's instances the read did not find: reported
+// when the read found others (or failed for some), refused when no group
+// is named or the named one is not allowed. It says whether they are left
+// unverified, a part of their own, for Auto Scaling to answer.
+func (s *Service) absent(t *ticket, region string, absent []string, failed bool, guard *string) bool {
 	switch {
 	case len(absent) < len(t.req.InstanceIDs) || failed:
 		// Some are in a group: the others are reported, not acted on.
@@ -151,9 +162,9 @@ func (s *Service) split(t *ticket, region string, epoch uint64, state func(id st
 			t.set(line)
 		}
 	default:
-		parts = append(parts, &part{t: t, ids: absent, epoch: epoch, unverified: true})
+		return true
 	}
-	return parts
+	return false
 }
 
 // read is what a state read found: the instances found, and for those
