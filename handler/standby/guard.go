@@ -266,7 +266,7 @@ func roomFor(l limits, group string, f guardFacts, asked int) room {
 // free is final; short of it, left to a retry.
 func (g *groupPlan) returning() int {
 	ids := map[string]bool{}
-	for _, m := range g.exited {
+	for _, m := range g.moves.exited {
 		ids[m.id] = true
 	}
 	for _, id := range g.s.exits.pending(g.key.group, g.s.now()) {

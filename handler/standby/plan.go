@@ -19,15 +19,12 @@ type groupPlan struct {
 	st      Stats                      // what the plan did, shared by its tickets
 	out     map[*ticket]*outcome
 	changed bool // a call that may change state was made
-	// entered and exited are the targets Auto Scaling moved (or, replayed,
-	// had moved) for this plan: their tags are written at its end.
-	entered, exited []*target
+	// moves are what Auto Scaling moved for this plan, and what it found
+	// parked already: their tags are written at its end (submitTags).
+	moves moves
 	// ruleOf is the ess-standby:rule tag of the instances restricted exits
 	// found InService already (onlyParked); absent: not read.
 	ruleOf map[string]string
-	// renew are the targets asked into Standby that were there already:
-	// the lease of those their rule parked is renewed (submitTags).
-	renew []*target
 }
 
 // outcome is what a plan did for one ticket.
@@ -213,7 +210,7 @@ func (g *groupPlan) decide(k callShape, parts []*part) {
 	at := sortOut(k.action, g.key.group, g.state, targets)
 	g.skip(at.skips)
 	if k.action == EnterStandby && !k.dryRun {
-		g.renew = append(g.renew, at.done...)
+		g.moves.renew = append(g.moves.renew, at.done...)
 	}
 	eligible := at.eligible
 	if k.action == EnterStandby && len(eligible) > 0 {
@@ -378,9 +375,9 @@ func sortedByID(targets []*target) []*target {
 // took records what a call's activity did for its targets.
 func (g *groupPlan) took(k callShape, targets []*target, a Activity, reason string) {
 	if k.action == EnterStandby {
-		g.entered = append(g.entered, targets...)
+		g.moves.entered = append(g.moves.entered, targets...)
 	} else {
-		g.exited = append(g.exited, targets...)
+		g.moves.exited = append(g.moves.exited, targets...)
 	}
 	byTicket := map[*ticket][]string{}
 	var tickets []*ticket
