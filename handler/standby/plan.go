@@ -50,11 +50,16 @@ type target struct {
 	unverified bool
 }
 
-// runPlan plans a scaling group's waiting parts together. Their state is
-// read again unless the read they bring is current; exits that may take
-// back only what the function parked lose the others; then, shape by shape in
-// the order they came, each instance is decided, MIN_IN_SERVICE is judged
-// over all of them at once, and the calls are made.
+// runPlan runs one plan of a scaling group over its waiting parts, stage
+// by stage. It reads: their state again, unless the read they bring is
+// current. Which ends apply: a sweep's exits whose leases are still over
+// (stillEnded), and of exits that may take back only what the function
+// parked, those that may (onlyParked). One action per instance: the last
+// request wins (lastWins); then, shape by shape in the order they came
+// (byShape), each instance is sorted out, the guards are judged over all
+// of them at once, and the calls are made, narrowed and replayed (decide).
+// Then the tags of what moved are handed on (submitTags), and each ticket
+// is told what the plan did for it (report).
 func (s *Service) runPlan(key groupKey, parts []*part) {
 	var tickets []*ticket
 	for _, p := range parts {
@@ -62,49 +67,74 @@ func (s *Service) runPlan(key groupKey, parts []*part) {
 	}
 	ctx, sess, cancel := lead(tickets)
 	defer cancel()
-	g := &groupPlan{s: s, key: key, ctx: ctx, sess: sess, state: map[string]ScalingInstance{}, out: map[*ticket]*outcome{}}
-	current := true
-	var verified []string
-	invocations := map[string]bool{}
-	for _, p := range parts {
-		g.out[p.t] = &outcome{}
-		invocations[p.t.inv] = true
-		current = current && !s.changed.since(key, p.epoch)
-		for _, id := range p.ids {
-			if in, ok := p.found[id]; ok {
-				g.state[id] = in
-				verified = append(verified, id)
-			}
+	g := s.newGroupPlan(ctx, sess, key, parts)
+	defer g.report(parts)
+	if err := g.current(parts); err != nil {
+		for _, p := range parts {
+			p.t.fail(p.ids, err)
 		}
-	}
-	g.st.Merged = len(invocations) - 1
-	if !current {
-		// Another plan changed something since these were read.
-		if err := g.reread(verified); err != nil {
-			for _, p := range parts {
-				p.t.fail(p.ids, err)
-			}
-			g.report(parts)
-			return
-		}
+		return
 	}
 	g.stillEnded(parts)
 	g.ruleOf = g.onlyParked(parts)
 	g.lastWins(parts)
-	var shapes []callShape
-	for _, p := range parts {
-		if !slices.Contains(shapes, p.shape()) {
-			shapes = append(shapes, p.shape())
-		}
-	}
-	for _, k := range shapes {
-		g.decide(k, slices.DeleteFunc(slices.Clone(parts), func(p *part) bool { return p.shape() != k }))
+	for _, same := range byShape(parts) {
+		g.decide(same[0].shape(), same)
 	}
 	g.submitTags()
 	if g.changed {
 		s.changed.note(key, s.epoch.Add(1))
 	}
-	g.report(parts)
+}
+
+// newGroupPlan starts a plan of parts, with the state their read found.
+func (s *Service) newGroupPlan(ctx context.Context, sess Session, key groupKey, parts []*part) *groupPlan {
+	g := &groupPlan{s: s, key: key, ctx: ctx, sess: sess, state: map[string]ScalingInstance{}, out: map[*ticket]*outcome{}}
+	invocations := map[string]bool{}
+	for _, p := range parts {
+		g.out[p.t] = &outcome{}
+		invocations[p.t.inv] = true
+		for _, id := range p.ids {
+			if in, ok := p.found[id]; ok {
+				g.state[id] = in
+			}
+		}
+	}
+	g.st.Merged = len(invocations) - 1
+	return g
+}
+
+// current reads the state of the parts' instances again when another plan
+// changed something since their read.
+func (g *groupPlan) current(parts []*part) error {
+	if !slices.ContainsFunc(parts, func(p *part) bool { return g.s.changed.since(g.key, p.epoch) }) {
+		return nil
+	}
+	var verified []string
+	for _, p := range parts {
+		for _, id := range p.ids {
+			if _, ok := p.found[id]; ok {
+				verified = append(verified, id)
+			}
+		}
+	}
+	return g.reread(verified)
+}
+
+// byShape groups parts by their calls' shape, the shapes in the order they
+// came, each group's parts in order.
+func byShape(parts []*part) [][]*part {
+	var shapes []callShape
+	var groups [][]*part
+	for _, p := range parts {
+		i := slices.Index(shapes, p.shape())
+		if i < 0 {
+			i = len(shapes)
+			shapes, groups = append(shapes, p.shape()), append(groups, nil)
+		}
+		groups[i] = append(groups[i], p)
+	}
+	return groups
 }
 
 // changes notes the epoch of each group's last change, for a plan to tell

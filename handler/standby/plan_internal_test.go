@@ -85,3 +85,26 @@ func TestCallSets(t *testing.T) {
 		t.Errorf("calls (-want +got):\n%s", diff)
 	}
 }
+
+// Parts share calls only with parts of the same action, Async and dry run:
+// the shapes in the order they came, each one's parts in order.
+func TestByShape(t *testing.T) {
+	of := func(name string, a Action, async, dryRun bool) *part {
+		return &part{t: &ticket{root: name, req: Request{Action: a, Async: async}, dryRun: dryRun}}
+	}
+	parts := []*part{
+		of("enter-1", EnterStandby, false, false), of("exit-1", ExitStandby, false, false), of("enter-async", EnterStandby, true, false),
+		of("enter-2", EnterStandby, false, false), of("enter-dry", EnterStandby, false, true), of("exit-2", ExitStandby, false, false),
+	}
+	var got []string
+	for _, same := range byShape(parts) {
+		var names []string
+		for _, p := range same {
+			names = append(names, p.t.root)
+		}
+		got = append(got, strings.Join(names, " "))
+	}
+	if diff := cmp.Diff([]string{"enter-1 enter-2", "exit-1 exit-2", "enter-async", "enter-dry"}, got); diff != "" {
+		t.Errorf("shapes (-want +got):\n%s", diff)
+	}
+}
