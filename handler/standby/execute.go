@@ -87,7 +87,7 @@ const maxNarrowing = 2
 // is made again, with its own token, for the others.
 func (g *groupPlan) call(k callShape, targets []*target) {
 	for narrowed := 0; ; narrowed++ {
-		a, err := g.standby(g.standbyCall(k, targets))
+		a, err := g.makeCall(g.standbyCall(k, targets))
 		if err == nil {
 			for _, m := range targets {
 				g.s.moved.put(m.id, k.action, a, false)
@@ -112,9 +112,9 @@ func (g *groupPlan) call(k callShape, targets []*target) {
 	}
 }
 
-// standby makes a Standby call, retried; an answer without an activity is
+// makeCall makes a Standby call, retried; an answer without an activity is
 // no answer.
-func (g *groupPlan) standby(c Call) (Activity, error) {
+func (g *groupPlan) makeCall(c Call) (Activity, error) {
 	var a Activity
 	g.exitCalled(c) // issue 26 case 9: an exit under way leaves a guard's refusal unsettled (exits.go)
 	err := g.retry(func(ctx context.Context) (err error) {
@@ -161,7 +161,7 @@ func (g *groupPlan) narrow(k callShape, targets []*target) ([]*target, bool, err
 	if len(at.eligible) == len(targets) {
 		return nil, false, nil
 	}
-	g.skip(at.skips)
+	g.recordSkips(at.skips)
 	g.already(k, at.done, targets)
 	return at.eligible, true, nil
 }
@@ -187,7 +187,7 @@ func (g *groupPlan) already(k callShape, done, eligible []*target) {
 	for _, m := range at.asFound {
 		g.skipAlready(k, m)
 	}
-	g.replay(k, at.replay)
+	g.replayCalls(k, at.replay)
 	for _, m := range at.replay {
 		g.skipAlready(k, m) // a replay not answered with an activity: as found
 	}
@@ -235,10 +235,10 @@ func sortDone(k callShape, done, eligible []*target, ruleOf map[string]string, r
 	return at
 }
 
-// replay replays, for targets found where the action leads, their
+// replayCalls replays, for targets found where the action leads, their
 // tickets' calls (replaySets), and answers each target a replay answers
 // with an activity.
-func (g *groupPlan) replay(k callShape, targets []*target) {
+func (g *groupPlan) replayCalls(k callShape, targets []*target) {
 	replayed := map[string]Activity{}
 	for _, set := range replaySets(targets) {
 		c := g.standbyCall(k, set)
@@ -259,7 +259,7 @@ func (g *groupPlan) replay(k callShape, targets []*target) {
 
 // replaySets are the replays of targets: one per ticket (part), its own
 // instances, 20 a call, with its own tokens; a call two tickets would both
-// make has the same token, and is made once (replay).
+// make has the same token, and is made once (replayCalls).
 func replaySets(targets []*target) [][]*target {
 	var sets [][]*target
 	for _, p := range partsOf(targets) {

@@ -30,13 +30,13 @@ const (
 // shows them) may make room for: a refusal is final only where no exit
 // under way could mend it. A count that
 // cannot be read, or contradicts the state read, refuses them all: nothing
-// is assumed. The reads gather the facts (guardFacts); admit judges them.
+// is assumed. The reads gather the facts (readGuardFacts); admit judges them.
 func (g *groupPlan) guard(k callShape, eligible []*target) []*target {
 	l := limits{minInService: g.s.cfg.MinInService, maxStandby: g.s.cfg.MaxStandby}
 	if !l.set() {
 		return eligible
 	}
-	f, err := g.guardFacts(k, eligible, l)
+	f, err := g.readGuardFacts(k, eligible, l)
 	if err != nil {
 		g.failEach(eligible, err)
 		return nil
@@ -75,12 +75,12 @@ type guardFacts struct {
 	returning int
 }
 
-// guardFacts reads what the guards judge by: what is on its way, read on
+// readGuardFacts reads what the guards judge by: what is on its way, read on
 // both sides of the counts (an instance a read shows in Standby before
 // them is in Standby in them, one a read shows InService after them was
 // InService in them; only one that moved in between is unsure), and the
 // counts.
-func (g *groupPlan) guardFacts(k callShape, eligible []*target, l limits) (f guardFacts, err error) {
+func (g *groupPlan) readGuardFacts(k callShape, eligible []*target, l limits) (f guardFacts, err error) {
 	onTheWay, err := g.observe()
 	if err != nil {
 		return f, err

@@ -166,9 +166,7 @@ func (g *groupPlan) lastWins(parts []*part) {
 	var reqs []Request
 	for _, p := range parts {
 		if !p.t.dryRun {
-			r := p.t.req
-			r.InstanceIDs = p.ids
-			live, reqs = append(live, p), append(reqs, r)
+			live, reqs = append(live, p), append(reqs, p.request())
 		}
 	}
 	for i, o := range LastWins(reqs) {
@@ -238,7 +236,7 @@ func (g *groupPlan) decide(k callShape, parts []*part) {
 		}
 	}
 	at := sortOut(k.action, g.key.group, g.state, targets)
-	g.skip(at.skips)
+	g.recordSkips(at.skips)
 	if k.action == EnterStandby && !k.dryRun {
 		g.moves.renew = append(g.moves.renew, at.done...)
 	}
@@ -281,10 +279,10 @@ func targetsOf(parts []*part, state map[string]ScalingInstance) []*target {
 	return targets
 }
 
-// sorted is targets sorted by where they stand for an action: those it can
+// sortedOut is targets sorted by where they stand for an action: those it can
 // move (eligible), those there already (done), and those it cannot move,
 // each with why (skips); each in the order it came.
-type sorted struct {
+type sortedOut struct {
 	eligible, done []*target
 	skips          []skip
 }
@@ -297,8 +295,8 @@ type skip struct {
 
 // sortOut sorts targets for an action by their state in group. One
 // unverified is eligible: the call lets Auto Scaling answer.
-func sortOut(a Action, group string, state map[string]ScalingInstance, targets []*target) sorted {
-	var at sorted
+func sortOut(a Action, group string, state map[string]ScalingInstance, targets []*target) sortedOut {
+	var at sortedOut
 	for _, m := range targets {
 		in, found := state[m.id]
 		switch {
@@ -317,8 +315,8 @@ func sortOut(a Action, group string, state map[string]ScalingInstance, targets [
 	return at
 }
 
-// skip records each skipped target's line, as the plan found it.
-func (g *groupPlan) skip(skips []skip) {
+// recordSkips records each skipped target's line, as the plan found it.
+func (g *groupPlan) recordSkips(skips []skip) {
 	for _, s := range skips {
 		line := g.foundLine(s.m)
 		line.Result, line.Reason = skipped, s.reason
