@@ -31,8 +31,9 @@ type EventReport struct {
 	InstanceIDs []string `json:"InstanceIds,omitempty"`
 }
 
-// member is an event that calls for action, once checked.
-type member struct {
+// checked is an event that calls for action, once checked: its place in
+// the batch, and its request.
+type checked struct {
 	index int
 	req   standby.Request
 }
@@ -47,102 +48,140 @@ const MaxClockSkew = 5 * time.Minute
 // batch makes one plan per group. For a batch, each instance is acted on
 // as the last event naming it asks.
 func (h *Handler) act(ctx context.Context, inv standby.Invocation, events []trigger.Event, batch bool) (report, standby.Stats, error) {
+	tr := h.triage(ctx, inv, events, batch)
+	if len(tr.checked) == 0 {
+		return tr.nothingToRun(batch)
+	}
+	if req := tr.checked[0].req; req.Action == standby.Sweep { // a request, never of a batch
+		return h.sweep(ctx, inv, req)
+	}
+	if batch {
+		tr.checked = lastWins(tr.checked, tr.reports)
+	}
+	return h.runChecked(ctx, inv, tr, batch)
+}
+
+// triage is what checking the events came to: a report for each, the
+// requests of those that call for action, and why the others do not.
+type triage struct {
+	reports  []EventReport
+	checked  []checked
+	problems standby.Problems // of the invalid events, each named
+	guard    string           // MAX_INSTANCES, when it refused an event
+	// The first lookup refused, and the first failed, for the answer.
+	lookupRefused, lookupFailed *standby.Error
+}
+
+// triage checks every event: those ignored, too old, whose instance could
+// not be located, or invalid are reported as such; the others' requests
+// are checked, in order.
+func (h *Handler) triage(ctx context.Context, inv standby.Invocation, events []trigger.Event, batch bool) *triage {
 	now := h.now()
-	var problems standby.Problems // of the invalid events, each named
-	var members []member
-	var guard string // MAX_INSTANCES, when it refused an event
-	reports := make([]EventReport, len(events))
+	tr := &triage{reports: make([]EventReport, len(events))}
 	back := make([]bool, len(events))
 	for i := range events {
 		back[i] = h.returns(&events[i])
 	}
 	lookups := h.locateAll(ctx, inv, events, now)
-	var lookupRefused, lookupFailed *standby.Error // the first of each, for the answer
 	for i, ev := range events {
-		reports[i] = EventReport{Event: i, Source: ev.Source}
+		tr.reports[i] = EventReport{Event: i, Source: ev.Source}
 		switch why := h.stale(ev, now); {
 		case ev.Ignored != "" && ev.Draft.Problems.Empty(): // what it is says more than when it was
-			reports[i].Result, reports[i].Reason = "Ignored", ev.Ignored
+			tr.reports[i].Result, tr.reports[i].Reason = "Ignored", ev.Ignored
 		case why != "":
-			reports[i].Result, reports[i].Reason = "Ignored", why
+			tr.reports[i].Result, tr.reports[i].Reason = "Ignored", why
 		case lookups[i] != nil:
-			// Where the instance is could not be told: refused for good, or
-			// failed for a retry when the lookup itself may succeed later.
-			e := lookups[i]
-			reports[i].Result, reports[i].Reason = "Refused", e.Message
-			if standby.Retryable(e) {
-				reports[i].Result = "Failed"
-				lookupFailed = cmp.Or(lookupFailed, e)
-			} else {
-				lookupRefused = cmp.Or(lookupRefused, e)
-			}
+			tr.notLocated(i, lookups[i])
 		default:
-			// Validation adds its problems to decoding's: all are reported;
-			// but what carries no request has nothing to validate, and its
-			// reading's problem (a syntax error, and where) stands alone.
-			var req standby.Request
-			err := ev.Draft.Problems.Err()
-			if !ev.NoRequest {
-				req, err = h.svc.Check(&ev.Draft)
-			}
-			if err != nil {
-				prefix := ""
-				if batch {
-					prefix = "[" + strconv.Itoa(i) + "]."
-				}
-				problems.Include(prefix, ev.Draft.Problems)
-				if ev.Draft.TooMany {
-					guard = "MAX_INSTANCES"
-				}
-				reports[i].Result, reports[i].Reason = "Refused", standby.AsError(err).Message
-				continue
-			}
-			// The event's own time goes with it: an end older than what it
-			// would take back was parked after it happened (onlyParked).
-			req.Identity, req.Reason, req.At = ev.Identity, reason(ev), ev.Time
-			if back[i] {
-				req.IfParkedFor, req.IfRunning = ev.Rule, ev.Ended == "Executed"
-			}
-			members = append(members, member{index: i, req: req})
+			h.check(tr, i, ev, back[i], batch)
 		}
 	}
-	if len(members) == 0 {
-		if lookupFailed != nil { // a retry may find them: it comes first
-			return report{Events: batchOnly(batch, reports)}, standby.Stats{}, lookupFailed
-		}
-		if err := problems.Err(); err != nil {
-			return report{Events: batchOnly(batch, reports)}, standby.Stats{Guard: guard}, err
-		}
-		if lookupRefused != nil {
-			return report{Events: batchOnly(batch, reports)}, standby.Stats{}, lookupRefused
-		}
-		return ignoredAnswer(reports, batch), standby.Stats{}, nil
+	return tr
+}
+
+// notLocated reports an event whose instance could not be located:
+// refused for good, or failed for a retry when the lookup itself may
+// succeed later.
+func (tr *triage) notLocated(i int, e *standby.Error) {
+	tr.reports[i].Result, tr.reports[i].Reason = "Refused", e.Message
+	if standby.Retryable(e) {
+		tr.reports[i].Result = "Failed"
+		tr.lookupFailed = cmp.Or(tr.lookupFailed, e)
+	} else {
+		tr.lookupRefused = cmp.Or(tr.lookupRefused, e)
 	}
-	if m := members[0]; m.req.Action == standby.Sweep { // a request, never of a batch
-		return h.sweep(ctx, inv, m.req)
+}
+
+// check validates event i's request: refused, with its problems, or
+// checked, taking back (back) only what its rule parked.
+func (h *Handler) check(tr *triage, i int, ev trigger.Event, back, batch bool) {
+	// Validation adds its problems to decoding's: all are reported; but
+	// what carries no request has nothing to validate, and its reading's
+	// problem (a syntax error, and where) stands alone.
+	var req standby.Request
+	err := ev.Draft.Problems.Err()
+	if !ev.NoRequest {
+		req, err = h.svc.Check(&ev.Draft)
 	}
-	if batch {
-		members = lastWins(members, reports)
+	if err != nil {
+		prefix := ""
+		if batch {
+			prefix = "[" + strconv.Itoa(i) + "]."
+		}
+		tr.problems.Include(prefix, ev.Draft.Problems)
+		if ev.Draft.TooMany {
+			tr.guard = "MAX_INSTANCES"
+		}
+		tr.reports[i].Result, tr.reports[i].Reason = "Refused", standby.AsError(err).Message
+		return
 	}
-	reqs := make([]standby.Request, len(members))
-	for i, m := range members {
-		reqs[i] = m.req
+	// The event's own time goes with it: an end older than what it would
+	// take back was parked after it happened (onlyParked).
+	req.Identity, req.Reason, req.At = ev.Identity, reason(ev), ev.Time
+	if back {
+		req.IfParkedFor, req.IfRunning = ev.Rule, ev.Ended == "Executed"
+	}
+	tr.checked = append(tr.checked, checked{index: i, req: req})
+}
+
+// nothingToRun answers events none of which calls for action: a lookup
+// that a retry may mend first, then the invalid events' problems, then a
+// lookup refused; else every event was ignored.
+func (tr *triage) nothingToRun(batch bool) (report, standby.Stats, error) {
+	if tr.lookupFailed != nil { // a retry may find them: it comes first
+		return report{Events: batchOnly(batch, tr.reports)}, standby.Stats{}, tr.lookupFailed
+	}
+	if err := tr.problems.Err(); err != nil {
+		return report{Events: batchOnly(batch, tr.reports)}, standby.Stats{Guard: tr.guard}, err
+	}
+	if tr.lookupRefused != nil {
+		return report{Events: batchOnly(batch, tr.reports)}, standby.Stats{}, tr.lookupRefused
+	}
+	return ignoredAnswer(tr.reports, batch), standby.Stats{}, nil
+}
+
+// runChecked runs the checked requests together and answers what became
+// of them: of each event, for a batch.
+func (h *Handler) runChecked(ctx context.Context, inv standby.Invocation, tr *triage, batch bool) (report, standby.Stats, error) {
+	reqs := make([]standby.Request, len(tr.checked))
+	for i, c := range tr.checked {
+		reqs[i] = c.req
 	}
 	answers, st := h.svc.Run(ctx, inv, reqs...)
-	st.Guard = cmp.Or(st.Guard, guard)
+	st.Guard = cmp.Or(st.Guard, tr.guard)
 	var a report
 	for i, got := range answers {
 		a.Result = a.Result.Merge(got)
 		if batch {
-			reports[members[i].index].Result = eventResult(got)
+			tr.reports[tr.checked[i].index].Result = eventResult(got)
 		}
 	}
-	a.Events = batchOnly(batch, reports)
-	err := verdict(a.Instances, problems)
-	if lookupFailed != nil && (err == nil || !standby.Retryable(err)) {
+	a.Events = batchOnly(batch, tr.reports)
+	err := verdict(a.Instances, tr.problems)
+	if tr.lookupFailed != nil && (err == nil || !standby.Retryable(err)) {
 		// An alert whose instance a retry may yet find: the sender's retry
 		// finds it, and replays what was done (the same tokens).
-		err = lookupFailed
+		err = tr.lookupFailed
 	}
 	return a, st, err
 }
@@ -333,47 +372,29 @@ func ignoredAnswer(reports []EventReport, batch bool) report {
 }
 
 // lastWins leaves each instance of a batch to the events that stand for it
-// (standby.Standing: an alarm that fired and recovered within one batch
+// (standby.LastWins: an alarm that fired and recovered within one batch
 // ends recovered; another rule's recovery does not end an alarm); an event
-// left with no instance of its own is reported superseded.
-func lastWins(members []member, reports []EventReport) []member {
-	naming := map[string][]int{} // instance → the members naming it, in order
-	for i, m := range members {
-		for _, id := range m.req.InstanceIDs {
-			naming[id] = append(naming[id], i)
-		}
+// left with no instance of its own is reported superseded, by the event
+// that decides its first.
+func lastWins(events []checked, reports []EventReport) []checked {
+	reqs := make([]standby.Request, len(events))
+	for i, c := range events {
+		reqs[i] = c.req
 	}
-	stands := map[string][]int{} // instance → the members it stands with
-	decider := map[string]int{}  // instance → the last of them
-	for id, named := range naming {
-		reqs := make([]standby.Request, len(named))
-		for i, j := range named {
-			reqs[i] = members[j].req
-		}
-		for _, k := range standby.Standing(reqs) {
-			stands[id] = append(stands[id], named[k])
-		}
-		decider[id] = stands[id][len(stands[id])-1]
-	}
-	var kept []member
-	for i, m := range members {
-		var own []string
-		for _, id := range m.req.InstanceIDs {
-			if slices.Contains(stands[id], i) {
-				own = append(own, id)
-			}
-		}
-		if len(own) == 0 {
-			other := members[decider[m.req.InstanceIDs[0]]]
-			reports[m.index].Result, reports[m.index].Reason = "Superseded", "event "+strconv.Itoa(other.index)+" of this batch decides its instances"
-			if m.req.IfParkedFor != "" && other.req.Action == standby.EnterStandby {
-				reports[m.index].Reason += ": an alarm of another rule, which this recovery does not end"
+	var kept []checked
+	for i, o := range standby.LastWins(reqs) {
+		c := events[i]
+		if len(o.Keep) == 0 && len(o.Drop) > 0 {
+			d := o.Drop[0]
+			reports[c.index].Result, reports[c.index].Reason = "Superseded", "event "+strconv.Itoa(events[d.By].index)+" of this batch decides its instances"
+			if d.Why == standby.AlarmStands {
+				reports[c.index].Reason += ": an alarm of another rule, which this recovery does not end"
 			}
 			continue
 		}
-		reports[m.index].InstanceIDs = own
-		m.req.InstanceIDs = own
-		kept = append(kept, m)
+		reports[c.index].InstanceIDs = o.Keep
+		c.req.InstanceIDs = o.Keep
+		kept = append(kept, c)
 	}
 	return kept
 }

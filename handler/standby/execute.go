@@ -80,52 +80,63 @@ var errNoActivity = &Error{Kind: Unavailable, Code: "ServiceUnavailable",
 // made again for the others.
 const maxNarrowing = 2
 
-// call makes one call for at most 20 members, retried on its own. When
+// call makes one call for at most 20 targets, retried on its own. When
 // Auto Scaling refuses it for an instance's state or existence, the
 // instances are read again: those another invocation moved meanwhile are
 // reported done by it, those that cannot move are reported, and the call
 // is made again, with its own token, for the others.
-func (g *groupPlan) call(k kind, members []*member) {
+func (g *groupPlan) call(k callShape, targets []*target) {
 	for narrowed := 0; ; narrowed++ {
-		c := g.standbyCall(k, members)
-		var a Activity
-		g.exitCalled(c) // issue 26 case 9: an exit under way leaves a guard's refusal unsettled (exits.go)
-		err := g.retry(func(ctx context.Context) (err error) {
-			if a, err = g.s.cloud.Scaling.Standby(ctx, g.sess, c); err == nil && a.ScalingActivityID == "" {
-				err = errNoActivity
-			}
-			return err
-		})
-		g.exitAnswered(c, err) // issue 26 case 9
-		g.changed = true
+		a, err := g.makeCall(g.standbyCall(k, targets))
 		if err == nil {
-			for _, m := range members {
+			for _, m := range targets {
 				g.s.moved.put(m.id, k.action, a, false)
 			}
-			g.took(k, members, a, "")
+			g.took(k, targets, a, "")
 			return
 		}
-		if narrowed < maxNarrowing && narrowable(err) && !members[0].unverified {
-			rest, ok, readErr := g.narrow(k, members)
+		if narrowed < maxNarrowing && narrowable(err) && !targets[0].unverified {
+			rest, ok, readErr := g.narrow(k, targets)
 			switch {
 			case readErr != nil:
 				err = readErr // the read again failed: what may be retried is not refused
 			case ok && len(rest) == 0:
 				return
 			case ok:
-				members = rest
+				targets = rest
 				continue
 			}
 		}
-		if k.action == EnterStandby && Retryable(err) {
-			// It may have reached Auto Scaling: count it as on its way.
-			for _, m := range members {
-				g.s.moved.maybeEntering(m.id, g.key.group)
-			}
-		}
-		g.failEach(members, err)
+		g.callFailed(k, targets, err)
 		return
 	}
+}
+
+// makeCall makes a Standby call, retried; an answer without an activity is
+// no answer.
+func (g *groupPlan) makeCall(c Call) (Activity, error) {
+	var a Activity
+	g.exitCalled(c) // issue 26 case 9: an exit under way leaves a guard's refusal unsettled (exits.go)
+	err := g.retry(func(ctx context.Context) (err error) {
+		if a, err = g.s.cloud.Scaling.Standby(ctx, g.sess, c); err == nil && a.ScalingActivityID == "" {
+			err = errNoActivity
+		}
+		return err
+	})
+	g.exitAnswered(c, err) // issue 26 case 9
+	g.changed = true
+	return a, err
+}
+
+// callFailed records what became of a call's targets that failed for err.
+func (g *groupPlan) callFailed(k callShape, targets []*target, err error) {
+	if k.action == EnterStandby && Retryable(err) {
+		// It may have reached Auto Scaling: count it as on its way.
+		for _, m := range targets {
+			g.s.moved.maybeEntering(m.id, g.key.group)
+		}
+	}
+	g.failEach(targets, err)
 }
 
 // narrowable: Auto Scaling refused a call for the state or the existence
@@ -138,121 +149,143 @@ func narrowable(err error) bool {
 // narrow reads a refused call's instances again and decides those that can
 // no longer move; it returns the others, and false when the read changes
 // nothing (the refusal stands).
-func (g *groupPlan) narrow(k kind, members []*member) ([]*member, bool, error) {
-	ids := make([]string, len(members))
-	for i, m := range members {
+func (g *groupPlan) narrow(k callShape, targets []*target) ([]*target, bool, error) {
+	ids := make([]string, len(targets))
+	for i, m := range targets {
 		ids[i] = m.id
 	}
 	if err := g.reread(ids); err != nil {
 		return nil, false, err
 	}
-	var rest, done []*member
-	for _, m := range members {
-		in, found := g.state[m.id]
-		line := g.line(m)
-		switch {
-		case found && in.LifecycleState == k.action.from():
-			rest = append(rest, m)
-			continue
-		case found && in.LifecycleState == k.action.to():
-			done = append(done, m)
-			continue
-		case !found:
-			line.Result, line.Reason = skipped, "not in scaling group "+g.key.group
-		default:
-			line.Result, line.Reason = skipped, in.LifecycleState+": only "+k.action.from()+" instances can "+k.action.verb()
-		}
-		g.set(m, line)
-	}
-	if len(rest) == len(members) {
+	at := sortOut(k.action, g.key.group, g.state, targets)
+	if len(at.eligible) == len(targets) {
 		return nil, false, nil
 	}
-	g.already(k, done, members)
-	return rest, true, nil
+	g.recordSkips(at.skips)
+	g.already(k, at.done, targets)
+	return at.eligible, true, nil
 }
 
-// already reports members found in the state the action leads to. Those
+// already reports targets found in the state the action leads to. Those
 // this process moved lately are answered with the activity that did it.
 // For a ticket with nothing left to do, the others are answered by
 // replaying its calls: the same instances from the same event make the
 // same tokens, and Auto Scaling answers a token it has seen with the
 // activity it started then, starting nothing. A replay Auto Scaling does not
 // answer with an activity leaves the instance reported as it was found.
-func (g *groupPlan) already(k kind, done, eligible []*member) {
+func (g *groupPlan) already(k callShape, done, eligible []*target) {
+	remembered := map[string]Activity{}
+	for _, m := range done {
+		if a, ok := g.s.moved.get(m.id, k.action); ok {
+			remembered[m.id] = a
+		}
+	}
+	at := sortDone(k, done, eligible, g.ruleOf, remembered)
+	for _, m := range at.earlier {
+		g.took(k, []*target{m}, remembered[m.id], doneEarlier)
+	}
+	for _, m := range at.asFound {
+		g.skipAlready(k, m)
+	}
+	g.replayCalls(k, at.replay)
+	for _, m := range at.replay {
+		g.skipAlready(k, m) // a replay not answered with an activity: as found
+	}
+}
+
+// alreadyThere is how targets found where the action leads are answered:
+// with the activity this process remembers (earlier), by replaying their
+// tickets' calls (replay), or as found (asFound).
+type alreadyThere struct {
+	earlier, replay, asFound []*target
+}
+
+// sortDone sorts the targets found where the action leads (done), beside
+// those the plan calls for (eligible), by what this process remembers of
+// them (remembered: the activity that moved each lately) and the rules of
+// those back InService that the ends read (ruleOf; nil: not read).
+func sortDone(k callShape, done, eligible []*target, ruleOf map[string]string, remembered map[string]Activity) alreadyThere {
 	busy := map[*ticket]bool{} // tickets with calls of their own
 	for _, m := range eligible {
 		for _, p := range m.parts {
 			busy[p.t] = true
 		}
 	}
-	var replay []*member
+	var at alreadyThere
 	for _, m := range done {
-		if slices.ContainsFunc(m.parts, func(p *part) bool {
-			rule, ok := g.ruleOf[m.id]
+		_, known := remembered[m.id]
+		switch {
+		case slices.ContainsFunc(m.parts, func(p *part) bool {
+			rule, ok := ruleOf[m.id]
 			return p.t.req.IfParkedFor != "" && (!ok || rule != p.t.req.IfParkedFor)
-		}) {
+		}):
 			// An end that may take back only what its rule parked claims no
 			// exit its rule's tags do not still show (a retry whose tags were
 			// not removed): another end's, or another caller's, would answer
 			// it.
-			g.skipAlready(k, m)
-			continue
+			at.asFound = append(at.asFound, m)
+		case known && !k.dryRun:
+			at.earlier = append(at.earlier, m)
+		case !k.dryRun && !slices.ContainsFunc(m.parts, func(p *part) bool { return busy[p.t] }):
+			at.replay = append(at.replay, m) // reported once its replay answers
+		default:
+			at.asFound = append(at.asFound, m)
 		}
-		if a, ok := g.s.moved.get(m.id, k.action); ok && !k.dryRun {
-			g.took(k, []*member{m}, a, doneEarlier)
-			continue
-		}
-		if !k.dryRun && !slices.ContainsFunc(m.parts, func(p *part) bool { return busy[p.t] }) {
-			replay = append(replay, m) // reported once its replay answers
-			continue
-		}
-		g.skipAlready(k, m)
 	}
-	defer func() {
-		for _, m := range replay {
-			g.skipAlready(k, m) // a replay not answered with an activity: as found
-		}
-	}()
-	// One replay per ticket: its own instances, with its own tokens; a call
-	// two tickets would both make, once.
+	return at
+}
+
+// replayCalls replays, for targets found where the action leads, their
+// tickets' calls (replaySets), and answers each target a replay answers
+// with an activity.
+func (g *groupPlan) replayCalls(k callShape, targets []*target) {
 	replayed := map[string]Activity{}
-	for _, p := range partsOf(replay) {
-		var own []*member
-		for _, m := range replay {
-			if slices.Contains(m.parts, p) {
-				own = append(own, &member{id: m.id, parts: []*part{p}})
-			}
+	for _, set := range replaySets(targets) {
+		c := g.standbyCall(k, set)
+		a, made := replayed[c.ClientToken]
+		if !made {
+			g.st.Attempts++
+			a, _ = g.s.cloud.Scaling.Standby(g.ctx, g.sess, c) // a refusal leaves them as found
+			replayed[c.ClientToken] = a
 		}
-		for chunk := range slices.Chunk(sortedByID(own), batchSize) {
-			c := g.standbyCall(k, chunk)
-			a, made := replayed[c.ClientToken]
-			if !made {
-				g.st.Attempts++
-				a, _ = g.s.cloud.Scaling.Standby(g.ctx, g.sess, c) // a refusal leaves them as found
-				replayed[c.ClientToken] = a
+		if a.ScalingActivityID != "" {
+			for _, m := range set {
+				g.s.moved.put(m.id, k.action, a, true)
 			}
-			if a.ScalingActivityID != "" {
-				for _, m := range chunk {
-					g.s.moved.put(m.id, k.action, a, true)
-				}
-				g.took(k, chunk, a, replayedReason)
-			}
+			g.took(k, set, a, replayedReason)
 		}
 	}
 }
 
-// skipAlready reports a member found where the action leads, when nothing
+// replaySets are the replays of targets: one per ticket (part), its own
+// instances, 20 a call, with its own tokens; a call two tickets would both
+// make has the same token, and is made once (replayCalls).
+func replaySets(targets []*target) [][]*target {
+	var sets [][]*target
+	for _, p := range partsOf(targets) {
+		var own []*target
+		for _, m := range targets {
+			if slices.Contains(m.parts, p) {
+				own = append(own, &target{id: m.id, parts: []*part{p}})
+			}
+		}
+		sets = slices.AppendSeq(sets, slices.Chunk(sortedByID(own), batchSize))
+	}
+	return sets
+}
+
+// skipAlready reports a target found where the action leads, when nothing
 // else has been reported for it.
-func (g *groupPlan) skipAlready(k kind, m *member) {
-	line := g.line(m)
+func (g *groupPlan) skipAlready(k callShape, m *target) {
+	line := g.foundLine(m)
 	line.Result, line.Reason = skipped, "already "+k.action.to()
 	g.set(m, line)
 }
 
-// partsOf lists the parts naming members, in order.
-func partsOf(members []*member) []*part {
+// partsOf lists the parts naming targets, in order.
+func partsOf(targets []*target) []*part {
 	var parts []*part
-	for _, m := range members {
+	for _, m := range targets {
 		for _, p := range m.parts {
 			if !slices.Contains(parts, p) {
 				parts = append(parts, p)

@@ -13,7 +13,7 @@ import (
 // whose answer was lost may have reached it. A guard that refuses while
 // such an exit is under way refuses on counts that may be about to
 // change, so its refusal is Unsettled (left to a retry), not final. The
-// plan's own exits are counted by the plan (groupPlan.exited); these are
+// plan's own exits are counted by the plan (moves.exited); these are
 // any plan's, so a refusal beside a sweep's exits of a moment ago is not
 // answered as final.
 //

@@ -30,74 +30,131 @@ const (
 // shows them) may make room for: a refusal is final only where no exit
 // under way could mend it. A count that
 // cannot be read, or contradicts the state read, refuses them all: nothing
-// is assumed.
-func (g *groupPlan) guard(k kind, eligible []*member) []*member {
-	if !g.s.cfg.MinInService.set() && !g.s.cfg.MaxStandby.set() {
+// is assumed. The reads gather the facts (readGuardFacts); admit judges them.
+func (g *groupPlan) guard(k callShape, eligible []*target) []*target {
+	l := limits{minInService: g.s.cfg.MinInService, maxStandby: g.s.cfg.MaxStandby}
+	if !l.set() {
 		return eligible
 	}
-	// What is on its way, read on both sides of the counts: an instance a
-	// read shows in Standby before them is in Standby in them, one a read
-	// shows InService after them was InService in them; only one that
-	// moved in between is unsure.
+	f, err := g.readGuardFacts(k, eligible, l)
+	if err != nil {
+		g.failEach(eligible, err)
+		return nil
+	}
+	if f.counts.empty {
+		return eligible // nothing there to keep: the calls let Auto Scaling answer
+	}
+	d := admit(l, g.key.group, f, eligible)
+	g.answerOnItsWay(k, d.onItsWay, f.underWay)
+	for _, m := range slices.Concat(d.unsettled, d.refused) {
+		for _, p := range m.parts {
+			g.out[p.t].guard = cmp.Or(g.out[p.t].guard, d.guard)
+		}
+	}
+	g.failEach(d.unsettled, d.unsettledErr)
+	g.failEach(d.refused, d.refusal)
+	return d.admitted
+}
+
+// limits are the guards' settings.
+type limits struct {
+	minInService, maxStandby Share
+}
+
+func (l limits) set() bool { return l.minInService.set() || l.maxStandby.set() }
+
+// guardFacts is what the guards judge by: Auto Scaling's counts, this
+// process's instances on their way into Standby that the counts show
+// InService (underWay, with the activity taking each), those that may be
+// on their way, in either state in the counts (unsure), and the exits
+// under way, which may free room the counts do not show (returning).
+type guardFacts struct {
+	counts    counts
+	underWay  map[string]Activity
+	unsure    int
+	returning int
+}
+
+// readGuardFacts reads what the guards judge by: what is on its way, read on
+// both sides of the counts (an instance a read shows in Standby before
+// them is in Standby in them, one a read shows InService after them was
+// InService in them; only one that moved in between is unsure), and the
+// counts.
+func (g *groupPlan) readGuardFacts(k callShape, eligible []*target, l limits) (f guardFacts, err error) {
 	onTheWay, err := g.observe()
 	if err != nil {
-		g.failEach(eligible, err)
-		return nil
+		return f, err
 	}
-	c, err := g.counts(eligible)
-	if err != nil {
-		g.failEach(eligible, err)
-		return nil
-	}
-	if c.empty {
-		return eligible // nothing there to keep: the calls let Auto Scaling answer
+	if f.counts, err = g.readCounts(eligible, l.maxStandby.set()); err != nil || f.counts.empty {
+		return f, err
 	}
 	// One whose call went unanswered, asked for again here, is called for
 	// again with its token: it takes its own room, not another's.
 	onTheWay = slices.DeleteFunc(onTheWay, func(id string) bool {
 		a, _ := g.s.moved.entering(id)
-		return a.ScalingActivityID == "" && slices.ContainsFunc(eligible, func(m *member) bool { return m.id == id })
+		return a.ScalingActivityID == "" && slices.ContainsFunc(eligible, func(m *target) bool { return m.id == id })
 	})
-	underWay, unsure, err := g.leaving(onTheWay, k.dryRun)
-	if err != nil {
-		g.failEach(eligible, err)
-		return nil
+	if f.underWay, f.unsure, err = g.leaving(onTheWay, k.dryRun); err != nil {
+		return f, err
 	}
-	// Asked for again while on its way: answered with the activity taking it.
-	eligible = slices.DeleteFunc(eligible, func(mem *member) bool {
-		a, ok := underWay[mem.id]
-		switch {
-		case ok && k.dryRun:
-			line := g.line(mem)
-			line.Result, line.Reason = skipped, "on its way into Standby, by "+a.ScalingActivityID
-			g.set(mem, line)
-		case ok:
-			g.took(k, []*member{mem}, a, "on its way into Standby, by this activity")
-		}
-		return ok
-	})
-	if len(eligible) == 0 {
-		return nil
-	}
-	r := g.room(c, len(eligible), len(underWay), unsure)
-	sure, maybe := min(r.sure, len(eligible)), min(r.maybe, len(eligible))
-	if sure == len(eligible) {
-		return eligible
-	}
-	for _, mem := range eligible[sure:] {
-		for _, p := range mem.parts {
-			g.out[p.t].guard = cmp.Or(g.out[p.t].guard, r.guard)
-		}
-	}
-	g.failEach(eligible[sure:maybe], r.unsettled)
-	g.failEach(eligible[maybe:], r.refusal)
-	return eligible[:sure]
+	f.returning = g.returning()
+	return f, nil
 }
 
-// failEach records err as what became of members.
-func (g *groupPlan) failEach(members []*member, err error) {
-	for _, m := range members {
-		line := g.line(m)
+// admission is what the guards decide of eligible targets, first come
+// first: those asked for again while on their way (answered with the
+// activity taking them), those let go, those left to a retry (unsettled,
+// with why) and those refused for good (with why), and the setting that
+// held any back.
+type admission struct {
+	onItsWay, admitted, unsettled, refused []*target
+	unsettledErr, refusal                  *Error
+	guard                                  string
+}
+
+// admit judges the guards over eligible targets in group, by the facts.
+func admit(l limits, group string, f guardFacts, eligible []*target) admission {
+	var d admission
+	for _, m := range eligible {
+		if _, ok := f.underWay[m.id]; ok {
+			d.onItsWay = append(d.onItsWay, m)
+		} else {
+			d.admitted = append(d.admitted, m)
+		}
+	}
+	if len(d.admitted) == 0 {
+		return d
+	}
+	r := roomFor(l, group, f, len(d.admitted))
+	asked := d.admitted
+	sure, maybe := min(r.sure, len(asked)), min(r.maybe, len(asked))
+	if sure == len(asked) {
+		return d
+	}
+	d.admitted, d.unsettled, d.refused = asked[:sure], asked[sure:maybe], asked[maybe:]
+	d.unsettledErr, d.refusal, d.guard = r.unsettled, r.refusal, r.guard
+	return d
+}
+
+// answerOnItsWay answers targets asked for again while on their way into
+// Standby with the activity taking them; a dry run only says so.
+func (g *groupPlan) answerOnItsWay(k callShape, targets []*target, underWay map[string]Activity) {
+	for _, m := range targets {
+		a := underWay[m.id]
+		if k.dryRun {
+			line := g.foundLine(m)
+			line.Result, line.Reason = skipped, "on its way into Standby, by "+a.ScalingActivityID
+			g.set(m, line)
+			continue
+		}
+		g.took(k, []*target{m}, a, "on its way into Standby, by this activity")
+	}
+}
+
+// failEach records err as what became of targets.
+func (g *groupPlan) failEach(targets []*target, err error) {
+	for _, m := range targets {
+		line := g.foundLine(m)
 		line.fail(err)
 		g.set(m, line)
 	}
@@ -109,15 +166,15 @@ type counts struct {
 	empty                     bool // none there, and none of the instances found: nothing to judge
 }
 
-// counts reads the group's counts (Standby only for MAX_STANDBY), parts
-// before the whole: an instance added between the reads can only make the
-// whole larger than its parts. Counts that contradict the state read are
-// an error.
-func (g *groupPlan) counts(eligible []*member) (c counts, err error) {
+// readCounts reads the group's counts (Standby only when standby, for
+// MAX_STANDBY), parts before the whole: an instance added between the
+// reads can only make the whole larger than its parts. Counts that
+// contradict the state read are an error (checkCounts).
+func (g *groupPlan) readCounts(eligible []*target, standby bool) (c counts, err error) {
 	if c.inService, err = g.count("InService"); err != nil {
 		return c, err
 	}
-	if g.s.cfg.MaxStandby.set() {
+	if standby {
 		if c.standby, err = g.count("Standby"); err != nil {
 			return c, err
 		}
@@ -126,15 +183,22 @@ func (g *groupPlan) counts(eligible []*member) (c counts, err error) {
 		return c, err
 	}
 	verified := 0
-	for _, mem := range eligible {
-		if !mem.unverified {
+	for _, m := range eligible {
+		if !m.unverified {
 			verified++
 		}
 	}
+	return checkCounts(g.key.group, c, verified)
+}
+
+// checkCounts checks a group's counts against the verified instances the
+// state read found InService there: fewer InService than that, or parts
+// that add up to more than the whole, cannot be.
+func checkCounts(group string, c counts, verified int) (counts, error) {
 	if c.inService < verified || c.total < c.inService+c.standby {
 		return c, &Error{Kind: Unavailable, Code: "ServiceUnavailable", Message: fmt.Sprintf(
 			"Auto Scaling's counts of %s do not add up (%d InService, %d in Standby, %d in all, and %d InService just read there; an instance may have moved between the counts): nothing is assumed, and a retry counts again",
-			g.key.group, c.inService, c.standby, c.total, verified)}
+			group, c.inService, c.standby, c.total, verified)}
 	}
 	c.empty = verified == 0 && c.total == 0
 	return c, nil
@@ -159,25 +223,24 @@ type bound struct {
 	message     string // the refusal's, of its counts
 }
 
-// room judges the tighter of MIN_IN_SERVICE and MAX_STANDBY for asked
-// instances. underWay are on their way into Standby and InService in the
-// counts; unsure may be on their way, in either state in the counts; the
-// exits under way (returning) are on their way out.
-func (g *groupPlan) room(c counts, asked, underWay, unsure int) room {
-	minIn, maxStandby := g.s.cfg.MinInService, g.s.cfg.MaxStandby
-	returning := g.returning()
+// roomFor judges the tighter of MIN_IN_SERVICE and MAX_STANDBY for asked
+// instances of group. f.underWay are on their way into Standby and
+// InService in the counts; f.unsure may be on their way, in either state
+// in the counts; the exits under way (f.returning) are on their way out.
+func roomFor(l limits, group string, f guardFacts, asked int) room {
+	c, underWay, unsure, returning := f.counts, len(f.underWay), f.unsure, f.returning
 	var bounds []bound
-	if minIn.set() {
-		keep, setting := minIn.of(c.total, true)
+	if l.minInService.set() {
+		keep, setting := l.minInService.of(c.total, true)
 		free := c.inService - underWay - keep
 		bounds = append(bounds, bound{sure: free - unsure, maybe: free + returning, guard: "MIN_IN_SERVICE", code: MinInServiceCode,
-			message: fmt.Sprintf("scaling group %s must keep %d of its %d instances InService (MIN_IN_SERVICE=%s), and has %d", g.key.group, keep, c.total, setting, c.inService-underWay)})
+			message: fmt.Sprintf("scaling group %s must keep %d of its %d instances InService (MIN_IN_SERVICE=%s), and has %d", group, keep, c.total, setting, c.inService-underWay)})
 	}
-	if maxStandby.set() {
-		most, setting := maxStandby.of(c.total, false)
+	if l.maxStandby.set() {
+		most, setting := l.maxStandby.of(c.total, false)
 		free := most - c.standby - underWay
 		bounds = append(bounds, bound{sure: free - unsure, maybe: free + returning, guard: "MAX_STANDBY", code: MaxStandbyCode,
-			message: fmt.Sprintf("scaling group %s may have at most %d of its %d instances in Standby (MAX_STANDBY=%s), and has %d", g.key.group, most, c.total, setting, c.standby+underWay)})
+			message: fmt.Sprintf("scaling group %s may have at most %d of its %d instances in Standby (MAX_STANDBY=%s), and has %d", group, most, c.total, setting, c.standby+underWay)})
 	}
 	r := room{sure: asked, maybe: asked}
 	for _, b := range bounds {
@@ -203,7 +266,7 @@ func (g *groupPlan) room(c counts, asked, underWay, unsure int) room {
 // free is final; short of it, left to a retry.
 func (g *groupPlan) returning() int {
 	ids := map[string]bool{}
-	for _, m := range g.exited {
+	for _, m := range g.moves.exited {
 		ids[m.id] = true
 	}
 	for _, id := range g.s.exits.pending(g.key.group, g.s.now()) {
@@ -254,23 +317,81 @@ func (g *groupPlan) leaving(ids []string, dryRun bool) (underWay map[string]Acti
 	if err := r.err(); err != nil {
 		return nil, 0, err
 	}
-	byActivity := map[string][]string{}
-	var activities []string
+	entering := map[string]Activity{}
 	for _, id := range ids {
-		a, ok := g.s.moved.entering(id)
-		in, found := r.found[id]
+		if a, ok := g.s.moved.entering(id); ok {
+			entering[id] = a
+		}
+	}
+	w := stillEntering(ids, entering, r.found)
+	status, err := g.activityStatuses(w.activities)
+	if err != nil {
+		return nil, 0, err
+	}
+	underWay, unknown, over := w.settle(entering, status)
+	if !dryRun {
+		for _, id := range over {
+			g.s.moved.forget(id)
+		}
+	}
+	return underWay, w.unsure + unknown + len(over), nil
+}
+
+// onTheirWay is what a read shows of instances this process asked into
+// Standby: those still InService, by the activity taking them (its order
+// in activities), and how many are unsure.
+type onTheirWay struct {
+	activities []string
+	of         map[string][]string // activity → its instances
+	unsure     int
+}
+
+// stillEntering sorts instances on their way (entering: what this process
+// knows of each; found: what a read shows): one forgotten or gone is left
+// out, one out of InService now (a read noted it) or with no activity to
+// ask of is unsure, the others wait for their activity's status.
+func stillEntering(ids []string, entering map[string]Activity, found map[string]ScalingInstance) onTheirWay {
+	w := onTheirWay{of: map[string][]string{}}
+	for _, id := range ids {
+		a, ok := entering[id]
+		in, there := found[id]
 		switch {
-		case !ok || !found:
+		case !ok || !there:
 			continue // gone, or forgotten
 		case in.LifecycleState != "InService" || a.ScalingActivityID == "":
-			unsure++ // out of InService now (readAll noted it), or no activity to ask of
+			w.unsure++
 			continue
 		}
-		if byActivity[a.ScalingActivityID] == nil {
-			activities = append(activities, a.ScalingActivityID)
+		if w.of[a.ScalingActivityID] == nil {
+			w.activities = append(w.activities, a.ScalingActivityID)
 		}
-		byActivity[a.ScalingActivityID] = append(byActivity[a.ScalingActivityID], id)
+		w.of[a.ScalingActivityID] = append(w.of[a.ScalingActivityID], id)
 	}
+	return w
+}
+
+// settle judges the instances by their activity's status: under way, with
+// it; unknown to Auto Scaling (unknown, counted); or over though they read
+// InService (over: counted, and forgotten).
+func (w onTheirWay) settle(entering map[string]Activity, status map[string]string) (underWay map[string]Activity, unknown int, over []string) {
+	underWay = map[string]Activity{}
+	for _, activity := range w.activities {
+		for _, id := range w.of[activity] {
+			switch code, known := status[activity]; {
+			case !known:
+				unknown++
+			case slices.Contains(terminal, code):
+				over = append(over, id)
+			default:
+				underWay[id] = entering[id]
+			}
+		}
+	}
+	return underWay, unknown, over
+}
+
+// activityStatuses reads the status of activities, 20 a call.
+func (g *groupPlan) activityStatuses(activities []string) (map[string]string, error) {
 	status := map[string]string{}
 	for chunk := range slices.Chunk(activities, batchSize) {
 		var statuses []ActivityStatus
@@ -278,29 +399,13 @@ func (g *groupPlan) leaving(ids []string, dryRun bool) (underWay map[string]Acti
 			statuses, err = g.s.cloud.Scaling.ActivityStatuses(ctx, g.sess, chunk)
 			return err
 		}); err != nil {
-			return nil, 0, err
+			return nil, err
 		}
 		for _, st := range statuses {
 			status[st.ScalingActivityID] = st.StatusCode
 		}
 	}
-	underWay = map[string]Activity{}
-	for _, id := range activities {
-		for _, instance := range byActivity[id] {
-			switch code, known := status[id]; {
-			case !known:
-				unsure++
-			case slices.Contains(terminal, code):
-				unsure++
-				if !dryRun {
-					g.s.moved.forget(instance)
-				}
-			default:
-				underWay[instance], _ = g.s.moved.get(instance, EnterStandby)
-			}
-		}
-	}
-	return underWay, unsure, nil
+	return status, nil
 }
 
 // count reads how many instances the group has in state ("": in all).

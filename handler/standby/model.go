@@ -141,6 +141,84 @@ func Standing(reqs []Request) []int {
 	return kept
 }
 
+// Why says why a request drops an instance to another (LastWins).
+type Why int
+
+const (
+	// LaterAsksOtherwise: a later request asks the other action of it.
+	LaterAsksOtherwise Why = iota
+	// Interrupted: a later request that asked otherwise ended this one's (its
+	// rule's recovery), and the request that decides asks as this one did
+	// (another rule's alarm that stands, or an alarm after the recovery).
+	Interrupted
+	// AlarmStands: an exit that may take back only what its rule parked,
+	// and a request to park the instance decides it: another rule's alarm,
+	// which a recovery never ends, or an alarm after it.
+	AlarmStands
+)
+
+// Drop is an instance a request leaves to another: the request that
+// decides it (the last of those that stand for it) and why.
+type Drop struct {
+	InstanceID string
+	By         int // the deciding request's place
+	Why        Why
+}
+
+// Claim is what last one wins leaves a request: the instances it keeps,
+// in its order, and those it drops, in its order.
+type Claim struct {
+	Keep []string
+	Drop []Drop
+}
+
+// LastWins decides, for requests in the order they came, each naming
+// instances (InstanceIDs), which requests each instance is left to: those
+// that stand for it (Standing); the others drop it. It is the one place
+// that decides it: a batch's events (the handler), a group's plan (its
+// requests' instances in the group) both ask it.
+func LastWins(reqs []Request) []Claim {
+	naming := map[string][]int{} // instance → the requests naming it, in order
+	for i, r := range reqs {
+		for _, id := range r.InstanceIDs {
+			naming[id] = append(naming[id], i)
+		}
+	}
+	standing := map[string][]int{} // instance → the requests that stand for it
+	for id, named := range naming {
+		of := make([]Request, len(named))
+		for k, i := range named {
+			of[k] = reqs[i]
+		}
+		for _, k := range Standing(of) {
+			standing[id] = append(standing[id], named[k])
+		}
+	}
+	out := make([]Claim, len(reqs))
+	for i, r := range reqs {
+		for _, id := range r.InstanceIDs {
+			if slices.Contains(standing[id], i) {
+				out[i].Keep = append(out[i].Keep, id)
+				continue
+			}
+			by := standing[id][len(standing[id])-1]
+			out[i].Drop = append(out[i].Drop, Drop{InstanceID: id, By: by, Why: whyDropped(r, reqs[by])})
+		}
+	}
+	return out
+}
+
+// whyDropped says why r drops an instance that the request by decides.
+func whyDropped(r, by Request) Why {
+	switch {
+	case by.Action == r.Action:
+		return Interrupted
+	case r.IfParkedFor != "" && by.Action == EnterStandby:
+		return AlarmStands
+	}
+	return LaterAsksOtherwise
+}
+
 // root is what the request's calls' tokens derive from: its event's
 // identity and the caller's ClientToken when it has either (a timer's
 // payload may carry a token, and each tick is still its own event), else

@@ -17,97 +17,124 @@ type groupPlan struct {
 	sess    Session
 	state   map[string]ScalingInstance // the group's instances named, as last read
 	st      Stats                      // what the plan did, shared by its tickets
-	out     map[*ticket]*share
+	out     map[*ticket]*outcome
 	changed bool // a call that may change state was made
-	// entered and exited are the members Auto Scaling moved (or, replayed,
-	// had moved) for this plan: their tags are written at its end.
-	entered, exited []*member
+	// moves are what Auto Scaling moved for this plan, and what it found
+	// parked already: their tags are written at its end (submitTags).
+	moves moves
 	// ruleOf is the ess-standby:rule tag of the instances restricted exits
 	// found InService already (onlyParked); absent: not read.
 	ruleOf map[string]string
-	// renew are the members asked into Standby that were there already:
-	// the lease of those their rule parked is renewed (submitTags).
-	renew []*member
 }
 
-// share is what a plan did for one ticket.
-type share struct {
+// outcome is what a plan did for one ticket.
+type outcome struct {
 	activities []Activity
 	planned    []Call
 	guard      string
 }
 
-// kind is what parts must have in common to share calls.
-type kind struct {
+// callShape is what parts must have in common to share calls.
+type callShape struct {
 	action Action
 	async  bool
 	dryRun bool
 }
 
-func (p *part) kind() kind { return kind{p.t.req.Action, p.t.req.Async, p.t.dryRun} }
+func (p *part) shape() callShape { return callShape{p.t.req.Action, p.t.req.Async, p.t.dryRun} }
 
-// member is an instance of a plan, with the parts that name it.
-type member struct {
+// target is an instance a plan acts on, with the parts that name it.
+type target struct {
 	id         string
 	parts      []*part
 	unverified bool
 }
 
-// planGroup plans a scaling group's waiting parts together. Their state is
-// read again unless the read they bring is current; exits that may take
-// back only what the function parked lose the others; then, kind by kind in
-// the order they came, each instance is decided, MIN_IN_SERVICE is judged
-// over all of them at once, and the calls are made.
-func (s *Service) planGroup(key groupKey, parts []*part) {
+// runPlan runs one plan of a scaling group over its waiting parts, stage
+// by stage. It reads: their state again, unless the read they bring is
+// current. Which ends apply: a sweep's exits whose leases are still over
+// (stillEnded), and of exits that may take back only what the function
+// parked, those that may (onlyParked). One action per instance: the last
+// request wins (lastWins); then, shape by shape in the order they came
+// (byShape), each instance is sorted out, the guards are judged over all
+// of them at once, and the calls are made, narrowed and replayed (decide).
+// Then the tags of what moved are handed on (submitTags), and each ticket
+// is told what the plan did for it (report).
+func (s *Service) runPlan(key groupKey, parts []*part) {
 	var tickets []*ticket
 	for _, p := range parts {
 		tickets = append(tickets, p.t)
 	}
 	ctx, sess, cancel := lead(tickets)
 	defer cancel()
-	g := &groupPlan{s: s, key: key, ctx: ctx, sess: sess, state: map[string]ScalingInstance{}, out: map[*ticket]*share{}}
-	current := true
-	var verified []string
-	invocations := map[string]bool{}
-	for _, p := range parts {
-		g.out[p.t] = &share{}
-		invocations[p.t.inv] = true
-		current = current && !s.changed.since(key, p.epoch)
-		for _, id := range p.ids {
-			if in, ok := p.found[id]; ok {
-				g.state[id] = in
-				verified = append(verified, id)
-			}
+	g := s.newGroupPlan(ctx, sess, key, parts)
+	defer g.report(parts)
+	if err := g.current(parts); err != nil {
+		for _, p := range parts {
+			p.t.fail(p.ids, err)
 		}
-	}
-	g.st.Merged = len(invocations) - 1
-	if !current {
-		// Another plan changed something since these were read.
-		if err := g.reread(verified); err != nil {
-			for _, p := range parts {
-				p.t.fail(p.ids, err)
-			}
-			g.report(parts)
-			return
-		}
+		return
 	}
 	g.stillEnded(parts)
-	g.onlyParked(parts)
+	g.ruleOf = g.onlyParked(parts)
 	g.lastWins(parts)
-	var kinds []kind
-	for _, p := range parts {
-		if !slices.Contains(kinds, p.kind()) {
-			kinds = append(kinds, p.kind())
-		}
-	}
-	for _, k := range kinds {
-		g.decide(k, slices.DeleteFunc(slices.Clone(parts), func(p *part) bool { return p.kind() != k }))
+	for _, same := range byShape(parts) {
+		g.decide(same[0].shape(), same)
 	}
 	g.submitTags()
 	if g.changed {
 		s.changed.note(key, s.epoch.Add(1))
 	}
-	g.report(parts)
+}
+
+// newGroupPlan starts a plan of parts, with the state their read found.
+func (s *Service) newGroupPlan(ctx context.Context, sess Session, key groupKey, parts []*part) *groupPlan {
+	g := &groupPlan{s: s, key: key, ctx: ctx, sess: sess, state: map[string]ScalingInstance{}, out: map[*ticket]*outcome{}}
+	invocations := map[string]bool{}
+	for _, p := range parts {
+		g.out[p.t] = &outcome{}
+		invocations[p.t.inv] = true
+		for _, id := range p.ids {
+			if in, ok := p.found[id]; ok {
+				g.state[id] = in
+			}
+		}
+	}
+	g.st.Merged = len(invocations) - 1
+	return g
+}
+
+// current reads the state of the parts' instances again when another plan
+// changed something since their read.
+func (g *groupPlan) current(parts []*part) error {
+	if !slices.ContainsFunc(parts, func(p *part) bool { return g.s.changed.since(g.key, p.epoch) }) {
+		return nil
+	}
+	var verified []string
+	for _, p := range parts {
+		for _, id := range p.ids {
+			if _, ok := p.found[id]; ok {
+				verified = append(verified, id)
+			}
+		}
+	}
+	return g.reread(verified)
+}
+
+// byShape groups parts by their calls' shape, the shapes in the order they
+// came, each group's parts in order.
+func byShape(parts []*part) [][]*part {
+	var shapes []callShape
+	var groups [][]*part
+	for _, p := range parts {
+		i := slices.Index(shapes, p.shape())
+		if i < 0 {
+			i = len(shapes)
+			shapes, groups = append(shapes, p.shape()), append(groups, nil)
+		}
+		groups[i] = append(groups[i], p)
+	}
+	return groups
 }
 
 // changes notes the epoch of each group's last change, for a plan to tell
@@ -131,86 +158,45 @@ func (c *changes) note(key groupKey, epoch uint64) {
 	c.at[key] = epoch
 }
 
-// stillEnded narrows a sweep's exits (Request.TagsReadAt) to the leases
-// still over: an instance this process parked, or a request asked to park,
-// since the sweep read its tags is left parked, and so is one whose tags
-// this process is still writing. Judged in the group's plan, after every
-// plan before it: a live alarm's instance is never taken back on tags it
-// has since outdated.
-func (g *groupPlan) stillEnded(parts []*part) {
+// lastWins leaves each instance to the requests that stand for it
+// (LastWins): the others drop it, each told which request decides it. Dry
+// runs change nothing, and keep theirs.
+func (g *groupPlan) lastWins(parts []*part) {
+	var live []*part
+	var reqs []Request
 	for _, p := range parts {
-		readAt := p.t.req.TagsReadAt
-		if readAt.IsZero() {
-			continue
+		if !p.t.dryRun {
+			live, reqs = append(live, p), append(reqs, p.request())
 		}
-		p.ids = slices.DeleteFunc(p.ids, func(id string) bool {
-			var reason string
-			switch {
-			case g.s.moved.askedSince(id, readAt):
-				reason = "asked into Standby again since the sweep read its tags: its lease is a live request's, and it stays parked"
-			case g.s.tags.pending(id):
-				reason = "its tags are being written again: it stays parked until they say when its lease ends"
-			default:
-				return false
-			}
-			p.t.set(InstanceResult{InstanceID: id, ScalingGroupID: g.key.group, LifecycleState: g.state[id].LifecycleState, Result: skipped, Reason: reason})
-			return true
-		})
+	}
+	for i, o := range LastWins(reqs) {
+		p := live[i]
+		for _, d := range o.Drop {
+			p.t.set(InstanceResult{InstanceID: d.InstanceID, ScalingGroupID: g.key.group, LifecycleState: g.state[d.InstanceID].LifecycleState,
+				Result: skipped, Reason: dropReason(d.Why, reqs[d.By])})
+		}
+		p.ids = o.Keep
 	}
 }
 
-// lastWins leaves each instance to the requests that stand for it
-// (Standing): the others drop it, each told which request decides it. Dry
-// runs change nothing, and keep theirs.
-func (g *groupPlan) lastWins(parts []*part) {
-	naming := map[string][]*part{} // instance → the parts naming it, in order
-	var ids []string
-	for _, p := range parts {
-		if p.t.dryRun {
-			continue
-		}
-		for _, id := range p.ids {
-			if naming[id] == nil {
-				ids = append(ids, id)
-			}
-			naming[id] = append(naming[id], p)
-		}
+// dropReason is what a request's line says of an instance it drops to
+// the request by.
+func dropReason(why Why, by Request) string {
+	switch why {
+	case Interrupted: // its own rule's recovery ended it
+		return fmt.Sprintf("its rule's recovery came later; it stays parked for %s", Quote(by.Reason.Rule))
+	case AlarmStands:
+		return fmt.Sprintf("a request of another rule (%s) asks %s", Quote(by.Reason.Rule), by.Action)
 	}
-	lost := map[*part]map[string]*part{} // a part → the instances it drops, and which part decides each
-	for _, id := range ids {
-		reqs := make([]Request, len(naming[id]))
-		for i, p := range naming[id] {
-			reqs[i] = p.t.req
-		}
-		standing := Standing(reqs)
-		winner := naming[id][standing[len(standing)-1]]
-		for i, p := range naming[id] {
-			if !slices.Contains(standing, i) {
-				if lost[p] == nil {
-					lost[p] = map[string]*part{}
-				}
-				lost[p][id] = winner
-			}
-		}
-	}
-	for p, dropped := range lost {
-		p.ids = slices.DeleteFunc(p.ids, func(id string) bool {
-			winner, ok := dropped[id]
-			if !ok {
-				return false
-			}
-			r := winner.t.req
-			reason := "a later request for it asks " + string(r.Action)
-			switch {
-			case r.Action == p.t.req.Action: // its own rule's recovery ended it
-				reason = fmt.Sprintf("its rule's recovery came later; it stays parked for %s", Quote(r.Reason.Rule))
-			case p.t.req.IfParkedFor != "":
-				reason = fmt.Sprintf("a request of another rule (%s) asks %s", Quote(r.Reason.Rule), r.Action)
-			}
-			p.t.set(InstanceResult{InstanceID: id, ScalingGroupID: g.key.group, LifecycleState: g.state[id].LifecycleState, Result: skipped, Reason: reason})
-			return true
-		})
-	}
+	return "a later request for it asks " + string(by.Action)
+}
+
+// request is the part's request as a plan's stages judge it: its
+// instances in the group, and whether it is a dry run.
+func (p *part) request() Request {
+	r := p.t.req
+	r.InstanceIDs, r.DryRun = p.ids, p.t.dryRun
+	return r
 }
 
 // report hands each ticket what the plan did for it.
@@ -239,94 +225,139 @@ func (g *groupPlan) reread(ids []string) error {
 	return nil
 }
 
-// decide plans the parts of one kind: which instances can move, which
+// decide plans the parts of one shape: which instances can move, which
 // MIN_IN_SERVICE lets go, and the calls for them, or in a dry run the calls
 // it would make.
-func (g *groupPlan) decide(k kind, parts []*part) {
-	var members []*member
-	byID := map[string]*member{}
+func (g *groupPlan) decide(k callShape, parts []*part) {
+	targets := targetsOf(parts, g.state)
+	if k.action == EnterStandby && !k.dryRun {
+		for _, m := range targets {
+			g.s.moved.ask(m.id)
+		}
+	}
+	at := sortOut(k.action, g.key.group, g.state, targets)
+	g.recordSkips(at.skips)
+	if k.action == EnterStandby && !k.dryRun {
+		g.moves.renew = append(g.moves.renew, at.done...)
+	}
+	eligible := at.eligible
+	if k.action == EnterStandby && len(eligible) > 0 {
+		eligible = g.guard(k, eligible)
+	}
+	if k.dryRun {
+		g.wouldCall(k, eligible)
+	} else {
+		for _, chunk := range callSets(eligible) {
+			g.call(k, chunk)
+		}
+	}
+	g.already(k, at.done, eligible)
+}
+
+// targetsOf gathers the instances parts name, in the order they came, each
+// once, with the parts naming it. One is unverified when a part names it
+// unverified and no read found it: a read that found it says what it is.
+func targetsOf(parts []*part, state map[string]ScalingInstance) []*target {
+	var targets []*target
+	byID := map[string]*target{}
 	for _, p := range parts {
 		for _, id := range p.ids {
 			m := byID[id]
 			if m == nil {
-				m = &member{id: id}
+				m = &target{id: id}
 				byID[id] = m
-				members = append(members, m)
+				targets = append(targets, m)
 			}
 			m.parts = append(m.parts, p)
 			m.unverified = m.unverified || p.unverified
 		}
 	}
-	if k.action == EnterStandby && !k.dryRun {
-		for _, m := range members {
-			g.s.moved.ask(m.id)
-		}
+	for _, m := range targets {
+		_, found := state[m.id]
+		m.unverified = m.unverified && !found
 	}
-	var eligible, done []*member
-	for _, m := range members {
-		in, found := g.state[m.id]
-		m.unverified = m.unverified && !found // a read found it: it is what the read says
-		line := g.line(m)
-		switch {
-		case m.unverified:
-			eligible = append(eligible, m)
-			continue
-		case !found:
-			line.Result, line.Reason = skipped, "not in scaling group "+g.key.group
-		case in.LifecycleState == k.action.to():
-			done = append(done, m)
-			continue
-		case in.LifecycleState != k.action.from():
-			line.Result, line.Reason = skipped, fmt.Sprintf("%s: only %s instances can %s", in.LifecycleState, k.action.from(), k.action.verb())
-		default:
-			eligible = append(eligible, m)
-			continue
-		}
-		g.set(m, line)
-	}
-	if k.action == EnterStandby && !k.dryRun {
-		g.renew = append(g.renew, done...)
-	}
-	if k.action == EnterStandby && len(eligible) > 0 {
-		eligible = g.guard(k, eligible)
-	}
-	switch {
-	case k.dryRun:
-		g.plan(k, eligible)
-	default:
-		// Members not found by the read call alone: Auto Scaling's refusal
-		// of them must not refuse the others.
-		verified := slices.DeleteFunc(slices.Clone(eligible), func(m *member) bool { return m.unverified })
-		unverified := slices.DeleteFunc(slices.Clone(eligible), func(m *member) bool { return !m.unverified })
-		for _, set := range [][]*member{verified, unverified} {
-			for chunk := range slices.Chunk(sortedByID(set), batchSize) {
-				g.call(k, chunk)
-			}
-		}
-	}
-	g.already(k, done, eligible)
+	return targets
 }
 
-// line is the start of a member's line: the instance as the plan found it.
-func (g *groupPlan) line(m *member) InstanceResult {
+// sortedOut is targets sorted by where they stand for an action: those it can
+// move (eligible), those there already (done), and those it cannot move,
+// each with why (skips); each in the order it came.
+type sortedOut struct {
+	eligible, done []*target
+	skips          []skip
+}
+
+// skip is a target no call can move, and why.
+type skip struct {
+	m      *target
+	reason string
+}
+
+// sortOut sorts targets for an action by their state in group. One
+// unverified is eligible: the call lets Auto Scaling answer.
+func sortOut(a Action, group string, state map[string]ScalingInstance, targets []*target) sortedOut {
+	var at sortedOut
+	for _, m := range targets {
+		in, found := state[m.id]
+		switch {
+		case m.unverified:
+			at.eligible = append(at.eligible, m)
+		case !found:
+			at.skips = append(at.skips, skip{m, "not in scaling group " + group})
+		case in.LifecycleState == a.to():
+			at.done = append(at.done, m)
+		case in.LifecycleState != a.from():
+			at.skips = append(at.skips, skip{m, fmt.Sprintf("%s: only %s instances can %s", in.LifecycleState, a.from(), a.verb())})
+		default:
+			at.eligible = append(at.eligible, m)
+		}
+	}
+	return at
+}
+
+// recordSkips records each skipped target's line, as the plan found it.
+func (g *groupPlan) recordSkips(skips []skip) {
+	for _, s := range skips {
+		line := g.foundLine(s.m)
+		line.Result, line.Reason = skipped, s.reason
+		g.set(s.m, line)
+	}
+}
+
+// callSets are the calls for eligible targets: 20 a call, sorted by ID,
+// those not found by the read call alone apart from the others, so that
+// Auto Scaling's refusal of them refuses no other.
+func callSets(eligible []*target) [][]*target {
+	verified := slices.DeleteFunc(slices.Clone(eligible), func(m *target) bool { return m.unverified })
+	unverified := slices.DeleteFunc(slices.Clone(eligible), func(m *target) bool { return !m.unverified })
+	var sets [][]*target
+	for _, set := range [][]*target{verified, unverified} {
+		sets = slices.AppendSeq(sets, slices.Chunk(sortedByID(set), batchSize))
+	}
+	return sets
+}
+
+// foundLine is the start of a target's line: the instance as the plan
+// found it.
+func (g *groupPlan) foundLine(m *target) InstanceResult {
 	in := g.state[m.id]
 	return InstanceResult{InstanceID: m.id, ScalingGroupID: g.key.group, LifecycleState: in.LifecycleState}
 }
 
-// set records a member's line in every ticket naming it.
-func (g *groupPlan) set(m *member, line InstanceResult) {
+// set records a target's line in every ticket naming it.
+func (g *groupPlan) set(m *target, line InstanceResult) {
 	for _, p := range m.parts {
 		p.t.set(line)
 	}
 }
 
-// plan records, for a dry run, the calls each ticket would have made: its
-// own instances, 20 a call, with its own tokens.
-func (g *groupPlan) plan(k kind, eligible []*member) {
-	byTicket := map[*ticket][]*member{}
+// wouldCall records, for a dry run, the calls each ticket would have
+// made: its own instances, 20 a call, with its own tokens.
+func (g *groupPlan) wouldCall(k callShape, eligible []*target) {
+	byTicket := map[*ticket][]*target{}
 	var tickets []*ticket
 	for _, m := range eligible {
-		line := g.line(m)
+		line := g.foundLine(m)
 		line.Result = planned
 		if m.unverified {
 			line.Reason = "not found by DescribeScalingInstances: the call lets Auto Scaling answer"
@@ -346,13 +377,13 @@ func (g *groupPlan) plan(k kind, eligible []*member) {
 	}
 }
 
-// standbyCall is the call for members: its token derives from the exact
+// standbyCall is the call for targets: its token derives from the exact
 // set of instances and the roots of the tickets naming them, so the same
 // set from the same events always makes the same call, and two different
 // sets never share a token.
-func (g *groupPlan) standbyCall(k kind, members []*member) Call {
+func (g *groupPlan) standbyCall(k callShape, targets []*target) Call {
 	var ids, roots []string
-	for _, m := range members {
+	for _, m := range targets {
 		ids = append(ids, m.id)
 		for _, p := range m.parts {
 			roots = append(roots, p.t.root)
@@ -363,23 +394,23 @@ func (g *groupPlan) standbyCall(k kind, members []*member) Call {
 		ClientToken: token(k.action, g.key.group, k.async, slices.Compact(roots), ids)}
 }
 
-// sortedByID orders members by instance ID, so that the same instances
+// sortedByID orders targets by instance ID, so that the same instances
 // make the same calls whatever order they were named in.
-func sortedByID(members []*member) []*member {
-	return slices.SortedFunc(slices.Values(members), func(a, b *member) int { return cmp.Compare(a.id, b.id) })
+func sortedByID(targets []*target) []*target {
+	return slices.SortedFunc(slices.Values(targets), func(a, b *target) int { return cmp.Compare(a.id, b.id) })
 }
 
-// took records what a call's activity did for its members.
-func (g *groupPlan) took(k kind, members []*member, a Activity, reason string) {
+// took records what a call's activity did for its targets.
+func (g *groupPlan) took(k callShape, targets []*target, a Activity, reason string) {
 	if k.action == EnterStandby {
-		g.entered = append(g.entered, members...)
+		g.moves.entered = append(g.moves.entered, targets...)
 	} else {
-		g.exited = append(g.exited, members...)
+		g.moves.exited = append(g.moves.exited, targets...)
 	}
 	byTicket := map[*ticket][]string{}
 	var tickets []*ticket
-	for _, m := range members {
-		line := g.line(m)
+	for _, m := range targets {
+		line := g.foundLine(m)
 		line.Result, line.ScalingActivityID, line.Reason = k.action.done(), a.ScalingActivityID, reason
 		g.set(m, line)
 		if in, ok := g.state[m.id]; ok || m.unverified {

@@ -11,7 +11,7 @@ import (
 // DescribeScalingInstances call takes.
 const batchSize = 20
 
-// part is the share of a ticket that one scaling group's plan decides.
+// part is the portion of a ticket that one scaling group's plan decides.
 type part struct {
 	t     *ticket
 	ids   []string                   // its instances in the group, in request order
@@ -27,7 +27,7 @@ type part struct {
 
 // readStates reads the state of every instance one region's tickets name:
 // each ID once, 20 a call, the calls at once; then it hands each group's
-// instances on to that group's line, the whole batch together.
+// instances on to that group's plans, the whole batch together.
 func (s *Service) readStates(region string, tickets []*ticket) {
 	ctx, sess, cancel := lead(tickets)
 	defer cancel()
@@ -127,6 +127,17 @@ func (s *Service) split(t *ticket, region string, epoch uint64, state func(id st
 	if len(absent) == 0 {
 		return parts
 	}
+	if s.absent(t, region, absent, failed, guard) {
+		parts = append(parts, &part{t: t, ids: absent, epoch: epoch, unverified: true})
+	}
+	return parts
+}
+
+// absent decides a ticket's instances the read did not find: reported
+// when the read found others (or failed for some), refused when no group
+// is named or the named one is not allowed. It says whether they are left
+// unverified, a part of their own, for Auto Scaling to answer.
+func (s *Service) absent(t *ticket, region string, absent []string, failed bool, guard *string) bool {
 	switch {
 	case len(absent) < len(t.req.InstanceIDs) || failed:
 		// Some are in a group: the others are reported, not acted on.
@@ -151,9 +162,9 @@ func (s *Service) split(t *ticket, region string, epoch uint64, state func(id st
 			t.set(line)
 		}
 	default:
-		parts = append(parts, &part{t: t, ids: absent, epoch: epoch, unverified: true})
+		return true
 	}
-	return parts
+	return false
 }
 
 // read is what a state read found: the instances found, and for those

@@ -7,7 +7,7 @@
 //
 // Requests on their way are tickets. Their state reads wait for each other
 // for a moment (Config.MergeWindow) and are made together; then each
-// scaling group's share of them waits for that group's plans (one keyed
+// scaling group's portion of them waits for that group's plans (one keyed
 // batcher, internal/batch, batches both), where one plan at a time reads, judges the guard rails over all it holds, and calls. So
 // a storm of alarms on one group makes one plan of few calls, and two plans
 // for one group never interleave in a process (across processes, the
@@ -33,7 +33,7 @@ import (
 	"ess-standby/handler/standby/internal/batch"
 )
 
-// Config is the core's share of the settings, parsed once at start.
+// Config is the settings the core reads, parsed once at start.
 type Config struct {
 	Region         string      // ALIBABA_CLOUD_REGION_ID: for invocations that name none
 	FCRegion       string      // FC_REGION: the function's own region, the last resort
@@ -138,7 +138,7 @@ func New(cfg Config, cloud Cloud) *Service {
 	}
 	s.reads = batch.New(cfg.MergeWindow, s.readStates)
 	// A plan has no window: the reads' merged them already.
-	s.plans = batch.New(0, s.planGroup)
+	s.plans = batch.New(0, s.runPlan)
 	s.tags = newTagger(s)
 	s.changed.at = map[groupKey]uint64{}
 	return s

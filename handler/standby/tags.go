@@ -94,50 +94,79 @@ const (
 	tagCallTime    = 30 * time.Second
 )
 
-// submitTags hands the tagger what this plan moved, and returns: a slow ECS
-// holds up no plan of the group. Instances put into Standby get the tags of
-// the first request naming them, dated by the plan; those taken back lose
-// every tag the function wrote. An instance whose tags this process
-// already wrote for the move (a duplicate's replay) is left alone. Each
-// ticket naming an instance waits for its tags within its answer's time.
+// submitTags hands the tagger what this plan moved (tagWrites), and
+// returns: a slow ECS holds up no plan of the group. Each ticket naming an
+// instance moved waits for its tags within its answer's time; nothing
+// waits for a renewal.
 func (g *groupPlan) submitTags() {
-	now := g.s.now().UTC().Truncate(time.Second)
-	var jobs []*tagJob
-	add := func(m *member, action Action, tags Tags) {
-		tickets := ticketsOf(m)
+	writes := tagWrites(g.s.now(), g.s.cfg.Lease, g.moves, g.s.moved.isTagged)
+	jobs := make([]*tagJob, len(writes))
+	for i, w := range writes {
+		jobs[i] = &tagJob{sess: g.sess, group: g.key.group, action: w.action, tags: w.tags, renewRule: w.renewRule, id: w.m.id, done: func(error) {}}
+		if w.renewRule != "" {
+			continue
+		}
+		tickets := ticketsOf(w.m)
 		for _, t := range tickets {
-			t.awaitTag(m.id)
+			t.awaitTag(w.m.id)
 		}
-		jobs = append(jobs, &tagJob{sess: g.sess, group: g.key.group, action: action, tags: tags, id: m.id, done: func(err error) {
+		jobs[i].done = func(err error) {
 			for _, t := range tickets {
-				t.tagDone(m.id, err)
+				t.tagDone(w.m.id, err)
 			}
-		}})
-	}
-	for _, m := range unique(g.entered) {
-		if !g.s.moved.isTagged(m.id, EnterStandby) {
-			add(m, EnterStandby, m.parts[0].t.req.Reason.tags(now, g.s.cfg.Lease))
-		}
-	}
-	for _, m := range sortedByID(unique(g.exited)) {
-		if !g.s.moved.isTagged(m.id, ExitStandby) {
-			add(m, ExitStandby, nil)
-		}
-	}
-	// An alarm still firing for an instance its rule parked renews the
-	// lease: its tags' until moves on, as if parked now. Nothing waits for
-	// it: the instance is already parked, and the answer says so.
-	until := now.Add(g.s.cfg.Lease).Format(time.RFC3339)
-	for _, m := range unique(g.renew) {
-		if rule := m.parts[0].t.req.Reason.Rule; rule != "" && tagValue(rule) == rule {
-			jobs = append(jobs, &tagJob{sess: g.sess, group: g.key.group, action: EnterStandby, tags: Tags{TagUntil: until}, renewRule: rule, id: m.id, done: func(error) {}})
 		}
 	}
 	g.s.tags.submit(g.key.region, jobs...)
 }
 
-// ticketsOf lists the tickets naming a member, each once.
-func ticketsOf(m *member) []*ticket {
+// moves is what a plan moved, for its tags: the targets Auto Scaling moved
+// (or, replayed, had moved) into Standby (entered) and out of it (exited),
+// and those asked into Standby that were there already (renew).
+type moves struct {
+	entered, exited, renew []*target
+}
+
+// tagWrite is one instance's tags to write (tags), or remove (nil), for
+// the action that moved it; a renewal (renewRule) writes a later until on
+// an instance its rule parked.
+type tagWrite struct {
+	m         *target
+	action    Action
+	tags      Tags
+	renewRule string
+}
+
+// tagWrites are the tags a plan's moves call for, at now (to the second):
+// instances put into Standby get the tags of the first request naming
+// them, their lease ending lease after now; those taken back lose every
+// tag the function wrote, in ID order. An instance whose tags this process
+// already wrote for the move (tagged: a duplicate's replay) is left alone.
+// An alarm still firing for an instance its rule parked renews the lease:
+// its tags' until moves on, as if parked now.
+func tagWrites(now time.Time, lease time.Duration, mv moves, tagged func(id string, action Action) bool) []tagWrite {
+	now = now.UTC().Truncate(time.Second)
+	var writes []tagWrite
+	for _, m := range unique(mv.entered) {
+		if !tagged(m.id, EnterStandby) {
+			writes = append(writes, tagWrite{m: m, action: EnterStandby, tags: m.parts[0].t.req.Reason.tags(now, lease)})
+		}
+	}
+	for _, m := range sortedByID(unique(mv.exited)) {
+		if !tagged(m.id, ExitStandby) {
+			writes = append(writes, tagWrite{m: m, action: ExitStandby})
+		}
+	}
+	until := now.Add(lease).Format(time.RFC3339)
+	for _, m := range unique(mv.renew) {
+		if rule := m.parts[0].t.req.Reason.Rule; rule != "" && tagValue(rule) == rule {
+			writes = append(writes, tagWrite{m: m, action: EnterStandby, tags: Tags{TagUntil: until}, renewRule: rule})
+		}
+	}
+	return writes
+}
+
+// ticketsOf lists the tickets naming a target, each once.
+func ticketsOf(m *target) []*ticket {
 	var out []*ticket
 	for _, p := range m.parts {
 		if !slices.Contains(out, p.t) {
@@ -369,11 +398,11 @@ func (tg *tagger) pending(id string) bool {
 	return busy || owed
 }
 
-// unique is members without a repeat: a plan may answer an instance twice
+// unique is targets without a repeat: a plan may answer an instance twice
 // (a call, then a replay for another request).
-func unique(members []*member) []*member {
+func unique(targets []*target) []*target {
 	seen := map[string]bool{}
-	return slices.DeleteFunc(slices.Clone(members), func(m *member) bool {
+	return slices.DeleteFunc(slices.Clone(targets), func(m *target) bool {
 		if seen[m.id] {
 			return true
 		}
