@@ -89,7 +89,7 @@ type Request struct {
 	RegionID       string
 	DryRun         bool      // decide and report, change nothing
 	Wait           bool      // wait for the activities to finish
-	Duplicates     []Skipped // instance IDs named again, which Validate removed
+	Duplicates     []Skipped // instance IDs named again, which Check removed
 	// Identity names the event the request came from, the same across its
 	// re-deliveries; "" when it carries nothing that does. With the
 	// ClientToken, it is the root of the calls' tokens (see root).

@@ -95,7 +95,7 @@ func (r *recent) insert(id string, m movedBy) {
 	r.next = (r.next + 1) % recentSize
 }
 
-// tagged notes that an instance's tags are as the action leaves them.
+// markTagged notes that an instance's tags are as the action leaves them.
 func (r *recent) markTagged(id string, action Action) {
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -3,7 +3,7 @@
 // applies the guard rails, makes the EnterStandby or ExitStandby calls in
 // batches of 20 with idempotent tokens, retries what may succeed, and
 // reports what became of every instance. It knows no payload shapes: the
-// trigger package decodes events into a Draft, which Validate checks.
+// trigger package decodes events into a Draft, which Service.Check checks.
 //
 // Requests on their way are tickets. Their state reads wait for each other
 // for a moment (Config.MergeWindow) and are made together; then each

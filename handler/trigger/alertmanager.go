@@ -22,7 +22,8 @@ import (
 // adds more over versions (notification_reason, routeLabels).
 type alertmanager struct{}
 
-// receiver and alerts together: no other payload this function reads has
+// recognises a delivery by receiver and alerts together: no other payload
+// this function reads has
 // either (a CloudMonitor subscription's is alert, singular).
 func (alertmanager) recognises(o object) bool { return o.has("receiver") && o.has("alerts") }
 
