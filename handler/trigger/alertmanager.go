@@ -23,8 +23,8 @@ import (
 type alertmanager struct{}
 
 // recognises a delivery by receiver and alerts together: no other payload
-// this function reads has
-// either (a CloudMonitor subscription's is alert, singular).
+// this function reads has either (a CloudMonitor subscription's is alert,
+// singular).
 func (alertmanager) recognises(o object) bool { return o.has("receiver") && o.has("alerts") }
 
 // MaxAlerts is the most alerts one delivery may hold: as many as
