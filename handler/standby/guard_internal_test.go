@@ -35,6 +35,8 @@ func TestRoomFor(t *testing.T) {
 		{"the tighter of both", limits{minInService: floor, maxStandby: capOf}, guardFacts{counts: counts{inService: 6, total: 6}}, 3, 2, 2, "MAX_STANDBY", "scaling group asg-a may have", ""},
 		{"under way counts where it goes", limits{maxStandby: capOf}, guardFacts{counts: counts{inService: 6, total: 6}, underWay: map[string]Activity{"i-9": {}}}, 2, 1, 1, "MAX_STANDBY",
 			"scaling group asg-a may have at most 2 of its 6 instances in Standby (MAX_STANDBY=2), and has 1", ""},
+		{"under way leaves the floor", limits{minInService: floor}, guardFacts{counts: counts{inService: 6, total: 6}, underWay: map[string]Activity{"i-9": {}}}, 3, 2, 2, "MIN_IN_SERVICE",
+			"scaling group asg-a must keep 3 of its 6 instances InService (MIN_IN_SERVICE=3), and has 5", ""},
 		{"the unsure unsettle", limits{maxStandby: capOf}, guardFacts{counts: counts{inService: 6, total: 6}, unsure: 1}, 2, 1, 2, "MAX_STANDBY", "", "Unsettled.MaxStandby"},
 		{"exits under way unsettle", limits{minInService: floor}, guardFacts{counts: counts{inService: 3, standby: 1, total: 4}, returning: 1}, 1, 0, 1, "MIN_IN_SERVICE", "", "Unsettled.MinInService"},
 		{"beyond what exits may free, refused", limits{minInService: floor}, guardFacts{counts: counts{inService: 3, total: 5}, returning: 1}, 2, 0, 1, "MIN_IN_SERVICE",
