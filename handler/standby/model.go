@@ -152,8 +152,9 @@ const (
 	// (another rule's alarm that stands, or an alarm after the recovery).
 	Interrupted
 	// AlarmStands: an exit that may take back only what its rule parked,
-	// and a request to park the instance decides it: another rule's alarm,
-	// which a recovery never ends, or an alarm after it.
+	// and another rule's request to park the instance decides it: an alarm
+	// the recovery does not end. (Its own rule's alarm after it is a later
+	// request asking otherwise.)
 	AlarmStands
 )
 
@@ -213,7 +214,7 @@ func whyDropped(r, by Request) Why {
 	switch {
 	case by.Action == r.Action:
 		return Interrupted
-	case r.IfParkedFor != "" && by.Action == EnterStandby:
+	case r.IfParkedFor != "" && by.Action == EnterStandby && by.Reason.Rule != r.IfParkedFor:
 		return AlarmStands
 	}
 	return LaterAsksOtherwise

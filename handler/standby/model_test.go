@@ -40,6 +40,8 @@ func TestLastWins(t *testing.T) {
 			[]standby.Claim{kept("i-1"), dropped(0, standby.AlarmStands, "i-1")}},
 		{"a recovery, then another rule's alarm", []standby.Request{recovery("r-1", "i-1"), alarm("r-2", "i-1")},
 			[]standby.Claim{dropped(1, standby.AlarmStands, "i-1"), kept("i-1")}},
+		{"a recovery, then its rule's alarm again", []standby.Request{recovery("r-1", "i-1"), alarm("r-1", "i-1")},
+			[]standby.Claim{dropped(1, standby.LaterAsksOtherwise, "i-1"), kept("i-1")}},
 		{"an exit, then an alarm", []standby.Request{exit("i-1"), alarm("r-1", "i-1")},
 			[]standby.Claim{dropped(1, standby.LaterAsksOtherwise, "i-1"), kept("i-1")}},
 		{"another rule's alarm, the rule's alarm, its recovery", []standby.Request{alarm("r-2", "i-1"), alarm("r-1", "i-1"), recovery("r-1", "i-1")},
