@@ -48,7 +48,7 @@ const MaxClockSkew = 5 * time.Minute
 // batch makes one plan per group. For a batch, each instance is acted on
 // as the last event naming it asks.
 func (h *Handler) act(ctx context.Context, inv standby.Invocation, events []trigger.Event, batch bool) (report, standby.Stats, error) {
-	tr := h.triage(ctx, inv, events, batch)
+	tr := h.checkEvents(ctx, inv, events, batch)
 	if len(tr.checked) == 0 {
 		return tr.nothingToRun(batch)
 	}
@@ -72,10 +72,10 @@ type triage struct {
 	lookupRefused, lookupFailed *standby.Error
 }
 
-// triage checks every event: those ignored, too old, whose instance could
-// not be located, or invalid are reported as such; the others' requests
-// are checked, in order.
-func (h *Handler) triage(ctx context.Context, inv standby.Invocation, events []trigger.Event, batch bool) *triage {
+// checkEvents checks every event: those ignored, too old, whose instance
+// could not be located, or invalid are reported as such; the others'
+// requests are checked, in order.
+func (h *Handler) checkEvents(ctx context.Context, inv standby.Invocation, events []trigger.Event, batch bool) *triage {
 	now := h.now()
 	tr := &triage{reports: make([]EventReport, len(events))}
 	back := make([]bool, len(events))
@@ -136,7 +136,7 @@ func (h *Handler) check(tr *triage, i int, ev trigger.Event, back, batch bool) {
 		return
 	}
 	// The event's own time goes with it: an end older than what it would
-	// take back was parked after it happened (onlyParked).
+	// take back was parked after it happened (standby's judgeEnd).
 	req.Identity, req.Reason, req.At = ev.Identity, reason(ev), ev.Time
 	if back {
 		req.IfParkedFor, req.IfRunning = ev.Rule, ev.Ended == "Executed"

@@ -267,7 +267,7 @@ func TestAStormOfAlertsIsOnePlan(t *testing.T) {
 }
 
 // Firing and resolved alerts of one rule in one group decide each instance
-// by the override rule alarms follow (standby.Standing): the last alert
+// by the override rule alarms follow (standby.LastWins): the last alert
 // naming it, with those of the same action since; a resolved alert ends
 // only its own rule's firing, never another rule's.
 func TestFiringAndResolvedInOneGroup(t *testing.T) {

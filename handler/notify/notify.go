@@ -317,7 +317,8 @@ func (n *Notifier) judge(status int, answer []byte) (failure, bool) {
 	case status == http.StatusOK && *a.code == 0:
 		return f, true
 	}
-	// Lark answers a rate limit with HTTP 400 and the code in the body.
+	// The vendor's code says why, whatever the HTTP status (Lark answers
+	// a rate limit with HTTP 400 and the code in the body).
 	f.code, f.msg = strconv.Itoa(*a.code), vendorMessage(n.redact, a.msg)
 	f.retry = f.retry || retryable[*a.code]
 	return f, false

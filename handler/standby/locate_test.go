@@ -247,7 +247,7 @@ func TestLocateSession(t *testing.T) {
 	}
 }
 
-// An Auto Scaling client without the lookup finds nothing, and says so.
+// A core given no Addresses port finds nothing, and says so.
 func TestLocateWithoutTheLookup(t *testing.T) {
 	f := networks()
 	_, why := standby.New(allowed, standby.Cloud{Scaling: f, Instances: f}).Locate(context.Background(), inv, "cn-hangzhou", []string{"10.0.0.1"})

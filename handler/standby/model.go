@@ -115,14 +115,14 @@ type Request struct {
 	TagsReadAt time.Time
 }
 
-// Standing says which of the requests naming one instance, in the order
+// standingOf says which of the requests naming one instance, in the order
 // they came, decide it: the last one, with the requests of the same action
 // since the last that asked otherwise (an alarm and its recovery end
 // recovered; two alarms both stand). An exit that may take back only what
 // one rule parked (IfParkedFor) ends that rule's requests to park it, and
 // no other's: while another rule's alarm stands, the instance stays parked
 // and the exit is dropped. It returns the standing requests' places.
-func Standing(reqs []Request) []int {
+func standingOf(reqs []Request) []int {
 	var kept []int
 	for i, r := range reqs {
 		switch {
@@ -175,7 +175,7 @@ type Claim struct {
 
 // LastWins decides, for requests in the order they came, each naming
 // instances (InstanceIDs), which requests each instance is left to: those
-// that stand for it (Standing); the others drop it. It is the one place
+// that stand for it (standingOf); the others drop it. It is the one place
 // that decides it: a batch's events (the handler), a group's plan (its
 // requests' instances in the group) both ask it.
 func LastWins(reqs []Request) []Claim {
@@ -191,7 +191,7 @@ func LastWins(reqs []Request) []Claim {
 		for k, i := range named {
 			of[k] = reqs[i]
 		}
-		for _, k := range Standing(of) {
+		for _, k := range standingOf(of) {
 			standing[id] = append(standing[id], named[k])
 		}
 	}

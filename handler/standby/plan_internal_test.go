@@ -108,3 +108,24 @@ func TestByShape(t *testing.T) {
 		t.Errorf("shapes (-want +got):\n%s", diff)
 	}
 }
+
+// What a request's line says of an instance it leaves to another: its own
+// rule's recovery, another rule's alarm that stands, or a later request
+// asking otherwise.
+func TestDropReason(t *testing.T) {
+	alarm := Request{Action: EnterStandby, Reason: Reason{Rule: "r-2"}}
+	for _, tt := range []struct {
+		why  Why
+		by   Request
+		want string
+	}{
+		{Interrupted, alarm, `its rule's recovery came later; it stays parked for "r-2"`},
+		{AlarmStands, alarm, `a request of another rule ("r-2") asks EnterStandby`},
+		{LaterAsksOtherwise, alarm, "a later request for it asks EnterStandby"},
+		{LaterAsksOtherwise, Request{Action: ExitStandby}, "a later request for it asks ExitStandby"},
+	} {
+		if got := dropReason(tt.why, tt.by); got != tt.want {
+			t.Errorf("dropReason(%v, %s) = %q, want %q", tt.why, tt.by.Action, got, tt.want)
+		}
+	}
+}

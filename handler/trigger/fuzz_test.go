@@ -38,7 +38,7 @@ func checkEvent(t *testing.T, ev Event) {
 	req, err := check(&ev.Draft, 100)
 	if err != nil {
 		if e := standby.AsError(err); e.Kind != standby.Invalid || len(e.Message) > 8000 {
-			t.Fatalf("Validate = %v (%d bytes)", e, len(e.Message))
+			t.Fatalf("Check = %v (%d bytes)", e, len(e.Message))
 		}
 		return
 	}

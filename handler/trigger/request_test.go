@@ -100,24 +100,24 @@ func TestDirectRequest(t *testing.T) {
 			skipped := req.Duplicates
 			if tt.wantCode == "" {
 				if err != nil {
-					t.Fatalf("validate(%s) = %v, want valid", tt.json, err)
+					t.Fatalf("check(%s) = %v, want valid", tt.json, err)
 				}
 				tt.want.Action = cmp.Or(tt.want.Action, EnterStandby)
 				req.Duplicates = nil
 				if tt.want.InstanceIDs != nil && fmt.Sprint(req) != fmt.Sprint(tt.want) {
-					t.Errorf("validate(%s) = %+v, want %+v", tt.json, req, tt.want)
+					t.Errorf("check(%s) = %+v, want %+v", tt.json, req, tt.want)
 				}
 				if tt.wantN != 0 && len(req.InstanceIDs) != tt.wantN {
 					t.Errorf("validate kept %d instances, want %d", len(req.InstanceIDs), tt.wantN)
 				}
 				if len(skipped) != tt.skipped {
-					t.Errorf("validate(%s) skipped %v, want %d", tt.json, skipped, tt.skipped)
+					t.Errorf("check(%s) skipped %v, want %d", tt.json, skipped, tt.skipped)
 				}
 				return
 			}
 			e, ok := err.(*Error)
 			if !ok || e.Code != tt.wantCode || e.Kind != Invalid {
-				t.Fatalf("validate(%s) = %v, want %s", tt.json, err, tt.wantCode)
+				t.Fatalf("check(%s) = %v, want %s", tt.json, err, tt.wantCode)
 			}
 			for _, m := range tt.wantMsgs {
 				if !strings.Contains(e.Message, m) {

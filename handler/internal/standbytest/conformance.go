@@ -16,15 +16,15 @@ import (
 // Region is where the suite's groups are.
 const Region = "cn-hangzhou"
 
-// Subject is an Auto Scaling under test, with what the suite needs to
-// steer and observe it.
+// Subject is an implementation of the core's ports under test, with what
+// the suite needs to steer and observe it.
 type Subject struct {
 	// Cloud is the implementation as each of the core's ports.
 	Cloud   standby.Cloud
 	Session standby.Session // in Region, with credentials it accepts
-	// Fail makes the next n calls of method (ScalingInstances,
-	// CountInstances, Standby or ActivityStatuses) fail as Auto Scaling
-	// would answer err: its code, at the HTTP status of its kind.
+	// Fail makes the next n calls of method (any method of the three
+	// ports, by name) fail as the cloud would answer err: its code, at the
+	// HTTP status of its kind.
 	Fail func(method string, n int, err *standby.Error)
 	// State reports an instance's lifecycle state; "" when in no group.
 	State func(id string) string
