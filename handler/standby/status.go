@@ -90,15 +90,7 @@ type Status struct {
 // group it cannot read is answered with why, after the others; the first
 // such failure is returned.
 func (s *Service) Status(ctx context.Context, inv Invocation, req Request) (Status, Stats, error) {
-	var st Stats
-	if g := req.ScalingGroupID; g != "" && !s.allowed(g) {
-		return Status{}, st, notAllowed(g)
-	}
-	sess, err := s.session(inv, req)
-	if err != nil {
-		return Status{}, st, err
-	}
-	groups, st, err := s.actsOn(ctx, sess, req)
+	sess, groups, st, err := s.actsOn(ctx, inv, req)
 	if err != nil {
 		return Status{}, st, err
 	}

@@ -76,15 +76,7 @@ type Swept struct {
 // with LEASE_END=exit taken back, through every guard. A group it cannot
 // read fails the sweep, after the others are done: a retry does the rest.
 func (s *Service) Sweep(ctx context.Context, inv Invocation, req Request) (Swept, Stats, error) {
-	var st Stats
-	if g := req.ScalingGroupID; g != "" && !s.allowed(g) {
-		return Swept{}, st, notAllowed(g)
-	}
-	sess, err := s.session(inv, req)
-	if err != nil {
-		return Swept{}, st, err
-	}
-	groups, st, err := s.actsOn(ctx, sess, req)
+	sess, groups, st, err := s.actsOn(ctx, inv, req)
 	if err != nil {
 		return Swept{}, st, err
 	}
@@ -102,26 +94,34 @@ func (s *Service) Sweep(ctx context.Context, inv Invocation, req Request) (Swept
 	return out, st, failure
 }
 
-// actsOn lists the groups the function may act on, sorted, each once: the
-// request's group, else ALLOWED_SCALING_GROUP_IDS, else every group of the
-// region. A sweep and an operator's status look at the same groups.
-func (s *Service) actsOn(ctx context.Context, sess Session, req Request) ([]string, Stats, error) {
+// actsOn opens the request's session and lists the groups the function
+// may act on, sorted, each once: the request's group (refused outside
+// ALLOWED_SCALING_GROUP_IDS), else ALLOWED_SCALING_GROUP_IDS, else every
+// group of the region. A sweep and an operator's status look at the same
+// groups.
+func (s *Service) actsOn(ctx context.Context, inv Invocation, req Request) (Session, []string, Stats, error) {
 	var st Stats
+	if g := req.ScalingGroupID; g != "" && !s.allowed(g) {
+		return Session{}, nil, st, notAllowed(g)
+	}
+	sess, err := s.session(inv, req)
+	if err != nil {
+		return Session{}, nil, st, err
+	}
 	groups := slices.Clone(s.cfg.AllowedGroups)
 	switch {
 	case req.ScalingGroupID != "":
 		groups = []string{req.ScalingGroupID}
 	case len(groups) == 0:
-		var err error
 		if st, err = s.retry(ctx, func(ctx context.Context) (err error) {
 			groups, err = s.cloud.Scaling.ScalingGroups(ctx, sess)
 			return err
 		}); err != nil {
-			return nil, st, err
+			return Session{}, nil, st, err
 		}
 	}
 	slices.Sort(groups)
-	return slices.Compact(groups), st, nil
+	return sess, slices.Compact(groups), st, nil
 }
 
 // sweepGroup judges the leases of one group's Standby instances, writes
