@@ -480,16 +480,7 @@ func TestThrottledTagsAreOwedNotLost(t *testing.T) {
 	s.Emu.ClearFaults() // ECS is well again
 	sweep(t, s, "sweep-healed")
 	awaitTags(t, s, parked, parkedBy("rule-mem", started))
-	a := sweep(t, s, "sweep-after")
-	lines := a.lines()
-	leased := tally{t: t, what: "instances not Leased in the sweep after their tags were written"}
-	for _, id := range parked {
-		leased.check(lines[id].Result == "Leased", "%s %s (%s)", id, lines[id].Result, lines[id].Reason)
-	}
-	leased.report()
-	if l := lines[someoneElses]; l.Result != "NotParked" {
-		t.Errorf("the sweep: someone else's %s is %s; want NotParked", someoneElses, l.Result)
-	}
+	sweepSays(t, s, "sweep-after", parked, "Leased", someoneElses, "instances not Leased in the sweep after their tags were written")
 	if n := inState(s, parked, essemu.Standby); n != len(parked) {
 		t.Errorf("%d of %d instances in Standby at the end", n, len(parked))
 	}
@@ -504,16 +495,7 @@ func TestThrottledTagsAreOwedNotLost(t *testing.T) {
 // owed all the same.
 func TestASweepCallsTagsStillOwedUntagged(t *testing.T) {
 	s, parked, someoneElses := throttledStorm(t, 1)
-	a := sweep(t, s, "sweep-throttled")
-	lines := a.lines()
-	untaggedLines := tally{t: t, what: "instances parked by this function not Untagged in the sweep while ECS throttles"}
-	for _, id := range parked {
-		untaggedLines.check(lines[id].Result == "Untagged", "%s %s (%s)", id, lines[id].Result, lines[id].Reason)
-	}
-	untaggedLines.report()
-	if l := lines[someoneElses]; l.Result != "NotParked" {
-		t.Errorf("the sweep: someone else's %s is %s; want NotParked", someoneElses, l.Result)
-	}
+	a := sweepSays(t, s, "sweep-throttled", parked, "Untagged", someoneElses, "instances parked by this function not Untagged in the sweep while ECS throttles")
 	if line := logLine(t, s, "sweep-throttled"); a.Status != 200 || line["level"] != "ERROR" || line["untagged"] != float64(len(parked)) || line["not_parked"] != 1.0 {
 		t.Errorf("the sweep answered %d; its line %v; want 200, at ERROR, untagged %d, not_parked 1", a.Status, line, len(parked))
 	}
@@ -631,4 +613,21 @@ func TestSweepLeavesALiveAlarmParked(t *testing.T) {
 		t.Errorf("%s is %s at the end; want Standby", taken, in.LifecycleState)
 	}
 	s.Stop(t)
+}
+
+// sweepSays sweeps, and holds every parked instance's line to result and
+// someone else's to NotParked; failing lines are tallied under what.
+func sweepSays(t *testing.T, s *fctest.Function, request string, parked []string, result, someoneElses, what string) sweepAnswer {
+	t.Helper()
+	a := sweep(t, s, request)
+	lines := a.lines()
+	wrong := tally{t: t, what: what}
+	for _, id := range parked {
+		wrong.check(lines[id].Result == result, "%s %s (%s)", id, lines[id].Result, lines[id].Reason)
+	}
+	wrong.report()
+	if l := lines[someoneElses]; l.Result != "NotParked" {
+		t.Errorf("the sweep: someone else's %s is %s; want NotParked", someoneElses, l.Result)
+	}
+	return a
 }
